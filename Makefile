@@ -1,0 +1,18 @@
+# The two commands of README.md: `make demo` and `make test`.
+DEMO ?= scenarios/hangzhou-ecommerce.yaml
+OUT ?= out/hangzhou
+
+.PHONY: setup demo test check
+setup:
+	./scripts/setup.sh
+
+demo: setup
+	cargo run --release -- plan $(DEMO) --out $(OUT)
+	cargo run --release -- validate $(DEMO) $(OUT)/roster.csv
+
+test: setup
+	cargo test
+
+check: setup
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings

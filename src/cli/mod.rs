@@ -1,0 +1,54 @@
+//! Command-line interface: clap subcommands, progress and human summaries.
+
+mod generate;
+mod plan;
+mod validate;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Everything went well.
+pub const EXIT_OK: i32 = 0;
+/// The roster breaks a rule or misses a service-level target.
+pub const EXIT_FINDINGS: i32 = 1;
+/// Bad input (file, line, field named) or an internal error.
+pub const EXIT_ERROR: i32 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "rota",
+    version,
+    about = "Workforce-management optimizer for contact centres: forecast, staff, roster, check, export",
+    after_help = "Exit codes: 0 ok, 1 rule violations or unmet service-level targets, 2 bad input or internal error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Forecast, staff and roster a scenario, and write the plan's files.
+    Plan(plan::Args),
+    /// Check a roster file against every hard rule of a scenario.
+    Validate(validate::Args),
+    /// Generate synthetic interval history from a seeded spec (see docs/generator.md).
+    GenerateHistory {
+        /// The generator spec (YAML).
+        spec: PathBuf,
+        /// Output CSV file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// Parses the command line and runs the command; returns the exit code.
+pub fn run() -> anyhow::Result<i32> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Plan(args) => plan::run(args),
+        Command::Validate(args) => validate::run(args),
+        Command::GenerateHistory { spec, out } => generate::run(&spec, &out),
+    }
+}

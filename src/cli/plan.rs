@@ -1,0 +1,182 @@
+//! `rota plan`: the main job.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use indicatif::{ProgressBar, ProgressStyle};
+use rota::export::{plan_exporters, render_all, write_files, PlanOutput};
+use rota::plan::Inputs;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The scenario (YAML).
+    scenario: PathBuf,
+    /// Folder for the plan's files.
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+    /// Solver settings: a name in solver-configs/ (fast, default, thorough) or a path.
+    #[arg(long)]
+    solver: Option<String>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// The creation time stamped into outputs: SOURCE_DATE_EPOCH when set (for
+/// reproducible builds of the same plan), else now.
+fn generated_at() -> DateTime<Utc> {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|s| DateTime::from_timestamp(s, 0))
+        .unwrap_or_else(Utc::now)
+}
+
+fn spinner(quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}").expect("valid template"),
+    );
+    pb.enable_steady_tick(Duration::from_millis(120));
+    pb
+}
+
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let pb = spinner(args.quiet);
+    pb.set_message(format!("reading {}", args.scenario.display()));
+    let inputs = Inputs::load(&args.scenario, args.solver.as_deref())?;
+    let sc = inputs.scenario();
+    for (q, n) in &inputs.history.ignored_queues {
+        pb.suspend(|| {
+            eprintln!(
+                "warning: {}: {n} rows of queue `{q}` ignored: the scenario has no such queue",
+                inputs.loaded.history_path.display()
+            )
+        });
+    }
+    pb.set_message("forecasting volume and handle time");
+    let forecast = inputs.forecast()?;
+    pb.set_message("computing required agents (Erlang C)");
+    let reqs = inputs.requirements(&forecast);
+    pb.set_message(format!(
+        "solving the roster with HiGHS ({} agents, time limit {} s, gap {}%)",
+        sc.agents.len(),
+        inputs.solver.time_limit_seconds,
+        inputs.solver.mip_rel_gap * 100.0
+    ));
+    let solved = inputs
+        .solve(&reqs)
+        .with_context(|| format!("cannot roster {}", args.scenario.display()))?;
+    pb.set_message("checking the roster");
+    let (violations, evaluation) = inputs.check(&reqs, &solved.roster);
+    let plan = PlanOutput {
+        scenario: sc,
+        horizon: &inputs.horizon,
+        forecast: &forecast,
+        requirements: &reqs,
+        roster: &solved.roster,
+        evaluation: &evaluation,
+        solve: &solved.info,
+        violations: violations.len(),
+        generated_at: generated_at(),
+    };
+    let exporters = plan_exporters();
+    let files = render_all(&exporters, &plan)?;
+    write_files(&args.out, &files)?;
+    pb.finish_and_clear();
+
+    let missed: Vec<_> = evaluation
+        .queues
+        .iter()
+        .filter(|q| q.service_level + 1e-9 < q.target)
+        .collect();
+    if !args.quiet {
+        let s = &solved.info;
+        println!(
+            "{}: {} to {} ({} days, {}-minute intervals, {})",
+            sc.name,
+            sc.planning.week_start,
+            *inputs.horizon.dates.last().expect("days"),
+            sc.planning.days,
+            sc.planning.interval_minutes,
+            sc.site.timezone
+        );
+        println!(
+            "solver:   {}; objective {:.1}, best bound {:.1}, gap {:.2}%, {:.1} s (limit {} s, {})",
+            serde_json::to_value(s.status)?.as_str().unwrap_or("?"),
+            s.objective,
+            s.best_bound,
+            s.mip_gap * 100.0,
+            s.solve_seconds,
+            s.time_limit_seconds,
+            std::env::current_dir()
+                .ok()
+                .and_then(|d| inputs.solver_path.strip_prefix(d).ok())
+                .unwrap_or(&inputs.solver_path)
+                .display()
+        );
+        println!("          {}", s.stop_reason);
+        let agents_used = solved
+            .roster
+            .shifts
+            .iter()
+            .map(|s| &s.agent_id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        println!(
+            "roster:   {} shifts for {} of {} agents, {:.1} paid hours, {} rule violations",
+            solved.roster.shifts.len(),
+            agents_used,
+            sc.agents.len(),
+            evaluation.scheduled_hours,
+            violations.len()
+        );
+        println!(
+            "staffing: understaffed {:.1} agent-hours, overstaffed {:.1} agent-hours",
+            evaluation.understaffed_agent_hours, evaluation.overstaffed_agent_hours
+        );
+        println!(
+            "{:<10} {:>9} {:>10} {:>28} {:>8} {:>10}",
+            "queue", "target", "predicted", "worst interval", "ASA", "occupancy"
+        );
+        for q in &evaluation.queues {
+            println!(
+                "{:<10} {:>9} {:>9.1}% {:>28} {:>7.1}s {:>9.1}%",
+                q.queue,
+                format!("{:.0}%/{:.0}s", q.target * 100.0, q.threshold_seconds),
+                q.service_level * 100.0,
+                format!(
+                    "{:.1}% at {}",
+                    q.worst_interval_service_level * 100.0,
+                    q.worst_interval_start.as_deref().unwrap_or("-")
+                ),
+                q.asa_seconds,
+                q.occupancy * 100.0
+            );
+        }
+        let names: Vec<_> = files.iter().map(|(n, _)| n.as_str()).collect();
+        println!("wrote {} to {}", names.join(", "), args.out.display());
+        for v in &violations {
+            println!("violation: {}: agent {}: {}", v.rule, v.agent_id, v.message);
+        }
+        for q in &missed {
+            println!(
+                "target missed: {} delivers {:.1}% against {:.0}% in {:.0} s",
+                q.queue,
+                q.service_level * 100.0,
+                q.target * 100.0,
+                q.threshold_seconds
+            );
+        }
+    }
+    Ok(if violations.is_empty() && missed.is_empty() {
+        super::EXIT_OK
+    } else {
+        super::EXIT_FINDINGS
+    })
+}

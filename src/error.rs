@@ -1,0 +1,99 @@
+//! Errors of the rota library.
+//!
+//! Every variant names the thing at fault: the file, and where it can be
+//! known the line (or CSV row) and the field. Messages are lowercase
+//! fragments so that callers can add their own context in front.
+
+use std::path::PathBuf;
+
+/// Where in an input file something went wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Location {
+    /// 1-based line (YAML) or record line (CSV), when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+    /// The field at fault, as a path such as `agents[3].skills` or a CSV column name.
+    pub field: Option<String>,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(l) = self.line {
+            match self.column {
+                Some(c) => parts.push(format!("line {l}, column {c}")),
+                None => parts.push(format!("line {l}")),
+            }
+        }
+        if let Some(field) = &self.field {
+            parts.push(format!("field `{field}`"));
+        }
+        write!(f, "{}", parts.join(", "))
+    }
+}
+
+/// The error type of the library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// An input file is malformed or holds a value that is not allowed.
+    #[error("{}{}: {message}", path.display(), location_suffix(location))]
+    Input {
+        path: PathBuf,
+        location: Location,
+        message: String,
+    },
+    /// The scenario cannot be planned as stated (for example rules that conflict).
+    #[error("{0}")]
+    Infeasible(String),
+    /// The solver failed for a reason that is not the scenario's fault.
+    #[error("solver: {0}")]
+    Solver(String),
+}
+
+fn location_suffix(loc: &Location) -> String {
+    let s = loc.to_string();
+    if s.is_empty() {
+        String::new()
+    } else {
+        format!(": {s}")
+    }
+}
+
+impl Error {
+    /// An input error at a known place.
+    pub fn input(
+        path: impl Into<PathBuf>,
+        line: Option<usize>,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Input {
+            path: path.into(),
+            location: Location {
+                line,
+                column: None,
+                field: field.map(str::to_string),
+            },
+            message: message.into(),
+        }
+    }
+
+    /// An I/O error on a path.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Result alias of the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,21 @@
+//! rota: a workforce-management optimizer for contact centres.
+//!
+//! The library reads a scenario and its interval history, forecasts volume
+//! and handle time, turns them into required agents per interval, builds a
+//! weekly roster with an integer program, checks any roster against the
+//! scenario's rules, and writes the results. It does no printing and reads no
+//! environment: the `rota` binary does both. See `ARCHITECTURE.md`.
+
+pub mod error;
+pub mod export;
+pub mod forecast;
+pub mod history;
+pub mod horizon;
+pub mod plan;
+pub mod report;
+pub mod roster;
+pub mod scenario;
+pub mod solve;
+pub mod staffing;
+
+pub use error::{Error, Result};

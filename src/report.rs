@@ -1,0 +1,265 @@
+//! What a roster really delivers: staff per queue and interval, and the
+//! service level, speed of answer and occupancy that Erlang C predicts for it.
+//!
+//! The evaluation reads only the roster and the scenario (never the
+//! optimizer's variables), so it checks a hand-edited roster as well as an
+//! optimized one. Agents on duty (shift minus breaks, as fractions of each
+//! interval) are given to queues as follows: an agent whose shift lists the
+//! queues worked serves those, otherwise all of the agent's skills;
+//! single-queue agents go to their queue; the time of multi-queue agents is
+//! poured, a twentieth of an agent at a time, into the queue of theirs that is
+//! furthest below its requirement. Productive agents are those on the queue
+//! times (1 − shrinkage).
+
+use std::collections::BTreeMap;
+
+use chrono::Duration;
+use serde::Serialize;
+
+use crate::horizon::Horizon;
+use crate::roster::model::Roster;
+use crate::scenario::Scenario;
+use crate::staffing::{delivered_service_level, erlang, QueueRequirements};
+
+/// Predicted performance of one queue in one interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct IntervalKpi {
+    /// Agents on the queue, net of breaks (before shrinkage).
+    pub staffed: f64,
+    /// Agents required (after shrinkage), as in requirements.csv.
+    pub required: u32,
+    pub service_level: f64,
+    /// Average speed of answer; `None` when the queue is unstable (too few agents).
+    pub asa_seconds: Option<f64>,
+    pub occupancy: f64,
+}
+
+/// Totals of one queue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueKpi {
+    pub queue: String,
+    pub target: f64,
+    pub threshold_seconds: f64,
+    pub forecast_volume: f64,
+    /// Contact-weighted service level over the horizon.
+    pub service_level: f64,
+    /// Lowest service level of an interval with contacts.
+    pub worst_interval_service_level: f64,
+    /// Local start of that interval.
+    pub worst_interval_start: Option<String>,
+    pub intervals_below_target: usize,
+    /// Contact-weighted ASA over the intervals where the queue is stable.
+    pub asa_seconds: f64,
+    /// Intervals with contacts where the staff cannot keep up (load ≥ servers).
+    pub unstable_intervals: usize,
+    pub occupancy: f64,
+    pub required_agent_hours: f64,
+    pub staffed_agent_hours: f64,
+    pub understaffed_agent_hours: f64,
+    pub overstaffed_agent_hours: f64,
+}
+
+/// The evaluation of a roster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Per queue (scenario order), per interval.
+    pub intervals: Vec<Vec<IntervalKpi>>,
+    pub queues: Vec<QueueKpi>,
+    pub scheduled_hours: f64,
+    pub understaffed_agent_hours: f64,
+    pub overstaffed_agent_hours: f64,
+}
+
+const POUR_STEP: f64 = 0.05;
+
+/// Staff on each queue in each interval, net of breaks.
+pub fn staff_by_queue(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    roster: &Roster,
+) -> Vec<Vec<f64>> {
+    let nq = scenario.queues.len();
+    let nt = horizon.intervals.len();
+    let qidx = |id: &str| scenario.queues.iter().position(|q| q.id == id);
+    // (interval, sorted queue set) -> agents on duty
+    let mut pools: BTreeMap<(usize, Vec<usize>), f64> = BTreeMap::new();
+    let len = Duration::minutes(horizon.interval_minutes as i64);
+    for s in &roster.shifts {
+        let mut qs: Vec<usize> = s.skills.iter().filter_map(|k| qidx(k)).collect();
+        if qs.is_empty() {
+            if let Some(a) = scenario.agents.iter().find(|a| a.id == s.agent_id) {
+                qs = a.skills.iter().filter_map(|k| qidx(k)).collect();
+            }
+        }
+        qs.sort();
+        qs.dedup();
+        if qs.is_empty() {
+            continue;
+        }
+        for t in horizon.range(s.start, s.end) {
+            let is = horizon.intervals[t].start;
+            let ie = is + len;
+            let overlap = |a: chrono::DateTime<chrono_tz::Tz>,
+                           b: chrono::DateTime<chrono_tz::Tz>| {
+                (b.min(ie) - a.max(is)).num_seconds().max(0) as f64
+            };
+            let mut secs = overlap(s.start, s.end);
+            for b in &s.breaks {
+                secs -= overlap(b.start, b.end);
+            }
+            let f = secs / len.num_seconds() as f64;
+            if f > 0.0 {
+                *pools.entry((t, qs.clone())).or_default() += f;
+            }
+        }
+    }
+    let mut staff = vec![vec![0.0; nt]; nq];
+    // Single-queue pools first, then multi-queue pools in a stable order.
+    let (single, multi): (Vec<_>, Vec<_>) =
+        pools.into_iter().partition(|((_, qs), _)| qs.len() == 1);
+    for ((t, qs), n) in single {
+        staff[qs[0]][t] += n;
+    }
+    for ((t, qs), n) in multi {
+        let mut left = n;
+        while left > 1e-12 {
+            let step = left.min(POUR_STEP);
+            let &q = qs
+                .iter()
+                .max_by(|&&a, &&b| {
+                    let da = reqs[a].intervals[t].scheduled as f64 - staff[a][t];
+                    let db = reqs[b].intervals[t].scheduled as f64 - staff[b][t];
+                    da.partial_cmp(&db)
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                        .then(b.cmp(&a))
+                })
+                .expect("non-empty");
+            staff[q][t] += step;
+            left -= step;
+        }
+    }
+    staff
+}
+
+/// Evaluates a roster against the scenario's requirements.
+pub fn evaluate(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    roster: &Roster,
+) -> Evaluation {
+    let staff = staff_by_queue(scenario, horizon, reqs, roster);
+    let dh = horizon.interval_hours();
+    let mut intervals = Vec::new();
+    let mut queues = Vec::new();
+    for (qi, q) in scenario.queues.iter().enumerate() {
+        let shrink = scenario.shrinkage(q);
+        let mut kpis = Vec::new();
+        let mut k = QueueKpi {
+            queue: q.id.clone(),
+            target: q.service_level.target,
+            threshold_seconds: q.service_level.seconds,
+            forecast_volume: 0.0,
+            service_level: 1.0,
+            worst_interval_service_level: 1.0,
+            worst_interval_start: None,
+            intervals_below_target: 0,
+            asa_seconds: 0.0,
+            unstable_intervals: 0,
+            occupancy: 0.0,
+            required_agent_hours: 0.0,
+            staffed_agent_hours: 0.0,
+            understaffed_agent_hours: 0.0,
+            overstaffed_agent_hours: 0.0,
+        };
+        let (mut sl_sum, mut asa_sum, mut asa_vol, mut load_sum, mut servers_sum) =
+            (0.0, 0.0, 0.0, 0.0, 0.0);
+        for (t, iv) in horizon.intervals.iter().enumerate() {
+            let r = &reqs[qi].intervals[t];
+            let staffed = staff[qi][t];
+            let productive = staffed * (1.0 - shrink);
+            let servers = productive * q.concurrency as f64;
+            let sl = delivered_service_level(
+                productive,
+                r.volume,
+                r.aht_seconds,
+                horizon.interval_minutes,
+                q,
+            );
+            let asa = if r.load <= 0.0 {
+                Some(0.0)
+            } else if servers <= r.load {
+                None
+            } else {
+                let lo = servers.floor();
+                let f = servers - lo;
+                let a_lo = erlang::asa(lo as u32, r.load, r.aht_seconds);
+                let a_hi = erlang::asa(lo as u32 + 1, r.load, r.aht_seconds);
+                Some(if a_lo.is_finite() {
+                    a_lo + f * (a_hi - a_lo)
+                } else {
+                    a_hi
+                })
+            };
+            let occupancy = if servers > 0.0 {
+                (r.load / servers).min(1.0)
+            } else {
+                0.0
+            };
+            if r.volume > 0.0 {
+                k.forecast_volume += r.volume;
+                sl_sum += sl * r.volume;
+                if sl < k.worst_interval_service_level {
+                    k.worst_interval_service_level = sl;
+                    k.worst_interval_start = Some(iv.start.format("%Y-%m-%d %H:%M").to_string());
+                }
+                if sl + 1e-9 < q.service_level.target {
+                    k.intervals_below_target += 1;
+                }
+                match asa {
+                    Some(a) => {
+                        asa_sum += a * r.volume;
+                        asa_vol += r.volume;
+                    }
+                    None => k.unstable_intervals += 1,
+                }
+                load_sum += r.load;
+                servers_sum += servers.max(r.load);
+            }
+            k.required_agent_hours += r.scheduled as f64 * dh;
+            k.staffed_agent_hours += staffed * dh;
+            k.understaffed_agent_hours += (r.scheduled as f64 - staffed).max(0.0) * dh;
+            k.overstaffed_agent_hours += (staffed - r.scheduled as f64).max(0.0) * dh;
+            kpis.push(IntervalKpi {
+                staffed,
+                required: r.scheduled,
+                service_level: sl,
+                asa_seconds: asa,
+                occupancy,
+            });
+        }
+        if k.forecast_volume > 0.0 {
+            k.service_level = sl_sum / k.forecast_volume;
+        }
+        k.asa_seconds = if asa_vol > 0.0 {
+            asa_sum / asa_vol
+        } else {
+            0.0
+        };
+        k.occupancy = if servers_sum > 0.0 {
+            load_sum / servers_sum
+        } else {
+            0.0
+        };
+        intervals.push(kpis);
+        queues.push(k);
+    }
+    Evaluation {
+        understaffed_agent_hours: queues.iter().map(|q| q.understaffed_agent_hours).sum(),
+        overstaffed_agent_hours: queues.iter().map(|q| q.overstaffed_agent_hours).sum(),
+        scheduled_hours: roster.paid_hours(),
+        intervals,
+        queues,
+    }
+}

@@ -1,0 +1,288 @@
+//! The independent validator: checks every hard rule of a scenario on a roster.
+//!
+//! It shares no code with the optimizer's model: it works from the roster's
+//! own instants and the scenario's rules, so a bug in how the optimizer builds
+//! its candidates cannot hide from it.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate, Timelike};
+use serde::Serialize;
+
+use crate::roster::model::{Roster, Shift};
+use crate::scenario::Scenario;
+
+/// One broken rule.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Violation {
+    /// Agent at fault.
+    pub agent_id: String,
+    /// Day at fault, when the rule is about a day.
+    pub date: Option<NaiveDate>,
+    /// Short rule name, e.g. `min-rest`.
+    pub rule: &'static str,
+    /// What is wrong, in a planner's words.
+    pub message: String,
+}
+
+const EPS_H: f64 = 1e-6;
+
+fn hours(d: Duration) -> f64 {
+    d.num_seconds() as f64 / 3600.0
+}
+
+/// Checks `roster` against the hard rules of `scenario`; returns every violation, sorted.
+pub fn validate(scenario: &Scenario, roster: &Roster) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let rules = &scenario.rules;
+    let dates = scenario.dates();
+    let agents: BTreeMap<&str, &crate::scenario::Agent> =
+        scenario.agents.iter().map(|a| (a.id.as_str(), a)).collect();
+    let mut by_agent: BTreeMap<&str, Vec<&Shift>> = BTreeMap::new();
+    for s in &roster.shifts {
+        by_agent.entry(s.agent_id.as_str()).or_default().push(s);
+    }
+    let mut v = |agent: &str, date: Option<NaiveDate>, rule: &'static str, message: String| {
+        out.push(Violation {
+            agent_id: agent.to_string(),
+            date,
+            rule,
+            message,
+        })
+    };
+
+    if roster.timezone != scenario.site.timezone {
+        v(
+            "",
+            None,
+            "timezone",
+            format!(
+                "roster is in {} but the site is in {}",
+                roster.timezone.name(),
+                scenario.site.timezone.name()
+            ),
+        );
+    }
+
+    for (agent_id, shifts) in &by_agent {
+        let Some(agent) = agents.get(agent_id) else {
+            v(
+                agent_id,
+                None,
+                "unknown-agent",
+                format!("agent `{agent_id}` is not in the scenario"),
+            );
+            continue;
+        };
+        let mut shifts = shifts.clone();
+        shifts.sort_by_key(|s| s.start);
+        let mut per_day: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+        for s in &shifts {
+            let d = Some(s.date);
+            *per_day.entry(s.date).or_default() += 1;
+            if !dates.contains(&s.date) {
+                v(
+                    agent_id,
+                    d,
+                    "outside-horizon",
+                    format!("shift on {} is outside the planned days", s.date),
+                );
+            }
+            if s.start.date_naive() != s.date {
+                v(
+                    agent_id,
+                    d,
+                    "start-date",
+                    format!("shift dated {} starts on {}", s.date, s.start.date_naive()),
+                );
+            }
+            let start_min = s.start.hour() * 60 + s.start.minute();
+            let sw = &rules.shift_start;
+            if start_min < sw.earliest.minutes()
+                || start_min > sw.latest.minutes()
+                || (start_min - sw.earliest.minutes()) % sw.step_minutes != 0
+                || s.start.second() != 0
+            {
+                v(
+                    agent_id,
+                    d,
+                    "start-window",
+                    format!(
+                        "starts at {} but shifts start between {} and {} every {} minutes",
+                        s.start.format("%H:%M"),
+                        sw.earliest,
+                        sw.latest,
+                        sw.step_minutes
+                    ),
+                );
+            }
+            let len = s.length_hours();
+            if !rules
+                .shift_lengths_hours
+                .iter()
+                .any(|&l| (l - len).abs() < EPS_H)
+            {
+                v(
+                    agent_id,
+                    d,
+                    "shift-length",
+                    format!(
+                        "shift lasts {len:.2} h; allowed lengths are {:?} h",
+                        rules.shift_lengths_hours
+                    ),
+                );
+            }
+            for b in &s.breaks {
+                if b.start < s.start || b.end > s.end || b.end <= b.start {
+                    v(
+                        agent_id,
+                        d,
+                        "break-inside-shift",
+                        format!(
+                            "{} break {}-{} is not inside the shift",
+                            b.kind,
+                            b.start.format("%H:%M"),
+                            b.end.format("%H:%M")
+                        ),
+                    );
+                }
+            }
+            let mb = &rules.meal_break;
+            let meals: Vec<_> = s.breaks.iter().filter(|b| b.kind == "meal").collect();
+            if meals.len() != 1 {
+                v(
+                    agent_id,
+                    d,
+                    "meal-break",
+                    format!(
+                        "shift has {} meal breaks; it needs exactly one",
+                        meals.len()
+                    ),
+                );
+            } else {
+                let b = meals[0];
+                let dur = (b.end - b.start).num_minutes();
+                let from = hours(b.start - s.start);
+                let to = hours(b.end - s.start);
+                if dur != mb.minutes as i64 {
+                    v(
+                        agent_id,
+                        d,
+                        "meal-break",
+                        format!(
+                            "meal break lasts {dur} min; it must last {} min",
+                            mb.minutes
+                        ),
+                    );
+                }
+                if from + EPS_H < mb.earliest_start_hours || to > mb.latest_end_hours + EPS_H {
+                    v(
+                        agent_id,
+                        d,
+                        "meal-break",
+                        format!(
+                            "meal break {}-{} is {from:.2} h to {to:.2} h into the shift; it must lie between {} h and {} h",
+                            b.start.format("%H:%M"),
+                            b.end.format("%H:%M"),
+                            mb.earliest_start_hours,
+                            mb.latest_end_hours
+                        ),
+                    );
+                }
+            }
+            let unpaid: f64 = if mb.paid {
+                0.0
+            } else {
+                meals.iter().map(|b| hours(b.end - b.start)).sum()
+            };
+            let expected_paid = len - unpaid;
+            if (expected_paid - s.paid_hours).abs() > 0.01 {
+                v(
+                    agent_id,
+                    d,
+                    "paid-hours",
+                    format!("paid hours say {:.2} but the shift and its unpaid breaks give {expected_paid:.2}", s.paid_hours),
+                );
+            }
+            for skill in &s.skills {
+                if !agent.skills.contains(skill) {
+                    v(
+                        agent_id,
+                        d,
+                        "skills",
+                        format!("works `{skill}` but is not skilled for it"),
+                    );
+                }
+            }
+        }
+        for (date, n) in &per_day {
+            if *n > 1 {
+                v(
+                    agent_id,
+                    Some(*date),
+                    "one-shift-per-day",
+                    format!("{n} shifts on one day"),
+                );
+            }
+        }
+        for w in shifts.windows(2) {
+            let rest = hours(w[1].start - w[0].end);
+            if rest < 0.0 {
+                v(
+                    agent_id,
+                    Some(w[1].date),
+                    "overlap",
+                    format!(
+                        "the shift starting {} overlaps the one ending {}",
+                        w[1].start.format("%a %H:%M"),
+                        w[0].end.format("%a %H:%M")
+                    ),
+                );
+            } else if rest + EPS_H < rules.min_rest_hours {
+                v(
+                    agent_id,
+                    Some(w[1].date),
+                    "min-rest",
+                    format!(
+                        "only {rest:.2} h rest between the shift ending {} and the one starting {}; at least {} h are required",
+                        w[0].end.format("%a %H:%M"),
+                        w[1].start.format("%a %H:%M"),
+                        rules.min_rest_hours
+                    ),
+                );
+            }
+        }
+        let days = per_day.len() as u32;
+        if days > rules.max_working_days {
+            v(
+                agent_id,
+                None,
+                "max-working-days",
+                format!(
+                    "works {days} days; at most {} are allowed",
+                    rules.max_working_days
+                ),
+            );
+        }
+    }
+    // Weekly hours, including agents with no shift at all.
+    for a in &scenario.agents {
+        let paid: f64 = by_agent
+            .get(a.id.as_str())
+            .map(|ss| ss.iter().map(|s| s.paid_hours).sum())
+            .unwrap_or(0.0);
+        if paid + 0.01 < a.min_hours || paid > a.max_hours + 0.01 {
+            v(
+                &a.id,
+                None,
+                "weekly-hours",
+                format!(
+                    "{paid:.2} paid hours; the contract allows {} to {} h",
+                    a.min_hours, a.max_hours
+                ),
+            );
+        }
+    }
+    out.sort();
+    out
+}

@@ -1,0 +1,920 @@
+//! The scenario: what a planner hands rota, read from YAML.
+//!
+//! Loading happens in two passes over the same text. The first pass reads
+//! the queue ids; the second deserializes the whole scenario with those ids
+//! known, so that a skill naming no queue fails inside the deserializer and
+//! the YAML parser reports its line and column. Every field is documented in
+//! `docs/scenario.md`; every number is configuration, never a constant.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
+use chrono_tz::Tz;
+use serde::{Deserialize, Deserializer};
+
+use crate::error::{Error, Location, Result};
+
+thread_local! {
+    /// Queue ids known while the second pass deserializes agents' skills.
+    static KNOWN_QUEUES: RefCell<Option<BTreeSet<String>>> = const { RefCell::new(None) };
+}
+
+/// A time of day in minutes after local midnight; `24:00` is allowed as a closing time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClockTime(pub u32);
+
+impl ClockTime {
+    /// Parses `HH:MM` (00:00 to 24:00).
+    pub fn parse(s: &str) -> std::result::Result<Self, String> {
+        let bad = || format!("invalid time `{s}`: expected HH:MM between 00:00 and 24:00");
+        let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;
+        if h.is_empty() || h.len() > 2 || m.len() != 2 {
+            return Err(bad());
+        }
+        let h: u32 = h.parse().map_err(|_| bad())?;
+        let m: u32 = m.parse().map_err(|_| bad())?;
+        if m >= 60 || h > 24 || (h == 24 && m != 0) {
+            return Err(bad());
+        }
+        Ok(ClockTime(h * 60 + m))
+    }
+
+    /// Minutes after midnight.
+    pub fn minutes(self) -> u32 {
+        self.0
+    }
+
+    /// The time as a `NaiveTime` (24:00 is not representable and maps to `None`).
+    pub fn to_naive(self) -> Option<NaiveTime> {
+        NaiveTime::from_hms_opt(self.0 / 60, self.0 % 60, 0)
+    }
+}
+
+impl fmt::Display for ClockTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.0 / 60, self.0 % 60)
+    }
+}
+
+impl<'de> Deserialize<'de> for ClockTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        ClockTime::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+fn de_tz<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Tz, D::Error> {
+    let s = String::deserialize(d)?;
+    s.parse::<Tz>().map_err(|_| {
+        serde::de::Error::custom(format!(
+            "unknown time zone `{s}`: expected an IANA name such as Asia/Shanghai"
+        ))
+    })
+}
+
+macro_rules! bounded_f64 {
+    ($name:ident, $lo:expr, $hi:expr, $what:expr) => {
+        fn $name<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
+            let v = f64::deserialize(d)?;
+            if !v.is_finite() || !($lo..=$hi).contains(&v) {
+                return Err(serde::de::Error::custom(format!(
+                    "{} must be {}, got {v}",
+                    $what,
+                    if $hi == f64::MAX {
+                        format!("at least {}", $lo)
+                    } else {
+                        format!("between {} and {}", $lo, $hi)
+                    }
+                )));
+            }
+            Ok(v)
+        }
+    };
+}
+
+bounded_f64!(de_non_negative, 0.0, f64::MAX, "value");
+bounded_f64!(de_fraction, 0.0, 0.99, "fraction");
+bounded_f64!(de_occupancy, 0.05, 1.0, "occupancy cap");
+bounded_f64!(de_sl_target, 0.0, 0.9999, "service-level target");
+
+fn de_opt_non_negative<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<f64>, D::Error> {
+    de_non_negative(d).map(Some)
+}
+fn de_opt_fraction<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<f64>, D::Error> {
+    de_fraction(d).map(Some)
+}
+fn de_opt_occupancy<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<f64>, D::Error> {
+    de_occupancy(d).map(Some)
+}
+
+fn de_skills<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<String>, D::Error> {
+    let skills = Vec::<String>::deserialize(d)?;
+    KNOWN_QUEUES.with(|k| {
+        if let Some(known) = k.borrow().as_ref() {
+            for s in &skills {
+                if !known.contains(s) {
+                    let list: Vec<&str> = known.iter().map(String::as_str).collect();
+                    return Err(serde::de::Error::custom(format!(
+                        "unknown skill `{s}`: no queue has it (queues: {})",
+                        list.join(", ")
+                    )));
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(skills)
+}
+
+fn de_queue_refs<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Vec<String>>, D::Error> {
+    let qs = Vec::<String>::deserialize(d)?;
+    KNOWN_QUEUES.with(|k| {
+        if let Some(known) = k.borrow().as_ref() {
+            for q in &qs {
+                if !known.contains(q) {
+                    return Err(serde::de::Error::custom(format!(
+                        "unknown queue `{q}`: not among the scenario's queues"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(Some(qs))
+}
+
+/// The whole scenario as written in YAML.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name shown in reports.
+    pub name: String,
+    /// Free text for planners.
+    #[serde(default)]
+    pub description: String,
+    pub site: Site,
+    pub planning: Planning,
+    pub history: HistorySource,
+    #[serde(default)]
+    pub calendar: Calendar,
+    #[serde(default)]
+    pub defaults: Defaults,
+    pub queues: Vec<Queue>,
+    pub agents: Vec<Agent>,
+    pub rules: Rules,
+    #[serde(default)]
+    pub weights: Weights,
+    /// Solver settings: a name looked up in `solver-configs/`, or a path to a YAML file.
+    #[serde(default = "default_solver")]
+    pub solver: String,
+}
+
+fn default_solver() -> String {
+    "default".to_string()
+}
+
+/// The contact centre.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    pub name: String,
+    /// IANA time zone of the site; every local time in the scenario is in it.
+    #[serde(deserialize_with = "de_tz")]
+    pub timezone: Tz,
+}
+
+/// The planning horizon.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Planning {
+    /// First local date of the plan.
+    pub week_start: NaiveDate,
+    /// Number of days planned (1 to 14).
+    #[serde(default = "default_days")]
+    pub days: u32,
+    /// Interval length in minutes: 15, 30 or 60.
+    #[serde(default = "default_interval")]
+    pub interval_minutes: u32,
+}
+
+fn default_days() -> u32 {
+    7
+}
+fn default_interval() -> u32 {
+    30
+}
+
+/// Where the interval history comes from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistorySource {
+    /// CSV file, relative to the scenario file.
+    pub file: PathBuf,
+    /// How many trailing weeks of history the forecast uses.
+    #[serde(default = "default_weeks")]
+    pub weeks: u32,
+}
+
+fn default_weeks() -> u32 {
+    8
+}
+
+/// Dated events: holidays and promotions.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calendar {
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
+/// A holiday or promotion that multiplies volume on its dates.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    pub name: String,
+    /// First date.
+    pub date: NaiveDate,
+    /// Last date (inclusive); defaults to `date`.
+    #[serde(default)]
+    pub until: Option<NaiveDate>,
+    /// Volume multiplier (2.5 = two and a half times the usual volume).
+    #[serde(deserialize_with = "de_non_negative")]
+    pub volume_multiplier: f64,
+    /// Queues affected; all when absent.
+    #[serde(default, deserialize_with = "de_queue_refs")]
+    pub queues: Option<Vec<String>>,
+}
+
+impl Event {
+    /// Whether the event covers `date` for `queue`.
+    pub fn applies(&self, date: NaiveDate, queue: &str) -> bool {
+        let last = self.until.unwrap_or(self.date);
+        date >= self.date
+            && date <= last
+            && self
+                .queues
+                .as_ref()
+                .is_none_or(|qs| qs.iter().any(|q| q == queue))
+    }
+}
+
+/// Defaults for every queue.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    /// Fraction of paid time lost to absence, meetings and coaching (not the meal break, which is scheduled).
+    #[serde(default = "default_shrinkage", deserialize_with = "de_fraction")]
+    pub shrinkage: f64,
+    /// Highest allowed occupancy (share of time agents are busy).
+    #[serde(default = "default_occupancy", deserialize_with = "de_occupancy")]
+    pub max_occupancy: f64,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            shrinkage: default_shrinkage(),
+            max_occupancy: default_occupancy(),
+        }
+    }
+}
+
+fn default_shrinkage() -> f64 {
+    0.3
+}
+fn default_occupancy() -> f64 {
+    0.85
+}
+
+/// The contact channel of a queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// Phone calls: Erlang C.
+    Voice,
+    /// Online chat: Erlang C over sessions, an agent handling `concurrency` sessions at once.
+    Chat,
+}
+
+/// A service-level target: `target` of contacts answered within `seconds`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceLevel {
+    #[serde(deserialize_with = "de_sl_target")]
+    pub target: f64,
+    #[serde(deserialize_with = "de_non_negative")]
+    pub seconds: f64,
+    /// Optional ceiling on the average speed of answer, in seconds.
+    #[serde(default, deserialize_with = "de_opt_non_negative")]
+    pub max_asa_seconds: Option<f64>,
+}
+
+/// A queue of contacts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Queue {
+    /// Identifier used in history and as the agents' skill name.
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    pub channel: Channel,
+    /// Chat sessions an agent handles at once (chat only).
+    #[serde(default = "default_concurrency")]
+    pub concurrency: u32,
+    pub service_level: ServiceLevel,
+    /// Fixed handle time in seconds; when absent it is forecast from history.
+    #[serde(default, deserialize_with = "de_opt_non_negative")]
+    pub aht_seconds: Option<f64>,
+    #[serde(default, deserialize_with = "de_opt_fraction")]
+    pub shrinkage: Option<f64>,
+    #[serde(default, deserialize_with = "de_opt_occupancy")]
+    pub max_occupancy: Option<f64>,
+    /// Opening time; no staff is required before it.
+    #[serde(default = "default_open")]
+    pub open: ClockTime,
+    /// Closing time; no staff is required from it on.
+    #[serde(default = "default_close")]
+    pub close: ClockTime,
+}
+
+fn default_concurrency() -> u32 {
+    1
+}
+fn default_open() -> ClockTime {
+    ClockTime(0)
+}
+fn default_close() -> ClockTime {
+    ClockTime(24 * 60)
+}
+
+/// An agent and their contract.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Agent {
+    pub id: String,
+    pub name: String,
+    /// Queue ids the agent may serve.
+    #[serde(deserialize_with = "de_skills")]
+    pub skills: Vec<String>,
+    /// Contracted weekly paid hours, minimum.
+    #[serde(deserialize_with = "de_non_negative")]
+    pub min_hours: f64,
+    /// Contracted weekly paid hours, maximum.
+    #[serde(deserialize_with = "de_non_negative")]
+    pub max_hours: f64,
+}
+
+/// Allowed shift start times.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartWindow {
+    pub earliest: ClockTime,
+    pub latest: ClockTime,
+    #[serde(default = "default_step")]
+    pub step_minutes: u32,
+}
+
+fn default_step() -> u32 {
+    30
+}
+
+/// The meal break: one per shift, inside a window relative to the shift start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MealBreak {
+    pub minutes: u32,
+    /// The break starts at least this many hours after the shift starts.
+    #[serde(deserialize_with = "de_non_negative")]
+    pub earliest_start_hours: f64,
+    /// The break ends at most this many hours after the shift starts.
+    #[serde(deserialize_with = "de_non_negative")]
+    pub latest_end_hours: f64,
+    /// Whether the break is paid working time.
+    #[serde(default)]
+    pub paid: bool,
+    /// Break start times fall on this grid from the window's start (minutes).
+    #[serde(default = "default_break_step")]
+    pub step_minutes: u32,
+}
+
+fn default_break_step() -> u32 {
+    15
+}
+
+/// Hard rules every shift and every agent's week must meet.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    pub shift_start: StartWindow,
+    /// Allowed shift lengths in hours, start to end, meal break included.
+    pub shift_lengths_hours: Vec<f64>,
+    pub meal_break: MealBreak,
+    /// Minimum rest between the end of one shift and the start of the next.
+    #[serde(default = "default_rest", deserialize_with = "de_non_negative")]
+    pub min_rest_hours: f64,
+    /// Most days an agent works in the planning horizon.
+    #[serde(default = "default_max_days")]
+    pub max_working_days: u32,
+}
+
+fn default_rest() -> f64 {
+    11.0
+}
+fn default_max_days() -> u32 {
+    6
+}
+
+/// Objective weights, per agent-hour.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Weights {
+    /// Penalty per agent-hour below the requirement.
+    #[serde(default = "default_under", deserialize_with = "de_non_negative")]
+    pub understaffing: f64,
+    /// Penalty per agent-hour above the requirement.
+    #[serde(default = "default_over", deserialize_with = "de_non_negative")]
+    pub overstaffing: f64,
+    /// Cost per paid hour.
+    #[serde(default = "default_paid", deserialize_with = "de_non_negative")]
+    pub paid_hour: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            understaffing: default_under(),
+            overstaffing: default_over(),
+            paid_hour: default_paid(),
+        }
+    }
+}
+
+fn default_under() -> f64 {
+    100.0
+}
+fn default_over() -> f64 {
+    5.0
+}
+fn default_paid() -> f64 {
+    1.0
+}
+
+/// A scenario read from disk, with where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedScenario {
+    pub scenario: Scenario,
+    /// The scenario file.
+    pub path: PathBuf,
+    /// The history file, resolved against the scenario's folder.
+    pub history_path: PathBuf,
+}
+
+#[derive(Deserialize)]
+struct QueueIdsOnly {
+    #[serde(default)]
+    queues: Vec<QueueIdOnly>,
+}
+
+#[derive(Deserialize)]
+struct QueueIdOnly {
+    id: String,
+}
+
+fn yaml_error(path: &Path, e: &serde_yaml::Error) -> Error {
+    let loc = e.location();
+    let mut message = e.to_string();
+    // The parser appends "at line L column C"; the location says it already.
+    if let Some(i) = message.find(" at line ") {
+        message.truncate(i);
+    }
+    Error::Input {
+        path: path.to_path_buf(),
+        location: Location {
+            line: loc.as_ref().map(|l| l.line()),
+            column: loc.as_ref().map(|l| l.column()),
+            field: None,
+        },
+        message,
+    }
+}
+
+/// The 1-based line of the `nth` (0-based) line that contains `needle`, if any.
+pub(crate) fn find_line(src: &str, needle: &str, nth: usize) -> Option<usize> {
+    src.lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(needle))
+        .nth(nth)
+        .map(|(i, _)| i + 1)
+}
+
+impl Scenario {
+    /// Parses and checks a scenario from YAML text; `path` is used in errors only.
+    pub fn from_yaml_str(src: &str, path: &Path) -> Result<Scenario> {
+        let ids: QueueIdsOnly = serde_yaml::from_str(src).map_err(|e| yaml_error(path, &e))?;
+        let known: BTreeSet<String> = ids.queues.into_iter().map(|q| q.id).collect();
+        KNOWN_QUEUES.with(|k| *k.borrow_mut() = Some(known));
+        let parsed: std::result::Result<Scenario, _> = serde_yaml::from_str(src);
+        KNOWN_QUEUES.with(|k| *k.borrow_mut() = None);
+        let scenario = parsed.map_err(|e| yaml_error(path, &e))?;
+        scenario.check(src, path)?;
+        Ok(scenario)
+    }
+
+    /// Reads a scenario file and resolves its history path.
+    pub fn load(path: &Path) -> Result<LoadedScenario> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let src = String::from_utf8(bytes).map_err(|e| {
+            let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            Error::input(path, Some(line), None, "file is not valid UTF-8")
+        })?;
+        let scenario = Scenario::from_yaml_str(&src, path)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let history_path = dir.join(&scenario.history.file);
+        Ok(LoadedScenario {
+            scenario,
+            path: path.to_path_buf(),
+            history_path,
+        })
+    }
+
+    /// Checks that need the whole scenario (cross-field rules).
+    fn check(&self, src: &str, path: &Path) -> Result<()> {
+        let err = |needle: &str, nth: usize, field: &str, msg: String| {
+            Error::input(path, find_line(src, needle, nth), Some(field), msg)
+        };
+        let p = &self.planning;
+        if !matches!(p.interval_minutes, 15 | 30 | 60) {
+            return Err(err(
+                "interval_minutes",
+                0,
+                "planning.interval_minutes",
+                format!("must be 15, 30 or 60, got {}", p.interval_minutes),
+            ));
+        }
+        if !(1..=14).contains(&p.days) {
+            return Err(err(
+                "days:",
+                0,
+                "planning.days",
+                format!("must be between 1 and 14, got {}", p.days),
+            ));
+        }
+        if self.history.weeks == 0 {
+            return Err(err(
+                "weeks:",
+                0,
+                "history.weeks",
+                "must be at least 1".into(),
+            ));
+        }
+        if self.queues.is_empty() {
+            return Err(err(
+                "queues",
+                0,
+                "queues",
+                "at least one queue is needed".into(),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for (i, q) in self.queues.iter().enumerate() {
+            let nth = self.queues[..i].iter().filter(|o| o.id == q.id).count();
+            let needle = format!("id: {}", q.id);
+            if !seen.insert(&q.id) {
+                return Err(err(
+                    &needle,
+                    nth,
+                    &format!("queues[{i}].id"),
+                    format!("duplicate queue id `{}`", q.id),
+                ));
+            }
+            if q.concurrency == 0 || (q.channel == Channel::Voice && q.concurrency != 1) {
+                return Err(err(
+                    &needle,
+                    nth,
+                    &format!("queues[{i}].concurrency"),
+                    "must be 1 for voice and at least 1 for chat".into(),
+                ));
+            }
+            if q.open >= q.close {
+                return Err(err(
+                    &needle,
+                    nth,
+                    &format!("queues[{i}].open"),
+                    format!(
+                        "opening time {} is not before closing time {}",
+                        q.open, q.close
+                    ),
+                ));
+            }
+            if q.open.0 % p.interval_minutes != 0 || q.close.0 % p.interval_minutes != 0 {
+                return Err(err(
+                    &needle,
+                    nth,
+                    &format!("queues[{i}].open"),
+                    format!(
+                        "opening and closing times must fall on {}-minute interval boundaries",
+                        p.interval_minutes
+                    ),
+                ));
+            }
+        }
+        if self.agents.is_empty() {
+            return Err(err(
+                "agents",
+                0,
+                "agents",
+                "at least one agent is needed".into(),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for (i, a) in self.agents.iter().enumerate() {
+            let needle = format!("id: {}", a.id);
+            if !seen.insert(&a.id) {
+                return Err(err(
+                    &needle,
+                    1,
+                    &format!("agents[{i}].id"),
+                    format!("duplicate agent id `{}`", a.id),
+                ));
+            }
+            if a.skills.is_empty() {
+                return Err(err(
+                    &needle,
+                    0,
+                    &format!("agents[{i}].skills"),
+                    format!("agent `{}` has no skills", a.id),
+                ));
+            }
+            if a.min_hours > a.max_hours {
+                return Err(err(
+                    &needle,
+                    0,
+                    &format!("agents[{i}].min_hours"),
+                    format!(
+                        "agent `{}`: min_hours {} is above max_hours {}",
+                        a.id, a.min_hours, a.max_hours
+                    ),
+                ));
+            }
+        }
+        let r = &self.rules;
+        let sw = &r.shift_start;
+        if sw.step_minutes == 0 || sw.step_minutes % 15 != 0 {
+            return Err(err(
+                "step_minutes",
+                0,
+                "rules.shift_start.step_minutes",
+                format!("must be a positive multiple of 15, got {}", sw.step_minutes),
+            ));
+        }
+        if sw.earliest > sw.latest || sw.latest.0 >= 24 * 60 {
+            return Err(err(
+                "shift_start",
+                0,
+                "rules.shift_start",
+                format!(
+                    "earliest {} must not be after latest {}, and both before 24:00",
+                    sw.earliest, sw.latest
+                ),
+            ));
+        }
+        if sw.earliest.0 % 15 != 0 || sw.latest.0 % 15 != 0 {
+            return Err(err(
+                "shift_start",
+                0,
+                "rules.shift_start",
+                "start times must fall on a quarter hour".into(),
+            ));
+        }
+        if r.shift_lengths_hours.is_empty() {
+            return Err(err(
+                "shift_lengths_hours",
+                0,
+                "rules.shift_lengths_hours",
+                "at least one shift length is needed".into(),
+            ));
+        }
+        for &l in &r.shift_lengths_hours {
+            let minutes = l * 60.0;
+            if !(1.0..=16.0).contains(&l)
+                || (minutes - minutes.round()).abs() > 1e-9
+                || minutes.round() as u32 % 15 != 0
+            {
+                return Err(err(
+                    "shift_lengths_hours",
+                    0,
+                    "rules.shift_lengths_hours",
+                    format!("shift length {l} h must be between 1 and 16 hours in quarter hours"),
+                ));
+            }
+        }
+        let mb = &r.meal_break;
+        let shortest = r
+            .shift_lengths_hours
+            .iter()
+            .cloned()
+            .fold(f64::MAX, f64::min);
+        if mb.step_minutes == 0 || mb.step_minutes % 5 != 0 {
+            return Err(err(
+                "meal_break",
+                0,
+                "rules.meal_break.step_minutes",
+                format!("must be a positive multiple of 5, got {}", mb.step_minutes),
+            ));
+        }
+        if mb.minutes == 0 || mb.minutes % 15 != 0 {
+            return Err(err(
+                "meal_break",
+                0,
+                "rules.meal_break.minutes",
+                format!("must be a positive multiple of 15, got {}", mb.minutes),
+            ));
+        }
+        let window_minutes = (mb.latest_end_hours - mb.earliest_start_hours) * 60.0;
+        if window_minutes + 1e-9 < mb.minutes as f64 || mb.latest_end_hours > shortest {
+            return Err(err(
+                "meal_break",
+                0,
+                "rules.meal_break",
+                format!(
+                    "the window from {} h to {} h after the shift start must hold a {}-minute break and end within the shortest shift ({} h)",
+                    mb.earliest_start_hours, mb.latest_end_hours, mb.minutes, shortest
+                ),
+            ));
+        }
+        if r.max_working_days == 0 {
+            return Err(err(
+                "max_working_days",
+                0,
+                "rules.max_working_days",
+                "must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Scenario {
+    /// The planned local dates, in order.
+    pub fn dates(&self) -> Vec<NaiveDate> {
+        (0..self.planning.days)
+            .map(|i| self.planning.week_start + chrono::Duration::days(i as i64))
+            .collect()
+    }
+
+    /// Shrinkage of a queue (its own or the default).
+    pub fn shrinkage(&self, q: &Queue) -> f64 {
+        q.shrinkage.unwrap_or(self.defaults.shrinkage)
+    }
+
+    /// Occupancy cap of a queue (its own or the default).
+    pub fn max_occupancy(&self, q: &Queue) -> f64 {
+        q.max_occupancy.unwrap_or(self.defaults.max_occupancy)
+    }
+
+    /// The product of the multipliers of events on `date` for `queue`.
+    pub fn event_multiplier(&self, date: NaiveDate, queue: &str) -> f64 {
+        self.calendar
+            .events
+            .iter()
+            .filter(|e| e.applies(date, queue))
+            .map(|e| e.volume_multiplier)
+            .product()
+    }
+
+    /// Paid hours of a shift of `length_hours`.
+    pub fn paid_hours(&self, length_hours: f64) -> f64 {
+        let mb = &self.rules.meal_break;
+        if mb.paid {
+            length_hours
+        } else {
+            length_hours - mb.minutes as f64 / 60.0
+        }
+    }
+}
+
+/// Day-of-week index, Monday = 0.
+pub fn weekday_index(d: NaiveDate) -> usize {
+    d.weekday().num_days_from_monday() as usize
+}
+
+/// Weekday names, Monday first, for reports.
+pub const WEEKDAYS: [Weekday; 7] = [
+    Weekday::Mon,
+    Weekday::Tue,
+    Weekday::Wed,
+    Weekday::Thu,
+    Weekday::Fri,
+    Weekday::Sat,
+    Weekday::Sun,
+];
+
+/// HiGHS settings, read from `solver-configs/NAME.yaml`.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SolverConfig {
+    /// Wall-clock limit of one solve, in seconds.
+    #[serde(deserialize_with = "de_non_negative")]
+    pub time_limit_seconds: f64,
+    /// Stop when the relative gap between the incumbent and the best bound is at most this.
+    #[serde(deserialize_with = "de_non_negative")]
+    pub mip_rel_gap: f64,
+    /// Threads HiGHS may use (0 = HiGHS decides).
+    #[serde(default)]
+    pub threads: u32,
+    /// HiGHS random seed: same seed, same model, same roster.
+    #[serde(default)]
+    pub random_seed: u32,
+    /// HiGHS presolve: "on", "off" or "choose".
+    #[serde(default = "default_presolve")]
+    pub presolve: String,
+    /// Further HiGHS options by their HiGHS name (booleans, numbers or strings),
+    /// e.g. `mip_heuristic_effort: 0.3`; see the HiGHS option definitions.
+    #[serde(default)]
+    pub options: std::collections::BTreeMap<String, HighsValue>,
+}
+
+/// The value of a HiGHS option.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum HighsValue {
+    Bool(bool),
+    Int(i32),
+    Float(f64),
+    Text(String),
+}
+
+fn default_presolve() -> String {
+    "choose".to_string()
+}
+
+impl SolverConfig {
+    /// Reads a solver configuration file.
+    pub fn load(path: &Path) -> Result<SolverConfig> {
+        let src = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let cfg: SolverConfig = serde_yaml::from_str(&src).map_err(|e| yaml_error(path, &e))?;
+        if !matches!(cfg.presolve.as_str(), "on" | "off" | "choose") {
+            return Err(Error::input(
+                path,
+                find_line(&src, "presolve", 0),
+                Some("presolve"),
+                format!("must be on, off or choose, got `{}`", cfg.presolve),
+            ));
+        }
+        Ok(cfg)
+    }
+
+    /// Finds the file for the scenario's `solver` setting: a path (relative to
+    /// the scenario) when it contains a slash or ends in `.yaml`, else a name
+    /// looked up as `solver-configs/NAME.yaml` in the scenario's folder and each
+    /// folder above it.
+    pub fn resolve(scenario_path: &Path, name: &str) -> Result<PathBuf> {
+        let dir = scenario_path.parent().unwrap_or(Path::new("."));
+        if name.contains('/') || name.ends_with(".yaml") || name.ends_with(".yml") {
+            return Ok(dir.join(name));
+        }
+        let file = format!("{name}.yaml");
+        let start = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let abs = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+        for d in abs.ancestors() {
+            let candidate = d.join("solver-configs").join(&file);
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
+        }
+        Err(Error::input(
+            scenario_path,
+            None,
+            Some("solver"),
+            format!("no solver-configs/{file} found beside the scenario or in a folder above it"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_times() {
+        assert_eq!(ClockTime::parse("08:30").unwrap().minutes(), 510);
+        assert_eq!(ClockTime::parse("24:00").unwrap().minutes(), 1440);
+        for bad in ["25:00", "24:30", "8", "08:60", "ab:cd", "08:5"] {
+            assert!(ClockTime::parse(bad).is_err(), "{bad} accepted");
+        }
+    }
+}
