@@ -1,22 +1,35 @@
 #!/usr/bin/env bash
-# Installs the system packages rota's build needs: HiGHS is compiled from
-# source by the highs-sys crate, which needs cmake, a C++ compiler and
-# libclang (for bindgen). Does nothing when they are already installed.
+# Installs what rota's build and tests need, and nothing when it is there:
+# - cmake, a C++ compiler and libclang: HiGHS is compiled from source by the
+#   highs-sys crate (bindgen needs libclang);
+# - chromium: the report test opens report.html in headless Chromium;
+# - the Python iCalendar parsers icalendar, vobject and ical, which the export
+#   tests use to check rota's calendars independently.
 set -euo pipefail
-packages=(cmake g++ libclang-dev)
+packages=(cmake g++ libclang-dev chromium python3 python3-pip)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+# A python3 outside Debian's packages (e.g. pyenv) serves as well.
+if command -v python3 >/dev/null 2>&1 && python3 -m pip --version >/dev/null 2>&1; then
+  missing=("${missing[@]/python3-pip}")
+  missing=("${missing[@]/python3}")
 fi
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "rota needs: ${missing[*]} (cmake, a C++ compiler and libclang); install them with your package manager" >&2
-  exit 2
+read -r -a missing <<< "${missing[*]:-}"
+if [ ${#missing[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "rota needs: ${missing[*]}; install them with your package manager" >&2
+    exit 2
+  fi
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "installing ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-echo "installing ${missing[*]} for the HiGHS build" >&2
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if ! python3 -c "import icalendar, vobject, ical" >/dev/null 2>&1; then
+  echo "installing the Python iCalendar parsers used by the tests" >&2
+  python3 -m pip install --quiet --disable-pip-version-check icalendar vobject ical 2>&1 \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages icalendar vobject ical
+fi

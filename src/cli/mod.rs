@@ -1,5 +1,6 @@
 //! Command-line interface: clap subcommands, progress and human summaries.
 
+mod export;
 mod generate;
 mod plan;
 mod validate;
@@ -33,6 +34,8 @@ enum Command {
     Plan(plan::Args),
     /// Check a roster file against every hard rule of a scenario.
     Validate(validate::Args),
+    /// Convert a roster file (validated first) to iCalendar, CSV or JSON.
+    Export(export::Args),
     /// Generate synthetic interval history from a seeded spec (see docs/generator.md).
     GenerateHistory {
         /// The generator spec (YAML).
@@ -49,6 +52,7 @@ pub fn run() -> anyhow::Result<i32> {
     match cli.command {
         Command::Plan(args) => plan::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Export(args) => export::run(args),
         Command::GenerateHistory { spec, out } => generate::run(&spec, &out),
     }
 }

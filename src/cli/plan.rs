@@ -26,7 +26,7 @@ pub struct Args {
 
 /// The creation time stamped into outputs: SOURCE_DATE_EPOCH when set (for
 /// reproducible builds of the same plan), else now.
-fn generated_at() -> DateTime<Utc> {
+pub(crate) fn generated_at() -> DateTime<Utc> {
     std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse::<i64>().ok())
@@ -82,7 +82,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         roster: &solved.roster,
         evaluation: &evaluation,
         solve: &solved.info,
-        violations: violations.len(),
+        violations: &violations,
         generated_at: generated_at(),
     };
     let exporters = plan_exporters();

@@ -17,6 +17,10 @@ pub struct IcsOptions<'a> {
     pub calendar_name: &'a str,
     /// DTSTAMP for every event (caller fixes it for reproducible output).
     pub dtstamp: DateTime<Utc>,
+    /// Also write each break as an event of its own inside the shift
+    /// (UID `{agent}-{YYYYMMDD}-{kind}{n}@...`); the shift's description lists
+    /// the breaks either way.
+    pub break_events: bool,
 }
 
 const PRODID: &str = "-//rota//rota roster//EN";
@@ -69,13 +73,35 @@ pub fn roster_to_ics(roster: &Roster, opts: &IcsOptions) -> String {
         lines.push("BEGIN:VEVENT".into());
         lines.push(format!("UID:{}", escape_text(&uid)));
         lines.push(format!("DTSTAMP:{dtstamp}"));
-        lines.push(format!("DTSTART;TZID={tzid}:{}", local(&s.start, tz)));
-        lines.push(format!("DTEND;TZID={tzid}:{}", local(&s.end, tz)));
+        lines.push(date_time("DTSTART", &s.start, tz));
+        lines.push(date_time("DTEND", &s.end, tz));
         lines.push(format!("SUMMARY:{}", escape_text(&summary(s))));
         lines.push(format!("DESCRIPTION:{}", escape_text(&description(s, tz))));
         lines.push(format!("LOCATION:{}", escape_text(&roster.site_name)));
         lines.push("CATEGORIES:rota shift".into());
         lines.push("END:VEVENT".into());
+        if opts.break_events {
+            let mut kinds: HashMap<&str, usize> = HashMap::new();
+            for b in &s.breaks {
+                let k = kinds.entry(b.kind.as_str()).or_insert(0);
+                *k += 1;
+                let stem = uid.split_once('@').map_or(uid.as_str(), |(a, _)| a);
+                let buid = format!("{stem}-{}{}@{}.rota", b.kind, k, opts.site_slug);
+                lines.push("BEGIN:VEVENT".into());
+                lines.push(format!("UID:{}", escape_text(&buid)));
+                lines.push(format!("DTSTAMP:{dtstamp}"));
+                lines.push(date_time("DTSTART", &b.start, tz));
+                lines.push(date_time("DTEND", &b.end, tz));
+                lines.push(format!(
+                    "SUMMARY:{}",
+                    escape_text(&format!("{} break: {}", capitalise(&b.kind), s.agent_name))
+                ));
+                lines.push(format!("RELATED-TO:{}", escape_text(&uid)));
+                lines.push("TRANSP:TRANSPARENT".into());
+                lines.push("CATEGORIES:rota break".into());
+                lines.push("END:VEVENT".into());
+            }
+        }
     }
     lines.push("END:VCALENDAR".into());
 
@@ -84,6 +110,44 @@ pub fn roster_to_ics(roster: &Roster, opts: &IcsOptions) -> String {
         out.push_str(&fold_line(line));
     }
     out
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Splits a roster into one roster per agent, in agent-id order.
+pub fn per_agent(roster: &Roster) -> Vec<(String, Roster)> {
+    let mut by: std::collections::BTreeMap<&str, Vec<Shift>> = std::collections::BTreeMap::new();
+    for s in &roster.shifts {
+        by.entry(s.agent_id.as_str()).or_default().push(s.clone());
+    }
+    by.into_iter()
+        .map(|(id, shifts)| {
+            (
+                id.to_string(),
+                Roster {
+                    site_name: roster.site_name.clone(),
+                    timezone: roster.timezone,
+                    shifts,
+                },
+            )
+        })
+        .collect()
+}
+
+/// A DTSTART/DTEND property: local time with TZID, or UTC (`...Z`) when the
+/// local time occurs twice (clocks go back) and would be read as the first.
+fn date_time(name: &str, t: &DateTime<Tz>, tz: Tz) -> String {
+    let naive = t.with_timezone(&tz).naive_local();
+    match tz.from_local_datetime(&naive) {
+        chrono::LocalResult::Single(_) => format!("{name};TZID={}:{}", tz.name(), local(t, tz)),
+        _ => format!("{name}:{}", t.with_timezone(&Utc).format("%Y%m%dT%H%M%SZ")),
+    }
 }
 
 /// Local wall time of `t` in `tz` as `YYYYMMDDTHHMMSS`.
@@ -243,6 +307,7 @@ impl super::Exporter for RosterIcs {
                 site_slug: &slug,
                 calendar_name: &name,
                 dtstamp: p.generated_at,
+                break_events: false,
             },
         )
         .into_bytes())
@@ -277,6 +342,7 @@ mod tests {
             site_slug: "test-site",
             calendar_name: "Test roster",
             dtstamp: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
+            break_events: false,
         }
     }
 

@@ -3,7 +3,9 @@
 
 pub mod coverage;
 pub mod forecast;
+pub mod html;
 pub mod ics;
+pub mod plan_json;
 pub mod requirements;
 pub mod roster_csv;
 pub mod summary;
@@ -32,8 +34,8 @@ pub struct PlanOutput<'a> {
     pub roster: &'a Roster,
     pub evaluation: &'a Evaluation,
     pub solve: &'a SolveInfo,
-    /// Number of rule violations the validator found in the roster.
-    pub violations: usize,
+    /// Rule violations the validator found in the roster.
+    pub violations: &'a [crate::roster::validate::Violation],
     /// Creation time stamped into outputs that need one (iCalendar DTSTAMP);
     /// the only thing that differs between two runs of the same input.
     pub generated_at: DateTime<Utc>,
@@ -56,6 +58,8 @@ pub fn plan_exporters() -> Vec<Box<dyn Exporter>> {
         Box::new(roster_csv::RosterCsv),
         Box::new(ics::RosterIcs),
         Box::new(summary::SummaryJson),
+        Box::new(plan_json::PlanJson),
+        Box::new(html::ReportHtml),
     ]
 }
 
@@ -121,11 +125,16 @@ pub fn write_files(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut staged = Vec::new();
     for (name, bytes) in files {
-        let mut tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(dir, e))?;
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        // Temporary files are private (0600); the outputs are ordinary files.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o644));
+        }
+        let mut tmp = builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
         tmp.write_all(bytes)
             .and_then(|_| tmp.as_file().sync_all())
             .map_err(|e| Error::io(tmp.path(), e))?;

@@ -70,7 +70,7 @@ impl Summary {
             ),
             understaffed_agent_hours: round(p.evaluation.understaffed_agent_hours, 2),
             overstaffed_agent_hours: round(p.evaluation.overstaffed_agent_hours, 2),
-            rule_violations: p.violations,
+            rule_violations: p.violations.len(),
             queues: p
                 .evaluation
                 .queues

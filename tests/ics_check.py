@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Checks rota's iCalendar output with three independent parsers.
+
+Usage: ics_check.py CALENDAR.ics ROSTER.csv
+
+For every VEVENT of a shift (CATEGORIES "rota shift"), the instants decoded
+by `icalendar`, `vobject` and `ical` must equal the roster row's start_utc and
+end_utc (matched by agent id and date, which the UID carries). Every TZID used
+must have a VTIMEZONE. Prints one line per check and exits 1 on any mismatch.
+"""
+import csv
+import datetime as dt
+import sys
+
+
+def utc(text):
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def main(ics_path, roster_path):
+    raw = open(ics_path, "rb").read()
+    rows = {}
+    for r in csv.DictReader(open(roster_path, newline="", encoding="utf-8")):
+        key = f"{r['agent_id']}-{r['date'].replace('-', '')}"
+        rows[key] = (utc(r["start_utc"]), utc(r["end_utc"]))
+    failures = []
+
+    # 1. icalendar
+    import icalendar
+
+    cal = icalendar.Calendar.from_ical(raw)
+    missing = cal.get_missing_tzids()
+    if missing:
+        failures.append(f"icalendar: TZIDs without VTIMEZONE: {sorted(missing)}")
+    seen = {}
+    for ev in cal.walk("VEVENT"):
+        if "rota shift" not in str(ev.get("CATEGORIES").to_ical().decode()):
+            continue
+        uid = str(ev["UID"])
+        key = uid.split("@")[0]
+        seen[key] = (ev.decoded("DTSTART").astimezone(dt.timezone.utc), ev.decoded("DTEND").astimezone(dt.timezone.utc))
+    if set(seen) != set(rows):
+        failures.append(f"icalendar: events {sorted(set(seen) ^ set(rows))} differ from the roster")
+    for k, v in seen.items():
+        if k in rows and v != rows[k]:
+            failures.append(f"icalendar: {k} decodes to {v}, roster says {rows[k]}")
+    print(f"icalendar {icalendar.__version__}: {len(seen)} shift events checked")
+
+    # 2. vobject
+    import vobject
+
+    vcal = vobject.readOne(raw.decode("utf-8"))
+    n = 0
+    for ev in vcal.vevent_list:
+        if "rota shift" not in ",".join(ev.categories.value):
+            continue
+        key = ev.uid.value.split("@")[0]
+        got = (ev.dtstart.value.astimezone(dt.timezone.utc), ev.dtend.value.astimezone(dt.timezone.utc))
+        if rows.get(key) != got:
+            failures.append(f"vobject: {key} decodes to {got}, roster says {rows.get(key)}")
+        n += 1
+    print(f"vobject: {n} shift events checked")
+
+    # 3. ical
+    from ical.calendar_stream import IcsCalendarStream
+
+    ical_cal = IcsCalendarStream.calendar_from_ics(raw.decode("utf-8"))
+    n = 0
+    for ev in ical_cal.events:
+        if "rota shift" not in (ev.categories or []):
+            continue
+        key = ev.uid.split("@")[0]
+        got = (ev.dtstart.astimezone(dt.timezone.utc), ev.dtend.astimezone(dt.timezone.utc))
+        if rows.get(key) != got:
+            failures.append(f"ical: {key} decodes to {got}, roster says {rows.get(key)}")
+        n += 1
+    print(f"ical: {n} shift events checked")
+
+    for f in failures:
+        print("FAIL", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))
