@@ -518,7 +518,17 @@ impl Scenario {
     /// Parses and checks a scenario from YAML text; `path` is used in errors only.
     pub fn from_yaml_str(src: &str, path: &Path) -> Result<Scenario> {
         let ids: QueueIdsOnly = serde_yaml::from_str(src).map_err(|e| yaml_error(path, &e))?;
-        let known: BTreeSet<String> = ids.queues.into_iter().map(|q| q.id).collect();
+        let mut known: BTreeSet<String> = BTreeSet::new();
+        for (i, q) in ids.queues.iter().enumerate() {
+            if !known.insert(q.id.clone()) {
+                return Err(Error::input(
+                    path,
+                    find_line(src, &format!("id: {}", q.id), 1),
+                    Some(&format!("queues[{i}].id")),
+                    format!("duplicate queue id `{}`", q.id),
+                ));
+            }
+        }
         KNOWN_QUEUES.with(|k| *k.borrow_mut() = Some(known));
         let parsed: std::result::Result<Scenario, _> = serde_yaml::from_str(src);
         KNOWN_QUEUES.with(|k| *k.borrow_mut() = None);
@@ -529,14 +539,8 @@ impl Scenario {
 
     /// Reads a scenario file and resolves its history path.
     pub fn load(path: &Path) -> Result<LoadedScenario> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let src = String::from_utf8(bytes).map_err(|e| {
-            let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
-            Error::input(path, Some(line), None, "file is not valid UTF-8")
-        })?;
+        let src =
+            crate::limits::read_text_within(path, crate::limits::MAX_SCENARIO_BYTES, "scenario")?;
         let scenario = Scenario::from_yaml_str(&src, path)?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let history_path = dir.join(&scenario.history.file);
@@ -577,6 +581,22 @@ impl Scenario {
                 "must be at least 1".into(),
             ));
         }
+        if self.queues.len() > crate::limits::MAX_QUEUES
+            || self.agents.len() > crate::limits::MAX_AGENTS
+        {
+            return Err(err(
+                "agents",
+                0,
+                "agents",
+                format!(
+                    "{} queues and {} agents: rota accepts at most {} queues and {} agents in one scenario (see docs/limits.md); split the centre into sites or teams",
+                    self.queues.len(),
+                    self.agents.len(),
+                    crate::limits::MAX_QUEUES,
+                    crate::limits::MAX_AGENTS
+                ),
+            ));
+        }
         if self.queues.is_empty() {
             return Err(err(
                 "queues",
@@ -585,22 +605,13 @@ impl Scenario {
                 "at least one queue is needed".into(),
             ));
         }
-        let mut seen = BTreeSet::new();
         for (i, q) in self.queues.iter().enumerate() {
-            let nth = self.queues[..i].iter().filter(|o| o.id == q.id).count();
+            // Queue ids are unique (checked in the first pass), so the first match is the queue.
             let needle = format!("id: {}", q.id);
-            if !seen.insert(&q.id) {
-                return Err(err(
-                    &needle,
-                    nth,
-                    &format!("queues[{i}].id"),
-                    format!("duplicate queue id `{}`", q.id),
-                ));
-            }
             if q.concurrency == 0 || (q.channel == Channel::Voice && q.concurrency != 1) {
                 return Err(err(
                     &needle,
-                    nth,
+                    0,
                     &format!("queues[{i}].concurrency"),
                     "must be 1 for voice and at least 1 for chat".into(),
                 ));
@@ -608,7 +619,7 @@ impl Scenario {
             if q.open >= q.close {
                 return Err(err(
                     &needle,
-                    nth,
+                    0,
                     &format!("queues[{i}].open"),
                     format!(
                         "opening time {} is not before closing time {}",
@@ -619,7 +630,7 @@ impl Scenario {
             if q.open.0 % p.interval_minutes != 0 || q.close.0 % p.interval_minutes != 0 {
                 return Err(err(
                     &needle,
-                    nth,
+                    0,
                     &format!("queues[{i}].open"),
                     format!(
                         "opening and closing times must fall on {}-minute interval boundaries",
@@ -838,6 +849,10 @@ pub struct SolverConfig {
     /// HiGHS presolve: "on", "off" or "choose".
     #[serde(default = "default_presolve")]
     pub presolve: String,
+    /// Hand HiGHS a greedy roster as its first incumbent (so a time-limited
+    /// solve always has a roster); `false` lets HiGHS search alone.
+    #[serde(default = "default_true")]
+    pub warm_start: bool,
     /// Further HiGHS options by their HiGHS name (booleans, numbers or strings),
     /// e.g. `mip_heuristic_effort: 0.3`; see the HiGHS option definitions.
     #[serde(default)]
@@ -854,6 +869,10 @@ pub enum HighsValue {
     Text(String),
 }
 
+fn default_true() -> bool {
+    true
+}
+
 fn default_presolve() -> String {
     "choose".to_string()
 }
@@ -861,7 +880,11 @@ fn default_presolve() -> String {
 impl SolverConfig {
     /// Reads a solver configuration file.
     pub fn load(path: &Path) -> Result<SolverConfig> {
-        let src = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let src = crate::limits::read_text_within(
+            path,
+            crate::limits::MAX_SCENARIO_BYTES,
+            "solver settings",
+        )?;
         let cfg: SolverConfig = serde_yaml::from_str(&src).map_err(|e| yaml_error(path, &e))?;
         if !matches!(cfg.presolve.as_str(), "on" | "off" | "choose") {
             return Err(Error::input(

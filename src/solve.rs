@@ -991,7 +991,11 @@ pub fn solve(
     let built = build(scenario, horizon, reqs, &days, false);
     let binaries = built.model.binaries;
     let pos = built.model.positions();
-    let start = initial_solution(scenario, horizon, reqs, &days, &built, &pos);
+    let start = if cfg.warm_start {
+        initial_solution(scenario, horizon, reqs, &days, &built, &pos)
+    } else {
+        None
+    };
     let Built {
         model,
         x,

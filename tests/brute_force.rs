@@ -110,6 +110,7 @@ fn solver_matches_exhaustive_search() {
         threads: 1,
         random_seed: 1,
         presolve: "choose".into(),
+        warm_start: true,
         options: Default::default(),
     };
     type Needs = Vec<(usize, u32)>;

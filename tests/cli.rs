@@ -179,6 +179,12 @@ fn same_input_gives_the_same_files() {
         v
     };
     assert_eq!(strip(a.path()), strip(b.path()));
+    let plan_doc = |p: &Path| {
+        let mut v: Value = serde_json::from_slice(&std::fs::read(p.join("plan.json")).unwrap()).unwrap();
+        v["summary"].as_object_mut().unwrap().remove("solve_seconds");
+        v
+    };
+    assert_eq!(plan_doc(a.path()), plan_doc(b.path()));
 }
 
 #[test]
@@ -374,6 +380,39 @@ fn conflicting_rules_are_explained_per_agent() {
         stderr.contains(
             "agent T01 (Wang Fang) must work at least 30 h but the rules allow only 24.0 h"
         ),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_time_limit_with_no_roster_found_is_said_plainly_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("small")).unwrap();
+    let scenario = std::fs::read_to_string(SMALL)
+        .unwrap()
+        .replace("../solver-test.yaml", "../cold.yaml");
+    std::fs::write(dir.path().join("small/scenario.yaml"), scenario).unwrap();
+    std::fs::copy(
+        "tests/data/small/history.csv",
+        dir.path().join("small/history.csv"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("cold.yaml"),
+        "time_limit_seconds: 0\nmip_rel_gap: 0\nthreads: 1\nrandom_seed: 1\nwarm_start: false\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let assert = rota()
+        .args(["plan", "--quiet", "--out"])
+        .arg(&out)
+        .arg(dir.path().join("small/scenario.yaml"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("no roster found within the 0 s time limit"),
         "{stderr}"
     );
     assert!(!out.exists());

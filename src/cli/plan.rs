@@ -85,6 +85,22 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         violations: &violations,
         generated_at: generated_at(),
     };
+    if !violations.is_empty() {
+        // Never publish a roster that breaks a rule: nothing is written.
+        pb.finish_and_clear();
+        for v in &violations {
+            let day = v.date.map(|d| format!(" on {d}")).unwrap_or_default();
+            eprintln!(
+                "violation: {}: agent {}{}: {}",
+                v.rule, v.agent_id, day, v.message
+            );
+        }
+        eprintln!(
+            "error: the optimizer's roster breaks {} rules (a bug in rota: please report it with the scenario); nothing written",
+            violations.len()
+        );
+        return Ok(super::EXIT_FINDINGS);
+    }
     let exporters = plan_exporters();
     let files = render_all(&exporters, &plan)?;
     write_files(&args.out, &files)?;
@@ -161,9 +177,6 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         }
         let names: Vec<_> = files.iter().map(|(n, _)| n.as_str()).collect();
         println!("wrote {} to {}", names.join(", "), args.out.display());
-        for v in &violations {
-            println!("violation: {}: agent {}: {}", v.rule, v.agent_id, v.message);
-        }
         for q in &missed {
             println!(
                 "target missed: {} delivers {:.1}% against {:.0}% in {:.0} s",
@@ -174,7 +187,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             );
         }
     }
-    Ok(if violations.is_empty() && missed.is_empty() {
+    Ok(if missed.is_empty() {
         super::EXIT_OK
     } else {
         super::EXIT_FINDINGS

@@ -94,7 +94,7 @@ fn parse_number(s: &str, what: &str) -> std::result::Result<f64, String> {
 impl History {
     /// Reads history for the given queues from a CSV file.
     pub fn load(path: &Path, tz: Tz, queues: &[&str]) -> Result<History> {
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let file = crate::limits::open_within(path, crate::limits::MAX_HISTORY_BYTES, "history")?;
         Self::from_reader(file, path, tz, queues)
     }
 

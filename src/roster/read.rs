@@ -157,7 +157,7 @@ fn parse_breaks(
 /// Reads a roster CSV. Malformed rows are input errors (file, line, column);
 /// rule breaches are left to the validator.
 pub fn read_roster(path: &Path, site_name: &str, tz: Tz) -> Result<Roster> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = crate::limits::open_within(path, crate::limits::MAX_ROSTER_BYTES, "roster")?;
     read_roster_from(file, path, site_name, tz)
 }
 
