@@ -18,5 +18,6 @@ pub mod roster;
 pub mod scenario;
 pub mod solve;
 pub mod staffing;
+pub mod whatif;
 
 pub use error::{Error, Result};

@@ -164,6 +164,10 @@ pub struct Scenario {
     pub history: HistorySource,
     #[serde(default)]
     pub calendar: Calendar,
+    /// What-if changes to the forecast: volume and handle-time multipliers per
+    /// queue and date range, applied after forecasting (not learned from history).
+    #[serde(default)]
+    pub adjustments: Vec<Adjustment>,
     #[serde(default)]
     pub defaults: Defaults,
     pub queues: Vec<Queue>,
@@ -254,6 +258,45 @@ pub struct Event {
 
 impl Event {
     /// Whether the event covers `date` for `queue`.
+    pub fn applies(&self, date: NaiveDate, queue: &str) -> bool {
+        let last = self.until.unwrap_or(self.date);
+        date >= self.date
+            && date <= last
+            && self
+                .queues
+                .as_ref()
+                .is_none_or(|qs| qs.iter().any(|q| q == queue))
+    }
+}
+
+/// A what-if change to the forecast on some dates.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Adjustment {
+    #[serde(default)]
+    pub name: String,
+    /// First date.
+    pub date: NaiveDate,
+    /// Last date (inclusive); defaults to `date`.
+    #[serde(default)]
+    pub until: Option<NaiveDate>,
+    /// Multiplier of forecast volume.
+    #[serde(default = "one", deserialize_with = "de_non_negative")]
+    pub volume_multiplier: f64,
+    /// Multiplier of forecast handle time.
+    #[serde(default = "one", deserialize_with = "de_non_negative")]
+    pub aht_multiplier: f64,
+    /// Queues affected; all when absent.
+    #[serde(default, deserialize_with = "de_queue_refs")]
+    pub queues: Option<Vec<String>>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl Adjustment {
+    /// Whether the adjustment covers `date` for `queue`.
     pub fn applies(&self, date: NaiveDate, queue: &str) -> bool {
         let last = self.until.unwrap_or(self.date);
         date >= self.date

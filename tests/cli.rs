@@ -180,8 +180,12 @@ fn same_input_gives_the_same_files() {
     };
     assert_eq!(strip(a.path()), strip(b.path()));
     let plan_doc = |p: &Path| {
-        let mut v: Value = serde_json::from_slice(&std::fs::read(p.join("plan.json")).unwrap()).unwrap();
-        v["summary"].as_object_mut().unwrap().remove("solve_seconds");
+        let mut v: Value =
+            serde_json::from_slice(&std::fs::read(p.join("plan.json")).unwrap()).unwrap();
+        v["summary"]
+            .as_object_mut()
+            .unwrap()
+            .remove("solve_seconds");
         v
     };
     assert_eq!(plan_doc(a.path()), plan_doc(b.path()));

@@ -11,7 +11,6 @@ use rota::export::roster_csv::{activities_csv, roster_csv};
 use rota::export::{slug, write_files};
 use rota::roster::read::read_roster;
 use rota::roster::validate::validate;
-use rota::scenario::Scenario;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -49,7 +48,7 @@ fn generated_at() -> DateTime<Utc> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let loaded = Scenario::load(&args.scenario)?;
+    let loaded = rota::whatif::load_scenario(&args.scenario)?;
     let sc = &loaded.scenario;
     let roster = read_roster(&args.roster, &sc.site.name, sc.site.timezone)?;
     let violations = validate(sc, &roster);

@@ -4,6 +4,7 @@ mod export;
 mod generate;
 mod plan;
 mod validate;
+mod whatif;
 
 use std::path::PathBuf;
 
@@ -36,6 +37,12 @@ enum Command {
     Validate(validate::Args),
     /// Convert a roster file (validated first) to iCalendar, CSV or JSON.
     Export(export::Args),
+    /// Plan several scenarios (a base and its variants) in parallel and compare them side by side.
+    Compare(whatif::CompareArgs),
+    /// Plan a grid of variants of a scenario (all of it, or one shard of it).
+    Sweep(whatif::SweepArgs),
+    /// Combine the shard files of a sweep into the whole sweep.
+    Merge(whatif::MergeArgs),
     /// Generate synthetic interval history from a seeded spec (see docs/generator.md).
     GenerateHistory {
         /// The generator spec (YAML).
@@ -53,6 +60,9 @@ pub fn run() -> anyhow::Result<i32> {
         Command::Plan(args) => plan::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Export(args) => export::run(args),
+        Command::Compare(args) => whatif::compare(args),
+        Command::Sweep(args) => whatif::sweep(args),
+        Command::Merge(args) => whatif::merge_shards(args),
         Command::GenerateHistory { spec, out } => generate::run(&spec, &out),
     }
 }

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use rota::roster::read::read_roster;
 use rota::roster::validate::validate;
-use rota::scenario::Scenario;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -24,7 +23,7 @@ enum Format {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let loaded = Scenario::load(&args.scenario)?;
+    let loaded = rota::whatif::load_scenario(&args.scenario)?;
     let sc = &loaded.scenario;
     let roster = read_roster(&args.roster, &sc.site.name, sc.site.timezone)?;
     let violations = validate(sc, &roster);

@@ -9,6 +9,7 @@ pub mod plan_json;
 pub mod requirements;
 pub mod roster_csv;
 pub mod summary;
+pub mod sweep_html;
 
 use std::io::Write;
 use std::path::Path;
