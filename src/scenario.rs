@@ -259,14 +259,22 @@ pub struct Event {
 impl Event {
     /// Whether the event covers `date` for `queue`.
     pub fn applies(&self, date: NaiveDate, queue: &str) -> bool {
-        let last = self.until.unwrap_or(self.date);
-        date >= self.date
-            && date <= last
-            && self
-                .queues
-                .as_ref()
-                .is_none_or(|qs| qs.iter().any(|q| q == queue))
+        covers(self.date, self.until, self.queues.as_deref(), date, queue)
     }
+}
+
+/// Whether dates `from..=until` (one day when `until` is absent) and
+/// `queues` (all when absent) cover `date` and `queue`.
+fn covers(
+    from: NaiveDate,
+    until: Option<NaiveDate>,
+    queues: Option<&[String]>,
+    date: NaiveDate,
+    queue: &str,
+) -> bool {
+    date >= from
+        && date <= until.unwrap_or(from)
+        && queues.is_none_or(|qs| qs.iter().any(|q| q == queue))
 }
 
 /// A what-if change to the forecast on some dates.
@@ -298,13 +306,7 @@ fn one() -> f64 {
 impl Adjustment {
     /// Whether the adjustment covers `date` for `queue`.
     pub fn applies(&self, date: NaiveDate, queue: &str) -> bool {
-        let last = self.until.unwrap_or(self.date);
-        date >= self.date
-            && date <= last
-            && self
-                .queues
-                .as_ref()
-                .is_none_or(|qs| qs.iter().any(|q| q == queue))
+        covers(self.date, self.until, self.queues.as_deref(), date, queue)
     }
 }
 
@@ -530,7 +532,7 @@ struct QueueIdOnly {
     id: String,
 }
 
-fn yaml_error(path: &Path, e: &serde_yaml::Error) -> Error {
+pub(crate) fn yaml_error(path: &Path, e: &serde_yaml::Error) -> Error {
     let loc = e.location();
     let mut message = e.to_string();
     // The parser appends "at line L column C"; the location says it already.

@@ -50,23 +50,6 @@ fn read(path: &Path) -> Result<String> {
     crate::limits::read_text_within(path, crate::limits::MAX_SCENARIO_BYTES, "scenario")
 }
 
-fn yaml_err(path: &Path, e: &serde_yaml::Error) -> Error {
-    let mut message = e.to_string();
-    if let Some(i) = message.find(" at line ") {
-        message.truncate(i);
-    }
-    let loc = e.location();
-    Error::Input {
-        path: path.to_path_buf(),
-        location: Location {
-            line: loc.as_ref().map(|l| l.line()),
-            column: loc.as_ref().map(|l| l.column()),
-            field: None,
-        },
-        message,
-    }
-}
-
 /// One step of a path: a key, then optional selectors.
 fn parse_path(path: &str) -> std::result::Result<Vec<(String, Vec<String>)>, String> {
     let mut out = Vec::new();
@@ -162,10 +145,12 @@ fn merged(path: &Path) -> Result<(Value, LoadedScenario)> {
         .is_some();
     if !is_variant {
         let loaded = Scenario::load(path)?;
-        let root: Value = serde_yaml::from_str(&src).map_err(|e| yaml_err(path, &e))?;
+        let root: Value =
+            serde_yaml::from_str(&src).map_err(|e| crate::scenario::yaml_error(path, &e))?;
         return Ok((root, loaded));
     }
-    let variant: VariantFile = serde_yaml::from_str(&src).map_err(|e| yaml_err(path, &e))?;
+    let variant: VariantFile =
+        serde_yaml::from_str(&src).map_err(|e| crate::scenario::yaml_error(path, &e))?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let (mut root, base_loaded) = merged(&dir.join(&variant.extend))?;
     let at = |key: &str, msg: String| Error::input(path, find_line(&src, key, 0), Some(key), msg);
