@@ -29,8 +29,7 @@ impl Inputs {
     pub fn load(path: &Path, solver_override: Option<&str>) -> Result<Inputs> {
         let loaded = Scenario::load(path)?;
         let sc = &loaded.scenario;
-        let queues: Vec<&str> = sc.queues.iter().map(|q| q.id.as_str()).collect();
-        let history = History::load(&loaded.history_path, sc.site.timezone, &queues)?;
+        let history = History::for_scenario(&loaded)?;
         let horizon = Horizon::new(sc);
         let solver_path = match solver_override {
             Some(s) if s.contains('/') || s.ends_with(".yaml") => std::path::PathBuf::from(s),

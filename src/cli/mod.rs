@@ -1,5 +1,6 @@
 //! Command-line interface: clap subcommands, progress and human summaries.
 
+mod forecast;
 mod generate;
 mod plan;
 mod validate;
@@ -31,6 +32,8 @@ struct Cli {
 enum Command {
     /// Forecast, staff and roster a scenario, and write the plan's files.
     Plan(plan::Args),
+    /// Forecast the planning week, or backtest every method (--backtest-weeks N).
+    Forecast(forecast::Args),
     /// Check a roster file against every hard rule of a scenario.
     Validate(validate::Args),
     /// Generate synthetic interval history from a seeded spec (see docs/generator.md).
@@ -49,6 +52,7 @@ pub fn run() -> anyhow::Result<i32> {
     match cli.command {
         Command::Plan(args) => plan::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Forecast(args) => forecast::run(args),
         Command::GenerateHistory { spec, out } => generate::run(&spec, &out),
     }
 }
