@@ -36,8 +36,7 @@ impl Inputs {
         let path = loaded.path.clone();
         let path = path.as_path();
         let sc = &loaded.scenario;
-        let queues: Vec<&str> = sc.queues.iter().map(|q| q.id.as_str()).collect();
-        let history = History::load(&loaded.history_path, sc.site.timezone, &queues)?;
+        let history = History::for_scenario(&loaded)?;
         let horizon = Horizon::new(sc);
         let solver_path = match solver_override {
             Some(s) if s.contains('/') || s.ends_with(".yaml") => std::path::PathBuf::from(s),

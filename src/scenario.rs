@@ -175,6 +175,9 @@ pub struct Scenario {
     pub rules: Rules,
     #[serde(default)]
     pub weights: Weights,
+    /// Forecast method and settings.
+    #[serde(default)]
+    pub forecast: ForecastSettings,
     /// Solver settings: a name looked up in `solver-configs/`, or a path to a YAML file.
     #[serde(default = "default_solver")]
     pub solver: String,
@@ -224,6 +227,132 @@ pub struct HistorySource {
     /// How many trailing weeks of history the forecast uses.
     #[serde(default = "default_weeks")]
     pub weeks: u32,
+    /// Zone of the file's local timestamps; the site's zone when absent.
+    #[serde(default, deserialize_with = "de_opt_tz")]
+    pub timezone: Option<Tz>,
+    /// `as_written` (offsets are honoured) or `local` (any offset or `Z` is
+    /// ignored and the clock time read in `timezone`).
+    #[serde(default)]
+    pub timestamps: TimestampMode,
+    /// Column names of the file, when they are not rota's own.
+    #[serde(default)]
+    pub columns: Option<ColumnMap>,
+    /// Queue id of every row, for a file without a queue column.
+    #[serde(default)]
+    pub queue: Option<String>,
+}
+
+/// How history timestamps are read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimestampMode {
+    #[default]
+    AsWritten,
+    Local,
+}
+
+/// Names of the history file's columns; other columns are ignored.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnMap {
+    #[serde(default = "col_interval_start")]
+    pub interval_start: String,
+    #[serde(default)]
+    pub queue: Option<String>,
+    #[serde(default = "col_offered")]
+    pub offered: String,
+    #[serde(default)]
+    pub aht_seconds: Option<String>,
+    #[serde(default)]
+    pub handle_seconds: Option<String>,
+}
+
+fn col_interval_start() -> String {
+    "interval_start".into()
+}
+fn col_offered() -> String {
+    "offered".into()
+}
+
+fn de_opt_tz<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Tz>, D::Error> {
+    de_tz(d).map(Some)
+}
+
+/// The forecast method of every queue.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ForecastMethod {
+    /// Chosen per queue by the lowest WAPE on a backtest.
+    #[default]
+    Auto,
+    SeasonalNaive,
+    Decomposition,
+    HoltWinters,
+}
+
+impl ForecastMethod {
+    /// The method's name as written in the scenario.
+    pub fn name(self) -> &'static str {
+        match self {
+            ForecastMethod::Auto => "auto",
+            ForecastMethod::SeasonalNaive => "seasonal_naive",
+            ForecastMethod::Decomposition => "decomposition",
+            ForecastMethod::HoltWinters => "holt_winters",
+        }
+    }
+
+    /// Parses a method name.
+    pub fn parse(s: &str) -> Option<ForecastMethod> {
+        [
+            ForecastMethod::Auto,
+            ForecastMethod::SeasonalNaive,
+            ForecastMethod::Decomposition,
+            ForecastMethod::HoltWinters,
+        ]
+        .into_iter()
+        .find(|m| m.name() == s)
+    }
+}
+
+/// The `forecast:` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastSettings {
+    #[serde(default)]
+    pub method: ForecastMethod,
+    /// Weeks held out to choose the method (`auto`) and to size the band.
+    #[serde(default = "default_backtest_weeks")]
+    pub backtest_weeks: u32,
+    /// A history cell further than this many robust standard deviations from
+    /// its weekday-and-slot median is an outlier and is damped to that bound.
+    #[serde(default = "default_outlier", deserialize_with = "de_non_negative")]
+    pub outlier_threshold: f64,
+    /// Lower and upper quantile of the band, e.g. `[0.1, 0.9]`.
+    #[serde(default = "default_band")]
+    pub band: [f64; 2],
+}
+
+impl Default for ForecastSettings {
+    fn default() -> Self {
+        ForecastSettings {
+            method: ForecastMethod::Auto,
+            backtest_weeks: default_backtest_weeks(),
+            outlier_threshold: default_outlier(),
+            band: default_band(),
+        }
+    }
+}
+
+fn default_backtest_weeks() -> u32 {
+    4
+}
+fn default_outlier() -> f64 {
+    5.0
+}
+fn default_band() -> [f64; 2] {
+    [0.1, 0.9]
 }
 
 fn default_weeks() -> u32 {
@@ -248,9 +377,10 @@ pub struct Event {
     /// Last date (inclusive); defaults to `date`.
     #[serde(default)]
     pub until: Option<NaiveDate>,
-    /// Volume multiplier (2.5 = two and a half times the usual volume).
-    #[serde(deserialize_with = "de_non_negative")]
-    pub volume_multiplier: f64,
+    /// Volume multiplier (2.5 = two and a half times the usual volume); when
+    /// absent, learned from past dates of events of the same name in history.
+    #[serde(default, deserialize_with = "de_opt_non_negative")]
+    pub volume_multiplier: Option<f64>,
     /// Queues affected; all when absent.
     #[serde(default, deserialize_with = "de_queue_refs")]
     pub queues: Option<Vec<String>>,
@@ -642,6 +772,23 @@ impl Scenario {
                 ),
             ));
         }
+        let [lo, hi] = self.forecast.band;
+        if !(0.0 < lo && lo < hi && hi < 1.0) {
+            return Err(err(
+                "band",
+                0,
+                "forecast.band",
+                format!("must be two quantiles 0 < low < high < 1, got [{lo}, {hi}]"),
+            ));
+        }
+        if self.forecast.outlier_threshold < 1.0 {
+            return Err(err(
+                "outlier_threshold",
+                0,
+                "forecast.outlier_threshold",
+                "must be at least 1".into(),
+            ));
+        }
         if self.queues.is_empty() {
             return Err(err(
                 "queues",
@@ -838,13 +985,14 @@ impl Scenario {
         q.max_occupancy.unwrap_or(self.defaults.max_occupancy)
     }
 
-    /// The product of the multipliers of events on `date` for `queue`.
+    /// The product of the given multipliers of events on `date` for `queue`
+    /// (events without one are learned by the forecast).
     pub fn event_multiplier(&self, date: NaiveDate, queue: &str) -> f64 {
         self.calendar
             .events
             .iter()
             .filter(|e| e.applies(date, queue))
-            .map(|e| e.volume_multiplier)
+            .filter_map(|e| e.volume_multiplier)
             .product()
     }
 

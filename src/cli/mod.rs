@@ -1,6 +1,7 @@
 //! Command-line interface: clap subcommands, progress and human summaries.
 
 mod export;
+mod forecast;
 mod generate;
 mod plan;
 mod validate;
@@ -33,6 +34,8 @@ struct Cli {
 enum Command {
     /// Forecast, staff and roster a scenario, and write the plan's files.
     Plan(plan::Args),
+    /// Forecast the planning week, or backtest every method (--backtest-weeks N).
+    Forecast(forecast::Args),
     /// Check a roster file against every hard rule of a scenario.
     Validate(validate::Args),
     /// Convert a roster file (validated first) to iCalendar, CSV or JSON.
@@ -63,6 +66,7 @@ pub fn run() -> anyhow::Result<i32> {
         Command::Compare(args) => whatif::compare(args),
         Command::Sweep(args) => whatif::sweep(args),
         Command::Merge(args) => whatif::merge_shards(args),
+        Command::Forecast(args) => forecast::run(args),
         Command::GenerateHistory { spec, out } => generate::run(&spec, &out),
     }
 }

@@ -61,6 +61,16 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     }
     pb.set_message("forecasting volume and handle time");
     let forecast = inputs.forecast()?;
+    if !args.quiet {
+        for f in &forecast.findings {
+            let q = f
+                .queue
+                .as_deref()
+                .map(|q| format!("{q}: "))
+                .unwrap_or_default();
+            pb.suspend(|| eprintln!("warning: {q}{}", f.message));
+        }
+    }
     pb.set_message("computing required agents (Erlang C)");
     let reqs = inputs.requirements(&forecast);
     pb.set_message(format!(

@@ -6,6 +6,11 @@
 //! `interval_start` is RFC 3339 with an offset (`2026-09-07T08:00:00+08:00`)
 //! or a local time in the site's zone (`2026-09-07 08:00`). Every error
 //! names the file, the line and the column.
+//!
+//! A scenario may map other column names (`history.columns`), fix the queue
+//! (`history.queue`), read local times in another zone (`history.timezone`)
+//! or ignore meaningless offsets (`history.timestamps: local`). Duplicated
+//! rows keep the first and are reported as [`Finding`]s, never silently.
 
 pub mod generate;
 
@@ -29,6 +34,21 @@ pub struct Record {
     pub aht_seconds: Option<f64>,
 }
 
+/// Something the data-hygiene checks found and how it was handled. Nothing
+/// is corrected silently: every correction leaves one of these.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Finding {
+    /// `duplicate`, `timezone`, `fractional`, `missing_day`, `missing_interval`,
+    /// `outlier`, `anomalous_day`, `dst`, `closed_weekday`.
+    pub kind: &'static str,
+    /// The queue concerned, when one.
+    pub queue: Option<String>,
+    /// How many rows, cells or days.
+    pub count: usize,
+    /// What was found and what rota did about it.
+    pub message: String,
+}
+
 /// History read from a file, with what was set aside.
 #[derive(Debug, Clone, Default)]
 pub struct History {
@@ -36,6 +56,33 @@ pub struct History {
     pub records: Vec<Record>,
     /// Rows skipped because their queue is not in the scenario, by queue.
     pub ignored_queues: BTreeMap<String, usize>,
+    /// What reading found (duplicates, zones, fractional counts).
+    pub findings: Vec<Finding>,
+}
+
+/// How to read a history file (from the scenario's `history:` section).
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Zone of local timestamps; the site's zone when `None`.
+    pub timezone: Option<Tz>,
+    /// Ignore offsets and `Z`: read every timestamp as a local clock time.
+    pub local_timestamps: bool,
+    /// Column names, when not rota's own (other columns are then ignored).
+    pub columns: Option<crate::scenario::ColumnMap>,
+    /// Queue of every row, for files without a queue column.
+    pub queue: Option<String>,
+}
+
+impl ReadOptions {
+    /// The options a scenario's `history:` section gives.
+    pub fn from_source(h: &crate::scenario::HistorySource) -> ReadOptions {
+        ReadOptions {
+            timezone: h.timezone,
+            local_timestamps: h.timestamps == crate::scenario::TimestampMode::Local,
+            columns: h.columns.clone(),
+            queue: h.queue.clone(),
+        }
+    }
 }
 
 const COLUMNS: [&str; 5] = [
@@ -48,9 +95,23 @@ const COLUMNS: [&str; 5] = [
 
 /// Parses a timestamp with offset, or a local time in `tz`.
 pub fn parse_timestamp(s: &str, tz: Tz) -> std::result::Result<DateTime<Tz>, String> {
+    parse_timestamp_in(s, tz, tz, false)
+}
+
+/// Parses a timestamp into the site zone `site`: with its offset (unless
+/// `ignore_offset`), or as a local time in `local`.
+pub fn parse_timestamp_in(
+    s: &str,
+    site: Tz,
+    local: Tz,
+    ignore_offset: bool,
+) -> std::result::Result<DateTime<Tz>, String> {
     let s = s.trim();
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
-        return Ok(dt.with_timezone(&tz));
+        if !ignore_offset {
+            return Ok(dt.with_timezone(&site));
+        }
+        return from_local(&dt.naive_local(), s, site, local);
     }
     const LOCAL: [&str; 4] = [
         "%Y-%m-%d %H:%M",
@@ -66,8 +127,17 @@ pub fn parse_timestamp(s: &str, tz: Tz) -> std::result::Result<DateTime<Tz>, Str
                 "unparsable timestamp `{s}`: expected RFC 3339 such as 2026-09-07T08:00:00+08:00 or a local time such as 2026-09-07 08:00"
             )
         })?;
-    match tz.from_local_datetime(&naive) {
-        chrono::LocalResult::Single(dt) => Ok(dt),
+    from_local(&naive, s, site, local)
+}
+
+fn from_local(
+    naive: &NaiveDateTime,
+    s: &str,
+    site: Tz,
+    tz: Tz,
+) -> std::result::Result<DateTime<Tz>, String> {
+    match tz.from_local_datetime(naive) {
+        chrono::LocalResult::Single(dt) => Ok(dt.with_timezone(&site)),
         chrono::LocalResult::Ambiguous(_, _) => Err(format!(
             "local time `{s}` occurs twice in {tz} (clocks go back): write it with its UTC offset"
         )),
@@ -91,11 +161,38 @@ fn parse_number(s: &str, what: &str) -> std::result::Result<f64, String> {
     Ok(v)
 }
 
+fn lines_list(lines: &[usize]) -> String {
+    let shown: Vec<String> = lines.iter().take(5).map(|l| l.to_string()).collect();
+    let more = if lines.len() > 5 {
+        format!(" and {} more", lines.len() - 5)
+    } else {
+        String::new()
+    };
+    format!("{}{more}", shown.join(", "))
+}
+
 impl History {
     /// Reads history for the given queues from a CSV file.
     pub fn load(path: &Path, tz: Tz, queues: &[&str]) -> Result<History> {
+        Self::load_with(path, tz, queues, &ReadOptions::default())
+    }
+
+    /// Reads the history of a scenario as its `history:` section says.
+    pub fn for_scenario(loaded: &crate::scenario::LoadedScenario) -> Result<History> {
+        let sc = &loaded.scenario;
+        let queues: Vec<&str> = sc.queues.iter().map(|q| q.id.as_str()).collect();
+        Self::load_with(
+            &loaded.history_path,
+            sc.site.timezone,
+            &queues,
+            &ReadOptions::from_source(&sc.history),
+        )
+    }
+
+    /// Reads history with explicit options.
+    pub fn load_with(path: &Path, tz: Tz, queues: &[&str], opts: &ReadOptions) -> Result<History> {
         let file = crate::limits::open_within(path, crate::limits::MAX_HISTORY_BYTES, "history")?;
-        Self::from_reader(file, path, tz, queues)
+        Self::from_reader_with(file, path, tz, queues, opts)
     }
 
     /// Reads history from any reader; `path` is used in errors only.
@@ -104,6 +201,17 @@ impl History {
         path: &Path,
         tz: Tz,
         queues: &[&str],
+    ) -> Result<History> {
+        Self::from_reader_with(reader, path, tz, queues, &ReadOptions::default())
+    }
+
+    /// Reads history from any reader with explicit options.
+    pub fn from_reader_with<R: std::io::Read>(
+        reader: R,
+        path: &Path,
+        tz: Tz,
+        queues: &[&str],
+        opts: &ReadOptions,
     ) -> Result<History> {
         let mut rdr = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
@@ -120,23 +228,61 @@ impl History {
             Error::input(path, line, None, message)
         };
         let headers = rdr.headers().map_err(csv_err)?.clone();
+        // rota's column name -> index in the file.
         let mut col: HashMap<&str, usize> = HashMap::new();
-        for (i, h) in headers.iter().enumerate() {
-            match COLUMNS.iter().find(|c| **c == h) {
-                Some(c) => {
-                    col.insert(c, i);
+        match &opts.columns {
+            None => {
+                for (i, h) in headers.iter().enumerate() {
+                    match COLUMNS.iter().find(|c| **c == h) {
+                        Some(c) => {
+                            col.insert(c, i);
+                        }
+                        None => {
+                            return Err(Error::input(
+                                path,
+                                Some(1),
+                                Some(h),
+                                format!("unknown column `{h}`: expected {}", COLUMNS.join(", ")),
+                            ))
+                        }
+                    }
                 }
-                None => {
-                    return Err(Error::input(
-                        path,
-                        Some(1),
-                        Some(h),
-                        format!("unknown column `{h}`: expected {}", COLUMNS.join(", ")),
-                    ))
+            }
+            Some(map) => {
+                let wanted = [
+                    ("interval_start", Some(&map.interval_start)),
+                    ("queue", map.queue.as_ref()),
+                    ("offered", Some(&map.offered)),
+                    ("aht_seconds", map.aht_seconds.as_ref()),
+                    ("handle_seconds", map.handle_seconds.as_ref()),
+                ];
+                for (ours, theirs) in wanted {
+                    if let Some(name) = theirs {
+                        match headers.iter().position(|h| h == name) {
+                            Some(i) => {
+                                col.insert(ours, i);
+                            }
+                            None => {
+                                return Err(Error::input(
+                                    path,
+                                    Some(1),
+                                    Some(name),
+                                    format!(
+                                        "missing column `{name}` (history.columns.{ours} in the scenario)"
+                                    ),
+                                ))
+                            }
+                        }
+                    }
                 }
             }
         }
-        for required in &COLUMNS[..3] {
+        let required: &[&str] = if opts.queue.is_some() {
+            &["interval_start", "offered"]
+        } else {
+            &COLUMNS[..3]
+        };
+        for required in required {
             if !col.contains_key(required) {
                 return Err(Error::input(
                     path,
@@ -154,20 +300,31 @@ impl History {
                 "give either aht_seconds or handle_seconds, not both",
             ));
         }
+        let local_tz = opts.timezone.unwrap_or(tz);
 
         let mut history = History::default();
         let mut seen: HashMap<(String, i64), usize> = HashMap::new();
+        let mut duplicates: Vec<usize> = Vec::new();
+        let mut fractional: BTreeMap<String, usize> = BTreeMap::new();
+        let mut offsets_ignored = 0usize;
         for rec in rdr.records() {
             let rec = rec.map_err(csv_err)?;
             let line = rec.position().map(|p| p.line() as usize);
             let field = |name: &str| col.get(name).and_then(|&i| rec.get(i)).unwrap_or("");
             let fail = |name: &str, msg: String| Error::input(path, line, Some(name), msg);
 
-            let queue = field("queue").to_string();
+            let queue = match (&opts.queue, col.contains_key("queue")) {
+                (Some(q), false) => q.clone(),
+                _ => field("queue").to_string(),
+            };
             if queue.is_empty() {
                 return Err(fail("queue", "empty queue".into()));
             }
-            let start = parse_timestamp(field("interval_start"), tz)
+            let raw_ts = field("interval_start");
+            if opts.local_timestamps && DateTime::parse_from_rfc3339(raw_ts.trim()).is_ok() {
+                offsets_ignored += 1;
+            }
+            let start = parse_timestamp_in(raw_ts, tz, local_tz, opts.local_timestamps)
                 .map_err(|m| fail("interval_start", m))?;
             let offered =
                 parse_number(field("offered"), "offered").map_err(|m| fail("offered", m))?;
@@ -195,20 +352,62 @@ impl History {
                 continue;
             }
             let key = (queue.clone(), start.timestamp());
-            if let Some(first) = seen.insert(key, line.unwrap_or(0)) {
-                return Err(fail(
-                    "interval_start",
-                    format!(
-                        "duplicate row for queue `{queue}` at {}: first given on line {first}",
-                        field("interval_start")
-                    ),
-                ));
+            if let Some(&first) = seen.get(&key) {
+                let _ = first;
+                duplicates.push(line.unwrap_or(0));
+                continue;
+            }
+            seen.insert(key, line.unwrap_or(0));
+            if offered.fract() != 0.0 {
+                *fractional.entry(queue.clone()).or_default() += 1;
             }
             history.records.push(Record {
                 start,
                 queue,
                 offered,
                 aht_seconds,
+            });
+        }
+        if !duplicates.is_empty() {
+            history.findings.push(Finding {
+                kind: "duplicate",
+                queue: None,
+                count: duplicates.len(),
+                message: format!(
+                    "{} duplicated (queue, interval) rows ignored, the first row of each kept: lines {}",
+                    duplicates.len(),
+                    lines_list(&duplicates)
+                ),
+            });
+        }
+        if offsets_ignored > 0 {
+            history.findings.push(Finding {
+                kind: "timezone",
+                queue: None,
+                count: offsets_ignored,
+                message: format!(
+                    "{offsets_ignored} timestamps carry an offset or `Z` that history.timestamps: local ignores; read as local clock times in {local_tz}"
+                ),
+            });
+        }
+        if local_tz != tz {
+            history.findings.push(Finding {
+                kind: "timezone",
+                queue: None,
+                count: history.records.len(),
+                message: format!(
+                    "history local times are in {local_tz}, the site is in {tz}: every interval converted to site time"
+                ),
+            });
+        }
+        for (q, n) in fractional {
+            history.findings.push(Finding {
+                kind: "fractional",
+                queue: Some(q.clone()),
+                count: n,
+                message: format!(
+                    "{n} rows of `{q}` have fractional counts (imputed data?): used as given"
+                ),
             });
         }
         history
@@ -265,10 +464,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("unknown column `offerd`"), "{e}");
-        let e = load("interval_start,queue,offered\n2026-09-07 08:00,hotline,1\n2026-09-07T00:00:00Z,hotline,2\n")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("duplicate") && e.contains("line 2"), "{e}");
+        // A duplicate keeps the first row and is reported with its line.
+        let h = load("interval_start,queue,offered\n2026-09-07 08:00,hotline,1\n2026-09-07T00:00:00Z,hotline,2\n")
+            .unwrap();
+        assert_eq!(h.records.len(), 1);
+        assert_eq!(h.records[0].offered, 1.0);
+        assert_eq!(h.findings[0].kind, "duplicate");
+        assert!(
+            h.findings[0].message.contains("lines 3"),
+            "{:?}",
+            h.findings
+        );
     }
 
     #[test]
