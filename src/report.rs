@@ -10,6 +10,13 @@
 //! poured, a twentieth of an agent at a time, into the queue of theirs that is
 //! furthest below its requirement. Productive agents are those on the queue
 //! times (1 − shrinkage).
+//!
+//! Deferred work (email, tickets) has no per-interval Erlang service level:
+//! the productive agent-hours given to the queue work its items first in,
+//! first out, and its service level is the share of items finished within
+//! `deadline_hours`, over the items whose deadline falls inside the plan
+//! (later ones are not judged). An interval's value is the share of the items
+//! that arrived in it finished in time.
 
 use std::collections::BTreeMap;
 
@@ -29,7 +36,8 @@ pub struct IntervalKpi {
     /// Agents required (after shrinkage), as in requirements.csv.
     pub required: u32,
     pub service_level: f64,
-    /// Average speed of answer; `None` when the queue is unstable (too few agents).
+    /// Average speed of answer; `None` when the queue is unstable (too few
+    /// agents) and for deferred work (email, tickets), which has no answer time.
     pub asa_seconds: Option<f64>,
     pub occupancy: f64,
 }
@@ -142,6 +150,39 @@ pub fn staff_by_queue(
     staff
 }
 
+/// Share of each interval's deferred work finished by its deadline, working
+/// first in, first out with `capacity[t]` agent-hours in interval `t`; work
+/// of interval `s` is due by the end of interval `s + d − 1`. `None` for
+/// intervals whose deadline falls after the last interval.
+pub fn deferred_on_time(work: &[f64], capacity: &[f64], d: usize) -> Vec<Option<f64>> {
+    let d = d.max(1);
+    let n = work.len();
+    let mut remaining = work.to_vec();
+    let mut first = 0; // oldest interval with work left
+    let mut out = vec![None; n];
+    for (t, &c) in capacity.iter().enumerate().take(n) {
+        let mut cap = c.max(0.0);
+        while first <= t && cap > 0.0 {
+            let take = remaining[first].min(cap);
+            remaining[first] -= take;
+            cap -= take;
+            if remaining[first] <= 1e-12 {
+                remaining[first] = 0.0;
+                first += 1;
+            }
+        }
+        if t + 1 >= d {
+            let s = t + 1 - d;
+            out[s] = Some(if work[s] > 0.0 {
+                1.0 - remaining[s] / work[s]
+            } else {
+                1.0
+            });
+        }
+    }
+    out
+}
+
 /// Evaluates a roster against the scenario's requirements.
 pub fn evaluate(
     scenario: &Scenario,
@@ -175,6 +216,61 @@ pub fn evaluate(
         };
         let (mut sl_sum, mut asa_sum, mut asa_vol, mut load_sum, mut servers_sum) =
             (0.0, 0.0, 0.0, 0.0, 0.0);
+        if q.channel.is_deferred() {
+            let work = crate::solve::deferred_work(&reqs[qi]);
+            let capacity: Vec<f64> = staff[qi].iter().map(|s| s * (1.0 - shrink) * dh).collect();
+            let d = crate::staffing::deadline_intervals(q, horizon.interval_minutes);
+            let on_time = deferred_on_time(&work, &capacity, d);
+            let mut judged = 0.0;
+            for (t, iv) in horizon.intervals.iter().enumerate() {
+                let r = &reqs[qi].intervals[t];
+                let staffed = staff[qi][t];
+                let sl = on_time[t].unwrap_or(1.0);
+                if r.volume > 0.0 {
+                    k.forecast_volume += r.volume;
+                    if let Some(f) = on_time[t] {
+                        judged += r.volume;
+                        sl_sum += f * r.volume;
+                        if f < k.worst_interval_service_level {
+                            k.worst_interval_service_level = f;
+                            k.worst_interval_start =
+                                Some(iv.start.format("%Y-%m-%d %H:%M").to_string());
+                        }
+                        if f + 1e-9 < q.service_level.target {
+                            k.intervals_below_target += 1;
+                        }
+                    }
+                }
+                load_sum += work[t];
+                servers_sum += capacity[t];
+                k.required_agent_hours += r.scheduled as f64 * dh;
+                k.staffed_agent_hours += staffed * dh;
+                k.understaffed_agent_hours += (r.scheduled as f64 - staffed).max(0.0) * dh;
+                k.overstaffed_agent_hours += (staffed - r.scheduled as f64).max(0.0) * dh;
+                kpis.push(IntervalKpi {
+                    staffed,
+                    required: r.scheduled,
+                    service_level: sl,
+                    asa_seconds: None,
+                    occupancy: if capacity[t] > 0.0 {
+                        (work[t] / capacity[t]).min(1.0)
+                    } else {
+                        0.0
+                    },
+                });
+            }
+            if judged > 0.0 {
+                k.service_level = sl_sum / judged;
+            }
+            k.occupancy = if servers_sum > 0.0 {
+                (load_sum / servers_sum).min(1.0)
+            } else {
+                0.0
+            };
+            intervals.push(kpis);
+            queues.push(k);
+            continue;
+        }
         for (t, iv) in horizon.intervals.iter().enumerate() {
             let r = &reqs[qi].intervals[t];
             let staffed = staff[qi][t];

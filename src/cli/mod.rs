@@ -2,6 +2,7 @@
 
 mod generate;
 mod plan;
+mod staff;
 mod validate;
 
 use std::path::PathBuf;
@@ -33,6 +34,8 @@ enum Command {
     Plan(plan::Args),
     /// Check a roster file against every hard rule of a scenario.
     Validate(validate::Args),
+    /// Required agents for one interval (Erlang C, or Erlang A with --patience).
+    Staff(staff::Args),
     /// Generate synthetic interval history from a seeded spec (see docs/generator.md).
     GenerateHistory {
         /// The generator spec (YAML).
@@ -49,6 +52,7 @@ pub fn run() -> anyhow::Result<i32> {
     match cli.command {
         Command::Plan(args) => plan::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Staff(args) => staff::run(args),
         Command::GenerateHistory { spec, out } => generate::run(&spec, &out),
     }
 }
