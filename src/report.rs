@@ -1,5 +1,6 @@
 //! What a roster really delivers: staff per queue and interval, and the
-//! service level, speed of answer and occupancy that Erlang C predicts for it.
+//! service level, speed of answer and occupancy that the queue's model
+//! (Erlang C, or Erlang A for `model: erlang_a`) predicts for it.
 //!
 //! The evaluation reads only the roster and the scenario (never the
 //! optimizer's variables), so it checks a hand-edited roster as well as an
@@ -16,7 +17,9 @@
 //! first out, and its service level is the share of items finished within
 //! `deadline_hours`, over the items whose deadline falls inside the plan
 //! (later ones are not judged). An interval's value is the share of the items
-//! that arrived in it finished in time.
+//! that arrived in it finished in time. Interval-by-interval under- and
+//! overstaffing are not counted for deferred work (it may move within its
+//! deadline window).
 
 use std::collections::BTreeMap;
 
@@ -25,8 +28,8 @@ use serde::Serialize;
 
 use crate::horizon::Horizon;
 use crate::roster::model::Roster;
-use crate::scenario::Scenario;
-use crate::staffing::{delivered_service_level, erlang, QueueRequirements};
+use crate::scenario::{QueueModel, Scenario};
+use crate::staffing::{delivered_service_level, erlang, erlang_a, QueueRequirements};
 
 /// Predicted performance of one queue in one interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -243,10 +246,10 @@ pub fn evaluate(
                 }
                 load_sum += work[t];
                 servers_sum += capacity[t];
+                // Under- and overstaffing stay 0: deferred work may move
+                // within its window, and is judged by the on-time share.
                 k.required_agent_hours += r.scheduled as f64 * dh;
                 k.staffed_agent_hours += staffed * dh;
-                k.understaffed_agent_hours += (r.scheduled as f64 - staffed).max(0.0) * dh;
-                k.overstaffed_agent_hours += (staffed - r.scheduled as f64).max(0.0) * dh;
                 kpis.push(IntervalKpi {
                     staffed,
                     required: r.scheduled,
@@ -283,8 +286,27 @@ pub fn evaluate(
                 horizon.interval_minutes,
                 q,
             );
+            let patience = match q.model {
+                QueueModel::ErlangA => q.patience_seconds,
+                QueueModel::ErlangC => None,
+            };
             let asa = if r.load <= 0.0 {
                 Some(0.0)
+            } else if let Some(p) = patience {
+                // Erlang A: mean wait of answered callers, finite at any staffing.
+                let lo = servers.max(0.0).floor();
+                let f = servers.max(0.0) - lo;
+                let at = |n: f64| {
+                    erlang_a::evaluate(n as u32, r.load, r.aht_seconds, p, q.service_level.seconds)
+                        .asa_seconds
+                };
+                let a_lo = at(lo);
+                let a_hi = at(lo + 1.0);
+                Some(if a_lo.is_finite() {
+                    a_lo + f * (a_hi - a_lo)
+                } else {
+                    a_hi
+                })
             } else if servers <= r.load {
                 None
             } else {
