@@ -90,6 +90,16 @@ fn given_agents_are_evaluated() {
 }
 
 #[test]
+fn given_agents_say_whether_the_target_is_met() {
+    staff(&["--agents", "14"])
+        .code(0)
+        .stdout(predicates::str::contains("target:           met"));
+    staff(&["--agents", "13"])
+        .code(0)
+        .stdout(predicates::str::contains("target:           missed"));
+}
+
+#[test]
 fn patience_uses_erlang_a() {
     // Very patient callers: Erlang C's answer and values.
     let v = json(&["--patience", "10000000", "--max-occupancy", "0.85"]);

@@ -205,6 +205,14 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             if let Some(a) = out.abandon_rate {
                 println!("abandoned:        {:.2}%", a * 100.0);
             }
+            if args.agents.is_some() {
+                let met = out.service_level + 1e-12 >= args.target_sl
+                    && args
+                        .target_asa
+                        .is_none_or(|m| out.asa_seconds.is_some_and(|a| a <= m + 1e-12))
+                    && out.occupancy <= args.max_occupancy + 1e-12;
+                println!("target:           {}", if met { "met" } else { "missed" });
+            }
         }
     }
     Ok(super::EXIT_OK)
