@@ -1,5 +1,6 @@
 //! What a roster really delivers: staff per queue and interval, and the
-//! service level, speed of answer and occupancy that Erlang C predicts for it.
+//! service level, speed of answer and occupancy that the queue's model
+//! (Erlang C, or Erlang A for `model: erlang_a`) predicts for it.
 //!
 //! The evaluation reads only the roster and the scenario (never the
 //! optimizer's variables), so it checks a hand-edited roster as well as an
@@ -10,6 +11,15 @@
 //! poured, a twentieth of an agent at a time, into the queue of theirs that is
 //! furthest below its requirement. Productive agents are those on the queue
 //! times (1 − shrinkage).
+//!
+//! Deferred work (email, tickets) has no per-interval Erlang service level:
+//! the productive agent-hours given to the queue work its items first in,
+//! first out, and its service level is the share of items finished within
+//! `deadline_hours`, over the items whose deadline falls inside the plan
+//! (later ones are not judged). An interval's value is the share of the items
+//! that arrived in it finished in time. Interval-by-interval under- and
+//! overstaffing are not counted for deferred work (it may move within its
+//! deadline window).
 
 use std::collections::BTreeMap;
 
@@ -18,8 +28,8 @@ use serde::Serialize;
 
 use crate::horizon::Horizon;
 use crate::roster::model::Roster;
-use crate::scenario::Scenario;
-use crate::staffing::{delivered_service_level, erlang, QueueRequirements};
+use crate::scenario::{QueueModel, Scenario};
+use crate::staffing::{delivered_service_level, erlang, erlang_a, QueueRequirements};
 
 /// Predicted performance of one queue in one interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -29,7 +39,8 @@ pub struct IntervalKpi {
     /// Agents required (after shrinkage), as in requirements.csv.
     pub required: u32,
     pub service_level: f64,
-    /// Average speed of answer; `None` when the queue is unstable (too few agents).
+    /// Average speed of answer; `None` when the queue is unstable (too few
+    /// agents) and for deferred work (email, tickets), which has no answer time.
     pub asa_seconds: Option<f64>,
     pub occupancy: f64,
 }
@@ -142,6 +153,39 @@ pub fn staff_by_queue(
     staff
 }
 
+/// Share of each interval's deferred work finished by its deadline, working
+/// first in, first out with `capacity[t]` agent-hours in interval `t`; work
+/// of interval `s` is due by the end of interval `s + d − 1`. `None` for
+/// intervals whose deadline falls after the last interval.
+pub fn deferred_on_time(work: &[f64], capacity: &[f64], d: usize) -> Vec<Option<f64>> {
+    let d = d.max(1);
+    let n = work.len();
+    let mut remaining = work.to_vec();
+    let mut first = 0; // oldest interval with work left
+    let mut out = vec![None; n];
+    for (t, &c) in capacity.iter().enumerate().take(n) {
+        let mut cap = c.max(0.0);
+        while first <= t && cap > 0.0 {
+            let take = remaining[first].min(cap);
+            remaining[first] -= take;
+            cap -= take;
+            if remaining[first] <= 1e-12 {
+                remaining[first] = 0.0;
+                first += 1;
+            }
+        }
+        if t + 1 >= d {
+            let s = t + 1 - d;
+            out[s] = Some(if work[s] > 0.0 {
+                1.0 - remaining[s] / work[s]
+            } else {
+                1.0
+            });
+        }
+    }
+    out
+}
+
 /// Evaluates a roster against the scenario's requirements.
 pub fn evaluate(
     scenario: &Scenario,
@@ -175,6 +219,61 @@ pub fn evaluate(
         };
         let (mut sl_sum, mut asa_sum, mut asa_vol, mut load_sum, mut servers_sum) =
             (0.0, 0.0, 0.0, 0.0, 0.0);
+        if q.channel.is_deferred() {
+            let work = crate::solve::deferred_work(&reqs[qi]);
+            let capacity: Vec<f64> = staff[qi].iter().map(|s| s * (1.0 - shrink) * dh).collect();
+            let d = crate::staffing::deadline_intervals(q, horizon.interval_minutes);
+            let on_time = deferred_on_time(&work, &capacity, d);
+            let mut judged = 0.0;
+            for (t, iv) in horizon.intervals.iter().enumerate() {
+                let r = &reqs[qi].intervals[t];
+                let staffed = staff[qi][t];
+                let sl = on_time[t].unwrap_or(1.0);
+                if r.volume > 0.0 {
+                    k.forecast_volume += r.volume;
+                    if let Some(f) = on_time[t] {
+                        judged += r.volume;
+                        sl_sum += f * r.volume;
+                        if f < k.worst_interval_service_level {
+                            k.worst_interval_service_level = f;
+                            k.worst_interval_start =
+                                Some(iv.start.format("%Y-%m-%d %H:%M").to_string());
+                        }
+                        if f + 1e-9 < q.service_level.target {
+                            k.intervals_below_target += 1;
+                        }
+                    }
+                }
+                load_sum += work[t];
+                servers_sum += capacity[t];
+                // Under- and overstaffing stay 0: deferred work may move
+                // within its window, and is judged by the on-time share.
+                k.required_agent_hours += r.scheduled as f64 * dh;
+                k.staffed_agent_hours += staffed * dh;
+                kpis.push(IntervalKpi {
+                    staffed,
+                    required: r.scheduled,
+                    service_level: sl,
+                    asa_seconds: None,
+                    occupancy: if capacity[t] > 0.0 {
+                        (work[t] / capacity[t]).min(1.0)
+                    } else {
+                        0.0
+                    },
+                });
+            }
+            if judged > 0.0 {
+                k.service_level = sl_sum / judged;
+            }
+            k.occupancy = if servers_sum > 0.0 {
+                (load_sum / servers_sum).min(1.0)
+            } else {
+                0.0
+            };
+            intervals.push(kpis);
+            queues.push(k);
+            continue;
+        }
         for (t, iv) in horizon.intervals.iter().enumerate() {
             let r = &reqs[qi].intervals[t];
             let staffed = staff[qi][t];
@@ -187,8 +286,27 @@ pub fn evaluate(
                 horizon.interval_minutes,
                 q,
             );
+            let patience = match q.model {
+                QueueModel::ErlangA => q.patience_seconds,
+                QueueModel::ErlangC => None,
+            };
             let asa = if r.load <= 0.0 {
                 Some(0.0)
+            } else if let Some(p) = patience {
+                // Erlang A: mean wait of answered callers, finite at any staffing.
+                let lo = servers.max(0.0).floor();
+                let f = servers.max(0.0) - lo;
+                let at = |n: f64| {
+                    erlang_a::evaluate(n as u32, r.load, r.aht_seconds, p, q.service_level.seconds)
+                        .asa_seconds
+                };
+                let a_lo = at(lo);
+                let a_hi = at(lo + 1.0);
+                Some(if a_lo.is_finite() {
+                    a_lo + f * (a_hi - a_lo)
+                } else {
+                    a_hi
+                })
             } else if servers <= r.load {
                 None
             } else {

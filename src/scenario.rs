@@ -476,6 +476,28 @@ pub enum Channel {
     Voice,
     /// Online chat: Erlang C over sessions, an agent handling `concurrency` sessions at once.
     Chat,
+    /// Email: deferred work, done within `deadline_hours` of arrival.
+    Email,
+    /// Tickets and messages: deferred work, done within `deadline_hours` of arrival.
+    Ticket,
+}
+
+impl Channel {
+    /// Whether the channel is deferred work (no queueing, a deadline instead).
+    pub fn is_deferred(self) -> bool {
+        matches!(self, Channel::Email | Channel::Ticket)
+    }
+}
+
+/// The queueing model of a voice or chat queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueModel {
+    /// M/M/n: callers wait as long as it takes.
+    #[default]
+    ErlangC,
+    /// M/M/n+M: callers abandon after an exponential patience of mean `patience_seconds`.
+    ErlangA,
 }
 
 /// A service-level target: `target` of contacts answered within `seconds`.
@@ -484,7 +506,8 @@ pub enum Channel {
 pub struct ServiceLevel {
     #[serde(deserialize_with = "de_sl_target")]
     pub target: f64,
-    #[serde(deserialize_with = "de_non_negative")]
+    /// Required for voice and chat; for email and ticket queues it is the deadline.
+    #[serde(default = "unset_seconds", deserialize_with = "de_non_negative")]
     pub seconds: f64,
     /// Optional ceiling on the average speed of answer, in seconds.
     #[serde(default, deserialize_with = "de_opt_non_negative")]
@@ -500,9 +523,21 @@ pub struct Queue {
     #[serde(default)]
     pub name: String,
     pub channel: Channel,
+    /// Queueing model (voice and chat): `erlang_c` or `erlang_a`.
+    #[serde(default)]
+    pub model: QueueModel,
+    /// Mean patience before abandoning, seconds (required for `erlang_a`).
+    #[serde(default, deserialize_with = "de_opt_non_negative")]
+    pub patience_seconds: Option<f64>,
+    /// Deadline of deferred work (email, ticket), hours after arrival.
+    #[serde(default, deserialize_with = "de_opt_non_negative")]
+    pub deadline_hours: Option<f64>,
     /// Chat sessions an agent handles at once (chat only).
     #[serde(default = "default_concurrency")]
     pub concurrency: u32,
+    /// Required for voice and chat; for deferred work the share of items
+    /// finished within the deadline (all of them when absent).
+    #[serde(default = "unset_service_level")]
     pub service_level: ServiceLevel,
     /// Fixed handle time in seconds; when absent it is forecast from history.
     #[serde(default, deserialize_with = "de_opt_non_negative")]
@@ -517,6 +552,20 @@ pub struct Queue {
     /// Closing time; no staff is required from it on.
     #[serde(default = "default_close")]
     pub close: ClockTime,
+}
+
+/// Placeholder for a `service_level` left out; `Scenario::from_yaml_str`
+/// rejects it for voice and chat and fills it in for deferred work.
+fn unset_service_level() -> ServiceLevel {
+    ServiceLevel {
+        target: f64::NAN,
+        seconds: f64::NAN,
+        max_asa_seconds: None,
+    }
+}
+
+fn unset_seconds() -> f64 {
+    f64::NAN
 }
 
 fn default_concurrency() -> u32 {
@@ -707,8 +756,16 @@ impl Scenario {
         KNOWN_QUEUES.with(|k| *k.borrow_mut() = Some(known));
         let parsed: std::result::Result<Scenario, _> = serde_yaml::from_str(src);
         KNOWN_QUEUES.with(|k| *k.borrow_mut() = None);
-        let scenario = parsed.map_err(|e| yaml_error(path, &e))?;
+        let mut scenario = parsed.map_err(|e| yaml_error(path, &e))?;
         scenario.check(src, path)?;
+        for q in &mut scenario.queues {
+            if q.channel.is_deferred() {
+                if q.service_level.target.is_nan() {
+                    q.service_level.target = 1.0;
+                }
+                q.service_level.seconds = q.deadline_hours.unwrap_or(0.0) * 3600.0;
+            }
+        }
         Ok(scenario)
     }
 
@@ -807,6 +864,62 @@ impl Scenario {
                     &format!("queues[{i}].concurrency"),
                     "must be 1 for voice and at least 1 for chat".into(),
                 ));
+            }
+            let field = |f: &str| format!("queues[{i}].{f}");
+            let deferred = q.channel.is_deferred();
+            let missing_sl = q.service_level.target.is_nan();
+            let problem = if !deferred && missing_sl {
+                Some((
+                    "service_level",
+                    "is required for voice and chat queues".to_string(),
+                ))
+            } else if !deferred && q.service_level.seconds.is_nan() {
+                Some((
+                    "service_level.seconds",
+                    "is required for voice and chat queues".to_string(),
+                ))
+            } else if deferred && q.deadline_hours.is_none_or(|h| h <= 0.0) {
+                Some((
+                    "deadline_hours",
+                    "email and ticket queues need deadline_hours above 0 (e.g. 24)".to_string(),
+                ))
+            } else if !deferred && q.deadline_hours.is_some() {
+                Some((
+                    "deadline_hours",
+                    "applies to email and ticket queues only".to_string(),
+                ))
+            } else if deferred && q.concurrency != 1 {
+                Some((
+                    "concurrency",
+                    "must be 1 for email and ticket queues".to_string(),
+                ))
+            } else if deferred && q.model != QueueModel::ErlangC {
+                Some((
+                    "model",
+                    "email and ticket queues are deferred work and take no queueing model"
+                        .to_string(),
+                ))
+            } else if deferred && !q.service_level.seconds.is_nan() {
+                Some((
+                    "service_level.seconds",
+                    "does not apply to email and ticket queues: their threshold is deadline_hours (give only service_level.target)".to_string(),
+                ))
+            } else if q.model == QueueModel::ErlangA && q.patience_seconds.is_none_or(|p| p <= 0.0)
+            {
+                Some((
+                    "patience_seconds",
+                    "model erlang_a needs patience_seconds above 0 (mean time callers wait before hanging up)".to_string(),
+                ))
+            } else if q.model != QueueModel::ErlangA && q.patience_seconds.is_some() {
+                Some((
+                    "patience_seconds",
+                    "applies to model erlang_a only".to_string(),
+                ))
+            } else {
+                None
+            };
+            if let Some((f, msg)) = problem {
+                return Err(err(&needle, 0, &field(f), msg));
             }
             if q.open >= q.close {
                 return Err(err(

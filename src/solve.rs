@@ -22,8 +22,21 @@
 //! interval) equal the time they give to queues, and for every queue and
 //! interval `Σ_g w + under − over = required`.
 //!
-//! Objective: weighted understaffed and overstaffed agent-hours plus paid
-//! hours. The solve reports status, objective, best bound, gap and why it
+//! Deferred work (email, ticket queues) is not covered interval by interval:
+//! it is a backlog flow that any interval inside the deadline window can
+//! absorb. Per deferred queue and interval, `done[t]` agent-hours of work are
+//! done, at most the productive time given to the queue
+//! (`Σ_g w · (1 − shrinkage) · interval hours`); the backlog of arrived,
+//! unfinished work is `backlog[t] = backlog[t−1] + work[t] − done[t] ≥ 0`
+//! (cumulative done ≤ cumulative arrived; the plan starts with no backlog);
+//! and `late[t] ≥ backlog[t] − not_yet_due[t]` is the arrived work past its
+//! deadline at the end of `t` (cumulative done + late ≥ cumulative due).
+//! Work of interval `s` is due by the end of interval `s + D − 1`, D the
+//! deadline in intervals.
+//!
+//! Objective: weighted understaffed and overstaffed agent-hours, overdue
+//! deferred work (`understaffing` per agent-hour of work per hour overdue),
+//! plus paid hours. The solve reports status, objective, best bound, gap and why it
 //! stopped; a time-limited incumbent is never called optimal.
 
 use std::collections::{BTreeMap, HashMap};
@@ -39,7 +52,7 @@ use crate::error::{Error, Result};
 use crate::horizon::Horizon;
 use crate::roster::model::{Break, Roster, Shift};
 use crate::scenario::{HighsValue, Scenario, SolverConfig};
-use crate::staffing::QueueRequirements;
+use crate::staffing::{deadline_intervals, QueueRequirements};
 
 /// Why the solver stopped, and what that means for the roster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -290,8 +303,10 @@ struct Built {
     breaks: Vec<Vec<Vec<Variable>>>,
     w: BTreeMap<(usize, usize), Vec<Variable>>,
     hours_slack: Vec<Option<Variable>>,
-    /// `(under, over)` per queue and interval.
+    /// `(under, over)` per queue and interval (empty for deferred queues).
     gaps: Vec<Vec<(Variable, Variable)>>,
+    /// `(done, backlog, late)` per interval of each deferred queue.
+    deferred: Vec<Vec<(Variable, Variable, Variable)>>,
     groups: Vec<Vec<String>>,
     group_of: Vec<usize>,
 }
@@ -548,8 +563,37 @@ fn build(
         }
     }
     let mut gaps = vec![Vec::new(); queue_ids.len()];
+    let mut deferred = vec![Vec::new(); queue_ids.len()];
     if !diagnose {
         for (qi, req) in reqs.iter().enumerate() {
+            let q = &scenario.queues[qi];
+            if q.channel.is_deferred() {
+                let productive = (1.0 - scenario.shrinkage(q)) * dh;
+                let work = deferred_work(req);
+                let not_due = not_yet_due(&work, deadline_intervals(q, horizon.interval_minutes));
+                let mut prev: Option<Variable> = None;
+                for t in 0..req.intervals.len() {
+                    let done = model.add(variable().min(0.0), false);
+                    let backlog = model.add(variable().min(0.0), false);
+                    let late = model.add(variable().min(0.0), false);
+                    let mut cap = std::mem::take(&mut served[qi][t]) * productive;
+                    cap.add_mul(-1.0, done);
+                    model.constraints.push(cap.geq(0.0));
+                    let mut flow = Expression::from(backlog);
+                    if let Some(p) = prev {
+                        flow.add_mul(-1.0, p);
+                    }
+                    flow.add_mul(1.0, done);
+                    model.constraints.push(flow.eq(work[t]));
+                    let mut overdue = Expression::from(late);
+                    overdue.add_mul(-1.0, backlog);
+                    model.constraints.push(overdue.geq(-not_due[t]));
+                    model.objective.add_mul(wts.understaffing * dh, late);
+                    deferred[qi].push((done, backlog, late));
+                    prev = Some(backlog);
+                }
+                continue;
+            }
             for (t, r) in req.intervals.iter().enumerate() {
                 let need = r.scheduled as f64;
                 let under = model.add(variable().min(0.0), false);
@@ -571,9 +615,35 @@ fn build(
         w,
         hours_slack,
         gaps,
+        deferred,
         groups,
         group_of,
     }
+}
+
+/// Agent-hours of deferred work arriving in each interval.
+pub fn deferred_work(req: &QueueRequirements) -> Vec<f64> {
+    req.intervals
+        .iter()
+        .map(|r| (r.volume * r.aht_seconds / 3600.0).max(0.0))
+        .collect()
+}
+
+/// Work arrived by the end of each interval that is not yet due: the work of
+/// the last `d − 1` intervals (work of interval `s` is due by the end of `s + d − 1`).
+pub fn not_yet_due(work: &[f64], d: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(work.len());
+    let mut window = 0.0;
+    for t in 0..work.len() {
+        if d > 1 {
+            window += work[t];
+            if t >= d - 1 {
+                window -= work[t + 1 - d];
+            }
+        }
+        out.push(window.max(0.0));
+    }
+    out
 }
 
 /// Gives every shift of a group and day its own meal break from the break
@@ -964,6 +1034,24 @@ fn initial_solution(
             let amount = duty[g][t].max(0.0);
             served[q][t] += amount;
             vals[pos[&built.w[&(g, q)][t]]] += amount;
+        }
+    }
+    for (qi, row) in built.deferred.iter().enumerate() {
+        if row.is_empty() {
+            continue;
+        }
+        let q = &scenario.queues[qi];
+        let productive = (1.0 - scenario.shrinkage(q)) * horizon.interval_hours();
+        let work = deferred_work(&reqs[qi]);
+        let not_due = not_yet_due(&work, deadline_intervals(q, horizon.interval_minutes));
+        let mut backlog = 0.0;
+        for (t, (done, b, late)) in row.iter().enumerate() {
+            backlog += work[t];
+            let d = (served[qi][t] * productive).min(backlog).max(0.0);
+            backlog -= d;
+            vals[pos[done]] = d;
+            vals[pos[b]] = backlog;
+            vals[pos[late]] = (backlog - not_due[t]).max(0.0);
         }
     }
     for (qi, row) in built.gaps.iter().enumerate() {

@@ -4,6 +4,7 @@ mod export;
 mod forecast;
 mod generate;
 mod plan;
+mod staff;
 mod validate;
 mod whatif;
 
@@ -46,6 +47,8 @@ enum Command {
     Sweep(whatif::SweepArgs),
     /// Combine the shard files of a sweep into the whole sweep.
     Merge(whatif::MergeArgs),
+    /// Required agents for one interval (Erlang C, or Erlang A with --patience).
+    Staff(staff::Args),
     /// Generate synthetic interval history from a seeded spec (see docs/generator.md).
     GenerateHistory {
         /// The generator spec (YAML).
@@ -67,6 +70,7 @@ pub fn run() -> anyhow::Result<i32> {
         Command::Sweep(args) => whatif::sweep(args),
         Command::Merge(args) => whatif::merge_shards(args),
         Command::Forecast(args) => forecast::run(args),
+        Command::Staff(args) => staff::run(args),
         Command::GenerateHistory { spec, out } => generate::run(&spec, &out),
     }
 }

@@ -1,6 +1,9 @@
 //! Staffing: required agents per queue and interval from the forecast.
+//! The models and formulas are documented in `docs/staffing.md`.
 //!
-//! Voice queues use Erlang C on the interval's load. Chat queues use Erlang C
+//! Voice queues use Erlang C on the interval's load, or Erlang A (abandonment
+//! with mean patience, `erlang_a.rs`) when the queue says `model: erlang_a`.
+//! Chat queues use the same model
 //! over chat sessions, with an agent carrying `concurrency` sessions at once:
 //! the servers needed are found for the session load (session handle time as
 //! measured, which already includes the slowdown of handling several chats),
@@ -8,12 +11,20 @@
 //! Required agents are then raised for shrinkage: scheduled =
 //! ceil(agents / (1 − shrinkage)). Scheduled meal breaks are not part of
 //! shrinkage: the optimizer schedules them and counts agents on break as absent.
+//!
+//! Deferred work (email, tickets) does not queue: the work of an interval
+//! (volume × handle time) must be done within `deadline_hours`. The
+//! requirement written for it is the even spread of each interval's work over
+//! its deadline window (a moving sum of load / window length), in agents
+//! rounded up; the optimizer does not cover it interval by interval but
+//! schedules the work itself as a backlog flow (`solve.rs`).
 
 pub mod erlang;
+pub mod erlang_a;
 
 use crate::forecast::Forecast;
 use crate::horizon::Horizon;
-use crate::scenario::{Channel, Queue, Scenario};
+use crate::scenario::{Channel, Queue, QueueModel, Scenario};
 
 pub use erlang::{Performance, Target};
 
@@ -61,12 +72,20 @@ pub fn requirement(
     shrinkage: f64,
 ) -> IntervalRequirement {
     let load = volume * aht_seconds / (interval_minutes as f64 * 60.0);
-    let p = erlang::required_servers(load, aht_seconds, target);
-    let agents = match q.channel {
-        Channel::Voice => p.agents,
-        Channel::Chat => p.agents.div_ceil(q.concurrency),
+    if q.channel.is_deferred() {
+        return deferred_requirement(volume, aht_seconds, load, load, shrinkage);
+    }
+    let p = match (q.model, q.patience_seconds) {
+        (QueueModel::ErlangA, Some(patience)) => {
+            erlang_a::required_servers(load, aht_seconds, patience, target).performance()
+        }
+        _ => erlang::required_servers(load, aht_seconds, target),
     };
-    let scheduled = (agents as f64 / (1.0 - shrinkage) - 1e-9).ceil().max(0.0) as u32;
+    let agents = match q.channel {
+        Channel::Chat => p.agents.div_ceil(q.concurrency),
+        _ => p.agents,
+    };
+    let scheduled = scheduled_agents(agents, shrinkage);
     IntervalRequirement {
         volume,
         aht_seconds,
@@ -79,8 +98,47 @@ pub fn requirement(
     }
 }
 
+/// Agents to schedule for `agents` productive ones: ceil(agents / (1 − shrinkage)).
+pub fn scheduled_agents(agents: u32, shrinkage: f64) -> u32 {
+    (agents as f64 / (1.0 - shrinkage) - 1e-9).ceil().max(0.0) as u32
+}
+
+/// Requirement row of deferred work: `spread_load` agents of work (the even
+/// spread over the deadline window), rounded up.
+fn deferred_requirement(
+    volume: f64,
+    aht_seconds: f64,
+    load: f64,
+    spread_load: f64,
+    shrinkage: f64,
+) -> IntervalRequirement {
+    let agents = (spread_load - 1e-9).ceil().max(0.0) as u32;
+    IntervalRequirement {
+        volume,
+        aht_seconds,
+        load,
+        agents,
+        scheduled: scheduled_agents(agents, shrinkage),
+        service_level: 1.0,
+        asa_seconds: 0.0,
+        occupancy: if agents > 0 {
+            (spread_load / agents as f64).min(1.0)
+        } else {
+            0.0
+        },
+    }
+}
+
+/// Intervals in a deferred queue's deadline window (at least one).
+pub fn deadline_intervals(q: &Queue, interval_minutes: u32) -> usize {
+    let h = q.deadline_hours.unwrap_or(0.0);
+    ((h * 60.0 / interval_minutes as f64).round() as usize).max(1)
+}
+
 /// What a given number of productive agents delivers on a queue in an interval.
-/// Fractional agents are interpolated between whole numbers.
+/// Fractional agents are interpolated between whole numbers. Uses the queue's
+/// model (Erlang C or A); deferred work has no per-interval service level
+/// (1 is returned; `report` measures it over the horizon).
 pub fn delivered_service_level(
     agents: f64,
     volume: f64,
@@ -90,7 +148,28 @@ pub fn delivered_service_level(
 ) -> f64 {
     let load = volume * aht_seconds / (interval_minutes as f64 * 60.0);
     let servers = agents * q.concurrency as f64;
-    erlang::service_level_fractional(servers, load, aht_seconds, q.service_level.seconds)
+    let t = q.service_level.seconds;
+    if q.channel.is_deferred() {
+        return 1.0;
+    }
+    match (q.model, q.patience_seconds) {
+        (QueueModel::ErlangA, Some(patience)) => {
+            if load <= 0.0 {
+                return 1.0;
+            }
+            let lo = servers.max(0.0).floor();
+            let frac = servers.max(0.0) - lo;
+            let sl =
+                |n: f64| erlang_a::evaluate(n as u32, load, aht_seconds, patience, t).service_level;
+            let sl_lo = sl(lo);
+            if frac < 1e-9 {
+                sl_lo
+            } else {
+                sl_lo + frac * (sl(lo + 1.0) - sl_lo)
+            }
+        }
+        _ => erlang::service_level_fractional(servers, load, aht_seconds, t),
+    }
 }
 
 /// Requirements of every queue over the horizon.
@@ -106,12 +185,31 @@ pub fn requirements(
         .map(|(q, f)| {
             let target = target_of(scenario, q);
             let shrink = scenario.shrinkage(q);
-            let intervals = f
+            let mut intervals: Vec<IntervalRequirement> = f
                 .volume
                 .iter()
                 .zip(&f.aht_seconds)
                 .map(|(&v, &aht)| requirement(v, aht, horizon.interval_minutes, q, &target, shrink))
                 .collect();
+            if q.channel.is_deferred() {
+                // Even spread: the work of interval s is spread over s .. s + D − 1.
+                let d = deadline_intervals(q, horizon.interval_minutes);
+                let mut window = 0.0;
+                let loads: Vec<f64> = intervals.iter().map(|r| r.load).collect();
+                for (t, r) in intervals.iter_mut().enumerate() {
+                    window += loads[t];
+                    if t >= d {
+                        window -= loads[t - d];
+                    }
+                    *r = deferred_requirement(
+                        r.volume,
+                        r.aht_seconds,
+                        r.load,
+                        window.max(0.0) / d as f64,
+                        shrink,
+                    );
+                }
+            }
             QueueRequirements {
                 queue: q.id.clone(),
                 intervals,
