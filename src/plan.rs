@@ -70,6 +70,8 @@ impl Inputs {
                     .filter(|a| a.applies(iv.date, &qf.queue))
                 {
                     qf.volume[t] *= a.volume_multiplier;
+                    qf.volume_p10[t] *= a.volume_multiplier;
+                    qf.volume_p90[t] *= a.volume_multiplier;
                     qf.aht_seconds[t] *= a.aht_multiplier;
                 }
             }

@@ -26,6 +26,15 @@ pub struct Args {
 
 /// The creation time stamped into outputs: SOURCE_DATE_EPOCH when set (for
 /// reproducible builds of the same plan), else now.
+/// `80%/20s`, or `95%/24h` for deadlines of an hour or more.
+fn target_text(target: f64, seconds: f64) -> String {
+    if seconds >= 3600.0 {
+        format!("{:.0}%/{:.0}h", target * 100.0, seconds / 3600.0)
+    } else {
+        format!("{:.0}%/{:.0}s", target * 100.0, seconds)
+    }
+}
+
 pub(crate) fn generated_at() -> DateTime<Utc> {
     std::env::var("SOURCE_DATE_EPOCH")
         .ok()
@@ -71,7 +80,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             pb.suspend(|| eprintln!("warning: {q}{}", f.message));
         }
     }
-    pb.set_message("computing required agents (Erlang C)");
+    pb.set_message("computing required agents (Erlang C/A, concurrency, deadlines)");
     let reqs = inputs.requirements(&forecast);
     pb.set_message(format!(
         "solving the roster with HiGHS ({} agents, time limit {} s, gap {}%)",
@@ -174,7 +183,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             println!(
                 "{:<10} {:>9} {:>9.1}% {:>28} {:>7.1}s {:>9.1}%",
                 q.queue,
-                format!("{:.0}%/{:.0}s", q.target * 100.0, q.threshold_seconds),
+                target_text(q.target, q.threshold_seconds),
                 q.service_level * 100.0,
                 format!(
                     "{:.1}% at {}",
@@ -189,11 +198,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         println!("wrote {} to {}", names.join(", "), args.out.display());
         for q in &missed {
             println!(
-                "target missed: {} delivers {:.1}% against {:.0}% in {:.0} s",
+                "target missed: {} delivers {:.1}% against {}",
                 q.queue,
                 q.service_level * 100.0,
-                q.target * 100.0,
-                q.threshold_seconds
+                target_text(q.target, q.threshold_seconds)
             );
         }
     }
