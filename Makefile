@@ -10,7 +10,8 @@ demo: setup
 	cargo run --release -- plan $(DEMO) --out $(OUT)
 	cargo run --release -- validate $(DEMO) $(OUT)/roster.csv
 
-test: setup
+test:
+	./scripts/setup.sh --test
 	cargo test
 
 check: setup

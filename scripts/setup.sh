@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Installs what rota's build and tests need, and nothing when it is there:
+# Installs what rota's build (and, with --test, its tests) need, and nothing
+# when it is there:
 # - cmake, a C++ compiler and libclang: HiGHS is compiled from source by the
 #   highs-sys crate (bindgen needs libclang);
-# - chromium: the report test opens report.html in headless Chromium;
-# - the Python iCalendar parsers icalendar, vobject and ical, which the export
-#   tests use to check rota's calendars independently.
+# - with --test: chromium (the report test opens report.html in headless
+#   Chromium) and the Python iCalendar parsers icalendar, vobject and ical,
+#   which the export tests use to check rota's calendars independently.
 set -euo pipefail
-packages=(cmake g++ libclang-dev chromium python3 python3-pip)
+for_tests=false
+[ "${1:-}" = "--test" ] && for_tests=true
+packages=(cmake g++ libclang-dev)
+if $for_tests; then packages+=(chromium python3 python3-pip); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -28,7 +32,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-if ! python3 -c "import icalendar, vobject, ical" >/dev/null 2>&1; then
+if $for_tests && ! python3 -c "import icalendar, vobject, ical" >/dev/null 2>&1; then
   echo "installing the Python iCalendar parsers used by the tests" >&2
   python3 -m pip install --quiet --disable-pip-version-check icalendar vobject ical 2>&1 \
     || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages icalendar vobject ical
