@@ -175,6 +175,9 @@ pub struct Scenario {
     pub rules: Rules,
     #[serde(default)]
     pub weights: Weights,
+    /// Peak periods, where understaffing weighs more.
+    #[serde(default)]
+    pub peaks: Vec<Peak>,
     /// Forecast method and settings.
     #[serde(default)]
     pub forecast: ForecastSettings,
@@ -593,6 +596,84 @@ pub struct Agent {
     /// Contracted weekly paid hours, maximum.
     #[serde(deserialize_with = "de_non_negative")]
     pub max_hours: f64,
+    /// Fixed days off: no shift starts on these dates.
+    #[serde(default)]
+    pub days_off: Vec<NaiveDate>,
+    /// Daily availability: every shift lies between these local times of its day.
+    #[serde(default)]
+    pub available: Option<Availability>,
+    /// The end of the previous week, for rest and consecutive days across the boundary.
+    #[serde(default)]
+    pub previous: Option<PreviousWeek>,
+    /// Cost of an hour of this agent relative to `weights.paid_hour` (1 = the standard rate).
+    #[serde(default = "one", deserialize_with = "de_non_negative")]
+    pub hourly_cost: f64,
+}
+
+/// The local hours an agent can work, every day.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Availability {
+    /// Shifts start at or after this time.
+    pub from: ClockTime,
+    /// Shifts end at or before this time of the day they start (24:00 = midnight).
+    pub to: ClockTime,
+}
+
+/// What the agent worked just before the planned days.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviousWeek {
+    /// Local end of the last shift before the plan (`YYYY-MM-DD HH:MM`).
+    #[serde(default, deserialize_with = "de_opt_local_time")]
+    pub last_shift_end: Option<chrono::NaiveDateTime>,
+    /// Days worked in a row up to the day before the plan.
+    #[serde(default)]
+    pub consecutive_days: u32,
+}
+
+fn de_opt_local_time<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<chrono::NaiveDateTime>, D::Error> {
+    let s = String::deserialize(d)?;
+    chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M")
+        .map(Some)
+        .map_err(|_| {
+            serde::de::Error::custom(format!(
+                "invalid local time `{s}`: expected YYYY-MM-DD HH:MM"
+            ))
+        })
+}
+
+/// A peak period: understaffing there weighs more.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Peak {
+    #[serde(default)]
+    pub name: String,
+    pub date: NaiveDate,
+    #[serde(default)]
+    pub until: Option<NaiveDate>,
+    /// Daily start of the peak (default 00:00).
+    #[serde(default = "default_open")]
+    pub from: ClockTime,
+    /// Daily end of the peak (default 24:00).
+    #[serde(default = "default_close")]
+    pub to: ClockTime,
+    /// Multiplier of the understaffing weight in the peak.
+    #[serde(deserialize_with = "de_non_negative")]
+    pub weight: f64,
+    #[serde(default, deserialize_with = "de_queue_refs")]
+    pub queues: Option<Vec<String>>,
+}
+
+impl Peak {
+    /// Whether the peak covers the interval starting at local `minute` of `date`, for `queue`.
+    pub fn covers(&self, date: NaiveDate, minute: u32, queue: &str) -> bool {
+        covers(self.date, self.until, self.queues.as_deref(), date, queue)
+            && minute >= self.from.minutes()
+            && minute < self.to.minutes()
+    }
 }
 
 /// Allowed shift start times.
@@ -646,6 +727,12 @@ pub struct Rules {
     /// Most days an agent works in the planning horizon.
     #[serde(default = "default_max_days")]
     pub max_working_days: u32,
+    /// Most days worked in a row, counting the previous week's run.
+    #[serde(default)]
+    pub max_consecutive_days: Option<u32>,
+    /// At least one block of this many days off in a row within the planned days.
+    #[serde(default)]
+    pub consecutive_days_off: Option<u32>,
 }
 
 fn default_rest() -> f64 {
@@ -971,6 +1058,19 @@ impl Scenario {
                     format!("agent `{}` has no skills", a.id),
                 ));
             }
+            if let Some(av) = &a.available {
+                if av.from >= av.to {
+                    return Err(err(
+                        &needle,
+                        0,
+                        &format!("agents[{i}].available"),
+                        format!(
+                            "agent `{}`: available from {} is not before {}",
+                            a.id, av.from, av.to
+                        ),
+                    ));
+                }
+            }
             if a.min_hours > a.max_hours {
                 return Err(err(
                     &needle,
@@ -1066,6 +1166,22 @@ impl Scenario {
                     "the window from {} h to {} h after the shift start must hold a {}-minute break and end within the shortest shift ({} h)",
                     mb.earliest_start_hours, mb.latest_end_hours, mb.minutes, shortest
                 ),
+            ));
+        }
+        if r.max_consecutive_days == Some(0) {
+            return Err(err(
+                "max_consecutive_days",
+                0,
+                "rules.max_consecutive_days",
+                "must be at least 1".into(),
+            ));
+        }
+        if r.consecutive_days_off.is_some_and(|k| k == 0 || k > p.days) {
+            return Err(err(
+                "consecutive_days_off",
+                0,
+                "rules.consecutive_days_off",
+                format!("must be between 1 and the {} planned days", p.days),
             ));
         }
         if r.max_working_days == 0 {

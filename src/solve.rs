@@ -238,6 +238,41 @@ fn candidates(scenario: &Scenario) -> Vec<Day> {
         .collect()
 }
 
+/// The local instant of `minutes` after midnight of `date` (24:00 is the next midnight).
+fn local_instant(tz: Tz, date: NaiveDate, minutes: u32) -> DateTime<Tz> {
+    let naive = date.and_hms_opt(0, 0, 0).expect("midnight") + Duration::minutes(minutes as i64);
+    chrono::TimeZone::from_local_datetime(&tz, &naive)
+        .earliest()
+        .unwrap_or_else(|| {
+            crate::horizon::local_midnight(tz, date) + Duration::minutes(minutes as i64)
+        })
+}
+
+/// Whether `agent` may work shift `s` of `day`: not a fixed day off, inside
+/// the agent's daily availability, and far enough from last week's shift.
+fn allowed(scenario: &Scenario, agent: &crate::scenario::Agent, day: &Day, s: &ShiftCand) -> bool {
+    let tz = scenario.site.timezone;
+    if agent.days_off.contains(&day.date) {
+        return false;
+    }
+    if let Some(av) = &agent.available {
+        if s.start < local_instant(tz, day.date, av.from.minutes())
+            || s.end > local_instant(tz, day.date, av.to.minutes())
+        {
+            return false;
+        }
+    }
+    if let Some(end) = agent.previous.as_ref().and_then(|p| p.last_shift_end) {
+        if let Some(end) = chrono::TimeZone::from_local_datetime(&tz, &end).latest() {
+            let rest = Duration::minutes((scenario.rules.min_rest_hours * 60.0).round() as i64);
+            if s.start < end + rest {
+                return false;
+            }
+        }
+    }
+    true
+}
+
 /// Reasons an agent's contract cannot be met whatever the roster, in a planner's words.
 pub fn precheck(scenario: &Scenario) -> Vec<String> {
     let r = &scenario.rules;
@@ -394,22 +429,68 @@ fn build(
         let mut xa: Vec<Vec<Variable>> = Vec::new();
         let mut hours = Expression::default();
         let mut worked_days = Expression::default();
+        let mut worked: Vec<Expression> = Vec::new();
         for (di, day) in days.iter().enumerate() {
+            // A shift the agent cannot work (day off, outside availability,
+            // too soon after last week's shift) is fixed at zero.
             let xs: Vec<Variable> = day
                 .shifts
                 .iter()
-                .map(|_| model.add(variable().binary(), true))
+                .map(|s| {
+                    let v = variable().binary();
+                    let v = if allowed(scenario, a, day, s) {
+                        v
+                    } else {
+                        v.max(0.0)
+                    };
+                    model.add(v, true)
+                })
                 .collect();
             let mut one = Expression::default();
             for (k, s) in day.shifts.iter().enumerate() {
                 one.add_mul(1.0, xs[k]);
                 hours.add_mul(s.paid_hours, xs[k]);
-                model.objective.add_mul(wts.paid_hour * s.paid_hours, xs[k]);
+                model
+                    .objective
+                    .add_mul(wts.paid_hour * a.hourly_cost * s.paid_hours, xs[k]);
                 members[g][di][k].add_mul(1.0, xs[k]);
             }
             worked_days += one.clone();
+            worked.push(one.clone());
             model.constraints.push(one.leq(1.0));
             xa.push(xs);
+        }
+        // Days in a row: every run of K + 1 days holds a day off, counting
+        // the days the agent worked in a row before the plan.
+        if let Some(k) = r.max_consecutive_days {
+            let before = a.previous.as_ref().map_or(0, |p| p.consecutive_days) as usize;
+            let k = k as usize;
+            for t in 0..days.len() {
+                let first = (t + 1).saturating_sub(k + 1);
+                let carried = before.min((k + 1).saturating_sub(t + 1));
+                let mut e = Expression::default();
+                for w in &worked[first..=t] {
+                    e += w.clone();
+                }
+                model
+                    .constraints
+                    .push(e.leq(k.saturating_sub(carried) as f64));
+            }
+        }
+        // At least one block of L days off in a row within the plan.
+        if let Some(l) = r.consecutive_days_off {
+            let l = l as usize;
+            let mut any_block = Expression::default();
+            for s in 0..=days.len().saturating_sub(l) {
+                let y = model.add(variable().binary(), true);
+                any_block.add_mul(1.0, y);
+                for w in &worked[s..s + l] {
+                    model
+                        .constraints
+                        .push((Expression::from(y) + w.clone()).leq(1.0));
+                }
+            }
+            model.constraints.push(any_block.geq(1.0));
         }
         // Rest between shifts on different days, as cliques: for each end time
         // τ of a day, the shifts ending at or after τ and the later shifts
@@ -598,7 +679,16 @@ fn build(
                 let need = r.scheduled as f64;
                 let under = model.add(variable().min(0.0), false);
                 let over = model.add(variable().min(0.0), false);
-                model.objective.add_mul(wts.understaffing * dh, under);
+                let iv = &horizon.intervals[t];
+                let peak = scenario
+                    .peaks
+                    .iter()
+                    .filter(|p| p.covers(iv.date, iv.minute_of_day, &req.queue))
+                    .map(|p| p.weight)
+                    .fold(1.0, f64::max);
+                model
+                    .objective
+                    .add_mul(wts.understaffing * peak * dh, under);
                 model.objective.add_mul(wts.overstaffing * dh, over);
                 let mut e = std::mem::take(&mut served[qi][t]);
                 e.add_mul(1.0, under);
@@ -799,15 +889,34 @@ fn diagnose(
         if let Some(s) = s {
             let missing = value(raw.values.len(), &raw.values, s, &pos);
             if missing > 1e-6 {
+                let r = &scenario.rules;
+                let mut limits = vec![
+                    format!("max_working_days {}", r.max_working_days),
+                    format!("shift lengths {:?} h", r.shift_lengths_hours),
+                    format!("{} h rest between shifts", r.min_rest_hours),
+                ];
+                if let Some(k) = r.max_consecutive_days {
+                    limits.push(format!("at most {k} days in a row"));
+                }
+                if let Some(l) = r.consecutive_days_off {
+                    limits.push(format!("{l} days off in a row"));
+                }
+                if !a.days_off.is_empty() {
+                    limits.push(format!("{} fixed days off", a.days_off.len()));
+                }
+                if let Some(av) = &a.available {
+                    limits.push(format!("available {}-{}", av.from, av.to));
+                }
+                if a.previous.is_some() {
+                    limits.push("last week's shifts".to_string());
+                }
                 lines.push(format!(
-                    "agent {} ({}) must work at least {} h but the rules allow only {:.1} h (max_working_days {}, shift lengths {:?} h, {} h rest between shifts)",
+                    "agent {} ({}) must work at least {} h but the rules allow only {:.1} h ({})",
                     a.id,
                     a.name,
                     a.min_hours,
                     a.min_hours - missing,
-                    scenario.rules.max_working_days,
-                    scenario.rules.shift_lengths_hours,
-                    scenario.rules.min_rest_hours
+                    limits.join(", ")
                 ));
             }
         }
@@ -892,13 +1001,17 @@ fn greedy(
                 .map(|t| demand_of(&residual, &qs, t))
                 .sum()
         };
-        let needs: Vec<f64> = day_order.iter().map(|&d| day_need(d)).collect();
+        let needs: Vec<f64> = (0..days.len()).map(day_need).collect();
+        day_order.retain(|&d| !a.days_off.contains(&days[d].date));
         day_order.sort_by(|&x, &y| {
             needs[y]
                 .partial_cmp(&needs[x])
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then(x.cmp(&y))
         });
+        if day_order.len() < combo.len() {
+            return None;
+        }
         let mut chosen: Vec<usize> = day_order[..combo.len()].to_vec();
         chosen.sort();
         // One start time for every chosen day; lengths assigned longest first.
@@ -921,6 +1034,7 @@ fn greedy(
                     let local = s.start.naive_local().time();
                     local == chrono::NaiveTime::from_hms_opt(m / 60, m % 60, 0).expect("clock")
                         && ((s.end - s.start).num_minutes() as f64 - len * 60.0).abs() < 0.5
+                        && allowed(scenario, a, &days[d], s)
                 }) else {
                     continue;
                 };

@@ -252,6 +252,91 @@ pub fn validate(scenario: &Scenario, roster: &Roster) -> Vec<Violation> {
                 );
             }
         }
+        // Fixed days off and daily availability (wall-clock times of the shift's day).
+        for s in &shifts {
+            if agent.days_off.contains(&s.date) {
+                v(
+                    agent_id,
+                    Some(s.date),
+                    "day-off",
+                    format!("works on {}, a fixed day off", s.date),
+                );
+            }
+            if let Some(av) = &agent.available {
+                let midnight = s.date.and_hms_opt(0, 0, 0).expect("midnight");
+                let from = midnight + Duration::minutes(av.from.minutes() as i64);
+                let to = midnight + Duration::minutes(av.to.minutes() as i64);
+                if s.start.naive_local() < from || s.end.naive_local() > to {
+                    v(
+                        agent_id,
+                        Some(s.date),
+                        "availability",
+                        format!(
+                            "works {}-{} but is available only {}-{}",
+                            s.start.format("%H:%M"),
+                            s.end.format("%H:%M"),
+                            av.from,
+                            av.to
+                        ),
+                    );
+                }
+            }
+        }
+        // Rest after last week's final shift.
+        if let (Some(first), Some(end)) = (
+            shifts.first(),
+            agent.previous.as_ref().and_then(|p| p.last_shift_end),
+        ) {
+            if let Some(end) =
+                chrono::TimeZone::from_local_datetime(&roster.timezone, &end).latest()
+            {
+                let rest = hours(first.start - end);
+                if rest + EPS_H < rules.min_rest_hours {
+                    v(
+                        agent_id,
+                        Some(first.date),
+                        "min-rest",
+                        format!(
+                            "only {rest:.2} h rest between last week's shift ending {} and the one starting {}; at least {} h are required",
+                            end.format("%a %H:%M"),
+                            first.start.format("%a %H:%M"),
+                            rules.min_rest_hours
+                        ),
+                    );
+                }
+            }
+        }
+        // Days in a row, counting the run that ended the previous week.
+        let worked: Vec<bool> = dates.iter().map(|d| per_day.contains_key(d)).collect();
+        if let Some(k) = rules.max_consecutive_days {
+            let mut run = agent.previous.as_ref().map_or(0, |p| p.consecutive_days);
+            for (i, w) in worked.iter().enumerate() {
+                run = if *w { run + 1 } else { 0 };
+                if run == k + 1 {
+                    v(
+                        agent_id,
+                        Some(dates[i]),
+                        "max-consecutive-days",
+                        format!(
+                            "{} days in a row by {}; at most {k} are allowed",
+                            run, dates[i]
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(l) = rules.consecutive_days_off {
+            let l = l as usize;
+            let has_block = worked.windows(l).any(|w| w.iter().all(|x| !x));
+            if !has_block {
+                v(
+                    agent_id,
+                    None,
+                    "consecutive-days-off",
+                    format!("has no {l} days off in a row in the planned days"),
+                );
+            }
+        }
         let days = per_day.len() as u32;
         if days > rules.max_working_days {
             v(
