@@ -11,6 +11,7 @@ pub mod export;
 pub mod forecast;
 pub mod history;
 pub mod horizon;
+pub mod instance;
 pub mod limits;
 pub mod plan;
 pub mod report;

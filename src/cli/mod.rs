@@ -57,6 +57,20 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Generate a benchmark centre of a given size: scenario, history and solver settings.
+    GenerateInstance {
+        /// Number of agents.
+        #[arg(long)]
+        agents: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Solver time limit written into the instance's solver.yaml, seconds.
+        #[arg(long, default_value_t = 60.0)]
+        time_limit: f64,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// Parses the command line and runs the command; returns the exit code.
@@ -72,5 +86,11 @@ pub fn run() -> anyhow::Result<i32> {
         Command::Forecast(args) => forecast::run(args),
         Command::Staff(args) => staff::run(args),
         Command::GenerateHistory { spec, out } => generate::run(&spec, &out),
+        Command::GenerateInstance {
+            agents,
+            seed,
+            time_limit,
+            out,
+        } => generate::instance(agents, seed, time_limit, &out),
     }
 }
