@@ -5,7 +5,7 @@
 //! exponential with the interval's AHT, or log-normal with a given
 //! coefficient of variation; callers with a patience abandon after an
 //! exponential patience. Routing: an arriving contact goes to the
-//! longest-idle available agent skilled for its queue; an agent who frees
+//! least-loaded, then longest-idle, available agent skilled for its queue; an agent who frees
 //! capacity takes the contact that has waited longest among the queues they
 //! serve. A voice contact takes an agent's whole capacity, a chat session
 //! `1 / concurrency` of it. Email and ticket queues are not simulated.
@@ -296,7 +296,12 @@ pub fn replicate(model: &Model, seed: u64) -> Replication {
                     .iter()
                     .copied()
                     .filter(|&a| agents[a].on && agents[a].load + u <= 1.0 + EPS)
-                    .min_by(|&x, &y| agents[x].idle_since.total_cmp(&agents[y].idle_since));
+                    .min_by(|&x, &y| {
+                        agents[x]
+                            .load
+                            .total_cmp(&agents[y].load)
+                            .then(agents[x].idle_since.total_cmp(&agents[y].idle_since))
+                    });
                 match free {
                     Some(a) => serve!(a, c, now),
                     None => {
@@ -598,4 +603,18 @@ pub fn build_model(
         },
         skipped,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn student_t_interval() {
+        // t(0.975, 1 df) = 12.706: the interval of {0, 1} is 0.5 ± 12.706 · 0.7071 / √2.
+        let e = estimate(&[0.0, 1.0]).unwrap();
+        assert!((e.high.unwrap() - (0.5 + 6.3531)).abs() < 1e-3, "{e:?}");
+        assert!(estimate(&[]).is_none());
+        assert_eq!(estimate(&[2.0]).unwrap().low, None);
+    }
 }

@@ -213,3 +213,15 @@ fn cli_bad_input_exits_2() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn chat_agents_with_two_sessions_are_two_servers_each() {
+    // 7 agents holding up to 2 chats each on 10 Erlangs of sessions: Erlang C with 14 servers.
+    let mut m = model(1, 10.0, &[(vec![0], 7)], 24, None);
+    m.queues[0].concurrency = 2;
+    let s = run(&m, 20, 5);
+    let sl = s.queues[0].overall.service_level.unwrap();
+    let e = erlang::service_level(14, 10.0, 180.0, 20.0);
+    assert!(within(e, &sl), "SL {sl:?} vs Erlang C with 14 servers {e}");
+    assert!(!within(erlang::service_level(13, 10.0, 180.0, 20.0), &sl));
+}
