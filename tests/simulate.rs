@@ -225,3 +225,20 @@ fn chat_agents_with_two_sessions_are_two_servers_each() {
     assert!(within(e, &sl), "SL {sl:?} vs Erlang C with 14 servers {e}");
     assert!(!within(erlang::service_level(13, 10.0, 180.0, 20.0), &sl));
 }
+
+#[test]
+fn less_variable_handle_times_shorten_waits() {
+    // Log-normal handle times with CV 0.3 (instead of exponential, CV 1): the
+    // same load waits less (Allen–Cunneen: waits scale with (1 + CV²) / 2).
+    let exp = model(1, 10.0, &[(vec![0], 12)], 24, None);
+    let mut ln = exp.clone();
+    ln.aht_cv = Some(0.3);
+    let (a, b) = (run(&exp, 20, 2), run(&ln, 20, 2));
+    let asa_exp = a.queues[0].overall.asa_seconds.unwrap();
+    let asa_ln = b.queues[0].overall.asa_seconds.unwrap();
+    eprintln!("ASA exponential {asa_exp:?}, log-normal CV 0.3 {asa_ln:?}");
+    assert!(asa_ln.high.unwrap() < asa_exp.low.unwrap());
+    // Roughly (1 + 0.09) / 2 of the exponential wait.
+    let ratio = asa_ln.mean / asa_exp.mean;
+    assert!((0.4..0.75).contains(&ratio), "ratio {ratio}");
+}
