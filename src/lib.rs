@@ -17,6 +17,7 @@ pub mod plan;
 pub mod report;
 pub mod roster;
 pub mod scenario;
+pub mod simulate;
 pub mod solve;
 pub mod staffing;
 pub mod whatif;

@@ -4,6 +4,7 @@ mod export;
 mod forecast;
 mod generate;
 mod plan;
+mod simulate;
 mod staff;
 mod validate;
 mod whatif;
@@ -49,6 +50,8 @@ enum Command {
     Merge(whatif::MergeArgs),
     /// Required agents for one interval (Erlang C, or Erlang A with --patience).
     Staff(staff::Args),
+    /// Simulate a roster (discrete events, replications) beside Erlang's prediction.
+    Simulate(simulate::Args),
     /// Generate synthetic interval history from a seeded spec (see docs/generator.md).
     GenerateHistory {
         /// The generator spec (YAML).
@@ -85,6 +88,7 @@ pub fn run() -> anyhow::Result<i32> {
         Command::Merge(args) => whatif::merge_shards(args),
         Command::Forecast(args) => forecast::run(args),
         Command::Staff(args) => staff::run(args),
+        Command::Simulate(args) => simulate::run_cmd(args),
         Command::GenerateHistory { spec, out } => generate::run(&spec, &out),
         Command::GenerateInstance {
             agents,
