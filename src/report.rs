@@ -83,6 +83,21 @@ pub struct Evaluation {
 
 const POUR_STEP: f64 = 0.05;
 
+/// The queues (scenario indices, sorted) a shift serves: those its row lists,
+/// or else all of the agent's skills.
+pub fn shift_queues(scenario: &Scenario, s: &crate::roster::model::Shift) -> Vec<usize> {
+    let qidx = |id: &str| scenario.queues.iter().position(|q| q.id == id);
+    let mut qs: Vec<usize> = s.skills.iter().filter_map(|k| qidx(k)).collect();
+    if qs.is_empty() {
+        if let Some(a) = scenario.agents.iter().find(|a| a.id == s.agent_id) {
+            qs = a.skills.iter().filter_map(|k| qidx(k)).collect();
+        }
+    }
+    qs.sort();
+    qs.dedup();
+    qs
+}
+
 /// Staff on each queue in each interval, net of breaks.
 pub fn staff_by_queue(
     scenario: &Scenario,
@@ -92,19 +107,11 @@ pub fn staff_by_queue(
 ) -> Vec<Vec<f64>> {
     let nq = scenario.queues.len();
     let nt = horizon.intervals.len();
-    let qidx = |id: &str| scenario.queues.iter().position(|q| q.id == id);
     // (interval, sorted queue set) -> agents on duty
     let mut pools: BTreeMap<(usize, Vec<usize>), f64> = BTreeMap::new();
     let len = Duration::minutes(horizon.interval_minutes as i64);
     for s in &roster.shifts {
-        let mut qs: Vec<usize> = s.skills.iter().filter_map(|k| qidx(k)).collect();
-        if qs.is_empty() {
-            if let Some(a) = scenario.agents.iter().find(|a| a.id == s.agent_id) {
-                qs = a.skills.iter().filter_map(|k| qidx(k)).collect();
-            }
-        }
-        qs.sort();
-        qs.dedup();
+        let qs = shift_queues(scenario, s);
         if qs.is_empty() {
             continue;
         }

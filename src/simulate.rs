@@ -524,20 +524,11 @@ pub fn build_model(
     let secs = |t: chrono::DateTime<chrono_tz::Tz>| (t - t0).num_milliseconds() as f64 / 1000.0;
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x5eed_5a11);
     let mut by_agent: std::collections::BTreeMap<&str, SimAgent> = Default::default();
-    let qidx = |id: &str| {
-        scenario
-            .queues
-            .iter()
-            .position(|q| q.id == id)
-            .and_then(|i| index[i])
-    };
     for s in &roster.shifts {
-        let mut qs: Vec<usize> = s.skills.iter().filter_map(|k| qidx(k)).collect();
-        if qs.is_empty() {
-            if let Some(a) = scenario.agents.iter().find(|a| a.id == s.agent_id) {
-                qs = a.skills.iter().filter_map(|k| qidx(k)).collect();
-            }
-        }
+        let mut qs: Vec<usize> = crate::report::shift_queues(scenario, s)
+            .into_iter()
+            .filter_map(|i| index[i])
+            .collect();
         qs.sort();
         qs.dedup();
         if qs.is_empty() {
