@@ -29,15 +29,7 @@ fn setup() -> (LoadedScenario, History, Horizon) {
     }
     let rows = generate(&HistorySpec::from_yaml_str(&spec).unwrap()).unwrap();
     let tz = chrono_tz::Europe::London;
-    let records: Vec<Record> = rows
-        .iter()
-        .map(|r| Record {
-            start: r.interval_start.with_timezone(&tz),
-            queue: r.queue.clone(),
-            offered: r.offered as f64,
-            aht_seconds: r.aht_seconds,
-        })
-        .collect();
+    let records: Vec<Record> = rows.iter().map(|r| r.to_record(tz)).collect();
     let mut history = History {
         records,
         ..History::default()

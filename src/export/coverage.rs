@@ -23,7 +23,7 @@ impl Exporter for CoverageCsv {
             "asa_seconds",
             "occupancy",
         ];
-        interval_table(p, &headers, |q, t| {
+        interval_table(p.scenario, p.horizon, &headers, |q, t| {
             let k = &p.evaluation.intervals[q][t];
             vec![
                 k.required.to_string(),

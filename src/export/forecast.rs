@@ -1,6 +1,6 @@
 //! `forecast.csv`: forecast volume, its band and handle time per queue and interval.
 
-use super::{csv_bytes, Exporter, PlanOutput};
+use super::{interval_table, Exporter, PlanOutput};
 use crate::error::Result;
 use crate::forecast::Forecast;
 use crate::horizon::Horizon;
@@ -12,34 +12,22 @@ pub struct ForecastCsv;
 
 /// The bytes of `forecast.csv` (also written by `rota forecast --out`).
 pub fn forecast_csv(scenario: &Scenario, horizon: &Horizon, f: &Forecast) -> Result<Vec<u8>> {
-    csv_bytes(|w| {
-        w.write_record([
-            "queue",
-            "interval_start",
-            "date",
-            "local_time",
-            "volume",
-            "aht_seconds",
-            "volume_p10",
-            "volume_p90",
-            "method",
-        ])?;
-        for (q, qf) in scenario.queues.iter().zip(&f.queues) {
-            for (t, iv) in horizon.intervals.iter().enumerate() {
-                w.write_record([
-                    q.id.clone(),
-                    iv.start.to_rfc3339(),
-                    iv.date.to_string(),
-                    iv.start.format("%H:%M").to_string(),
-                    format!("{:.2}", qf.volume[t]),
-                    format!("{:.1}", qf.aht_seconds[t]),
-                    format!("{:.2}", qf.volume_p10[t]),
-                    format!("{:.2}", qf.volume_p90[t]),
-                    qf.method.name().to_string(),
-                ])?;
-            }
-        }
-        Ok(())
+    let headers = [
+        "volume",
+        "aht_seconds",
+        "volume_p10",
+        "volume_p90",
+        "method",
+    ];
+    interval_table(scenario, horizon, &headers, |q, t| {
+        let qf = &f.queues[q];
+        vec![
+            format!("{:.2}", qf.volume[t]),
+            format!("{:.1}", qf.aht_seconds[t]),
+            format!("{:.2}", qf.volume_p10[t]),
+            format!("{:.2}", qf.volume_p90[t]),
+            qf.method.name().to_string(),
+        ]
     })
 }
 

@@ -85,15 +85,20 @@ pub fn slug(name: &str) -> String {
 /// A per-queue, per-interval CSV table: the columns `queue, interval_start,
 /// date, local_time`, then `headers`, whose values `row(queue index, interval
 /// index)` gives. Queues in scenario order, intervals in time order.
-pub(crate) fn interval_table<F>(p: &PlanOutput, headers: &[&str], mut row: F) -> Result<Vec<u8>>
+pub(crate) fn interval_table<F>(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    headers: &[&str],
+    mut row: F,
+) -> Result<Vec<u8>>
 where
     F: FnMut(usize, usize) -> Vec<String>,
 {
     csv_bytes(|w| {
         let key = ["queue", "interval_start", "date", "local_time"];
         w.write_record(key.iter().chain(headers))?;
-        for (qi, q) in p.scenario.queues.iter().enumerate() {
-            for (t, iv) in p.horizon.intervals.iter().enumerate() {
+        for (qi, q) in scenario.queues.iter().enumerate() {
+            for (t, iv) in horizon.intervals.iter().enumerate() {
                 let mut rec = vec![
                     q.id.clone(),
                     iv.start.to_rfc3339(),

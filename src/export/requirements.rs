@@ -25,7 +25,7 @@ impl Exporter for RequirementsCsv {
             "asa_seconds",
             "occupancy",
         ];
-        interval_table(p, &headers, |q, t| {
+        interval_table(p.scenario, p.horizon, &headers, |q, t| {
             let r = &p.requirements[q].intervals[t];
             vec![
                 format!("{:.2}", r.volume),

@@ -923,15 +923,7 @@ queues:
             "",
             r#", open: "08:00", close: "20:00""#,
         );
-        let records: Vec<Record> = rows
-            .iter()
-            .map(|r| Record {
-                start: r.interval_start.with_timezone(&tz),
-                queue: r.queue.clone(),
-                offered: r.offered as f64,
-                aht_seconds: r.aht_seconds,
-            })
-            .collect();
+        let records: Vec<Record> = rows.iter().map(|r| r.to_record(tz)).collect();
         let horizon = Horizon::new(&l.scenario);
         let mut truth = vec![0.0; horizon.intervals.len()];
         for r in &records {

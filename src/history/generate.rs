@@ -261,6 +261,18 @@ pub struct HistoryRow {
     pub aht_seconds: Option<f64>,
 }
 
+impl HistoryRow {
+    /// The row as a history record in the site zone `tz`.
+    pub fn to_record(&self, tz: chrono_tz::Tz) -> crate::history::Record {
+        crate::history::Record {
+            start: self.interval_start.with_timezone(&tz),
+            queue: self.queue.clone(),
+            offered: self.offered as f64,
+            aht_seconds: self.aht_seconds,
+        }
+    }
+}
+
 impl HistorySpec {
     /// Parses and validates a YAML spec. Unknown fields and invalid values are
     /// errors naming the field.
