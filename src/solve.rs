@@ -853,8 +853,7 @@ fn run(model: Model, cfg: &SolverConfig, start: Option<&[f64]>) -> Result<RawSol
     })
 }
 
-fn value(order_len: usize, values: &[f64], v: &Variable, pos: &HashMap<Variable, usize>) -> f64 {
-    debug_assert_eq!(order_len, values.len());
+fn value(values: &[f64], v: &Variable, pos: &HashMap<Variable, usize>) -> f64 {
     values[pos[v]]
 }
 
@@ -887,7 +886,7 @@ fn diagnose(
     let mut lines = Vec::new();
     for (a, s) in scenario.agents.iter().zip(&slack) {
         if let Some(s) = s {
-            let missing = value(raw.values.len(), &raw.values, s, &pos);
+            let missing = value(&raw.values, s, &pos);
             if missing > 1e-6 {
                 let r = &scenario.rules;
                 let mut limits = vec![
@@ -1228,7 +1227,7 @@ pub fn solve(
         HighsModelStatus::ReachedTimeLimit => SolveStatus::TimeLimit,
         _ => SolveStatus::OtherLimit,
     };
-    let val = |v: &Variable| value(raw.values.len(), &raw.values, v, &pos);
+    let val = |v: &Variable| value(&raw.values, v, &pos);
 
     // Shifts worked, then each group's breaks handed out to its shifts.
     let mut worked: Vec<Vec<Option<Pick>>> = vec![vec![None; days.len()]; scenario.agents.len()];

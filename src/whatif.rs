@@ -27,7 +27,6 @@ use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
 use crate::error::{Error, Location, Result};
-use crate::export::summary::Summary;
 use crate::scenario::{find_line, Adjustment, LoadedScenario, Scenario};
 
 #[derive(Debug, Deserialize)]
@@ -499,11 +498,6 @@ pub fn merge(shards: Vec<SweepResult>) -> std::result::Result<SweepResult, Strin
         points: points.into_values().collect(),
         ..first
     })
-}
-
-/// A compact record of one plan for comparison tables.
-pub fn summary_value(s: &Summary) -> serde_json::Value {
-    serde_json::to_value(s).unwrap_or(serde_json::Value::Null)
 }
 
 #[cfg(test)]
