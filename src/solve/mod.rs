@@ -1,0 +1,301 @@
+//! The roster optimizer: an agent-level integer program solved by HiGHS.
+//!
+//! Variables:
+//! - `x[a][d][k]` binary: agent `a` works shift candidate `k` (a start time
+//!   and a length) on day `d`;
+//! - `b[a][d][m]` binary: agent `a`'s meal break on day `d` starts at
+//!   candidate `m` (implicit breaks, after Bechtold & Jacobs 1990: break
+//!   variables are shared by every shift of the day instead of spelling out
+//!   each shift × break placement);
+//! - `w[g][q][t]` continuous: agents of skill group `g` (agents with the same
+//!   skills) working queue `q` in interval `t`; a multi-skilled agent's time
+//!   is split across queues, never counted twice;
+//! - `under[q][t]`, `over[q][t]` continuous: staffing below and above the
+//!   requirement.
+//!
+//! Constraints: at most one shift a day; exactly one meal break per shift,
+//! inside the window of the shift actually worked (`b[m] <= Σ x[k]` over the
+//! shifts whose window holds `m`); weekly paid hours within the contract;
+//! at most `max_working_days`; at least `min_rest_hours` between shifts
+//! (`x[k] + Σ x[k'] <= 1` over later shifts too close to `k`); and coverage:
+//! the group's agents on duty (shift minus break, as fractions of the
+//! interval) equal the time they give to queues, and for every queue and
+//! interval `Σ_g w + under − over = required`.
+//!
+//! Deferred work (email, ticket queues) is not covered interval by interval:
+//! it is a backlog flow that any interval inside the deadline window can
+//! absorb. Per deferred queue and interval, `done[t]` agent-hours of work are
+//! done, at most the productive time given to the queue
+//! (`Σ_g w · (1 − shrinkage) · interval hours`); the backlog of arrived,
+//! unfinished work is `backlog[t] = backlog[t−1] + work[t] − done[t] ≥ 0`
+//! (cumulative done ≤ cumulative arrived; the plan starts with no backlog);
+//! and `late[t] ≥ backlog[t] − not_yet_due[t]` is the arrived work past its
+//! deadline at the end of `t` (cumulative done + late ≥ cumulative due).
+//! Work of interval `s` is due by the end of interval `s + D − 1`, D the
+//! deadline in intervals.
+//!
+//! Objective: weighted understaffed and overstaffed agent-hours, overdue
+//! deferred work (`understaffing` per agent-hour of work per hour overdue),
+//! plus paid hours. The solve reports status, objective, best bound, gap and why it
+//! stopped; a time-limited incumbent is never called optimal.
+
+mod breaks;
+mod candidates;
+mod diagnose;
+mod highs_run;
+mod model;
+mod warm;
+
+use std::collections::HashMap;
+
+use good_lp::Variable;
+use highs::HighsModelStatus;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::horizon::Horizon;
+use crate::roster::model::{Break, Roster, Shift};
+use crate::scenario::{Scenario, SolverConfig};
+use crate::staffing::QueueRequirements;
+
+use breaks::assign_breaks;
+use candidates::candidates;
+use diagnose::diagnose;
+pub use diagnose::precheck;
+use highs_run::run;
+use model::{build, Built};
+use warm::{initial_solution, Pick};
+
+/// Why the solver stopped, and what that means for the roster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SolveStatus {
+    /// Proven optimal (gap zero).
+    Optimal,
+    /// Stopped because the gap reached the configured relative gap.
+    GapLimit,
+    /// Stopped at the time limit with a feasible roster; not proven optimal.
+    TimeLimit,
+    /// Stopped at another limit (iterations, memory, interrupt) with a feasible roster.
+    OtherLimit,
+}
+
+impl SolveStatus {
+    /// A planner-readable explanation of the status.
+    pub fn explain(self, cfg: &SolverConfig, gap: f64) -> String {
+        match self {
+            SolveStatus::Optimal => "proven optimal".to_string(),
+            SolveStatus::GapLimit => format!(
+                "stopped at gap {:.2}% (the configured gap is {:.2}%): within tolerance of the best bound, not proven optimal",
+                gap * 100.0,
+                cfg.mip_rel_gap * 100.0
+            ),
+            SolveStatus::TimeLimit => format!(
+                "stopped at the {} s time limit with gap {:.2}%: the best roster found, not proven optimal",
+                cfg.time_limit_seconds,
+                gap * 100.0
+            ),
+            SolveStatus::OtherLimit => format!(
+                "stopped at a solver limit with gap {:.2}%: the best roster found, not proven optimal",
+                gap * 100.0
+            ),
+        }
+    }
+}
+
+/// What the solver did.
+#[derive(Debug, Clone, Serialize)]
+pub struct SolveInfo {
+    pub status: SolveStatus,
+    pub stop_reason: String,
+    pub objective: f64,
+    pub best_bound: f64,
+    pub mip_gap: f64,
+    pub solve_seconds: f64,
+    pub time_limit_seconds: f64,
+    pub mip_rel_gap_target: f64,
+    pub threads: u32,
+    pub random_seed: u32,
+    pub variables: usize,
+    pub binary_variables: usize,
+    pub constraints: usize,
+}
+
+/// The optimizer's result.
+#[derive(Debug, Clone)]
+pub struct Solved {
+    pub roster: Roster,
+    pub info: SolveInfo,
+}
+/// Agent-hours of deferred work arriving in each interval.
+pub fn deferred_work(req: &QueueRequirements) -> Vec<f64> {
+    req.intervals
+        .iter()
+        .map(|r| (r.volume * r.aht_seconds / 3600.0).max(0.0))
+        .collect()
+}
+
+/// Work arrived by the end of each interval that is not yet due: the work of
+/// the last `d − 1` intervals (work of interval `s` is due by the end of `s + d − 1`).
+pub fn not_yet_due(work: &[f64], d: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(work.len());
+    let mut window = 0.0;
+    for t in 0..work.len() {
+        if d > 1 {
+            window += work[t];
+            if t >= d - 1 {
+                window -= work[t + 1 - d];
+            }
+        }
+        out.push(window.max(0.0));
+    }
+    out
+}
+pub(super) fn value(values: &[f64], v: &Variable, pos: &HashMap<Variable, usize>) -> f64 {
+    values[pos[v]]
+}
+/// Solves the roster for the scenario's requirements.
+pub fn solve(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    cfg: &SolverConfig,
+) -> Result<Solved> {
+    let pre = precheck(scenario);
+    if !pre.is_empty() {
+        return Err(Error::Infeasible(pre.join("\n")));
+    }
+    let days = candidates(scenario);
+    let built = build(scenario, horizon, reqs, &days, false);
+    let binaries = built.model.binaries;
+    let pos = built.model.positions();
+    let start = if cfg.warm_start {
+        initial_solution(scenario, horizon, reqs, &days, &built, &pos)
+    } else {
+        None
+    };
+    let Built {
+        model,
+        x,
+        breaks,
+        w,
+        groups,
+        group_of,
+        ..
+    } = built;
+    let raw = run(model, cfg, start.as_deref())?;
+    let status = match raw.status {
+        HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
+            return Err(Error::Infeasible(diagnose(
+                scenario, horizon, reqs, &days, cfg,
+            )));
+        }
+        _ if raw.values.is_empty() => {
+            return Err(Error::Solver(match raw.status {
+                HighsModelStatus::ReachedTimeLimit => format!(
+                    "no roster found within the {} s time limit; raise time_limit_seconds in the solver config",
+                    cfg.time_limit_seconds
+                ),
+                s => format!("HiGHS stopped with status {s:?} and no roster"),
+            }));
+        }
+        HighsModelStatus::Optimal if raw.gap <= 1e-9 => SolveStatus::Optimal,
+        HighsModelStatus::Optimal => SolveStatus::GapLimit,
+        HighsModelStatus::ReachedTimeLimit => SolveStatus::TimeLimit,
+        _ => SolveStatus::OtherLimit,
+    };
+    let val = |v: &Variable| value(&raw.values, v, &pos);
+
+    // Shifts worked, then each group's breaks handed out to its shifts.
+    let mut worked: Vec<Vec<Option<Pick>>> = vec![vec![None; days.len()]; scenario.agents.len()];
+    for (g, _) in groups.iter().enumerate() {
+        for (di, day) in days.iter().enumerate() {
+            let members: Vec<(usize, usize)> = (0..scenario.agents.len())
+                .filter(|&ai| group_of[ai] == g)
+                .filter_map(|ai| {
+                    (0..day.shifts.len())
+                        .find(|&k| val(&x[ai][di][k]) > 0.5)
+                        .map(|k| (ai, k))
+                })
+                .collect();
+            let counts: Vec<usize> = breaks[g][di]
+                .iter()
+                .map(|v| val(v).round().max(0.0) as usize)
+                .collect();
+            let given = assign_breaks(day, &members, &counts);
+            for ((ai, k), m) in members.into_iter().zip(given) {
+                // Should the counts not match (they do when the model holds),
+                // the window's first break keeps the roster valid.
+                let m = m.unwrap_or(day.starts[day.shifts[k].start_idx].lo);
+                worked[ai][di] = Some((k, m));
+            }
+        }
+    }
+    let mut shifts = Vec::new();
+    for (ai, a) in scenario.agents.iter().enumerate() {
+        let g = group_of[ai];
+        for (di, day) in days.iter().enumerate() {
+            let Some((k, m)) = worked[ai][di] else {
+                continue;
+            };
+            let s = &day.shifts[k];
+            let breaks = vec![Break {
+                kind: "meal".into(),
+                start: day.breaks[m].start,
+                end: day.breaks[m].end,
+            }];
+            // Queues the agent's skill group served while the agent was on duty.
+            let on_duty: Vec<usize> = horizon
+                .range(s.start, s.end)
+                .filter(|&t| {
+                    let st = horizon.intervals[t].start;
+                    !breaks.iter().any(|br| st >= br.start && st < br.end)
+                })
+                .collect();
+            let skills: Vec<String> = groups[g]
+                .iter()
+                .filter(|q| {
+                    let qi = scenario
+                        .queues
+                        .iter()
+                        .position(|x| &x.id == *q)
+                        .expect("queue");
+                    on_duty.iter().any(|&t| val(&w[&(g, qi)][t]) > 1e-6)
+                })
+                .cloned()
+                .collect();
+            shifts.push(Shift {
+                agent_id: a.id.clone(),
+                agent_name: a.name.clone(),
+                date: day.date,
+                start: s.start,
+                end: s.end,
+                breaks,
+                skills,
+                paid_hours: s.paid_hours,
+            });
+        }
+    }
+    let mut roster = Roster {
+        site_name: scenario.site.name.clone(),
+        timezone: scenario.site.timezone,
+        shifts,
+    };
+    roster.sort();
+    let info = SolveInfo {
+        status,
+        stop_reason: status.explain(cfg, raw.gap),
+        objective: raw.objective,
+        best_bound: raw.best_bound,
+        mip_gap: raw.gap,
+        solve_seconds: raw.seconds,
+        time_limit_seconds: cfg.time_limit_seconds,
+        mip_rel_gap_target: cfg.mip_rel_gap,
+        threads: cfg.threads,
+        random_seed: cfg.random_seed,
+        variables: raw.n_vars,
+        binary_variables: binaries,
+        constraints: raw.n_cons,
+    };
+    Ok(Solved { roster, info })
+}

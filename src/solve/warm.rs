@@ -1,0 +1,264 @@
+//! The greedy first roster handed to the solver as a starting incumbent.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration};
+use chrono_tz::Tz;
+use good_lp::Variable;
+
+use super::candidates::{allowed, coverage, Day};
+use super::model::Built;
+use super::{deferred_work, not_yet_due};
+use crate::horizon::Horizon;
+use crate::scenario::Scenario;
+use crate::staffing::{deadline_intervals, QueueRequirements};
+
+/// A shift worked on a day: (shift candidate, break candidate).
+pub(super) type Pick = (usize, usize);
+
+/// Largest unmet requirement among `qs` in interval `t`.
+pub(super) fn demand_of(residual: &[Vec<f64>], qs: &[usize], t: usize) -> f64 {
+    qs.iter()
+        .map(|&q| residual[q][t].max(0.0))
+        .fold(0.0, f64::max)
+}
+
+/// Agent-by-agent greedy roster used as the solver's first incumbent, so that
+/// a time-limited solve always has a roster to improve: each agent in turn
+/// gets the mix of shift lengths that gives the most hours within the
+/// contract, on the days with the most unmet requirement, at the one start
+/// time that covers most of it, with the meal break where it costs least.
+/// Returns `None` when the greedy roster breaks a rule (the solver then
+/// searches on its own).
+pub(super) fn greedy(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+) -> Option<Vec<Vec<Option<Pick>>>> {
+    let r = &scenario.rules;
+    let nt = horizon.intervals.len();
+    let queue_pos = |id: &str| scenario.queues.iter().position(|q| q.id == id);
+    let mut residual: Vec<Vec<f64>> = reqs
+        .iter()
+        .map(|q| q.intervals.iter().map(|i| i.scheduled as f64).collect())
+        .collect();
+    let rest = Duration::minutes((r.min_rest_hours * 60.0).round() as i64);
+    let mut plan = Vec::new();
+    let lengths: Vec<(f64, f64)> = r
+        .shift_lengths_hours
+        .iter()
+        .map(|&l| (l, scenario.paid_hours(l)))
+        .collect();
+    let max_days = (r.max_working_days as usize).min(days.len());
+    for a in &scenario.agents {
+        let qs: Vec<usize> = a.skills.iter().filter_map(|s| queue_pos(s)).collect();
+        // Best multiset of lengths: most hours within [min, max], fewest days.
+        let mut best: Option<(f64, Vec<usize>)> = None;
+        let mut stack: Vec<Vec<usize>> = vec![vec![]];
+        while let Some(combo) = stack.pop() {
+            let hours: f64 = combo.iter().map(|&i| lengths[i].1).sum();
+            if hours > a.max_hours + 1e-9 {
+                continue;
+            }
+            if hours + 1e-9 >= a.min_hours
+                && best.as_ref().is_none_or(|(h, c)| {
+                    hours > *h + 1e-9 || ((hours - h).abs() < 1e-9 && combo.len() < c.len())
+                })
+            {
+                best = Some((hours, combo.clone()));
+            }
+            if combo.len() < max_days {
+                let from = combo.last().copied().unwrap_or(0);
+                for i in from..lengths.len() {
+                    let mut c = combo.clone();
+                    c.push(i);
+                    stack.push(c);
+                }
+            }
+        }
+        let (_, combo) = best?;
+        // Days with the most unmet demand for this agent's queues.
+        let mut day_order: Vec<usize> = (0..days.len()).collect();
+        let day_need = |d: usize| -> f64 {
+            (0..nt)
+                .filter(|&t| horizon.intervals[t].day == d)
+                .map(|t| demand_of(&residual, &qs, t))
+                .sum()
+        };
+        let needs: Vec<f64> = (0..days.len()).map(day_need).collect();
+        day_order.retain(|&d| !a.days_off.contains(&days[d].date));
+        day_order.sort_by(|&x, &y| {
+            needs[y]
+                .partial_cmp(&needs[x])
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(x.cmp(&y))
+        });
+        if day_order.len() < combo.len() {
+            return None;
+        }
+        let mut chosen: Vec<usize> = day_order[..combo.len()].to_vec();
+        chosen.sort();
+        // One start time for every chosen day; lengths assigned longest first.
+        let starts: Vec<u32> = {
+            let mut v: Vec<u32> = Vec::new();
+            let mut m = r.shift_start.earliest.minutes();
+            while m <= r.shift_start.latest.minutes() {
+                v.push(m);
+                m += r.shift_start.step_minutes;
+            }
+            v
+        };
+        let mut best_start: Option<(f64, Vec<(usize, usize)>)> = None;
+        for &m in &starts {
+            let mut picks = Vec::new();
+            let mut score = 0.0;
+            for (j, &d) in chosen.iter().enumerate() {
+                let len = lengths[combo[j]].0;
+                let Some(k) = days[d].shifts.iter().position(|s| {
+                    let local = s.start.naive_local().time();
+                    local == chrono::NaiveTime::from_hms_opt(m / 60, m % 60, 0).expect("clock")
+                        && ((s.end - s.start).num_minutes() as f64 - len * 60.0).abs() < 0.5
+                        && allowed(scenario, a, &days[d], s)
+                }) else {
+                    continue;
+                };
+                for &(t, f) in &coverage(horizon, days[d].shifts[k].start, days[d].shifts[k].end) {
+                    score += f * demand_of(&residual, &qs, t).min(1.0);
+                }
+                picks.push((d, k));
+            }
+            if picks.len() == chosen.len()
+                && best_start.as_ref().is_none_or(|(s, _)| score > *s + 1e-9)
+            {
+                best_start = Some((score, picks));
+            }
+        }
+        let (_, picks) = best_start?;
+        let mut row: Vec<Option<(usize, usize)>> = vec![None; days.len()];
+        let mut prev_end: Option<DateTime<Tz>> = None;
+        for &(d, k) in &picks {
+            let s = &days[d].shifts[k];
+            if prev_end.is_some_and(|e| s.start < e + rest) {
+                return None;
+            }
+            prev_end = Some(s.end);
+            // Meal break where the remaining demand is lowest.
+            let window = &days[d].starts[s.start_idx];
+            let m = (window.lo..=window.hi).min_by(|&x, &y| {
+                let cost = |m: usize| -> f64 {
+                    coverage(horizon, days[d].breaks[m].start, days[d].breaks[m].end)
+                        .iter()
+                        .map(|&(t, f)| f * demand_of(&residual, &qs, t))
+                        .sum()
+                };
+                cost(x)
+                    .partial_cmp(&cost(y))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(x.cmp(&y))
+            })?;
+            let on = coverage(horizon, s.start, s.end);
+            let off = coverage(horizon, days[d].breaks[m].start, days[d].breaks[m].end);
+            for &(t, f) in &on {
+                let f = f - off.iter().find(|(u, _)| *u == t).map_or(0.0, |(_, g)| *g);
+                if let Some(&q) = qs.iter().max_by(|&&x, &&y| {
+                    residual[x][t]
+                        .partial_cmp(&residual[y][t])
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                        .then(y.cmp(&x))
+                }) {
+                    residual[q][t] -= f;
+                }
+            }
+            row[d] = Some((k, m));
+        }
+        plan.push(row);
+    }
+    Some(plan)
+}
+
+/// The greedy roster as a full solution vector of the model (columns in order).
+pub(super) fn initial_solution(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    built: &Built,
+    pos: &HashMap<Variable, usize>,
+) -> Option<Vec<f64>> {
+    let plan = greedy(scenario, horizon, reqs, days)?;
+    let nt = horizon.intervals.len();
+    let mut vals = vec![0.0; built.model.order.len()];
+    let mut duty = vec![vec![0.0; nt]; built.groups.len()];
+    for (ai, row) in plan.iter().enumerate() {
+        let g = built.group_of[ai];
+        for (d, pick) in row.iter().enumerate() {
+            let Some((k, m)) = *pick else { continue };
+            vals[pos[&built.x[ai][d][k]]] = 1.0;
+            vals[pos[&built.breaks[g][d][m]]] += 1.0;
+            for (t, f) in coverage(horizon, days[d].shifts[k].start, days[d].shifts[k].end) {
+                duty[g][t] += f;
+            }
+            for (t, f) in coverage(horizon, days[d].breaks[m].start, days[d].breaks[m].end) {
+                duty[g][t] -= f;
+            }
+        }
+    }
+    // Split each group's duty: single-queue groups first, then the rest to the largest gap.
+    let mut served = vec![vec![0.0; nt]; scenario.queues.len()];
+    let mut order: Vec<usize> = (0..built.groups.len()).collect();
+    order.sort_by_key(|&g| built.groups[g].len());
+    for g in order {
+        let qis: Vec<usize> = built.groups[g]
+            .iter()
+            .map(|s| {
+                scenario
+                    .queues
+                    .iter()
+                    .position(|q| &q.id == s)
+                    .expect("queue")
+            })
+            .collect();
+        for t in 0..nt {
+            let q = *qis
+                .iter()
+                .max_by(|&&x, &&y| {
+                    let gx = reqs[x].intervals[t].scheduled as f64 - served[x][t];
+                    let gy = reqs[y].intervals[t].scheduled as f64 - served[y][t];
+                    gx.partial_cmp(&gy)
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                        .then(y.cmp(&x))
+                })
+                .expect("groups have skills");
+            let amount = duty[g][t].max(0.0);
+            served[q][t] += amount;
+            vals[pos[&built.w[&(g, q)][t]]] += amount;
+        }
+    }
+    for (qi, row) in built.deferred.iter().enumerate() {
+        if row.is_empty() {
+            continue;
+        }
+        let q = &scenario.queues[qi];
+        let productive = (1.0 - scenario.shrinkage(q)) * horizon.interval_hours();
+        let work = deferred_work(&reqs[qi]);
+        let not_due = not_yet_due(&work, deadline_intervals(q, horizon.interval_minutes));
+        let mut backlog = 0.0;
+        for (t, (done, b, late)) in row.iter().enumerate() {
+            backlog += work[t];
+            let d = (served[qi][t] * productive).min(backlog).max(0.0);
+            backlog -= d;
+            vals[pos[done]] = d;
+            vals[pos[b]] = backlog;
+            vals[pos[late]] = (backlog - not_due[t]).max(0.0);
+        }
+    }
+    for (qi, row) in built.gaps.iter().enumerate() {
+        for (t, (under, over)) in row.iter().enumerate() {
+            let need = reqs[qi].intervals[t].scheduled as f64;
+            vals[pos[under]] = (need - served[qi][t]).max(0.0);
+            vals[pos[over]] = (served[qi][t] - need).max(0.0);
+        }
+    }
+    Some(vals)
+}
