@@ -64,6 +64,40 @@ pub fn instance(agents: usize, seed: u64) -> Instance {
     }
 }
 
+/// Writes the instance's scenario, history spec, generated history and a
+/// solver config (gap 1%, both cores, `time_limit` seconds) into `out`.
+pub fn write(
+    agents: usize,
+    seed: u64,
+    time_limit: f64,
+    out: &std::path::Path,
+) -> crate::error::Result<()> {
+    use crate::history::generate::{generate, write_csv, HistorySpec};
+    let inst = instance(agents, seed);
+    let spec_path = out.join("history-spec.yaml");
+    let bad = |e: crate::history::generate::GenerateError| {
+        crate::error::Error::input(&spec_path, None, None, e.to_string())
+    };
+    let spec = HistorySpec::from_yaml_str(&inst.history_spec_yaml).map_err(bad)?;
+    let mut history = Vec::new();
+    write_csv(&generate(&spec).map_err(bad)?, &mut history).map_err(bad)?;
+    let solver = format!(
+        "# Benchmark settings: gap 1%, both cores.\ntime_limit_seconds: {time_limit}\nmip_rel_gap: 0.01\nthreads: 2\nrandom_seed: 42\n"
+    );
+    crate::export::write_files(
+        out,
+        &[
+            ("scenario.yaml".into(), inst.scenario_yaml.into_bytes()),
+            (
+                "history-spec.yaml".into(),
+                inst.history_spec_yaml.into_bytes(),
+            ),
+            ("history.csv".into(), history),
+            ("solver.yaml".into(), solver.into_bytes()),
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

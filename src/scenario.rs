@@ -1279,6 +1279,29 @@ pub struct SolverConfig {
     /// e.g. `mip_heuristic_effort: 0.3`; see the HiGHS option definitions.
     #[serde(default)]
     pub options: std::collections::BTreeMap<String, HighsValue>,
+    /// `agents` solves one model with a binary per agent, day and shift;
+    /// `decomposition` solves the tours of interchangeable agents first and
+    /// then assigns agents (see docs/benchmarks.md); `auto` decomposes from
+    /// `decompose_from_agents` agents on.
+    #[serde(default)]
+    pub method: SolveMethod,
+    /// With `method: auto`, the number of agents from which rota decomposes.
+    #[serde(default = "default_decompose_from")]
+    pub decompose_from_agents: usize,
+}
+
+/// How the optimizer builds the roster.
+#[derive(Debug, Clone, Copy, Default, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SolveMethod {
+    #[default]
+    Auto,
+    Agents,
+    Decomposition,
+}
+
+fn default_decompose_from() -> usize {
+    100
 }
 
 /// The value of a HiGHS option.

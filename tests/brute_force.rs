@@ -3,7 +3,7 @@
 
 use rota::horizon::Horizon;
 use rota::roster::validate::validate;
-use rota::scenario::{Scenario, SolverConfig};
+use rota::scenario::{Scenario, SolveMethod, SolverConfig};
 use rota::solve::{solve, SolveStatus};
 use rota::staffing::{IntervalRequirement, QueueRequirements};
 
@@ -112,6 +112,12 @@ fn solver_matches_exhaustive_search() {
         presolve: "choose".into(),
         warm_start: true,
         options: Default::default(),
+        method: SolveMethod::Agents,
+        decompose_from_agents: 100,
+    };
+    let decomposed = SolverConfig {
+        method: SolveMethod::Decomposition,
+        ..cfg.clone()
     };
     type Needs = Vec<(usize, u32)>;
     let cases: Vec<(Needs, Needs)> = vec![
@@ -145,5 +151,28 @@ fn solver_matches_exhaustive_search() {
             solved.info.objective
         );
         assert!(validate(&scenario, &solved.roster).is_empty());
+
+        // The decomposition: its bound never above the true optimum, its
+        // roster never below it, the gap between them as reported.
+        let d = solve(&scenario, &horizon, &reqs, &decomposed).unwrap();
+        assert_eq!(d.info.method, SolveMethod::Decomposition);
+        assert!(
+            d.info.best_bound <= expected + 1e-6 && d.info.objective >= expected - 1e-6,
+            "needs {a:?} / {b:?}: decomposition bound {} objective {} vs brute force {expected}",
+            d.info.best_bound,
+            d.info.objective
+        );
+        let gap = if d.info.objective.abs() < 1e-9 {
+            0.0
+        } else {
+            (d.info.objective - d.info.best_bound) / d.info.objective.abs()
+        };
+        assert!((d.info.mip_gap - gap).abs() < 1e-9);
+        assert_eq!(
+            d.info.status == SolveStatus::Optimal,
+            gap <= 1e-9,
+            "optimal only when the bound is reached"
+        );
+        assert!(validate(&scenario, &d.roster).is_empty());
     }
 }

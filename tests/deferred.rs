@@ -104,6 +104,8 @@ fn cfg() -> SolverConfig {
         presolve: "choose".into(),
         warm_start: true,
         options: Default::default(),
+        method: Default::default(),
+        decompose_from_agents: 100,
     }
 }
 

@@ -34,25 +34,7 @@ pub fn instance(agents: usize, seed: u64, time_limit: f64, out: &Path) -> anyhow
         "--agents must be between 1 and {}",
         rota::limits::MAX_AGENTS
     );
-    let inst = rota::instance::instance(agents, seed);
-    let spec = HistorySpec::from_yaml_str(&inst.history_spec_yaml)?;
-    let mut history = Vec::new();
-    write_csv(&generate(&spec)?, &mut history)?;
-    let solver = format!(
-        "# Benchmark settings: gap 1%, both cores.\ntime_limit_seconds: {time_limit}\nmip_rel_gap: 0.01\nthreads: 2\nrandom_seed: 42\n"
-    );
-    rota::export::write_files(
-        out,
-        &[
-            ("scenario.yaml".into(), inst.scenario_yaml.into_bytes()),
-            (
-                "history-spec.yaml".into(),
-                inst.history_spec_yaml.into_bytes(),
-            ),
-            ("history.csv".into(), history),
-            ("solver.yaml".into(), solver.into_bytes()),
-        ],
-    )?;
+    rota::instance::write(agents, seed, time_limit, out)?;
     eprintln!("wrote a {agents}-agent centre to {}", out.display());
     Ok(super::EXIT_OK)
 }

@@ -46,7 +46,7 @@ pub(super) fn diagnose(
     days: &[Day],
     cfg: &SolverConfig,
 ) -> String {
-    let built = build(scenario, horizon, reqs, days, true);
+    let built = build(scenario, horizon, reqs, days, true, None);
     let pos = built.model.positions();
     let slack = built.hours_slack.clone();
     let Ok(raw) = run(built.model, cfg, None) else {

@@ -41,12 +41,14 @@
 
 mod breaks;
 mod candidates;
+mod decompose;
 mod diagnose;
 mod highs_run;
 mod model;
 mod warm;
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use good_lp::Variable;
 use highs::HighsModelStatus;
@@ -55,7 +57,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::horizon::Horizon;
 use crate::roster::model::{Break, Roster, Shift};
-use crate::scenario::{Scenario, SolverConfig};
+use crate::scenario::{Scenario, SolveMethod, SolverConfig};
 use crate::staffing::QueueRequirements;
 
 use breaks::assign_breaks;
@@ -64,7 +66,7 @@ use diagnose::diagnose;
 pub use diagnose::precheck;
 use highs_run::run;
 use model::{build, Built};
-use warm::{initial_solution, Pick};
+use warm::{initial_solution, solution_from_plan, Pick};
 
 /// Why the solver stopped, and what that means for the roster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -78,6 +80,9 @@ pub enum SolveStatus {
     TimeLimit,
     /// Stopped at another limit (iterations, memory, interrupt) with a feasible roster.
     OtherLimit,
+    /// The decomposition finished every step; its gap to the tours' bound is
+    /// above the configured gap.
+    Decomposed,
 }
 
 impl SolveStatus {
@@ -99,6 +104,11 @@ impl SolveStatus {
                 "stopped at a solver limit with gap {:.2}%: the best roster found, not proven optimal",
                 gap * 100.0
             ),
+            SolveStatus::Decomposed => format!(
+                "the decomposition (tours, then agents) finished with gap {:.2}% to the tours' bound (the configured gap is {:.2}%): the best roster found, not proven optimal",
+                gap * 100.0,
+                cfg.mip_rel_gap * 100.0
+            ),
         }
     }
 }
@@ -118,6 +128,25 @@ pub struct SolveInfo {
     pub random_seed: u32,
     pub variables: usize,
     pub binary_variables: usize,
+    pub constraints: usize,
+    /// `agents` (one model) or `decomposition` (tours, agents, final model).
+    pub method: SolveMethod,
+    /// The solves it took, in order.
+    pub phases: Vec<SolvePhase>,
+}
+
+/// One solve of the method's sequence.
+#[derive(Debug, Clone, Serialize)]
+pub struct SolvePhase {
+    /// `agents` for the one model; `tours`, `agents` and `final` for the decomposition.
+    pub name: String,
+    /// HiGHS's status, or what the step achieved.
+    pub status: String,
+    pub objective: Option<f64>,
+    pub best_bound: Option<f64>,
+    pub solve_seconds: f64,
+    /// Size of the model solved (summed over the classes for `agents` of the decomposition).
+    pub variables: usize,
     pub constraints: usize,
 }
 
@@ -151,9 +180,58 @@ pub fn not_yet_due(work: &[f64], d: usize) -> Vec<f64> {
     }
     out
 }
-pub(super) fn value(values: &[f64], v: &Variable, pos: &HashMap<Variable, usize>) -> f64 {
+fn value(values: &[f64], v: &Variable, pos: &HashMap<Variable, usize>) -> f64 {
     values[pos[v]]
 }
+/// The shift candidate each agent works each day (`None`: off), from the
+/// values of `x[agent][day][candidate]`.
+fn picked(x: &[Vec<Vec<Variable>>], val: impl Fn(&Variable) -> f64) -> Vec<Vec<Option<usize>>> {
+    x.iter()
+        .map(|xa| {
+            xa.iter()
+                .map(|xd| (0..xd.len()).find(|&k| val(&xd[k]) > 0.5))
+                .collect()
+        })
+        .collect()
+}
+
+/// `(objective − bound) / |objective|`, HiGHS's definition of the gap.
+fn relative_gap(objective: f64, bound: f64) -> f64 {
+    if objective.abs() < 1e-9 {
+        0.0
+    } else {
+        ((objective - bound) / objective.abs()).max(0.0)
+    }
+}
+
+/// Gives each agent's shift of each day a meal break from the group's break
+/// counts (`counts(group, day)`), by `assign_breaks`. Should the counts not
+/// match (they do when the model holds), the window's first break keeps the
+/// roster valid. `picks[agent][day]` is the shift candidate worked.
+fn hand_out_breaks(
+    days: &[candidates::Day],
+    group_of: &[usize],
+    picks: &[Vec<Option<usize>>],
+    counts: impl Fn(usize, usize) -> Vec<usize>,
+) -> Vec<Vec<Option<Pick>>> {
+    let groups = group_of.iter().copied().max().map_or(0, |g| g + 1);
+    let mut worked: Vec<Vec<Option<Pick>>> = vec![vec![None; days.len()]; picks.len()];
+    for g in 0..groups {
+        for (di, day) in days.iter().enumerate() {
+            let members: Vec<(usize, usize)> = (0..picks.len())
+                .filter(|&ai| group_of[ai] == g)
+                .filter_map(|ai| picks[ai][di].map(|k| (ai, k)))
+                .collect();
+            let given = assign_breaks(day, &members, &counts(g, di));
+            for ((ai, k), m) in members.into_iter().zip(given) {
+                let m = m.unwrap_or(day.starts[day.shifts[k].start_idx].lo);
+                worked[ai][di] = Some((k, m));
+            }
+        }
+    }
+    worked
+}
+
 /// Solves the roster for the scenario's requirements.
 pub fn solve(
     scenario: &Scenario,
@@ -165,14 +243,41 @@ pub fn solve(
     if !pre.is_empty() {
         return Err(Error::Infeasible(pre.join("\n")));
     }
+    let t0 = Instant::now();
     let days = candidates(scenario);
-    let built = build(scenario, horizon, reqs, &days, false);
-    let binaries = built.model.binaries;
-    let pos = built.model.positions();
-    let start = if cfg.warm_start {
-        initial_solution(scenario, horizon, reqs, &days, &built, &pos)
+    let decompose = match cfg.method {
+        SolveMethod::Agents => false,
+        SolveMethod::Decomposition => true,
+        SolveMethod::Auto => scenario.agents.len() >= cfg.decompose_from_agents,
+    };
+    let decomposed = if decompose {
+        match decompose::decompose(scenario, horizon, reqs, &days, cfg)? {
+            decompose::Outcome::Infeasible => {
+                return Err(Error::Infeasible(diagnose(
+                    scenario, horizon, reqs, &days, cfg,
+                )))
+            }
+            decompose::Outcome::Done(d) => Some(d),
+        }
     } else {
         None
+    };
+    let built = build(
+        scenario,
+        horizon,
+        reqs,
+        &days,
+        false,
+        decomposed.as_ref().and_then(|d| d.fixes.as_ref()),
+    );
+    let binaries = built.model.binaries;
+    let pos = built.model.positions();
+    let start = match decomposed.as_ref().and_then(|d| d.plan.as_ref()) {
+        Some(plan) => Some(solution_from_plan(
+            scenario, horizon, reqs, &days, &built, &pos, plan,
+        )),
+        None if cfg.warm_start => initial_solution(scenario, horizon, reqs, &days, &built, &pos),
+        None => None,
     };
     let Built {
         model,
@@ -183,7 +288,15 @@ pub fn solve(
         group_of,
         ..
     } = built;
-    let raw = run(model, cfg, start.as_deref())?;
+    let final_cfg = match &decomposed {
+        Some(_) => {
+            let mut c = cfg.clone();
+            c.time_limit_seconds = (cfg.time_limit_seconds - t0.elapsed().as_secs_f64()).max(1.0);
+            c
+        }
+        None => cfg.clone(),
+    };
+    let raw = run(model, &final_cfg, start.as_deref())?;
     let status = match raw.status {
         HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
             return Err(Error::Infeasible(diagnose(
@@ -204,33 +317,62 @@ pub fn solve(
         HighsModelStatus::ReachedTimeLimit => SolveStatus::TimeLimit,
         _ => SolveStatus::OtherLimit,
     };
+    // The decomposition's final model is restricted, so its own bound says
+    // nothing of the whole problem: the gap is taken to the tours' bound.
+    let (status, best_bound, gap, phases) = match decomposed {
+        None => (
+            status,
+            raw.best_bound,
+            raw.gap,
+            vec![SolvePhase {
+                name: "agents".into(),
+                status: format!("{:?}", raw.status),
+                objective: Some(raw.objective),
+                best_bound: raw.best_bound.is_finite().then_some(raw.best_bound),
+                solve_seconds: raw.seconds,
+                variables: raw.n_vars,
+                constraints: raw.n_cons,
+            }],
+        ),
+        Some(d) => {
+            let bound = if d.bound.is_finite() {
+                d.bound.min(raw.objective)
+            } else {
+                raw.best_bound.min(raw.objective)
+            };
+            let gap = relative_gap(raw.objective, bound);
+            let status = if gap <= 1e-9 {
+                SolveStatus::Optimal
+            } else if gap <= cfg.mip_rel_gap {
+                SolveStatus::GapLimit
+            } else if d.hit_time_limit || raw.status == HighsModelStatus::ReachedTimeLimit {
+                SolveStatus::TimeLimit
+            } else {
+                SolveStatus::Decomposed
+            };
+            let mut phases = d.phases;
+            phases.push(SolvePhase {
+                name: "final".into(),
+                status: format!("{:?}", raw.status),
+                objective: Some(raw.objective),
+                best_bound: None,
+                solve_seconds: raw.seconds,
+                variables: raw.n_vars,
+                constraints: raw.n_cons,
+            });
+            (status, bound, gap, phases)
+        }
+    };
     let val = |v: &Variable| value(&raw.values, v, &pos);
 
     // Shifts worked, then each group's breaks handed out to its shifts.
-    let mut worked: Vec<Vec<Option<Pick>>> = vec![vec![None; days.len()]; scenario.agents.len()];
-    for (g, _) in groups.iter().enumerate() {
-        for (di, day) in days.iter().enumerate() {
-            let members: Vec<(usize, usize)> = (0..scenario.agents.len())
-                .filter(|&ai| group_of[ai] == g)
-                .filter_map(|ai| {
-                    (0..day.shifts.len())
-                        .find(|&k| val(&x[ai][di][k]) > 0.5)
-                        .map(|k| (ai, k))
-                })
-                .collect();
-            let counts: Vec<usize> = breaks[g][di]
-                .iter()
-                .map(|v| val(v).round().max(0.0) as usize)
-                .collect();
-            let given = assign_breaks(day, &members, &counts);
-            for ((ai, k), m) in members.into_iter().zip(given) {
-                // Should the counts not match (they do when the model holds),
-                // the window's first break keeps the roster valid.
-                let m = m.unwrap_or(day.starts[day.shifts[k].start_idx].lo);
-                worked[ai][di] = Some((k, m));
-            }
-        }
-    }
+    let picks = picked(&x, val);
+    let worked = hand_out_breaks(&days, &group_of, &picks, |g, di| {
+        breaks[g][di]
+            .iter()
+            .map(|v| val(v).round().max(0.0) as usize)
+            .collect()
+    });
     let mut shifts = Vec::new();
     for (ai, a) in scenario.agents.iter().enumerate() {
         let g = group_of[ai];
@@ -284,11 +426,15 @@ pub fn solve(
     roster.sort();
     let info = SolveInfo {
         status,
-        stop_reason: status.explain(cfg, raw.gap),
+        stop_reason: status.explain(cfg, gap),
         objective: raw.objective,
-        best_bound: raw.best_bound,
-        mip_gap: raw.gap,
-        solve_seconds: raw.seconds,
+        best_bound,
+        mip_gap: gap,
+        solve_seconds: if decompose {
+            t0.elapsed().as_secs_f64()
+        } else {
+            raw.seconds
+        },
         time_limit_seconds: cfg.time_limit_seconds,
         mip_rel_gap_target: cfg.mip_rel_gap,
         threads: cfg.threads,
@@ -296,6 +442,12 @@ pub fn solve(
         variables: raw.n_vars,
         binary_variables: binaries,
         constraints: raw.n_cons,
+        method: if decompose {
+            SolveMethod::Decomposition
+        } else {
+            SolveMethod::Agents
+        },
+        phases,
     };
     Ok(Solved { roster, info })
 }

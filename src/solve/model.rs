@@ -18,6 +18,8 @@ pub(super) struct Model {
     pub(super) constraints: Vec<good_lp::Constraint>,
     pub(super) objective: Expression,
     pub(super) binaries: usize,
+    /// Whether integer variables are added as continuous (the LP relaxation).
+    pub(super) relaxed: bool,
 }
 
 impl Model {
@@ -31,6 +33,11 @@ impl Model {
     }
 
     pub(super) fn add(&mut self, def: good_lp::VariableDefinition, binary: bool) -> Variable {
+        let def = if self.relaxed && def.is_integer() {
+            variable().min(def.get_min()).max(def.get_max())
+        } else {
+            def
+        };
         let v = self.vars.add(def);
         self.order.push(v);
         if binary {
@@ -38,6 +45,105 @@ impl Model {
         }
         v
     }
+}
+
+/// How the model may use an agent's shift candidate on a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Fix {
+    /// The solver decides (if the agent is allowed to work it at all).
+    Free,
+    /// Not worked.
+    Off,
+    /// Worked.
+    On,
+}
+
+/// `fixes[agent][day][shift candidate]`.
+pub(super) type Fixes = Vec<Vec<Vec<Fix>>>;
+
+/// An empty model.
+pub(super) fn new_model() -> Model {
+    Model {
+        vars: ProblemVariables::new(),
+        order: Vec::new(),
+        constraints: Vec::new(),
+        objective: Expression::default(),
+        binaries: 0,
+        relaxed: false,
+    }
+}
+
+/// Rest between shifts on different days, as cliques of `(day, shift
+/// candidate)`: for each end time τ of a day, the shifts ending at or after τ
+/// and the later shifts starting before τ + rest exclude each other, so one
+/// person works at most one shift of each clique.
+pub(super) fn rest_cliques(days: &[Day], rest_hours: f64) -> Vec<Vec<(usize, usize)>> {
+    let rest = Duration::minutes((rest_hours * 60.0).round() as i64);
+    let mut out = Vec::new();
+    for d1 in 0..days.len() {
+        let mut ends: Vec<DateTime<Tz>> = days[d1].shifts.iter().map(|s| s.end).collect();
+        ends.sort();
+        ends.dedup();
+        for &tau in &ends {
+            let mut clique = Vec::new();
+            for (d2, day2) in days.iter().enumerate().skip(d1 + 1) {
+                for (k2, s2) in day2.shifts.iter().enumerate() {
+                    if s2.start < tau + rest {
+                        clique.push((d2, k2));
+                    }
+                }
+            }
+            if clique.is_empty() {
+                continue;
+            }
+            for (k1, s1) in days[d1].shifts.iter().enumerate() {
+                if s1.end >= tau {
+                    clique.push((d1, k1));
+                }
+            }
+            out.push(clique);
+        }
+    }
+    out
+}
+
+/// The share of each interval covered by every shift and every break
+/// candidate: `(shift_cov[day][k], break_cov[day][m])`.
+#[allow(clippy::type_complexity)]
+pub(super) fn candidate_coverage(
+    horizon: &Horizon,
+    days: &[Day],
+) -> (Vec<Vec<Vec<(usize, f64)>>>, Vec<Vec<Vec<(usize, f64)>>>) {
+    let shift_cov = days
+        .iter()
+        .map(|d| {
+            d.shifts
+                .iter()
+                .map(|s| coverage(horizon, s.start, s.end))
+                .collect()
+        })
+        .collect();
+    let break_cov = days
+        .iter()
+        .map(|d| {
+            d.breaks
+                .iter()
+                .map(|b| coverage(horizon, b.start, b.end))
+                .collect()
+        })
+        .collect();
+    (shift_cov, break_cov)
+}
+
+/// An empty expression per group, day and shift candidate.
+pub(super) fn empty_members(n_groups: usize, days: &[Day]) -> Vec<Vec<Vec<Expression>>> {
+    (0..n_groups)
+        .map(|_| {
+            days.iter()
+                .map(|d| vec![Expression::default(); d.shifts.len()])
+                .collect()
+        })
+        .collect()
 }
 
 pub(super) struct Built {
@@ -83,49 +189,19 @@ pub(super) fn build(
     reqs: &[QueueRequirements],
     days: &[Day],
     diagnose: bool,
+    fixes: Option<&Fixes>,
 ) -> Built {
-    let mut model = Model {
-        vars: ProblemVariables::new(),
-        order: Vec::new(),
-        constraints: Vec::new(),
-        objective: Expression::default(),
-        binaries: 0,
-    };
+    let mut model = new_model();
     let nt = horizon.intervals.len();
     let (groups, group_of) = skill_groups(scenario);
     let group_size: Vec<usize> = (0..groups.len())
         .map(|g| group_of.iter().filter(|&&x| x == g).count())
         .collect();
-
-    let shift_cov: Vec<Vec<Vec<(usize, f64)>>> = days
-        .iter()
-        .map(|d| {
-            d.shifts
-                .iter()
-                .map(|s| coverage(horizon, s.start, s.end))
-                .collect()
-        })
-        .collect();
-    let break_cov: Vec<Vec<Vec<(usize, f64)>>> = days
-        .iter()
-        .map(|d| {
-            d.breaks
-                .iter()
-                .map(|b| coverage(horizon, b.start, b.end))
-                .collect()
-        })
-        .collect();
+    let (shift_cov, break_cov) = candidate_coverage(horizon, days);
     // Shifts of each candidate worked per group and day, as a sum over the
     // group's agents (`members`); coverage and breaks refer to these counts
     // rather than to every agent's variable, which keeps the model sparse.
-    let mut members: Vec<Vec<Vec<Expression>>> = groups
-        .iter()
-        .map(|_| {
-            days.iter()
-                .map(|d| vec![Expression::default(); d.shifts.len()])
-                .collect()
-        })
-        .collect();
+    let mut members = empty_members(groups.len(), days);
     let (x, hours_slack) = add_agents(
         &mut model,
         scenario,
@@ -133,6 +209,7 @@ pub(super) fn build(
         &group_of,
         &mut members,
         diagnose,
+        fixes,
     );
     let (duty, breaks) = add_breaks(
         &mut model,
@@ -173,17 +250,18 @@ pub(super) fn build(
 /// added to its group's count of that shift (`members`). Returns `x` and, when
 /// diagnosing, the slack on each agent's weekly minimum hours.
 #[allow(clippy::type_complexity)]
-fn add_agents(
+pub(super) fn add_agents(
     model: &mut Model,
     scenario: &Scenario,
     days: &[Day],
     group_of: &[usize],
     members: &mut [Vec<Vec<Expression>>],
     diagnose: bool,
+    fixes: Option<&Fixes>,
 ) -> (Vec<Vec<Vec<Variable>>>, Vec<Option<Variable>>) {
     let r = &scenario.rules;
     let wts = &scenario.weights;
-    let rest = Duration::minutes((r.min_rest_hours * 60.0).round() as i64);
+    let cliques = rest_cliques(days, r.min_rest_hours);
 
     let mut x = Vec::new();
     let mut hours_slack = Vec::new();
@@ -199,12 +277,15 @@ fn add_agents(
             let xs: Vec<Variable> = day
                 .shifts
                 .iter()
-                .map(|s| {
+                .enumerate()
+                .map(|(k, s)| {
                     let v = variable().binary();
-                    let v = if allowed(scenario, a, day, s) {
-                        v
-                    } else {
-                        v.max(0.0)
+                    let fix = fixes.map_or(Fix::Free, |f| f[ai][di][k]);
+                    let v = match fix {
+                        _ if !allowed(scenario, a, day, s) => v.max(0.0),
+                        Fix::Off => v.max(0.0),
+                        Fix::On => v.min(1.0),
+                        Fix::Free => v,
                     };
                     model.add(v, true)
                 })
@@ -255,36 +336,13 @@ fn add_agents(
             }
             model.constraints.push(any_block.geq(1.0));
         }
-        // Rest between shifts on different days, as cliques: for each end time
-        // τ of a day, the shifts ending at or after τ and the later shifts
-        // starting before τ + rest exclude each other.
-        for d1 in 0..days.len() {
-            let mut ends: Vec<DateTime<Tz>> = days[d1].shifts.iter().map(|s| s.end).collect();
-            ends.sort();
-            ends.dedup();
-            for &tau in &ends {
-                let mut later = Vec::new();
-                for (d2, day2) in days.iter().enumerate().skip(d1 + 1) {
-                    for (k2, s2) in day2.shifts.iter().enumerate() {
-                        if s2.start < tau + rest {
-                            later.push(xa[d2][k2]);
-                        }
-                    }
-                }
-                if later.is_empty() {
-                    continue;
-                }
-                let mut e = Expression::default();
-                for v in later {
-                    e.add_mul(1.0, v);
-                }
-                for (k1, s1) in days[d1].shifts.iter().enumerate() {
-                    if s1.end >= tau {
-                        e.add_mul(1.0, xa[d1][k1]);
-                    }
-                }
-                model.constraints.push(e.leq(1.0));
+        // Rest between shifts on different days (see `rest_cliques`).
+        for clique in &cliques {
+            let mut e = Expression::default();
+            for &(d, k) in clique {
+                e.add_mul(1.0, xa[d][k]);
             }
+            model.constraints.push(e.leq(1.0));
         }
         model
             .constraints
@@ -306,7 +364,7 @@ fn add_agents(
 /// Meal breaks per group and day; returns each group's agents on duty per
 /// interval (shifts minus breaks) and the break-count variables.
 #[allow(clippy::type_complexity)]
-fn add_breaks(
+pub(super) fn add_breaks(
     model: &mut Model,
     days: &[Day],
     nt: usize,
@@ -384,7 +442,7 @@ fn add_breaks(
 /// Splits each group's duty across its queues and meets the requirements:
 /// under/over staffing per interval, or the backlog flow of deferred queues.
 #[allow(clippy::type_complexity)]
-fn add_coverage(
+pub(super) fn add_coverage(
     model: &mut Model,
     scenario: &Scenario,
     horizon: &Horizon,

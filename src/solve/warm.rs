@@ -187,6 +187,23 @@ pub(super) fn initial_solution(
     pos: &HashMap<Variable, usize>,
 ) -> Option<Vec<f64>> {
     let plan = greedy(scenario, horizon, reqs, days)?;
+    Some(solution_from_plan(
+        scenario, horizon, reqs, days, built, pos, &plan,
+    ))
+}
+
+/// A roster given as `plan[agent][day] = (shift candidate, break candidate)`
+/// as a full solution vector of the model: shifts, breaks, each group's
+/// time split across its queues, and the staffing gaps that follow.
+pub(super) fn solution_from_plan(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    built: &Built,
+    pos: &HashMap<Variable, usize>,
+    plan: &[Vec<Option<Pick>>],
+) -> Vec<f64> {
     let nt = horizon.intervals.len();
     let mut vals = vec![0.0; built.model.order.len()];
     let mut duty = vec![vec![0.0; nt]; built.groups.len()];
@@ -260,5 +277,5 @@ pub(super) fn initial_solution(
             vals[pos[over]] = (served[qi][t] - need).max(0.0);
         }
     }
-    Some(vals)
+    vals
 }

@@ -1,0 +1,645 @@
+//! Tours first, then agents: the decomposition for large centres.
+//!
+//! 1. **Tours of classes.** Agents the model cannot tell apart — same skills,
+//!    same contract hours, same hourly cost — form a class. Integer counts
+//!    `n[c][d][k]` (members of class `c` working shift candidate `k` on day
+//!    `d`) replace the per-agent binaries. The weekly rules become sums over
+//!    the class: each member's week is one of the patterns of shift lengths
+//!    that fit the contract and the working days (`y[p]` members per pattern,
+//!    and the class's shifts of each length are what the patterns hold),
+//!    working days at most what the members can work, the rest cliques with
+//!    the class size on the right-hand side, days in a row, and per candidate
+//!    at most the members allowed to work it. Breaks and coverage are the
+//!    very constraints of the agent model (shared code). Every roster of the
+//!    agent model maps to a solution of this model with the same objective
+//!    less the per-agent soft terms, so its **linear relaxation bounds the
+//!    whole problem**: that relaxation is solved first, and its optimum is
+//!    the bound rota reports. Integer tours are then found with each count
+//!    between the floor and the ceiling of its relaxed value (widened by one
+//!    should that have no solution).
+//! 2. **Agents.** Per class, a small integer program hands the counted shifts
+//!    to the class's agents with every individual rule (contract, rest, days
+//!    in a row, days off, availability, last week's shifts), penalising each
+//!    counted shift left unfilled or added (an agent whose contract needs a
+//!    shift more than the counts give).
+//! 3. **Final model.** The agent model with those shifts fixed: HiGHS places
+//!    the breaks and splits time across queues, which prices the roster
+//!    exactly with the objective of the agent model.
+//!
+//! The gap reported is the final objective against the bound of step 1, so
+//! it counts every loss of the decomposition.
+
+use std::time::Instant;
+
+use good_lp::{variable, Expression, Variable};
+use highs::HighsModelStatus;
+
+use super::candidates::{allowed, Day};
+use super::highs_run::{run, RawSolution};
+use super::model::{
+    add_agents, add_breaks, add_coverage, candidate_coverage, empty_members, new_model,
+    rest_cliques, skill_groups, Fix, Fixes, Model,
+};
+use super::warm::Pick;
+use super::{hand_out_breaks, picked, value, SolvePhase};
+use crate::error::Result;
+use crate::horizon::Horizon;
+use crate::scenario::{Scenario, SolverConfig};
+use crate::staffing::QueueRequirements;
+
+/// Interchangeable agents: same skill group, contract and hourly cost.
+#[derive(Debug, Clone)]
+pub(super) struct Class {
+    pub(super) group: usize,
+    pub(super) agents: Vec<usize>,
+}
+
+/// The classes of the scenario's agents, in first-seen order.
+pub(super) fn classes(scenario: &Scenario, group_of: &[usize]) -> Vec<Class> {
+    let mut keys: Vec<(usize, u64, u64, u64)> = Vec::new();
+    let mut out: Vec<Class> = Vec::new();
+    for (ai, a) in scenario.agents.iter().enumerate() {
+        let key = (
+            group_of[ai],
+            a.hourly_cost.to_bits(),
+            a.min_hours.to_bits(),
+            a.max_hours.to_bits(),
+        );
+        match keys.iter().position(|k| *k == key) {
+            Some(c) => out[c].agents.push(ai),
+            None => {
+                keys.push(key);
+                out.push(Class {
+                    group: group_of[ai],
+                    agents: vec![ai],
+                });
+            }
+        }
+    }
+    out
+}
+
+struct Aggregate {
+    model: Model,
+    /// `n[class][day][shift candidate]`.
+    n: Vec<Vec<Vec<Variable>>>,
+    /// `breaks[group][day][break candidate]`.
+    breaks: Vec<Vec<Vec<Variable>>>,
+    classes: Vec<Class>,
+    group_of: Vec<usize>,
+}
+
+/// `(lowest, highest)` count per class, day and shift candidate.
+type CountBounds = Vec<Vec<Vec<(usize, usize)>>>;
+
+/// The tour model of step 1; `bounds` narrows the counts, and without
+/// bounds the model is the linear relaxation (every variable continuous).
+fn build_aggregate(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    bounds: Option<&CountBounds>,
+) -> Aggregate {
+    let mut model = new_model();
+    model.relaxed = bounds.is_none();
+    let r = &scenario.rules;
+    let wts = &scenario.weights;
+    let (groups, group_of) = skill_groups(scenario);
+    let group_size: Vec<usize> = (0..groups.len())
+        .map(|g| group_of.iter().filter(|&&x| x == g).count())
+        .collect();
+    let (shift_cov, break_cov) = candidate_coverage(horizon, days);
+    let mut members = empty_members(groups.len(), days);
+    let classes = classes(scenario, &group_of);
+    let cliques = rest_cliques(days, r.min_rest_hours);
+    // The distinct paid lengths of the shift candidates.
+    let mut paid: Vec<f64> = days
+        .iter()
+        .flat_map(|d| d.shifts.iter().map(|s| s.paid_hours))
+        .collect();
+    paid.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    paid.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
+    let length_of = |h: f64| {
+        paid.iter()
+            .position(|&p| (p - h).abs() < 1e-9)
+            .expect("paid length listed")
+    };
+    let mut n = Vec::new();
+    for (ci, c) in classes.iter().enumerate() {
+        let first = &scenario.agents[c.agents[0]];
+        let size = c.agents.len() as f64;
+        let mut by_length = vec![Expression::default(); paid.len()];
+        let mut worked: Vec<Expression> = Vec::new();
+        let mut days_able = vec![0usize; c.agents.len()];
+        let mut nc = Vec::new();
+        for (di, day) in days.iter().enumerate() {
+            let able: Vec<Vec<bool>> = c
+                .agents
+                .iter()
+                .map(|&a| {
+                    day.shifts
+                        .iter()
+                        .map(|s| allowed(scenario, &scenario.agents[a], day, s))
+                        .collect()
+                })
+                .collect();
+            let mut able_today = 0;
+            for (i, row) in able.iter().enumerate() {
+                if row.iter().any(|&b| b) {
+                    able_today += 1;
+                    days_able[i] += 1;
+                }
+            }
+            let mut one = Expression::default();
+            let vars: Vec<Variable> = day
+                .shifts
+                .iter()
+                .enumerate()
+                .map(|(k, s)| {
+                    let cap = able.iter().filter(|row| row[k]).count();
+                    let (lo, hi) = bounds.map_or((0, cap), |b| b[ci][di][k]);
+                    let v = model.add(
+                        variable()
+                            .integer()
+                            .min(lo.min(cap) as f64)
+                            .max(hi.min(cap) as f64),
+                        true,
+                    );
+                    one.add_mul(1.0, v);
+                    by_length[length_of(s.paid_hours)].add_mul(1.0, v);
+                    model
+                        .objective
+                        .add_mul(wts.paid_hour * first.hourly_cost * s.paid_hours, v);
+                    members[c.group][di][k].add_mul(1.0, v);
+                    v
+                })
+                .collect();
+            model.constraints.push(one.clone().leq(able_today as f64));
+            worked.push(one);
+            nc.push(vars);
+        }
+        // Each member's week is one of the patterns of shift lengths that
+        // fit the contract and the working days; `y[p]` members work pattern
+        // `p`, and the class's shifts of each length are what its patterns
+        // hold. This keeps the tours apart from hours no agent can have
+        // (four 7-hour shifts under a 32-hour minimum, say).
+        let block = r.consecutive_days_off.unwrap_or(0) as usize;
+        let week_days = (r.max_working_days as usize).min(days.len().saturating_sub(block));
+        let patterns = length_patterns(&paid, week_days, first.min_hours, first.max_hours);
+        let y: Vec<Variable> = patterns
+            .iter()
+            .map(|_| model.add(variable().integer().min(0.0).max(size), true))
+            .collect();
+        let all = y.iter().fold(Expression::default(), |mut e, v| {
+            e.add_mul(1.0, *v);
+            e
+        });
+        model.constraints.push(all.eq(size));
+        for (i, mut e) in by_length.into_iter().enumerate() {
+            for (p, v) in patterns.iter().zip(&y) {
+                e.add_mul(-(p[i] as f64), *v);
+            }
+            model.constraints.push(e.eq(0.0));
+        }
+        // Working days: each member at most max_working_days, at most the
+        // days they can work, and leaving room for a block of days off.
+        let most_days: usize = days_able
+            .iter()
+            .map(|&d| {
+                d.min(r.max_working_days as usize)
+                    .min(days.len().saturating_sub(block))
+            })
+            .sum();
+        let all_days = worked.iter().fold(Expression::default(), |mut e, w| {
+            e += w.clone();
+            e
+        });
+        model.constraints.push(all_days.leq(most_days as f64));
+        // Rest: each member works at most one shift of each clique.
+        for clique in &cliques {
+            let mut e = Expression::default();
+            for &(d, k) in clique {
+                e.add_mul(1.0, nc[d][k]);
+            }
+            model.constraints.push(e.leq(size));
+        }
+        // Days in a row, summed over the members.
+        if let Some(k) = r.max_consecutive_days {
+            let k = k as usize;
+            for t in 0..days.len() {
+                let first_day = (t + 1).saturating_sub(k + 1);
+                let room: usize = c
+                    .agents
+                    .iter()
+                    .map(|&a| {
+                        let before = scenario.agents[a]
+                            .previous
+                            .as_ref()
+                            .map_or(0, |p| p.consecutive_days)
+                            as usize;
+                        let carried = before.min((k + 1).saturating_sub(t + 1));
+                        k.saturating_sub(carried)
+                    })
+                    .sum();
+                let mut e = Expression::default();
+                for w in &worked[first_day..=t] {
+                    e += w.clone();
+                }
+                model.constraints.push(e.leq(room as f64));
+            }
+        }
+        n.push(nc);
+    }
+    let nt = horizon.intervals.len();
+    let (duty, breaks) = add_breaks(
+        &mut model,
+        days,
+        nt,
+        &group_size,
+        &shift_cov,
+        &break_cov,
+        members,
+    );
+    add_coverage(&mut model, scenario, horizon, reqs, &groups, duty, false);
+    Aggregate {
+        model,
+        n,
+        breaks,
+        classes,
+        group_of,
+    }
+}
+
+/// What the decomposition hands to the final model.
+pub(super) struct Decomposed {
+    /// Which shifts the final model may (or must) use; `None`: all of them.
+    pub(super) fixes: Option<Fixes>,
+    /// The agents' roster from step 2, as the final model's starting point.
+    pub(super) plan: Option<Vec<Vec<Option<Pick>>>>,
+    /// The best bound of the tour model: a lower bound of the whole problem.
+    pub(super) bound: f64,
+    /// Whether a step stopped at its time limit.
+    pub(super) hit_time_limit: bool,
+    pub(super) phases: Vec<SolvePhase>,
+}
+
+/// The result of the decomposition's first two steps.
+pub(super) enum Outcome {
+    /// The tour model has no solution, so neither has the scenario.
+    Infeasible,
+    Done(Decomposed),
+}
+
+/// The decomposition stopped early: the agent model searches on its own,
+/// and the bound found so far still holds.
+fn unaided(bound: f64, hit_time_limit: bool, phases: Vec<SolvePhase>) -> Outcome {
+    Outcome::Done(Decomposed {
+        fixes: None,
+        plan: None,
+        bound,
+        hit_time_limit,
+        phases,
+    })
+}
+
+fn phase(name: &str, raw: &RawSolution, seconds: f64) -> SolvePhase {
+    SolvePhase {
+        name: name.to_string(),
+        status: format!("{:?}", raw.status),
+        objective: (!raw.values.is_empty()).then_some(raw.objective),
+        best_bound: raw.best_bound.is_finite().then_some(raw.best_bound),
+        solve_seconds: seconds,
+        variables: raw.n_vars,
+        constraints: raw.n_cons,
+    }
+}
+
+fn with_time(cfg: &SolverConfig, seconds: f64) -> SolverConfig {
+    let mut c = cfg.clone();
+    c.time_limit_seconds = seconds.max(1.0);
+    c
+}
+
+/// Steps 1 and 2: tours per class, then agents per class. Uses at most
+/// 40% of the time limit for the tours and up to 70% with the agents.
+pub(super) fn decompose(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    cfg: &SolverConfig,
+) -> Result<Outcome> {
+    let t0 = Instant::now();
+    let total = cfg.time_limit_seconds;
+    // The relaxation of the tour model: its optimum bounds the whole problem.
+    let agg = build_aggregate(scenario, horizon, reqs, days, None);
+    let pos = agg.model.positions();
+    let lp = run(agg.model, &with_time(cfg, 0.3 * total), None)?;
+    let mut phases = vec![SolvePhase {
+        name: "tours relaxation".into(),
+        status: format!("{:?}", lp.status),
+        objective: (!lp.values.is_empty()).then_some(lp.objective),
+        best_bound: (lp.status == HighsModelStatus::Optimal).then_some(lp.objective),
+        solve_seconds: lp.seconds,
+        variables: lp.n_vars,
+        constraints: lp.n_cons,
+    }];
+    if matches!(
+        lp.status,
+        HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible
+    ) {
+        return Ok(Outcome::Infeasible);
+    }
+    let mut hit_time_limit = lp.status != HighsModelStatus::Optimal;
+    let bound = if lp.status == HighsModelStatus::Optimal {
+        lp.objective
+    } else {
+        f64::NAN
+    };
+    if lp.values.is_empty() {
+        // No relaxation within the time: the agent model searches on its own.
+        return Ok(unaided(bound, hit_time_limit, phases));
+    }
+    // Integer tours near the relaxation: each count between the floor and
+    // the ceiling of its relaxed value (widened by one should that have no
+    // solution), with breaks and queues solved with them.
+    let relaxed: Vec<Vec<Vec<f64>>> = agg
+        .n
+        .iter()
+        .map(|nc| {
+            nc.iter()
+                .map(|nd| nd.iter().map(|v| value(&lp.values, v, &pos)).collect())
+                .collect()
+        })
+        .collect();
+    let mut raw = None;
+    for widen in [0, 1] {
+        let bounds = floor_ceil(&relaxed, widen);
+        let t = Instant::now();
+        let agg = build_aggregate(scenario, horizon, reqs, days, Some(&bounds));
+        let left = (0.5 * total - t0.elapsed().as_secs_f64()).max(1.0);
+        let pos = agg.model.positions();
+        let r = run(agg.model, &with_time(cfg, left), None)?;
+        phases.push(phase("tours", &r, t.elapsed().as_secs_f64()));
+        hit_time_limit |= r.status == HighsModelStatus::ReachedTimeLimit;
+        if !r.values.is_empty() {
+            raw = Some((r, pos, agg.n, agg.breaks, agg.classes, agg.group_of));
+            break;
+        }
+    }
+    let Some((raw, pos, n, breaks, classes, group_of)) = raw else {
+        return Ok(unaided(bound, hit_time_limit, phases));
+    };
+    let val = |v: &Variable| value(&raw.values, v, &pos);
+    let counts: Vec<Vec<Vec<usize>>> = n
+        .iter()
+        .map(|nc| {
+            nc.iter()
+                .map(|nd| {
+                    nd.iter()
+                        .map(|v| val(v).round().max(0.0) as usize)
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let break_counts: Vec<Vec<Vec<usize>>> = breaks
+        .iter()
+        .map(|bg| {
+            bg.iter()
+                .map(|bd| {
+                    bd.iter()
+                        .map(|v| val(v).round().max(0.0) as usize)
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+
+    // Step 2: agents per class, with the time left up to 70% of the limit,
+    // shared by class size.
+    let t1 = Instant::now();
+    let mut pick: Vec<Vec<Option<usize>>> = vec![vec![None; days.len()]; scenario.agents.len()];
+    let mut unfilled = 0.0;
+    let mut remaining: usize = scenario.agents.len();
+    let mut complete = true;
+    let mut size = (0, 0);
+    for (ci, c) in classes.iter().enumerate() {
+        let left = (0.7 * total - t0.elapsed().as_secs_f64()).max(1.0);
+        let share = left * c.agents.len() as f64 / remaining.max(1) as f64;
+        remaining -= c.agents.len();
+        match assign_class(scenario, days, c, &counts[ci], &with_time(cfg, share))? {
+            Some((rows, missing, limited, vars, cons)) => {
+                size = (size.0 + vars, size.1 + cons);
+                hit_time_limit |= limited;
+                unfilled += missing;
+                for (&a, row) in c.agents.iter().zip(rows) {
+                    pick[a] = row;
+                }
+            }
+            None => {
+                complete = false;
+                break;
+            }
+        }
+    }
+    phases.push(SolvePhase {
+        name: "agents".into(),
+        status: if !complete {
+            "no assignment".into()
+        } else if unfilled > 0.5 {
+            format!("{unfilled:.0} counted shifts not matched")
+        } else {
+            "exact".into()
+        },
+        objective: None,
+        best_bound: None,
+        solve_seconds: t1.elapsed().as_secs_f64(),
+        variables: size.0,
+        constraints: size.1,
+    });
+    if !complete {
+        return Ok(unaided(bound, hit_time_limit, phases));
+    }
+    let plan = hand_out_breaks(days, &group_of, &pick, |g, d| break_counts[g][d].clone());
+    // The final model works exactly the shifts handed out: it places the
+    // breaks, splits time across queues and prices the roster. (Letting it
+    // move agents among the tours' shifts as well, started from this
+    // roster, found nothing better in 25 s on the 200-agent benchmark.)
+    let fixes: Fixes = pick
+        .iter()
+        .map(|row| {
+            days.iter()
+                .zip(row)
+                .map(|(day, p)| {
+                    (0..day.shifts.len())
+                        .map(|k| if *p == Some(k) { Fix::On } else { Fix::Off })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    Ok(Outcome::Done(Decomposed {
+        fixes: Some(fixes),
+        plan: Some(plan),
+        bound,
+        hit_time_limit,
+        phases,
+    }))
+}
+
+/// Step 2 for one class: each agent's shift per day (`None`: off), the
+/// counted shifts left unmatched, whether the solve hit its time limit, and
+/// the model's variables and constraints.
+/// `None` when the class's agents cannot work the counted shifts within
+/// their individual rules at all.
+#[allow(clippy::type_complexity)]
+fn assign_class(
+    scenario: &Scenario,
+    days: &[Day],
+    class: &Class,
+    counts: &[Vec<usize>],
+    cfg: &SolverConfig,
+) -> Result<Option<(Vec<Vec<Option<usize>>>, f64, bool, usize, usize)>> {
+    let mut sub = scenario.clone();
+    sub.agents = class
+        .agents
+        .iter()
+        .map(|&a| scenario.agents[a].clone())
+        .collect();
+    let mut model = new_model();
+    let mut members = empty_members(1, days);
+    let fixes: Fixes = vec![
+        counts
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|&c| if c > 0 { Fix::Free } else { Fix::Off })
+                    .collect()
+            })
+            .collect();
+        class.agents.len()
+    ];
+    let group_of = vec![0; class.agents.len()];
+    let (x, _) = add_agents(
+        &mut model,
+        &sub,
+        days,
+        &group_of,
+        &mut members,
+        false,
+        Some(&fixes),
+    );
+    // Each counted shift is filled; a miss or an extra costs as much as the
+    // understaffing of the whole shift.
+    let mut slacks = Vec::new();
+    for (d, day) in days.iter().enumerate() {
+        for (k, s) in day.shifts.iter().enumerate() {
+            if counts[d][k] == 0 {
+                continue;
+            }
+            let miss = model.add(variable().min(0.0), false);
+            let extra = model.add(variable().min(0.0), false);
+            let penalty = scenario.weights.understaffing.max(1.0) * s.paid_hours.max(1.0);
+            model.objective.add_mul(penalty, miss);
+            model.objective.add_mul(penalty, extra);
+            let mut e = std::mem::take(&mut members[0][d][k]);
+            e.add_mul(1.0, miss);
+            e.add_mul(-1.0, extra);
+            model.constraints.push(e.eq(counts[d][k] as f64));
+            slacks.push((miss, extra));
+        }
+    }
+    let pos = model.positions();
+    let raw = run(model, cfg, None)?;
+    if raw.values.is_empty() {
+        return Ok(None);
+    }
+    let val = |v: &Variable| value(&raw.values, v, &pos);
+    let rows = picked(&x, val);
+    let missing = slacks.iter().map(|(m, e)| val(m) + val(e)).sum();
+    Ok(Some((
+        rows,
+        missing,
+        raw.status == HighsModelStatus::ReachedTimeLimit,
+        raw.n_vars,
+        raw.n_cons,
+    )))
+}
+
+/// Each count free between the floor and the ceiling of its relaxed value,
+/// widened by `widen` on both sides.
+fn floor_ceil(relaxed: &[Vec<Vec<f64>>], widen: usize) -> CountBounds {
+    relaxed
+        .iter()
+        .map(|nc| {
+            nc.iter()
+                .map(|nd| {
+                    nd.iter()
+                        .map(|&v| {
+                            let lo = (v + 1e-6).floor().max(0.0) as usize;
+                            let hi = (v - 1e-6).ceil().max(0.0) as usize;
+                            (lo.saturating_sub(widen), hi + widen)
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The weeks one agent of the class may work, as counts of shifts of each
+/// paid length (`paid[i]`): at most `max_days` shifts, paid hours within
+/// `[min_hours, max_hours]`.
+fn length_patterns(
+    paid: &[f64],
+    max_days: usize,
+    min_hours: f64,
+    max_hours: f64,
+) -> Vec<Vec<usize>> {
+    let mut out = Vec::new();
+    let mut stack: Vec<Vec<usize>> = vec![Vec::new()];
+    while let Some(p) = stack.pop() {
+        if p.len() == paid.len() {
+            let hours: f64 = p.iter().zip(paid).map(|(&c, h)| c as f64 * h).sum();
+            if hours + 1e-9 >= min_hours && hours <= max_hours + 1e-9 {
+                out.push(p);
+            }
+            continue;
+        }
+        let used: usize = p.iter().sum();
+        for c in (0..=max_days - used).rev() {
+            let mut q = p.clone();
+            q.push(c);
+            stack.push(q);
+        }
+    }
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::length_patterns;
+
+    /// Every week of 7- and 8-hour paid shifts on at most 5 days, listed by
+    /// hand: a 32–40 hour contract allows 4×8, and 5 shifts of any mix.
+    #[test]
+    fn length_patterns_of_a_32_to_40_hour_contract() {
+        let p = length_patterns(&[7.0, 8.0], 5, 32.0, 40.0);
+        let expected: Vec<Vec<usize>> = vec![
+            vec![0, 4],
+            vec![0, 5],
+            vec![1, 4],
+            vec![2, 3],
+            vec![3, 2],
+            vec![4, 1],
+            vec![5, 0],
+        ];
+        assert_eq!(p, expected);
+        // No contract minimum: the empty week is a pattern too.
+        assert!(length_patterns(&[8.0], 2, 0.0, 16.0).contains(&vec![0]));
+        assert!(length_patterns(&[8.0], 2, 20.0, 30.0).is_empty());
+    }
+}
