@@ -44,6 +44,7 @@ mod candidates;
 mod diagnose;
 mod highs_run;
 mod model;
+mod soft;
 mod warm;
 
 use std::collections::HashMap;

@@ -231,7 +231,11 @@ pub(super) fn initial_solution(
                 })
                 .expect("groups have skills");
             let amount = duty[g][t].max(0.0);
-            served[q][t] += amount;
+            let j = qis
+                .iter()
+                .position(|&x| x == q)
+                .expect("queue of the group");
+            served[q][t] += amount * built.proficiency[g][j];
             vals[pos[&built.w[&(g, q)][t]]] += amount;
         }
     }
@@ -260,5 +264,6 @@ pub(super) fn initial_solution(
             vals[pos[over]] = (served[qi][t] - need).max(0.0);
         }
     }
+    super::soft::warm_fair(&built.fair, pos, &mut vals);
     Some(vals)
 }
