@@ -274,6 +274,23 @@ fn preferences_are_honoured_when_weighted() {
     assert_eq!(t01["dates"], serde_json::json!(["2026-11-03"]));
     assert_eq!(t01["weight"], 2000.0);
     assert_eq!(t01["preference"], "day off on 2026-11-03");
+    // `rota validate` reports the misses but they are not violations.
+    let scenario = out.parent().unwrap().join("scenario.yaml");
+    let shown = Command::cargo_bin("rota")
+        .unwrap()
+        .arg("validate")
+        .arg(&scenario)
+        .arg(out.join("roster.csv"))
+        .assert()
+        .code(0);
+    let stdout = String::from_utf8_lossy(&shown.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("0 of 3 preferences honoured")
+            && stdout.contains(
+                "not honoured: T01 (Wang Fang): day off on 2026-11-03 (weight 2000) on 2026-11-03"
+            ),
+        "{stdout}"
+    );
 
     // On: every wish is honoured, and the summary counts them.
     let (_b, rows, out) = plan(&|s| wishes(s));
