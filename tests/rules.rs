@@ -39,20 +39,26 @@ fn plan(edit: &dyn Fn(String) -> String) -> (tempfile::TempDir, Vec<Row>, PathBu
         .status
         .code();
     assert!(matches!(code, Some(0 | 1)), "plan failed: {code:?}");
-    // The independent validator agrees that every rule holds.
-    Command::cargo_bin("rota")
-        .unwrap()
-        .arg("validate")
-        .arg(&scenario)
-        .arg(out.join("roster.csv"))
-        .assert()
-        .code(0);
+    validate_ok(&out);
     let rows = csv::Reader::from_path(out.join("roster.csv"))
         .unwrap()
         .deserialize()
         .map(|r| r.unwrap())
         .collect();
     (dir, rows, out)
+}
+
+/// The independent validator agrees that every rule holds on the roster
+/// planned into `out`; returns what it printed.
+fn validate_ok(out: &Path) -> String {
+    let done = Command::cargo_bin("rota")
+        .unwrap()
+        .arg("validate")
+        .arg(out.parent().unwrap().join("scenario.yaml"))
+        .arg(out.join("roster.csv"))
+        .assert()
+        .code(0);
+    String::from_utf8_lossy(&done.get_output().stdout).to_string()
 }
 
 fn agent<'a>(rows: &'a [Row], id: &str) -> Vec<&'a Row> {
@@ -275,15 +281,7 @@ fn preferences_are_honoured_when_weighted() {
     assert_eq!(t01["weight"], 2000.0);
     assert_eq!(t01["preference"], "day off on 2026-11-03");
     // `rota validate` reports the misses but they are not violations.
-    let scenario = out.parent().unwrap().join("scenario.yaml");
-    let shown = Command::cargo_bin("rota")
-        .unwrap()
-        .arg("validate")
-        .arg(&scenario)
-        .arg(out.join("roster.csv"))
-        .assert()
-        .code(0);
-    let stdout = String::from_utf8_lossy(&shown.get_output().stdout).to_string();
+    let stdout = validate_ok(&out);
     assert!(
         stdout.contains("0 of 3 preferences honoured")
             && stdout.contains(
