@@ -47,6 +47,7 @@ fn week() -> Model {
             .collect();
         agents.push(SimAgent {
             queues: skills,
+            proficiency: Vec::new(),
             periods,
         });
     }

@@ -9,8 +9,9 @@
 //! queues worked serves those, otherwise all of the agent's skills;
 //! single-queue agents go to their queue; the time of multi-queue agents is
 //! poured, a twentieth of an agent at a time, into the queue of theirs that is
-//! furthest below its requirement. Productive agents are those on the queue
-//! times (1 − shrinkage).
+//! furthest below its requirement. An agent counts at their proficiency on
+//! the queue (`skills: [{ queue, proficiency }]`, 1 by default). Productive
+//! agents are those on the queue times (1 − shrinkage).
 //!
 //! Deferred work (email, tickets) has no per-interval Erlang service level:
 //! the productive agent-hours given to the queue work its items first in,
@@ -98,7 +99,25 @@ pub fn shift_queues(scenario: &Scenario, s: &crate::roster::model::Shift) -> Vec
     qs
 }
 
-/// Staff on each queue in each interval, net of breaks.
+/// The shift's agent's proficiency on each of `qs` (1 unless the scenario
+/// says otherwise), as bits so that pools of equal skill can be keyed.
+fn shift_proficiency(
+    scenario: &Scenario,
+    s: &crate::roster::model::Shift,
+    qs: &[usize],
+) -> Vec<u64> {
+    let agent = scenario.agents.iter().find(|a| a.id == s.agent_id);
+    qs.iter()
+        .map(|&q| {
+            agent
+                .map_or(1.0, |a| a.proficiency(&scenario.queues[q].id))
+                .to_bits()
+        })
+        .collect()
+}
+
+/// Staff on each queue in each interval, net of breaks, each agent counted
+/// at their proficiency on the queue.
 pub fn staff_by_queue(
     scenario: &Scenario,
     horizon: &Horizon,
@@ -107,14 +126,15 @@ pub fn staff_by_queue(
 ) -> Vec<Vec<f64>> {
     let nq = scenario.queues.len();
     let nt = horizon.intervals.len();
-    // (interval, sorted queue set) -> agents on duty
-    let mut pools: BTreeMap<(usize, Vec<usize>), f64> = BTreeMap::new();
+    // (interval, sorted queue set, proficiencies) -> agents on duty
+    let mut pools: BTreeMap<(usize, Vec<usize>, Vec<u64>), f64> = BTreeMap::new();
     let len = Duration::minutes(horizon.interval_minutes as i64);
     for s in &roster.shifts {
         let qs = shift_queues(scenario, s);
         if qs.is_empty() {
             continue;
         }
+        let rates = shift_proficiency(scenario, s, &qs);
         for t in horizon.range(s.start, s.end) {
             let is = horizon.intervals[t].start;
             let ie = is + len;
@@ -128,18 +148,18 @@ pub fn staff_by_queue(
             }
             let f = secs / len.num_seconds() as f64;
             if f > 0.0 {
-                *pools.entry((t, qs.clone())).or_default() += f;
+                *pools.entry((t, qs.clone(), rates.clone())).or_default() += f;
             }
         }
     }
     let mut staff = vec![vec![0.0; nt]; nq];
     // Single-queue pools first, then multi-queue pools in a stable order.
     let (single, multi): (Vec<_>, Vec<_>) =
-        pools.into_iter().partition(|((_, qs), _)| qs.len() == 1);
-    for ((t, qs), n) in single {
-        staff[qs[0]][t] += n;
+        pools.into_iter().partition(|((_, qs, _), _)| qs.len() == 1);
+    for ((t, qs, rates), n) in single {
+        staff[qs[0]][t] += n * f64::from_bits(rates[0]);
     }
-    for ((t, qs), n) in multi {
+    for ((t, qs, rates), n) in multi {
         let mut left = n;
         while left > 1e-12 {
             let step = left.min(POUR_STEP);
@@ -153,7 +173,8 @@ pub fn staff_by_queue(
                         .then(b.cmp(&a))
                 })
                 .expect("non-empty");
-            staff[q][t] += step;
+            let j = qs.iter().position(|&x| x == q).expect("queue of the pool");
+            staff[q][t] += step * f64::from_bits(rates[j]);
             left -= step;
         }
     }

@@ -112,11 +112,24 @@ fn de_opt_occupancy<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Opti
     de_occupancy(d).map(Some)
 }
 
-fn de_skills<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<String>, D::Error> {
-    let skills = Vec::<String>::deserialize(d)?;
+fn de_skills<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<SkillSpec>, D::Error> {
+    let skills = Vec::<SkillSpec>::deserialize(d).map_err(|_| {
+        serde::de::Error::custom(
+            "skills must be a list of queue ids or of { queue: ID, proficiency: P } entries",
+        )
+    })?;
+    for s in &skills {
+        if let SkillSpec::Rated(RatedSkill { queue, proficiency }) = s {
+            if !proficiency.is_finite() || !(0.05..=2.0).contains(proficiency) {
+                return Err(serde::de::Error::custom(format!(
+                    "proficiency of `{queue}` must be between 0.05 and 2, got {proficiency}"
+                )));
+            }
+        }
+    }
     KNOWN_QUEUES.with(|k| {
         if let Some(known) = k.borrow().as_ref() {
-            for s in &skills {
+            for s in skills.iter().map(SkillSpec::queue) {
                 if !known.contains(s) {
                     let list: Vec<&str> = known.iter().map(String::as_str).collect();
                     return Err(serde::de::Error::custom(format!(
@@ -583,31 +596,236 @@ fn default_close() -> ClockTime {
 
 /// An agent and their contract.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "AgentSpec")]
 pub struct Agent {
     pub id: String,
     pub name: String,
     /// Queue ids the agent may serve.
-    #[serde(deserialize_with = "de_skills")]
     pub skills: Vec<String>,
+    /// Proficiency on a skill below or above 1 (an agent at 0.8 counts as
+    /// 0.8 of an agent on that queue); skills not listed are at 1.
+    pub proficiency: std::collections::BTreeMap<String, f64>,
     /// Contracted weekly paid hours, minimum.
-    #[serde(deserialize_with = "de_non_negative")]
     pub min_hours: f64,
     /// Contracted weekly paid hours, maximum.
-    #[serde(deserialize_with = "de_non_negative")]
     pub max_hours: f64,
     /// Fixed days off: no shift starts on these dates.
-    #[serde(default)]
     pub days_off: Vec<NaiveDate>,
     /// Daily availability: every shift lies between these local times of its day.
-    #[serde(default)]
     pub available: Option<Availability>,
     /// The end of the previous week, for rest and consecutive days across the boundary.
-    #[serde(default)]
     pub previous: Option<PreviousWeek>,
     /// Cost of an hour of this agent relative to `weights.paid_hour` (1 = the standard rate).
-    #[serde(default = "one", deserialize_with = "de_non_negative")]
     pub hourly_cost: f64,
+    /// Soft wishes, each with a weight: honoured when coverage allows.
+    pub prefers: Vec<Preference>,
+}
+
+impl Agent {
+    /// The agent's proficiency on queue `q` (1 unless the scenario says otherwise).
+    pub fn proficiency(&self, q: &str) -> f64 {
+        self.proficiency.get(q).copied().unwrap_or(1.0)
+    }
+}
+
+/// An agent as written in YAML.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgentSpec {
+    id: String,
+    name: String,
+    #[serde(deserialize_with = "de_skills")]
+    skills: Vec<SkillSpec>,
+    #[serde(deserialize_with = "de_non_negative")]
+    min_hours: f64,
+    #[serde(deserialize_with = "de_non_negative")]
+    max_hours: f64,
+    #[serde(default)]
+    days_off: Vec<NaiveDate>,
+    #[serde(default)]
+    available: Option<Availability>,
+    #[serde(default)]
+    previous: Option<PreviousWeek>,
+    #[serde(default = "one", deserialize_with = "de_non_negative")]
+    hourly_cost: f64,
+    #[serde(default)]
+    prefers: Vec<Preference>,
+}
+
+impl From<AgentSpec> for Agent {
+    fn from(a: AgentSpec) -> Agent {
+        let mut skills = Vec::new();
+        let mut proficiency = std::collections::BTreeMap::new();
+        for s in a.skills {
+            match s {
+                SkillSpec::Plain(q) => skills.push(q),
+                SkillSpec::Rated(RatedSkill {
+                    queue,
+                    proficiency: p,
+                }) => {
+                    if p != 1.0 {
+                        proficiency.insert(queue.clone(), p);
+                    }
+                    skills.push(queue);
+                }
+            }
+        }
+        Agent {
+            id: a.id,
+            name: a.name,
+            skills,
+            proficiency,
+            min_hours: a.min_hours,
+            max_hours: a.max_hours,
+            days_off: a.days_off,
+            available: a.available,
+            previous: a.previous,
+            hourly_cost: a.hourly_cost,
+            prefers: a.prefers,
+        }
+    }
+}
+
+/// A skill: a queue id, or a queue with a proficiency.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SkillSpec {
+    Plain(String),
+    Rated(RatedSkill),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RatedSkill {
+    queue: String,
+    proficiency: f64,
+}
+
+impl SkillSpec {
+    fn queue(&self) -> &str {
+        match self {
+            SkillSpec::Plain(q) | SkillSpec::Rated(RatedSkill { queue: q, .. }) => q,
+        }
+    }
+}
+
+/// A day named in a preference: a weekday (`mon` to `sun`) or a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DaySpec {
+    Weekday(Weekday),
+    Date(NaiveDate),
+}
+
+impl DaySpec {
+    /// Whether the spec names `date`.
+    pub fn matches(self, date: NaiveDate) -> bool {
+        match self {
+            DaySpec::Weekday(w) => date.weekday() == w,
+            DaySpec::Date(d) => d == date,
+        }
+    }
+}
+
+impl fmt::Display for DaySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DaySpec::Weekday(w) => write!(f, "{}", weekday_name(*w)),
+            DaySpec::Date(d) => write!(f, "{d}"),
+        }
+    }
+}
+
+/// The lowercase three-letter name of a weekday (`mon`).
+pub fn weekday_name(w: Weekday) -> &'static str {
+    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][w.num_days_from_monday() as usize]
+}
+
+fn parse_weekday(s: &str) -> Option<Weekday> {
+    WEEKDAYS
+        .iter()
+        .copied()
+        .find(|w| weekday_name(*w) == s.trim().to_lowercase())
+}
+
+impl<'de> Deserialize<'de> for DaySpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if let Some(w) = parse_weekday(&s) {
+            return Ok(DaySpec::Weekday(w));
+        }
+        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map(DaySpec::Date)
+            .map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "invalid day `{s}`: expected a weekday (mon, tue, wed, thu, fri, sat, sun) or a date YYYY-MM-DD"
+                ))
+            })
+    }
+}
+
+/// A soft wish of an agent, penalised `weight` (times `weights.preference`)
+/// for each planned day it is not honoured. It concerns the days in `days`
+/// (every planned day when absent) and is one of: `off` (no shift on those
+/// days), or limits on the shift of those days: `start_after` (starts at or
+/// after), `start_before` (starts at or before), `end_before` (ends at or
+/// before, on the day it starts).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preference {
+    #[serde(default)]
+    pub days: Option<Vec<DaySpec>>,
+    #[serde(default)]
+    pub off: bool,
+    #[serde(default)]
+    pub start_after: Option<ClockTime>,
+    #[serde(default)]
+    pub start_before: Option<ClockTime>,
+    #[serde(default)]
+    pub end_before: Option<ClockTime>,
+    #[serde(
+        default = "default_preference_weight",
+        deserialize_with = "de_non_negative"
+    )]
+    pub weight: f64,
+}
+
+fn default_preference_weight() -> f64 {
+    5.0
+}
+
+impl Preference {
+    /// Whether the preference concerns `date`.
+    pub fn applies(&self, date: NaiveDate) -> bool {
+        self.days
+            .as_ref()
+            .is_none_or(|ds| ds.iter().any(|d| d.matches(date)))
+    }
+}
+
+impl fmt::Display for Preference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if self.off {
+            parts.push("day off".to_string());
+        }
+        if let Some(t) = self.start_after {
+            parts.push(format!("start at or after {t}"));
+        }
+        if let Some(t) = self.start_before {
+            parts.push(format!("start at or before {t}"));
+        }
+        if let Some(t) = self.end_before {
+            parts.push(format!("end by {t}"));
+        }
+        write!(f, "{}", parts.join(", "))?;
+        match &self.days {
+            Some(ds) => {
+                let ds: Vec<String> = ds.iter().map(|d| d.to_string()).collect();
+                write!(f, " on {}", ds.join(", "))
+            }
+            None => write!(f, " every day"),
+        }
+    }
 }
 
 /// The local hours an agent can work, every day.
@@ -733,6 +951,32 @@ pub struct Rules {
     /// At least one block of this many days off in a row within the planned days.
     #[serde(default)]
     pub consecutive_days_off: Option<u32>,
+    /// Fair shares of weekends and late shifts (soft; weighted by
+    /// `weights.weekend_fairness` and `weights.late_fairness`); off when absent.
+    #[serde(default)]
+    pub fairness: Option<Fairness>,
+}
+
+/// What counts as unpopular work, to be shared fairly.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fairness {
+    /// A shift is late when it ends after this local time of its day (or on a later day).
+    #[serde(default = "default_late_after")]
+    pub late_after: ClockTime,
+    /// Weekdays that are the weekend.
+    #[serde(default = "default_weekend")]
+    pub weekend: Vec<DaySpec>,
+}
+
+fn default_late_after() -> ClockTime {
+    ClockTime(21 * 60)
+}
+fn default_weekend() -> Vec<DaySpec> {
+    vec![
+        DaySpec::Weekday(Weekday::Sat),
+        DaySpec::Weekday(Weekday::Sun),
+    ]
 }
 
 fn default_rest() -> f64 {
@@ -755,6 +999,21 @@ pub struct Weights {
     /// Cost per paid hour.
     #[serde(default = "default_paid", deserialize_with = "de_non_negative")]
     pub paid_hour: f64,
+    /// Multiplier of every preference's own weight, per day it is not honoured.
+    #[serde(default = "one", deserialize_with = "de_non_negative")]
+    pub preference: f64,
+    /// Penalty per weekend day of the busiest agent (scaled by contract), with `rules.fairness`.
+    #[serde(
+        default = "default_weekend_fairness",
+        deserialize_with = "de_non_negative"
+    )]
+    pub weekend_fairness: f64,
+    /// Penalty per late shift of the agent with the most (scaled by contract), with `rules.fairness`.
+    #[serde(
+        default = "default_late_fairness",
+        deserialize_with = "de_non_negative"
+    )]
+    pub late_fairness: f64,
 }
 
 impl Default for Weights {
@@ -763,6 +1022,9 @@ impl Default for Weights {
             understaffing: default_under(),
             overstaffing: default_over(),
             paid_hour: default_paid(),
+            preference: one(),
+            weekend_fairness: default_weekend_fairness(),
+            late_fairness: default_late_fairness(),
         }
     }
 }
@@ -775,6 +1037,12 @@ fn default_over() -> f64 {
 }
 fn default_paid() -> f64 {
     1.0
+}
+fn default_weekend_fairness() -> f64 {
+    20.0
+}
+fn default_late_fairness() -> f64 {
+    10.0
 }
 
 /// A scenario read from disk, with where it came from.
@@ -1067,6 +1335,21 @@ impl Scenario {
                         format!(
                             "agent `{}`: available from {} is not before {}",
                             a.id, av.from, av.to
+                        ),
+                    ));
+                }
+            }
+            for (j, p) in a.prefers.iter().enumerate() {
+                let times = [p.start_after, p.start_before, p.end_before];
+                let n_times = times.iter().filter(|t| t.is_some()).count();
+                if p.off == (n_times > 0) {
+                    return Err(err(
+                        &needle,
+                        0,
+                        &format!("agents[{i}].prefers[{j}]"),
+                        format!(
+                            "agent `{}`: a preference is either `off: true` or shift times (start_after, start_before, end_before), not both or neither",
+                            a.id
                         ),
                     ));
                 }
@@ -1384,5 +1667,73 @@ mod tests {
         for bad in ["25:00", "24:30", "8", "08:60", "ab:cd", "08:5"] {
             assert!(ClockTime::parse(bad).is_err(), "{bad} accepted");
         }
+    }
+
+    const SMALL: &str = r#"
+name: s
+site: { name: S, timezone: Asia/Shanghai }
+planning: { week_start: 2026-11-09, days: 7 }
+history: { file: h.csv }
+queues:
+  - { id: orders, channel: voice, service_level: { target: 0.8, seconds: 20 } }
+  - { id: payments, channel: voice, service_level: { target: 0.8, seconds: 20 } }
+agents:
+  - { id: A1, name: Ann, AGENT }
+rules:
+  shift_start: { earliest: "08:00", latest: "12:00" }
+  shift_lengths_hours: [8]
+  meal_break: { minutes: 60, earliest_start_hours: 3, latest_end_hours: 5 }
+"#;
+
+    fn with_agent(agent: &str) -> Result<Scenario> {
+        Scenario::from_yaml_str(&SMALL.replace("AGENT", agent), Path::new("s.yaml"))
+    }
+
+    #[test]
+    fn skills_plain_and_rated() {
+        let s = with_agent(
+            "skills: [orders, { queue: payments, proficiency: 0.8 }], min_hours: 0, max_hours: 40",
+        )
+        .unwrap();
+        let a = &s.agents[0];
+        assert_eq!(a.skills, ["orders", "payments"]);
+        assert_eq!(a.proficiency("orders"), 1.0);
+        assert_eq!(a.proficiency("payments"), 0.8);
+        for bad in [
+            "skills: [{ queue: refunds, proficiency: 0.8 }]",
+            "skills: [{ queue: orders, proficiency: 0 }]",
+            "skills: [{ queue: orders, level: 0.5 }]",
+        ] {
+            let e = with_agent(&format!("{bad}, min_hours: 0, max_hours: 40"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("line 10"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn preferences() {
+        let s = with_agent(
+            "skills: [orders], min_hours: 0, max_hours: 40, prefers: [{ days: [sat, 2026-11-11], off: true }, { start_after: \"10:00\", weight: 2 }]",
+        )
+        .unwrap();
+        let p = &s.agents[0].prefers;
+        assert_eq!(p[0].weight, 5.0);
+        assert_eq!(p[0].to_string(), "day off on sat, 2026-11-11");
+        assert!(p[0].applies(NaiveDate::from_ymd_opt(2026, 11, 14).unwrap()));
+        assert!(!p[0].applies(NaiveDate::from_ymd_opt(2026, 11, 12).unwrap()));
+        assert_eq!(p[1].to_string(), "start at or after 10:00 every day");
+        let e = with_agent(
+            "skills: [orders], min_hours: 0, max_hours: 40, prefers: [{ off: true, end_before: \"17:00\" }]",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("agents[0].prefers[0]"), "{e}");
+        let e = with_agent(
+            "skills: [orders], min_hours: 0, max_hours: 40, prefers: [{ days: [someday], off: true }]",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("invalid day `someday`"), "{e}");
     }
 }

@@ -5,7 +5,9 @@ use rota::horizon::Horizon;
 use rota::roster::validate::validate;
 use rota::scenario::{Scenario, SolveMethod, SolverConfig};
 use rota::solve::{solve, SolveStatus};
-use rota::staffing::{IntervalRequirement, QueueRequirements};
+use rota::staffing::QueueRequirements;
+
+mod common;
 
 const TINY: &str = r#"
 name: tiny
@@ -27,26 +29,7 @@ weights: { understaffing: 100, overstaffing: 5, paid_hour: 1 }
 "#;
 
 fn req(needs: &[(usize, u32)]) -> QueueRequirements {
-    let mut intervals = vec![
-        IntervalRequirement {
-            volume: 0.0,
-            aht_seconds: 180.0,
-            load: 0.0,
-            agents: 0,
-            scheduled: 0,
-            service_level: 1.0,
-            asa_seconds: 0.0,
-            occupancy: 0.0,
-        };
-        24
-    ];
-    for &(h, n) in needs {
-        intervals[h].scheduled = n;
-    }
-    QueueRequirements {
-        queue: String::new(),
-        intervals,
-    }
+    common::requirement(24, needs)
 }
 
 /// An agent's day: off, or (start hour, break hour).
@@ -67,7 +50,11 @@ fn on_duty(o: Option<(usize, usize)>, h: usize) -> f64 {
     }
 }
 
-fn brute_force(need_a: &[u32; 24], need_b: &[u32; 24]) -> f64 {
+/// Proficiency of agents A, B and C on queues a and b.
+type Rates = [[f64; 2]; 3];
+const FULL: Rates = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]];
+
+fn brute_force(need_a: &[u32; 24], need_b: &[u32; 24], p: &Rates) -> f64 {
     let mut best = f64::MAX;
     for oa in options() {
         for ob in options() {
@@ -76,11 +63,11 @@ fn brute_force(need_a: &[u32; 24], need_b: &[u32; 24]) -> f64 {
                 let mut cost = paid;
                 for h in 0..24 {
                     let (sa, sb, sc) = (on_duty(oa, h), on_duty(ob, h), on_duty(oc, h));
-                    // C's hour goes wholly to one queue: with whole-number needs
-                    // and staff, a split is never better.
+                    // The cost is convex and piecewise linear in the share of
+                    // C's hour given to a: its least is at an end or a kink.
                     let split = |to_a: f64| {
-                        let a = sa + sc * to_a;
-                        let b = sb + sc * (1.0 - to_a);
+                        let a = p[0][0] * sa + p[2][0] * sc * to_a;
+                        let b = p[1][1] * sb + p[2][1] * sc * (1.0 - to_a);
                         let gap = |s: f64, n: u32| {
                             let d = n as f64 - s;
                             if d > 0.0 {
@@ -91,7 +78,15 @@ fn brute_force(need_a: &[u32; 24], need_b: &[u32; 24]) -> f64 {
                         };
                         gap(a, need_a[h]) + gap(b, need_b[h])
                     };
-                    cost += split(0.0).min(split(1.0));
+                    let mut shares = vec![0.0, 1.0];
+                    if sc > 0.0 {
+                        shares.push((need_a[h] as f64 - p[0][0] * sa) / (p[2][0] * sc));
+                        shares.push(1.0 - (need_b[h] as f64 - p[1][1] * sb) / (p[2][1] * sc));
+                    }
+                    cost += shares
+                        .into_iter()
+                        .map(|f| split(f.clamp(0.0, 1.0)))
+                        .fold(f64::MAX, f64::min);
                 }
                 best = best.min(cost);
             }
@@ -102,25 +97,70 @@ fn brute_force(need_a: &[u32; 24], need_b: &[u32; 24]) -> f64 {
 
 #[test]
 fn solver_matches_exhaustive_search() {
-    let scenario = Scenario::from_yaml_str(TINY, std::path::Path::new("tiny.yaml")).unwrap();
+    check(TINY, &FULL, &cases());
+}
+
+/// New hires: A at 0.5 on a, C at 0.6 on a and 0.8 on b. Proficiency changes
+/// the optimal staffing (and the optimizer still matches the enumeration).
+#[test]
+fn proficiency_matches_exhaustive_search() {
+    let rated = TINY
+        .replace(
+            "skills: [a], min_hours",
+            "skills: [{ queue: a, proficiency: 0.5 }], min_hours",
+        )
+        .replace(
+            "skills: [a, b], min_hours",
+            "skills: [{ queue: a, proficiency: 0.6 }, { queue: b, proficiency: 0.8 }], min_hours",
+        );
+    let p: Rates = [[0.5, 0.0], [0.0, 1.0], [0.6, 0.8]];
+    let objectives = check(&rated, &p, &cases());
+    // The report counts the agents at their proficiency too: per hour, the
+    // staff it finds on the two queues lies between C's time all on a (0.6)
+    // and all on b (0.8), A at 0.5 and B at 1.
+    let scenario = Scenario::from_yaml_str(&rated, std::path::Path::new("tiny.yaml")).unwrap();
     let horizon = Horizon::new(&scenario);
-    let cfg = SolverConfig {
-        time_limit_seconds: 60.0,
-        mip_rel_gap: 0.0,
-        threads: 1,
-        random_seed: 1,
-        presolve: "choose".into(),
-        warm_start: true,
-        options: Default::default(),
-        method: SolveMethod::Agents,
-        decompose_from_agents: 100,
-    };
-    let decomposed = SolverConfig {
-        method: SolveMethod::Decomposition,
-        ..cfg.clone()
-    };
-    type Needs = Vec<(usize, u32)>;
-    let cases: Vec<(Needs, Needs)> = vec![
+    let (a, b) = &cases()[0];
+    let reqs = vec![req(a), req(b)];
+    let roster = solve(&scenario, &horizon, &reqs, &common::exact_solver())
+        .unwrap()
+        .roster;
+    let staff = rota::report::staff_by_queue(&scenario, &horizon, &reqs, &roster);
+    for (h, (on_a, on_b)) in staff[0].iter().zip(&staff[1]).enumerate() {
+        let duty = |id: &str| {
+            roster
+                .shifts
+                .iter()
+                .filter(|s| s.agent_id == id)
+                .map(|s| {
+                    let start = (s.start - horizon.intervals[0].start).num_hours() as usize;
+                    let meal =
+                        (s.breaks[0].start - horizon.intervals[0].start).num_hours() as usize;
+                    f64::from(h >= start && h < start + 4 && h != meal)
+                })
+                .sum::<f64>()
+        };
+        let fixed = 0.5 * duty("A") + duty("B");
+        let total = on_a + on_b;
+        assert!(
+            total >= fixed + 0.6 * duty("C") - 1e-9 && total <= fixed + 0.8 * duty("C") + 1e-9,
+            "hour {h}: report staff {total}"
+        );
+    }
+    let full = check(TINY, &FULL, &cases());
+    assert!(
+        objectives
+            .iter()
+            .zip(&full)
+            .any(|(r, f)| (r - f).abs() > 1.0),
+        "proficiency changed no optimum: {objectives:?} vs {full:?}"
+    );
+}
+
+type Needs = Vec<(usize, u32)>;
+
+fn cases() -> Vec<(Needs, Needs)> {
+    vec![
         (
             vec![(8, 1), (9, 2), (10, 2), (11, 1)],
             vec![(11, 1), (12, 1), (13, 1)],
@@ -131,18 +171,30 @@ fn solver_matches_exhaustive_search() {
         ),
         (vec![(8, 3), (13, 2)], vec![(10, 1)]),
         (vec![], vec![]),
-    ];
+    ]
+}
+
+/// Solves each case and checks it against the enumeration; returns the objectives.
+fn check(yaml: &str, p: &Rates, cases: &[(Needs, Needs)]) -> Vec<f64> {
+    let scenario = Scenario::from_yaml_str(yaml, std::path::Path::new("tiny.yaml")).unwrap();
+    let horizon = Horizon::new(&scenario);
+    let cfg = common::exact_solver();
+    let decomposed = SolverConfig {
+        method: SolveMethod::Decomposition,
+        ..cfg.clone()
+    };
+    let mut objectives = Vec::new();
     for (a, b) in cases {
-        let reqs = vec![req(&a), req(&b)];
+        let reqs = vec![req(a), req(b)];
         let mut na = [0u32; 24];
         let mut nb = [0u32; 24];
-        for &(h, n) in &a {
+        for &(h, n) in a {
             na[h] = n;
         }
-        for &(h, n) in &b {
+        for &(h, n) in b {
             nb[h] = n;
         }
-        let expected = brute_force(&na, &nb);
+        let expected = brute_force(&na, &nb, p);
         let solved = solve(&scenario, &horizon, &reqs, &cfg).unwrap();
         assert_eq!(solved.info.status, SolveStatus::Optimal);
         assert!(
@@ -174,5 +226,7 @@ fn solver_matches_exhaustive_search() {
             "optimal only when the bound is reached"
         );
         assert!(validate(&scenario, &d.roster).is_empty());
+        objectives.push(expected);
     }
+    objectives
 }

@@ -388,9 +388,11 @@ fn conflicting_rules_are_explained_per_agent() {
         .code(2);
     let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
     assert!(
-        stderr.contains(
-            "agent T01 (Wang Fang) must work at least 30 h but the rules allow only 24.0 h"
-        ),
+        stderr.contains("agent T01 (Wang Fang) must work at least 30 h but")
+            && stderr.contains("only 24.0 h fit")
+            && stderr.contains(
+                "fits only by breaking: min_rest_hours 13 after the shift of 2026-11-02 and 2026-11-03"
+            ),
         "{stderr}"
     );
     assert!(!out.exists());

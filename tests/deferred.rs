@@ -6,7 +6,9 @@ use rota::horizon::Horizon;
 use rota::report::{deferred_on_time, evaluate};
 use rota::scenario::{Scenario, SolverConfig};
 use rota::solve::{solve, SolveStatus};
-use rota::staffing::{IntervalRequirement, QueueRequirements};
+use rota::staffing::QueueRequirements;
+
+mod common;
 
 fn tiny(deadline_hours: u32) -> String {
     format!(
@@ -31,29 +33,19 @@ weights: {{ understaffing: 100, overstaffing: 5, paid_hour: 1 }}
 
 /// Work in agent-hours arriving at each hour (volume = hours, AHT 3600 s).
 fn req(work: &[(usize, f64)]) -> QueueRequirements {
-    let mut intervals = vec![
-        IntervalRequirement {
-            volume: 0.0,
-            aht_seconds: 3600.0,
-            load: 0.0,
-            agents: 0,
-            scheduled: 0,
-            service_level: 1.0,
-            asa_seconds: 0.0,
-            occupancy: 0.0,
-        };
-        24
-    ];
+    let mut r = common::requirement(24, &[]);
+    r.queue = "t".into();
+    let intervals = &mut r.intervals;
+    for i in intervals.iter_mut() {
+        i.aht_seconds = 3600.0;
+    }
     for &(h, w) in work {
         intervals[h].volume = w;
         intervals[h].load = w;
         intervals[h].agents = w.ceil() as u32;
         intervals[h].scheduled = w.ceil() as u32;
     }
-    QueueRequirements {
-        queue: "t".into(),
-        intervals,
-    }
+    r
 }
 
 /// Best objective over the agent's days (off, or start hour and break hour):
@@ -96,17 +88,7 @@ fn brute_force(work: &[(usize, f64)], d: usize) -> f64 {
 }
 
 fn cfg() -> SolverConfig {
-    SolverConfig {
-        time_limit_seconds: 60.0,
-        mip_rel_gap: 0.0,
-        threads: 1,
-        random_seed: 1,
-        presolve: "choose".into(),
-        warm_start: true,
-        options: Default::default(),
-        method: Default::default(),
-        decompose_from_agents: 100,
-    }
+    common::exact_solver()
 }
 
 #[test]

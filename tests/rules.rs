@@ -9,9 +9,8 @@ use assert_cmd::Command;
 
 type Row = BTreeMap<String, String>;
 
-/// Plans the small scenario with `edit` applied to its text; returns the roster rows.
-fn plan(edit: &dyn Fn(String) -> String) -> (tempfile::TempDir, Vec<Row>, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
+/// Writes the small scenario with `edit` applied to its text into `dir`.
+fn small(dir: &Path, edit: &dyn Fn(String) -> String) -> PathBuf {
     let abs = |p: &str| Path::new(p).canonicalize().unwrap().display().to_string();
     let text = std::fs::read_to_string("tests/data/small/scenario.yaml")
         .unwrap()
@@ -20,8 +19,15 @@ fn plan(edit: &dyn Fn(String) -> String) -> (tempfile::TempDir, Vec<Row>, PathBu
             &format!("file: {}", abs("tests/data/small/history.csv")),
         )
         .replace("../solver-test.yaml", &abs("tests/data/solver-test.yaml"));
-    let scenario = dir.path().join("scenario.yaml");
+    let scenario = dir.join("scenario.yaml");
     std::fs::write(&scenario, edit(text)).unwrap();
+    scenario
+}
+
+/// Plans the small scenario with `edit` applied to its text; returns the roster rows.
+fn plan(edit: &dyn Fn(String) -> String) -> (tempfile::TempDir, Vec<Row>, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small(dir.path(), edit);
     let out = dir.path().join("out");
     let code = Command::cargo_bin("rota")
         .unwrap()
@@ -33,20 +39,26 @@ fn plan(edit: &dyn Fn(String) -> String) -> (tempfile::TempDir, Vec<Row>, PathBu
         .status
         .code();
     assert!(matches!(code, Some(0 | 1)), "plan failed: {code:?}");
-    // The independent validator agrees that every rule holds.
-    Command::cargo_bin("rota")
-        .unwrap()
-        .arg("validate")
-        .arg(&scenario)
-        .arg(out.join("roster.csv"))
-        .assert()
-        .code(0);
+    validate_ok(&out);
     let rows = csv::Reader::from_path(out.join("roster.csv"))
         .unwrap()
         .deserialize()
         .map(|r| r.unwrap())
         .collect();
     (dir, rows, out)
+}
+
+/// The independent validator agrees that every rule holds on the roster
+/// planned into `out`; returns what it printed.
+fn validate_ok(out: &Path) -> String {
+    let done = Command::cargo_bin("rota")
+        .unwrap()
+        .arg("validate")
+        .arg(out.parent().unwrap().join("scenario.yaml"))
+        .arg(out.join("roster.csv"))
+        .assert()
+        .code(0);
+    String::from_utf8_lossy(&done.get_output().stdout).to_string()
 }
 
 fn agent<'a>(rows: &'a [Row], id: &str) -> Vec<&'a Row> {
@@ -208,4 +220,158 @@ fn every_rule_binds_and_is_kept() {
         staffed(&out),
         staffed(&base_out)
     );
+}
+
+fn summary(out: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap()
+}
+
+/// Preferences: each binds on the base roster, is honoured when weighted, and
+/// is missed again (and reported so) when `weights.preference` is 0.
+#[test]
+fn preferences_are_honoured_when_weighted() {
+    let minutes = |t: &str| -> u32 {
+        t[11..13].parse::<u32>().unwrap() * 60 + t[14..16].parse::<u32>().unwrap()
+    };
+    let wishes = |s: String| {
+        let s = agent_line(
+            s,
+            "T01",
+            ", prefers: [{ days: [2026-11-03], off: true, weight: 2000 }]",
+        );
+        let s = agent_line(
+            s,
+            "T04",
+            ", prefers: [{ start_after: \"11:00\", weight: 40 }]",
+        );
+        agent_line(
+            s,
+            "T05",
+            ", prefers: [{ days: [tue, wed], end_before: \"17:00\", weight: 40 }]",
+        )
+    };
+    let works_tue = |rows: &[Row]| agent(rows, "T01").iter().any(|r| r["date"] == "2026-11-03");
+    let early = |rows: &[Row]| {
+        agent(rows, "T04")
+            .iter()
+            .any(|r| minutes(&r["start_local"]) < 11 * 60)
+    };
+    let late_end = |rows: &[Row]| {
+        agent(rows, "T05").iter().any(|r| {
+            (r["date"] == "2026-11-03" || r["date"] == "2026-11-04")
+                && (minutes(&r["end_local"]) > 17 * 60 || r["end_local"][..10] != r["date"])
+        })
+    };
+    // Off: the preferences are missed (the weight is 0) and the summary says so.
+    let (_a, rows, out) = plan(&|s| {
+        wishes(s).replace(
+            "rules:\n",
+            "weights: { understaffing: 100, overstaffing: 5, paid_hour: 1, preference: 0 }\nrules:\n",
+        )
+    });
+    assert!(works_tue(&rows), "the day-off wish would not bind");
+    assert!(early(&rows), "the late-start wish would not bind");
+    assert!(late_end(&rows), "the early-end wish would not bind");
+    let soft = &summary(&out)["soft"];
+    assert_eq!(soft["preferences"], 3);
+    assert_eq!(soft["preferences_honoured"], 0, "{soft}");
+    let missed = soft["missed"].as_array().unwrap();
+    let t01 = missed.iter().find(|m| m["agent_id"] == "T01").unwrap();
+    assert_eq!(t01["dates"], serde_json::json!(["2026-11-03"]));
+    assert_eq!(t01["weight"], 2000.0);
+    assert_eq!(t01["preference"], "day off on 2026-11-03");
+    // `rota validate` reports the misses but they are not violations.
+    let stdout = validate_ok(&out);
+    assert!(
+        stdout.contains("0 of 3 preferences honoured")
+            && stdout.contains(
+                "not honoured: T01 (Wang Fang): day off on 2026-11-03 (weight 2000) on 2026-11-03"
+            ),
+        "{stdout}"
+    );
+
+    // On: every wish is honoured, and the summary counts them.
+    let (_b, rows, out) = plan(&|s| wishes(s));
+    assert!(!works_tue(&rows));
+    assert!(!early(&rows));
+    assert!(!late_end(&rows));
+    let soft = &summary(&out)["soft"];
+    assert_eq!(soft["preferences_honoured"], 3, "{soft}");
+    assert_eq!(soft["missed"], serde_json::json!([]));
+}
+
+/// Fairness, with `rules.fairness` on and its weights at `weights`.
+fn fair(weights: &str, s: String) -> String {
+    rule(
+        s,
+        "fairness: { late_after: \"19:00\", weekend: [2026-11-04] }",
+    )
+    .replace(
+        "{ id: T07, name: Zhao Min, skills: [hotline, chat], min_hours: 8, max_hours: 24 }",
+        "{ id: T07, name: Zhao Min, skills: [hotline, chat], min_hours: 8, max_hours: 16 }",
+    )
+    .replace(
+        "rules:\n",
+        &format!(
+            "weights: {{ understaffing: 100, overstaffing: 5, paid_hour: 1, {weights} }}\nrules:\n"
+        ),
+    )
+}
+
+/// Late shifts are shared when weighted, and less evenly without.
+#[test]
+fn late_shifts_are_shared_when_weighted() {
+    let (_a, _, off) = plan(&|s| fair("late_fairness: 0, weekend_fairness: 0", s));
+    let (_b, _, on) = plan(&|s| fair("late_fairness: 200, weekend_fairness: 0", s));
+    let share = |out: &Path| summary(out)["soft"]["fairness"]["late_shifts"].clone();
+    let (off, on) = (share(&off), share(&on));
+    assert!(
+        on["max_scaled"].as_f64().unwrap() < off["max_scaled"].as_f64().unwrap(),
+        "{on} vs {off}"
+    );
+    assert!(on["spread"].as_u64().unwrap() < off["spread"].as_u64().unwrap());
+}
+
+/// Weekend days are shared by contract when weighted: the part-timer (T07,
+/// 16 h) works the weekend day without, and not with.
+#[test]
+fn weekends_are_shared_when_weighted() {
+    let (_a, rows_off, off) = plan(&|s| fair("late_fairness: 0, weekend_fairness: 0", s));
+    let (_b, rows_on, on) = plan(&|s| fair("late_fairness: 0, weekend_fairness: 300", s));
+    let weekend = |rows: &[Row]| agent(rows, "T07").iter().any(|r| r["date"] == "2026-11-04");
+    assert!(weekend(&rows_off), "weekend fairness would not bind");
+    assert!(!weekend(&rows_on));
+    let share = |out: &Path| summary(out)["soft"]["fairness"]["weekend_days"].clone();
+    let (off, on) = (share(&off), share(&on));
+    assert_eq!(off["per_agent"]["T07"], 1);
+    assert_eq!(on["per_agent"]["T07"], 0);
+    assert!(on["max_scaled"].as_f64().unwrap() < off["max_scaled"].as_f64().unwrap());
+}
+
+/// An infeasible scenario: `rota plan` exits 2, writes nothing and names
+/// the agent, the rule and the day in conflict.
+#[test]
+fn infeasible_plan_exits_2_and_names_the_conflict() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small(dir.path(), &|s| {
+        agent_line(s, "T01", ", days_off: [2026-11-03]").replace(
+            "{ id: T01, name: Wang Fang, skills: [hotline], min_hours: 8,",
+            "{ id: T01, name: Wang Fang, skills: [hotline], min_hours: 24,",
+        )
+    });
+    let out = Command::cargo_bin("rota")
+        .unwrap()
+        .args(["plan", "--quiet", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(&scenario)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("agent T01 (Wang Fang) must work at least 24 h"),
+        "{err}"
+    );
+    assert!(err.contains("the fixed day off on 2026-11-03"), "{err}");
+    assert!(!dir.path().join("out").exists());
 }

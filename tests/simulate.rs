@@ -37,6 +37,7 @@ fn model(
             .flat_map(|(qs, n)| {
                 (0..*n).map(move |_| SimAgent {
                     queues: qs.clone(),
+                    proficiency: Vec::new(),
                     periods: vec![(0.0, nt as f64 * 1800.0)],
                 })
             })

@@ -270,3 +270,18 @@ fn sharded_sweeps_merge_to_the_single_machine_run() {
     let html = std::fs::read_to_string(d("merged").join("sweep.html")).unwrap();
     assert!(html.contains("id=\"sweep-service-level\"") && html.contains("id=\"sweep-hours\""));
 }
+
+#[test]
+fn soft_rules_variant_loads_with_wishes_fairness_and_proficiency() {
+    let loaded =
+        rota::whatif::load_scenario(std::path::Path::new("scenarios/hangzhou-soft-rules.yaml"))
+            .unwrap();
+    let s = &loaded.scenario;
+    assert_eq!(s.agents.len(), 46);
+    assert!(s.rules.fairness.is_some());
+    let hire = s.agents.iter().find(|a| a.id == "HZ043").unwrap();
+    assert_eq!(hire.proficiency("chat"), 0.7);
+    assert_eq!(hire.proficiency("hotline"), 1.0);
+    let prefs: usize = s.agents.iter().map(|a| a.prefers.len()).sum();
+    assert_eq!(prefs, 6);
+}

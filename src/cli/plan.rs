@@ -194,6 +194,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                 q.occupancy * 100.0
             );
         }
+        if let Some(f) = rota::roster::soft::evaluate(sc, &solved.roster) {
+            print_soft(&f);
+        }
         let names: Vec<_> = files.iter().map(|(n, _)| n.as_str()).collect();
         println!("wrote {} to {}", names.join(", "), args.out.display());
         for q in &missed {
@@ -210,4 +213,36 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     } else {
         super::EXIT_FINDINGS
     })
+}
+
+/// Preferences honoured and fair shares, as the roster has them.
+pub(super) fn print_soft(f: &rota::roster::soft::SoftFindings) {
+    if f.preferences > 0 {
+        println!(
+            "wishes:   {} of {} preferences honoured (penalty {:.1})",
+            f.preferences_honoured, f.preferences, f.preference_penalty
+        );
+        for m in &f.missed {
+            let dates: Vec<String> = m.dates.iter().map(|d| d.to_string()).collect();
+            println!(
+                "          not honoured: {} ({}): {} (weight {}) on {}",
+                m.agent_id,
+                m.agent_name,
+                m.preference,
+                m.weight,
+                dates.join(", ")
+            );
+        }
+    }
+    if let Some(fair) = &f.fairness {
+        for (what, s) in [
+            ("weekend days", &fair.weekend_days),
+            ("late shifts", &fair.late_shifts),
+        ] {
+            println!(
+                "fairness: {what} per agent {} to {} (spread {}, mean {:.2}, largest by contract {:.2})",
+                s.min, s.max, s.spread, s.mean, s.max_scaled
+            );
+        }
+    }
 }

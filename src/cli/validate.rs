@@ -53,6 +53,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             } else {
                 println!("{} rule violations", violations.len());
             }
+            // Soft findings are reported, never counted as violations.
+            if let Some(f) = rota::roster::soft::evaluate(sc, &roster) {
+                super::plan::print_soft(&f);
+            }
         }
     }
     Ok(if violations.is_empty() {

@@ -30,6 +30,10 @@ pub struct Summary {
     pub overstaffed_agent_hours: f64,
     pub rule_violations: usize,
     pub queues: Vec<QueueKpi>,
+    /// Preferences honoured and fair shares, evaluated from the roster
+    /// (absent when the scenario has no preference and no fairness rule).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub soft: Option<crate::roster::soft::SoftFindings>,
 }
 
 impl Summary {
@@ -88,6 +92,10 @@ impl Summary {
                     ..q.clone()
                 })
                 .collect(),
+            soft: crate::roster::soft::evaluate(p.scenario, p.roster).map(|mut f| {
+                f.preference_penalty = round(f.preference_penalty, 4);
+                f
+            }),
         }
     }
 }

@@ -38,7 +38,7 @@ use super::candidates::{allowed, Day};
 use super::highs_run::{run, RawSolution};
 use super::model::{
     add_agents, add_breaks, add_coverage, candidate_coverage, empty_members, new_model,
-    rest_cliques, skill_groups, Fix, Fixes, Model,
+    rest_cliques, skill_groups, Fix, Fixes, Model, Relax,
 };
 use super::warm::Pick;
 use super::{hand_out_breaks, picked, value, SolvePhase};
@@ -105,7 +105,7 @@ fn build_aggregate(
     model.relaxed = bounds.is_none();
     let r = &scenario.rules;
     let wts = &scenario.weights;
-    let (groups, group_of) = skill_groups(scenario);
+    let (groups, proficiency, group_of) = skill_groups(scenario);
     let group_size: Vec<usize> = (0..groups.len())
         .map(|g| group_of.iter().filter(|&&x| x == g).count())
         .collect();
@@ -217,7 +217,7 @@ fn build_aggregate(
         });
         model.constraints.push(all_days.leq(most_days as f64));
         // Rest: each member works at most one shift of each clique.
-        for clique in &cliques {
+        for (_, clique) in &cliques {
             let mut e = Expression::default();
             for &(d, k) in clique {
                 e.add_mul(1.0, nc[d][k]);
@@ -261,7 +261,15 @@ fn build_aggregate(
         &break_cov,
         members,
     );
-    add_coverage(&mut model, scenario, horizon, reqs, &groups, duty, false);
+    add_coverage(
+        &mut model,
+        scenario,
+        horizon,
+        reqs,
+        (&groups, &proficiency),
+        duty,
+        false,
+    );
     Aggregate {
         model,
         n,
@@ -522,15 +530,17 @@ fn assign_class(
         class.agents.len()
     ];
     let group_of = vec![0; class.agents.len()];
-    let (x, _) = add_agents(
+    let (x, _, _) = add_agents(
         &mut model,
         &sub,
         days,
         &group_of,
         &mut members,
-        false,
+        Relax::Nothing,
         Some(&fixes),
     );
+    // The agents' preferences and fair shares decide among equal hand-outs.
+    super::soft::add_soft(&mut model, &sub, days, &x);
     // Each counted shift is filled; a miss or an extra costs as much as the
     // understaffing of the whole shift.
     let mut slacks = Vec::new();

@@ -2,7 +2,7 @@
 
 use super::candidates::Day;
 use super::highs_run::run;
-use super::model::build;
+use super::model::{build, build_relaxed, Relax};
 use super::value;
 use crate::horizon::Horizon;
 use crate::scenario::{Scenario, SolverConfig};
@@ -37,8 +37,40 @@ pub fn precheck(scenario: &Scenario) -> Vec<String> {
     out
 }
 
-/// Explains an infeasible scenario by solving it again with the weekly
-/// minimum hours relaxed and naming the agents whose minimum cannot be met.
+/// An agent rule that a diagnosis may relax, and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SlackRule {
+    /// The weekly minimum paid hours.
+    MinHours,
+    /// `max_working_days`.
+    WorkingDays,
+    /// `min_rest_hours` between the shift of planned day `day` and a later one.
+    Rest { day: usize },
+    /// `max_consecutive_days` in the run ending on planned day `day`.
+    Consecutive { day: usize },
+    /// `consecutive_days_off`.
+    DaysOffBlock,
+    /// A shift the agent may not work on planned day `day` (fixed day off,
+    /// availability, rest after last week's shift).
+    Unavailable { day: usize },
+}
+
+/// A penalised slack variable of one agent's rule.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RuleSlack {
+    pub(crate) agent: usize,
+    pub(crate) rule: SlackRule,
+    pub(crate) var: good_lp::Variable,
+}
+
+/// Explains an infeasible scenario in two solves without coverage. First
+/// the weekly minimum hours are relaxed, which names the agents whose
+/// minimum cannot be met and how many hours fit. Then, for those agents
+/// alone, the minimum is kept and their other rules are relaxed instead
+/// (days off and availability per day, working days, rest per pair of days,
+/// days in a row per run, the days-off block), each slack at the same
+/// penalty: the fewest relaxations that make the minimum fit name the rules,
+/// and the days, in conflict.
 pub(super) fn diagnose(
     scenario: &Scenario,
     horizon: &Horizon,
@@ -63,46 +95,208 @@ pub(super) fn diagnose(
             scenario.rules.min_rest_hours
         );
     }
-    let mut lines = Vec::new();
-    for (a, s) in scenario.agents.iter().zip(&slack) {
-        if let Some(s) = s {
-            let missing = value(&raw.values, s, &pos);
-            if missing > 1e-6 {
-                let r = &scenario.rules;
-                let mut limits = vec![
-                    format!("max_working_days {}", r.max_working_days),
-                    format!("shift lengths {:?} h", r.shift_lengths_hours),
-                    format!("{} h rest between shifts", r.min_rest_hours),
-                ];
-                if let Some(k) = r.max_consecutive_days {
-                    limits.push(format!("at most {k} days in a row"));
+    // Agents short of their minimum, and the hours that fit.
+    let short: Vec<(usize, f64)> = slack
+        .iter()
+        .enumerate()
+        .filter_map(|(ai, s)| {
+            let missing = value(&raw.values, s.as_ref()?, &pos);
+            (missing > 1e-6).then(|| (ai, scenario.agents[ai].min_hours - missing))
+        })
+        .collect();
+    if short.is_empty() {
+        return "the rules conflict, but every agent's weekly minimum can be met on its own".into();
+    }
+    let fixes = relax_rules(scenario, horizon, reqs, days, cfg, &short);
+    short
+        .iter()
+        .map(|&(ai, fit)| {
+            let a = &scenario.agents[ai];
+            let mut line = format!(
+                "agent {} ({}) must work at least {} h but {} only {:.1} h fit",
+                a.id,
+                a.name,
+                a.min_hours,
+                rules_in_effect(scenario, ai),
+                fit
+            );
+            match fixes.as_ref().map(|f| &f[ai]) {
+                Some(f) if !f.is_empty() => {
+                    line.push_str("; the minimum fits only by breaking: ");
+                    line.push_str(&f.join("; "));
                 }
-                if let Some(l) = r.consecutive_days_off {
-                    limits.push(format!("{l} days off in a row"));
-                }
-                if !a.days_off.is_empty() {
-                    limits.push(format!("{} fixed days off", a.days_off.len()));
-                }
-                if let Some(av) = &a.available {
-                    limits.push(format!("available {}-{}", av.from, av.to));
-                }
-                if a.previous.is_some() {
-                    limits.push("last week's shifts".to_string());
-                }
-                lines.push(format!(
-                    "agent {} ({}) must work at least {} h but the rules allow only {:.1} h ({})",
-                    a.id,
-                    a.name,
-                    a.min_hours,
-                    a.min_hours - missing,
-                    limits.join(", ")
-                ));
+                _ => line.push_str(
+                    "; no other rule of the agent can give way (contract maximum or shift lengths)",
+                ),
+            }
+            line
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The rules that limit agent `ai`'s hours, in a planner's words.
+fn rules_in_effect(scenario: &Scenario, ai: usize) -> String {
+    let r = &scenario.rules;
+    let a = &scenario.agents[ai];
+    let mut limits = Vec::new();
+    if !a.days_off.is_empty() {
+        let ds: Vec<String> = a.days_off.iter().map(|d| d.to_string()).collect();
+        limits.push(format!("fixed days off on {}", and_list(&ds)));
+    }
+    if let Some(av) = &a.available {
+        limits.push(format!("available only {}-{}", av.from, av.to));
+    }
+    if let Some(end) = a.previous.as_ref().and_then(|p| p.last_shift_end) {
+        limits.push(format!(
+            "{} h rest after last week's shift ending {}",
+            r.min_rest_hours,
+            end.format("%Y-%m-%d %H:%M")
+        ));
+    }
+    limits.push(format!("at most {} working days", r.max_working_days));
+    if let Some(k) = r.max_consecutive_days {
+        let before = a.previous.as_ref().map_or(0, |p| p.consecutive_days);
+        if before > 0 {
+            limits.push(format!(
+                "at most {k} days in a row (with {before} worked before the plan)"
+            ));
+        } else {
+            limits.push(format!("at most {k} days in a row"));
+        }
+    }
+    if let Some(l) = r.consecutive_days_off {
+        limits.push(format!("{l} days off in a row"));
+    }
+    limits.push(format!(
+        "shifts of {:?} h ({} h rest between them)",
+        r.shift_lengths_hours, r.min_rest_hours
+    ));
+    format!("with {}", and_list(&limits))
+}
+
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// The relaxations, per agent (indexed like `scenario.agents`), that let the
+/// `short` agents meet their minimum hours; `None` when even that fails.
+fn relax_rules(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    cfg: &SolverConfig,
+    short: &[(usize, f64)],
+) -> Option<Vec<Vec<String>>> {
+    // The agents are independent without coverage: solve the short ones alone.
+    let mut sub = scenario.clone();
+    sub.agents = short
+        .iter()
+        .map(|&(ai, _)| scenario.agents[ai].clone())
+        .collect();
+    let built = build_relaxed(&sub, horizon, reqs, days, Relax::Rules, None);
+    let pos = built.model.positions();
+    let slacks = built.slacks.clone();
+    let raw = run(built.model, cfg, None).ok()?;
+    if raw.values.is_empty() {
+        return None;
+    }
+    // Per agent, each rule once with the days it gives way on.
+    let mut used: Vec<Vec<(String, Vec<String>)>> = vec![Vec::new(); scenario.agents.len()];
+    for s in slacks {
+        let amount = value(&raw.values, &s.var, &pos);
+        if amount > 1e-6 {
+            let ai = short[s.agent].0;
+            let (rule, date) = describe(scenario, ai, days, s.rule, amount);
+            let row = &mut used[ai];
+            match row.iter_mut().find(|(r, _)| *r == rule) {
+                Some((_, ds)) => ds.extend(date.map(|d| d.to_string())),
+                None => row.push((rule, date.map(|d| d.to_string()).into_iter().collect())),
             }
         }
     }
-    if lines.is_empty() {
-        "the rules conflict, but every agent's weekly minimum can be met on its own".into()
-    } else {
-        lines.join("\n")
+    Some(
+        used.into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|(rule, ds)| {
+                        if ds.is_empty() {
+                            rule
+                        } else {
+                            format!("{rule} {}", and_list(&ds))
+                        }
+                    })
+                    .collect()
+            })
+            .collect(),
+    )
+}
+
+/// A used slack in a planner's words, and the day it concerns.
+fn describe(
+    scenario: &Scenario,
+    ai: usize,
+    days: &[Day],
+    rule: SlackRule,
+    used: f64,
+) -> (String, Option<chrono::NaiveDate>) {
+    let r = &scenario.rules;
+    let a = &scenario.agents[ai];
+    let n = used.round().max(1.0) as u32;
+    match rule {
+        SlackRule::MinHours => ("the weekly minimum hours".into(), None),
+        SlackRule::WorkingDays => (
+            format!(
+                "max_working_days {} (working {} days)",
+                r.max_working_days,
+                r.max_working_days + n
+            ),
+            None,
+        ),
+        SlackRule::Rest { day } => (
+            format!("min_rest_hours {} after the shift of", r.min_rest_hours),
+            Some(days[day].date),
+        ),
+        SlackRule::Consecutive { day } => (
+            format!(
+                "max_consecutive_days {} in the run of days ending",
+                r.max_consecutive_days.unwrap_or(0)
+            ),
+            Some(days[day].date),
+        ),
+        SlackRule::DaysOffBlock => {
+            let l = r.consecutive_days_off.unwrap_or(0);
+            (
+                format!("consecutive_days_off {l} (no block of {l} days off in a row)"),
+                None,
+            )
+        }
+        SlackRule::Unavailable { day } => {
+            let date = days[day].date;
+            let rule = if a.days_off.contains(&date) {
+                "the fixed day off on".to_string()
+            } else if let Some(end) = a
+                .previous
+                .as_ref()
+                .and_then(|p| p.last_shift_end)
+                .filter(|e| e.date() + chrono::Duration::days(1) >= date)
+            {
+                format!(
+                    "the {} h rest after last week's shift ending {}, with a shift on",
+                    r.min_rest_hours,
+                    end.format("%Y-%m-%d %H:%M")
+                )
+            } else if let Some(av) = &a.available {
+                format!("the availability {}-{} on", av.from, av.to)
+            } else {
+                "a shift the agent may not work on".to_string()
+            };
+            (rule, Some(date))
+        }
     }
 }

@@ -45,6 +45,7 @@ mod decompose;
 mod diagnose;
 mod highs_run;
 mod model;
+mod soft;
 mod warm;
 
 use std::collections::HashMap;

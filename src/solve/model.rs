@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 use good_lp::{variable, Expression, ProblemVariables, Variable};
 
 use super::candidates::{allowed, coverage, Day};
+pub(super) use super::diagnose::{RuleSlack, SlackRule};
 use super::{deferred_work, not_yet_due};
 use crate::horizon::Horizon;
 use crate::scenario::Scenario;
@@ -76,8 +77,9 @@ pub(super) fn new_model() -> Model {
 /// Rest between shifts on different days, as cliques of `(day, shift
 /// candidate)`: for each end time τ of a day, the shifts ending at or after τ
 /// and the later shifts starting before τ + rest exclude each other, so one
-/// person works at most one shift of each clique.
-pub(super) fn rest_cliques(days: &[Day], rest_hours: f64) -> Vec<Vec<(usize, usize)>> {
+/// person works at most one shift of each clique. Each clique comes with
+/// the day of its earlier shifts.
+pub(super) fn rest_cliques(days: &[Day], rest_hours: f64) -> Vec<(usize, Vec<(usize, usize)>)> {
     let rest = Duration::minutes((rest_hours * 60.0).round() as i64);
     let mut out = Vec::new();
     for d1 in 0..days.len() {
@@ -101,7 +103,7 @@ pub(super) fn rest_cliques(days: &[Day], rest_hours: f64) -> Vec<Vec<(usize, usi
                     clique.push((d1, k1));
                 }
             }
-            out.push(clique);
+            out.push((d1, clique));
         }
     }
     out
@@ -159,28 +161,52 @@ pub(super) struct Built {
     /// `(done, backlog, late)` per interval of each deferred queue.
     pub(super) deferred: Vec<Vec<(Variable, Variable, Variable)>>,
     pub(super) groups: Vec<Vec<String>>,
+    /// Proficiency of each group on each of its skills (`groups[g][j]`).
+    pub(super) proficiency: Vec<Vec<f64>>,
     pub(super) group_of: Vec<usize>,
+    /// Penalised slack of the relaxed rules, when diagnosing.
+    pub(super) slacks: Vec<RuleSlack>,
+    /// The fairness bounds (`rules.fairness`).
+    pub(super) fair: Vec<super::soft::FairTerm>,
 }
 
-/// Skill groups: agents with the same set of skills, in first-seen order.
-pub(super) fn skill_groups(scenario: &Scenario) -> (Vec<Vec<String>>, Vec<usize>) {
+/// Which rules `build` relaxes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Relax {
+    /// None: the roster model.
+    Nothing,
+    /// Each agent's weekly minimum hours (coverage dropped).
+    MinHours,
+    /// Every agent rule except the contract hours and one shift a day
+    /// (coverage dropped).
+    Rules,
+}
+
+/// Skill groups: agents with the same set of skills at the same
+/// proficiencies, in first-seen order; each group's proficiency on each of
+/// its skills (`proficiency[g][j]` of `groups[g][j]`); each agent's group.
+#[allow(clippy::type_complexity)]
+pub(super) fn skill_groups(scenario: &Scenario) -> (Vec<Vec<String>>, Vec<Vec<f64>>, Vec<usize>) {
     let queue_ids: Vec<&str> = scenario.queues.iter().map(|q| q.id.as_str()).collect();
     let mut groups: Vec<Vec<String>> = Vec::new();
+    let mut rates: Vec<Vec<f64>> = Vec::new();
     let mut group_of = Vec::new();
     for a in &scenario.agents {
         let mut s = a.skills.clone();
         s.sort_by_key(|k| queue_ids.iter().position(|q| q == k));
         s.dedup();
-        let g = match groups.iter().position(|x| *x == s) {
+        let p: Vec<f64> = s.iter().map(|q| a.proficiency(q)).collect();
+        let g = match (0..groups.len()).find(|&g| groups[g] == s && rates[g] == p) {
             Some(g) => g,
             None => {
                 groups.push(s);
+                rates.push(p);
                 groups.len() - 1
             }
         };
         group_of.push(g);
     }
-    (groups, group_of)
+    (groups, rates, group_of)
 }
 
 pub(super) fn build(
@@ -191,26 +217,50 @@ pub(super) fn build(
     diagnose: bool,
     fixes: Option<&Fixes>,
 ) -> Built {
+    let relax = if diagnose {
+        Relax::MinHours
+    } else {
+        Relax::Nothing
+    };
+    build_relaxed(scenario, horizon, reqs, days, relax, fixes)
+}
+
+/// The model with the rules of `relax` relaxed by penalised slacks.
+pub(super) fn build_relaxed(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    relax: Relax,
+    fixes: Option<&Fixes>,
+) -> Built {
+    let diagnose = relax != Relax::Nothing;
     let mut model = new_model();
     let nt = horizon.intervals.len();
-    let (groups, group_of) = skill_groups(scenario);
+    let (groups, proficiency, group_of) = skill_groups(scenario);
     let group_size: Vec<usize> = (0..groups.len())
         .map(|g| group_of.iter().filter(|&&x| x == g).count())
         .collect();
+
     let (shift_cov, break_cov) = candidate_coverage(horizon, days);
     // Shifts of each candidate worked per group and day, as a sum over the
     // group's agents (`members`); coverage and breaks refer to these counts
     // rather than to every agent's variable, which keeps the model sparse.
     let mut members = empty_members(groups.len(), days);
-    let (x, hours_slack) = add_agents(
+    let (x, hours_slack, slacks) = add_agents(
         &mut model,
         scenario,
         days,
         &group_of,
         &mut members,
-        diagnose,
+        relax,
         fixes,
     );
+    let fair = if diagnose {
+        Vec::new()
+    } else {
+        super::soft::add_soft(&mut model, scenario, days, &x)
+    };
     let (duty, breaks) = add_breaks(
         &mut model,
         days,
@@ -221,18 +271,22 @@ pub(super) fn build(
         members,
     );
     if diagnose {
-        // Only the contract matters when diagnosing: minimise the missing hours.
-        model.objective = hours_slack
-            .iter()
-            .flatten()
-            .fold(Expression::default(), |mut e, v| {
-                e.add_mul(1.0, *v);
-                e
-            });
+        // Only the agents' rules matter when diagnosing: minimise the slack used.
+        model.objective = slacks.iter().fold(Expression::default(), |mut e, s| {
+            e.add_mul(1.0, s.var);
+            e
+        });
     }
 
-    let (w, gaps, deferred) =
-        add_coverage(&mut model, scenario, horizon, reqs, &groups, duty, diagnose);
+    let (w, gaps, deferred) = add_coverage(
+        &mut model,
+        scenario,
+        horizon,
+        reqs,
+        (&groups, &proficiency),
+        duty,
+        diagnose,
+    );
     Built {
         model,
         x,
@@ -242,13 +296,17 @@ pub(super) fn build(
         gaps,
         deferred,
         groups,
+        proficiency,
         group_of,
+        slacks,
+        fair,
     }
 }
 
 /// Every agent's shifts and weekly rules; each agent's shift variables are
-/// added to its group's count of that shift (`members`). Returns `x` and, when
-/// diagnosing, the slack on each agent's weekly minimum hours.
+/// added to its group's count of that shift (`members`). Returns `x`, the
+/// slack on each agent's weekly minimum hours when relaxed, and every slack
+/// of the relaxed rules.
 #[allow(clippy::type_complexity)]
 pub(super) fn add_agents(
     model: &mut Model,
@@ -256,9 +314,15 @@ pub(super) fn add_agents(
     days: &[Day],
     group_of: &[usize],
     members: &mut [Vec<Vec<Expression>>],
-    diagnose: bool,
+    relax: Relax,
     fixes: Option<&Fixes>,
-) -> (Vec<Vec<Vec<Variable>>>, Vec<Option<Variable>>) {
+) -> (
+    Vec<Vec<Vec<Variable>>>,
+    Vec<Option<Variable>>,
+    Vec<RuleSlack>,
+) {
+    let rules = relax == Relax::Rules;
+    let mut slacks = Vec::new();
     let r = &scenario.rules;
     let wts = &scenario.weights;
     let cliques = rest_cliques(days, r.min_rest_hours);
@@ -274,6 +338,8 @@ pub(super) fn add_agents(
         for (di, day) in days.iter().enumerate() {
             // A shift the agent cannot work (day off, outside availability,
             // too soon after last week's shift) is fixed at zero.
+            // When the rules are relaxed they may be worked, at a penalty.
+            let mut barred = Expression::default();
             let xs: Vec<Variable> = day
                 .shifts
                 .iter()
@@ -281,15 +347,30 @@ pub(super) fn add_agents(
                 .map(|(k, s)| {
                     let v = variable().binary();
                     let fix = fixes.map_or(Fix::Free, |f| f[ai][di][k]);
-                    let v = match fix {
-                        _ if !allowed(scenario, a, day, s) => v.max(0.0),
-                        Fix::Off => v.max(0.0),
-                        Fix::On => v.min(1.0),
-                        Fix::Free => v,
-                    };
-                    model.add(v, true)
+                    if allowed(scenario, a, day, s) {
+                        match fix {
+                            Fix::Free => model.add(v, true),
+                            Fix::Off => model.add(v.max(0.0), true),
+                            Fix::On => model.add(v.min(1.0), true),
+                        }
+                    } else if rules {
+                        let v = model.add(v, true);
+                        barred.add_mul(1.0, v);
+                        v
+                    } else {
+                        model.add(v.max(0.0), true)
+                    }
                 })
                 .collect();
+            if let Some(s) = new_slack(
+                model,
+                &mut slacks,
+                rules,
+                ai,
+                SlackRule::Unavailable { day: di },
+            ) {
+                model.constraints.push(barred.leq(s));
+            }
             let mut one = Expression::default();
             for (k, s) in day.shifts.iter().enumerate() {
                 one.add_mul(1.0, xs[k]);
@@ -316,6 +397,15 @@ pub(super) fn add_agents(
                 for w in &worked[first..=t] {
                     e += w.clone();
                 }
+                if let Some(s) = new_slack(
+                    model,
+                    &mut slacks,
+                    rules,
+                    ai,
+                    SlackRule::Consecutive { day: t },
+                ) {
+                    e.add_mul(-1.0, s);
+                }
                 model
                     .constraints
                     .push(e.leq(k.saturating_sub(carried) as f64));
@@ -334,31 +424,64 @@ pub(super) fn add_agents(
                         .push((Expression::from(y) + w.clone()).leq(1.0));
                 }
             }
+            if let Some(s) = new_slack(model, &mut slacks, rules, ai, SlackRule::DaysOffBlock) {
+                any_block.add_mul(1.0, s);
+            }
             model.constraints.push(any_block.geq(1.0));
         }
-        // Rest between shifts on different days (see `rest_cliques`).
-        for clique in &cliques {
+        // Rest between shifts on different days (see `rest_cliques`); when
+        // relaxed, one slack per day lets its shifts break the rest.
+        let short: Vec<Option<Variable>> = (0..days.len())
+            .map(|d1| new_slack(model, &mut slacks, rules, ai, SlackRule::Rest { day: d1 }))
+            .collect();
+        for (d1, clique) in &cliques {
             let mut e = Expression::default();
             for &(d, k) in clique {
                 e.add_mul(1.0, xa[d][k]);
             }
+            if let Some(s) = short[*d1] {
+                e.add_mul(-1.0, s);
+            }
             model.constraints.push(e.leq(1.0));
+        }
+        if let Some(s) = new_slack(model, &mut slacks, rules, ai, SlackRule::WorkingDays) {
+            worked_days.add_mul(-1.0, s);
         }
         model
             .constraints
             .push(worked_days.leq(r.max_working_days as f64));
         model.constraints.push(hours.clone().leq(a.max_hours));
-        if diagnose {
+        if relax == Relax::MinHours {
             let s = model.add(variable().min(0.0), false);
             model.constraints.push((hours + s).geq(a.min_hours));
             hours_slack.push(Some(s));
+            slacks.push(RuleSlack {
+                agent: ai,
+                rule: SlackRule::MinHours,
+                var: s,
+            });
         } else {
             model.constraints.push(hours.geq(a.min_hours));
             hours_slack.push(None);
         }
         x.push(xa);
     }
-    (x, hours_slack)
+    (x, hours_slack, slacks)
+}
+
+/// A penalised slack of `rule` of agent `agent`, when `on`.
+fn new_slack(
+    model: &mut Model,
+    slacks: &mut Vec<RuleSlack>,
+    on: bool,
+    agent: usize,
+    rule: SlackRule,
+) -> Option<Variable> {
+    on.then(|| {
+        let var = model.add(variable().min(0.0), false);
+        slacks.push(RuleSlack { agent, rule, var });
+        var
+    })
 }
 
 /// Meal breaks per group and day; returns each group's agents on duty per
@@ -447,7 +570,7 @@ pub(super) fn add_coverage(
     scenario: &Scenario,
     horizon: &Horizon,
     reqs: &[QueueRequirements],
-    groups: &[Vec<String>],
+    (groups, proficiency): (&[Vec<String>], &[Vec<f64>]),
     mut duty: Vec<Vec<Expression>>,
     diagnose: bool,
 ) -> (
@@ -478,9 +601,10 @@ pub(super) fn add_coverage(
             .collect();
         for t in 0..nt {
             let mut split = Expression::default();
-            for (qi, vs) in &per_q {
+            for (j, (qi, vs)) in per_q.iter().enumerate() {
                 split.add_mul(1.0, vs[t]);
-                served[*qi][t].add_mul(1.0, vs[t]);
+                // An agent at proficiency p counts as p of an agent on the queue.
+                served[*qi][t].add_mul(proficiency[g][j], vs[t]);
             }
             let d = std::mem::take(&mut duty[g][t]);
             model.constraints.push(split.eq(d));

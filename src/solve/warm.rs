@@ -248,7 +248,11 @@ pub(super) fn solution_from_plan(
                 })
                 .expect("groups have skills");
             let amount = duty[g][t].max(0.0);
-            served[q][t] += amount;
+            let j = qis
+                .iter()
+                .position(|&x| x == q)
+                .expect("queue of the group");
+            served[q][t] += amount * built.proficiency[g][j];
             vals[pos[&built.w[&(g, q)][t]]] += amount;
         }
     }
@@ -277,5 +281,6 @@ pub(super) fn solution_from_plan(
             vals[pos[over]] = (served[qi][t] - need).max(0.0);
         }
     }
+    super::soft::warm_fair(&built.fair, pos, &mut vals);
     vals
 }
