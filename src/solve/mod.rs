@@ -58,7 +58,7 @@ use crate::roster::model::{Break, Roster, Shift};
 use crate::scenario::{Scenario, SolverConfig};
 use crate::staffing::QueueRequirements;
 
-use breaks::assign_breaks;
+use breaks::hand_out;
 use candidates::candidates;
 use diagnose::diagnose;
 pub use diagnose::precheck;
@@ -218,16 +218,17 @@ pub fn solve(
                         .map(|k| (ai, k))
                 })
                 .collect();
-            let counts: Vec<usize> = breaks[g][di]
+            let counts: Vec<Vec<usize>> = breaks[g][di]
                 .iter()
-                .map(|v| val(v).round().max(0.0) as usize)
+                .map(|kind| {
+                    kind.iter()
+                        .map(|v| val(v).round().max(0.0) as usize)
+                        .collect()
+                })
                 .collect();
-            let given = assign_breaks(day, &members, &counts);
-            for ((ai, k), m) in members.into_iter().zip(given) {
-                // Should the counts not match (they do when the model holds),
-                // the window's first break keeps the roster valid.
-                let m = m.unwrap_or(day.starts[day.shifts[k].start_idx].lo);
-                worked[ai][di] = Some((k, m));
+            let given = hand_out(day, &members, &counts);
+            for ((ai, k), ms) in members.into_iter().zip(given) {
+                worked[ai][di] = Some((k, ms));
             }
         }
     }
@@ -235,15 +236,23 @@ pub fn solve(
     for (ai, a) in scenario.agents.iter().enumerate() {
         let g = group_of[ai];
         for (di, day) in days.iter().enumerate() {
-            let Some((k, m)) = worked[ai][di] else {
+            let Some((k, ms)) = &worked[ai][di] else {
                 continue;
             };
-            let s = &day.shifts[k];
-            let breaks = vec![Break {
-                kind: "meal".into(),
-                start: day.breaks[m].start,
-                end: day.breaks[m].end,
-            }];
+            let s = &day.shifts[*k];
+            let mut breaks: Vec<Break> = day
+                .kinds
+                .iter()
+                .zip(ms)
+                .filter_map(|(bk, m)| {
+                    m.map(|m| Break {
+                        kind: bk.kind.into(),
+                        start: bk.breaks[m].start,
+                        end: bk.breaks[m].end,
+                    })
+                })
+                .collect();
+            breaks.sort_by_key(|b| b.start);
             // Queues the agent's skill group served while the agent was on duty.
             let on_duty: Vec<usize> = horizon
                 .range(s.start, s.end)
