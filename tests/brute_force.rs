@@ -1,11 +1,13 @@
 //! The optimizer against exhaustive enumeration on a tiny instance: three
 //! agents (one per queue and one multi-skilled), one day, hourly intervals.
 
+mod common;
+
+use common::{day_options, exact, on_duty, req};
 use rota::horizon::Horizon;
 use rota::roster::validate::validate;
-use rota::scenario::{Scenario, SolverConfig};
+use rota::scenario::Scenario;
 use rota::solve::{solve, SolveStatus};
-use rota::staffing::{IntervalRequirement, QueueRequirements};
 
 const TINY: &str = r#"
 name: tiny
@@ -26,49 +28,9 @@ rules:
 weights: { understaffing: 100, overstaffing: 5, paid_hour: 1 }
 "#;
 
-fn req(needs: &[(usize, u32)]) -> QueueRequirements {
-    let mut intervals = vec![
-        IntervalRequirement {
-            volume: 0.0,
-            aht_seconds: 180.0,
-            load: 0.0,
-            agents: 0,
-            scheduled: 0,
-            service_level: 1.0,
-            asa_seconds: 0.0,
-            occupancy: 0.0,
-        };
-        24
-    ];
-    for &(h, n) in needs {
-        intervals[h].scheduled = n;
-    }
-    QueueRequirements {
-        queue: String::new(),
-        intervals,
-    }
-}
-
-/// An agent's day: off, or (start hour, break hour).
-fn options() -> Vec<Option<(usize, usize)>> {
-    let mut v = vec![None];
-    for s in 8..=10 {
-        for b in [s + 1, s + 2] {
-            v.push(Some((s, b)));
-        }
-    }
-    v
-}
-
-fn on_duty(o: Option<(usize, usize)>, h: usize) -> f64 {
-    match o {
-        Some((s, b)) if h >= s && h < s + 4 && h != b => 1.0,
-        _ => 0.0,
-    }
-}
-
 fn brute_force(need_a: &[u32; 24], need_b: &[u32; 24]) -> f64 {
     let mut best = f64::MAX;
+    let options = || day_options(&[8, 9, 10]);
     for oa in options() {
         for ob in options() {
             for oc in options() {
@@ -104,15 +66,7 @@ fn brute_force(need_a: &[u32; 24], need_b: &[u32; 24]) -> f64 {
 fn solver_matches_exhaustive_search() {
     let scenario = Scenario::from_yaml_str(TINY, std::path::Path::new("tiny.yaml")).unwrap();
     let horizon = Horizon::new(&scenario);
-    let cfg = SolverConfig {
-        time_limit_seconds: 60.0,
-        mip_rel_gap: 0.0,
-        threads: 1,
-        random_seed: 1,
-        presolve: "choose".into(),
-        warm_start: true,
-        options: Default::default(),
-    };
+    let cfg = exact();
     type Needs = Vec<(usize, u32)>;
     let cases: Vec<(Needs, Needs)> = vec![
         (
@@ -127,7 +81,7 @@ fn solver_matches_exhaustive_search() {
         (vec![], vec![]),
     ];
     for (a, b) in cases {
-        let reqs = vec![req(&a), req(&b)];
+        let reqs = vec![req(24, &a), req(24, &b)];
         let mut na = [0u32; 24];
         let mut nb = [0u32; 24];
         for &(h, n) in &a {

@@ -1,0 +1,83 @@
+//! Helpers shared by the optimizer tests on tiny instances.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use rota::scenario::SolverConfig;
+use rota::staffing::{IntervalRequirement, QueueRequirements};
+
+/// Solver settings that prove small instances optimal.
+pub fn exact() -> SolverConfig {
+    SolverConfig {
+        time_limit_seconds: 60.0,
+        mip_rel_gap: 0.0,
+        threads: 1,
+        random_seed: 1,
+        presolve: "choose".into(),
+        warm_start: true,
+        options: Default::default(),
+    }
+}
+
+/// Requirements of `intervals` intervals: `(interval, scheduled agents)`.
+pub fn req(intervals: usize, needs: &[(usize, u32)]) -> QueueRequirements {
+    let mut rows = vec![
+        IntervalRequirement {
+            volume: 0.0,
+            aht_seconds: 180.0,
+            load: 0.0,
+            agents: 0,
+            scheduled: 0,
+            service_level: 1.0,
+            asa_seconds: 0.0,
+            occupancy: 0.0,
+        };
+        intervals
+    ];
+    for &(t, n) in needs {
+        rows[t].scheduled = n;
+    }
+    QueueRequirements {
+        queue: String::new(),
+        intervals: rows,
+    }
+}
+
+/// An agent's day of a 4-hour shift with a one-hour break, on an hourly
+/// grid: off, or (start hour, break hour) for each start in `starts` and the
+/// break one or two hours in.
+pub fn day_options(starts: &[usize]) -> Vec<Option<(usize, usize)>> {
+    let mut v = vec![None];
+    for &s in starts {
+        for b in [s + 1, s + 2] {
+            v.push(Some((s, b)));
+        }
+    }
+    v
+}
+
+/// Whether the agent of `day_options` is on duty in hour `h` (1 or 0).
+pub fn on_duty(o: Option<(usize, usize)>, h: usize) -> f64 {
+    match o {
+        Some((s, b)) if h >= s && h < s + 4 && h != b => 1.0,
+        _ => 0.0,
+    }
+}
+
+/// Runs `rota validate` on `dir/scenario.yaml` with `dir/good.csv` (which
+/// must pass) and `dir/bad.csv` (which must fail); returns the violations of the bad one.
+pub fn validate_good_and_bad(dir: &str) -> String {
+    Command::cargo_bin("rota")
+        .unwrap()
+        .args(["validate", &format!("{dir}/scenario.yaml")])
+        .arg(format!("{dir}/good.csv"))
+        .assert()
+        .code(0);
+    let out = Command::cargo_bin("rota")
+        .unwrap()
+        .args(["validate", &format!("{dir}/scenario.yaml")])
+        .arg(format!("{dir}/bad.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    String::from_utf8(out.stdout).unwrap()
+}
