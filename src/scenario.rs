@@ -619,9 +619,19 @@ pub struct Agent {
     pub hourly_cost: f64,
     /// Soft wishes, each with a weight: honoured when coverage allows.
     pub prefers: Vec<Preference>,
+    /// Shift templates the agent may work (by name; `default` is
+    /// `rules.shift_start` with `rules.shift_lengths_hours`); all when absent.
+    pub templates: Option<Vec<String>>,
 }
 
 impl Agent {
+    /// Whether the agent may work shifts of template `name`.
+    pub fn may_work(&self, name: &str) -> bool {
+        self.templates
+            .as_ref()
+            .is_none_or(|ts| ts.iter().any(|t| t == name))
+    }
+
     /// The agent's proficiency on queue `q` (1 unless the scenario says otherwise).
     pub fn proficiency(&self, q: &str) -> f64 {
         self.proficiency.get(q).copied().unwrap_or(1.0)
@@ -650,6 +660,8 @@ struct AgentSpec {
     hourly_cost: f64,
     #[serde(default)]
     prefers: Vec<Preference>,
+    #[serde(default)]
+    templates: Option<Vec<String>>,
 }
 
 impl From<AgentSpec> for Agent {
@@ -682,6 +694,7 @@ impl From<AgentSpec> for Agent {
             previous: a.previous,
             hourly_cost: a.hourly_cost,
             prefers: a.prefers,
+            templates: a.templates,
         }
     }
 }
@@ -904,6 +917,22 @@ pub struct StartWindow {
     pub step_minutes: u32,
 }
 
+impl StartWindow {
+    /// The start times, in minutes after midnight, in order.
+    pub fn minutes(&self) -> Vec<u32> {
+        (self.earliest.minutes()..=self.latest.minutes())
+            .step_by(self.step_minutes.max(1) as usize)
+            .collect()
+    }
+
+    /// Whether a shift may start `minutes` after midnight.
+    pub fn allows(&self, minutes: u32) -> bool {
+        minutes >= self.earliest.minutes()
+            && minutes <= self.latest.minutes()
+            && (minutes - self.earliest.minutes()) % self.step_minutes.max(1) == 0
+    }
+}
+
 fn default_step() -> u32 {
     30
 }
@@ -931,6 +960,66 @@ fn default_break_step() -> u32 {
     15
 }
 
+/// A rest break: one per shift of at least `min_shift_hours`, inside a window
+/// relative to the shift start. The windows of the meal break and of every
+/// rest break are disjoint, so a shift's breaks never overlap.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestBreak {
+    pub minutes: u32,
+    /// The break starts at least this many hours after the shift starts.
+    #[serde(deserialize_with = "de_non_negative")]
+    pub earliest_start_hours: f64,
+    /// The break ends at most this many hours after the shift starts.
+    #[serde(deserialize_with = "de_non_negative")]
+    pub latest_end_hours: f64,
+    /// Whether the break is paid working time (rest breaks usually are).
+    #[serde(default = "default_true")]
+    pub paid: bool,
+    /// Break start times fall on this grid from the window's start (minutes).
+    #[serde(default = "default_break_step")]
+    pub step_minutes: u32,
+    /// Only shifts at least this long (hours, start to end) get this break.
+    #[serde(default, deserialize_with = "de_non_negative")]
+    pub min_shift_hours: f64,
+}
+
+impl RestBreak {
+    /// Whether a shift of `length_hours` gets this break.
+    pub fn applies(&self, length_hours: f64) -> bool {
+        length_hours + 1e-9 >= self.min_shift_hours
+    }
+}
+
+/// The name of the template made of `rules.shift_start` and `rules.shift_lengths_hours`.
+pub const DEFAULT_TEMPLATE: &str = "default";
+
+/// A named shift template: start times and lengths, on some days only.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShiftTemplate {
+    /// Name agents list in their `templates`.
+    pub name: String,
+    pub start: StartWindow,
+    /// Allowed lengths in hours, start to end, breaks included.
+    pub lengths_hours: Vec<f64>,
+    /// Weekdays the template applies on (`mon`, `tue`, ...).
+    #[serde(default)]
+    pub days: Vec<Weekday>,
+    /// Dates the template applies on, besides `days`.
+    #[serde(default)]
+    pub dates: Vec<NaiveDate>,
+}
+
+impl ShiftTemplate {
+    /// Whether the template applies on `date` (every day when it names no day or date).
+    pub fn applies_on(&self, date: NaiveDate) -> bool {
+        (self.days.is_empty() && self.dates.is_empty())
+            || self.days.contains(&date.weekday())
+            || self.dates.contains(&date)
+    }
+}
+
 /// Hard rules every shift and every agent's week must meet.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -938,7 +1027,14 @@ pub struct Rules {
     pub shift_start: StartWindow,
     /// Allowed shift lengths in hours, start to end, meal break included.
     pub shift_lengths_hours: Vec<f64>,
+    /// More shift templates besides the default one (`shift_start` with
+    /// `shift_lengths_hours`, every day), for some days or some agents.
+    #[serde(default)]
+    pub shift_templates: Vec<ShiftTemplate>,
     pub meal_break: MealBreak,
+    /// Rest breaks, each with its own window; none when absent.
+    #[serde(default)]
+    pub rest_breaks: Vec<RestBreak>,
     /// Minimum rest between the end of one shift and the start of the next.
     #[serde(default = "default_rest", deserialize_with = "de_non_negative")]
     pub min_rest_hours: f64,
@@ -977,6 +1073,34 @@ fn default_weekend() -> Vec<DaySpec> {
         DaySpec::Weekday(Weekday::Sat),
         DaySpec::Weekday(Weekday::Sun),
     ]
+}
+
+impl Rules {
+    /// Every shift template: the default one (`shift_start`,
+    /// `shift_lengths_hours`, every day) first, then `shift_templates`.
+    pub fn templates(&self) -> Vec<ShiftTemplate> {
+        let mut out = vec![ShiftTemplate {
+            name: DEFAULT_TEMPLATE.to_string(),
+            start: self.shift_start.clone(),
+            lengths_hours: self.shift_lengths_hours.clone(),
+            days: Vec::new(),
+            dates: Vec::new(),
+        }];
+        out.extend(self.shift_templates.iter().cloned());
+        out
+    }
+
+    /// Every allowed shift length of any template, first seen first.
+    pub fn all_lengths_hours(&self) -> Vec<f64> {
+        let mut out: Vec<f64> = Vec::new();
+        let named = self.shift_templates.iter().flat_map(|t| &t.lengths_hours);
+        for &l in self.shift_lengths_hours.iter().chain(named) {
+            if !out.iter().any(|&x| (x - l).abs() < 1e-9) {
+                out.push(l);
+            }
+        }
+        out
+    }
 }
 
 fn default_rest() -> f64 {
@@ -1091,6 +1215,49 @@ pub(crate) fn find_line(src: &str, needle: &str, nth: usize) -> Option<usize> {
         .filter(|(_, l)| l.contains(needle))
         .nth(nth)
         .map(|(i, _)| i + 1)
+}
+
+/// What is wrong with a start window, if anything: the field under the
+/// window at fault (empty for the window itself) and the message.
+fn start_window_problem(sw: &StartWindow) -> Option<(&'static str, String)> {
+    if sw.step_minutes == 0 || sw.step_minutes % 15 != 0 {
+        return Some((
+            ".step_minutes",
+            format!("must be a positive multiple of 15, got {}", sw.step_minutes),
+        ));
+    }
+    if sw.earliest > sw.latest || sw.latest.0 >= 24 * 60 {
+        return Some((
+            "",
+            format!(
+                "earliest {} must not be after latest {}, and both before 24:00",
+                sw.earliest, sw.latest
+            ),
+        ));
+    }
+    if sw.earliest.0 % 15 != 0 || sw.latest.0 % 15 != 0 {
+        return Some(("", "start times must fall on a quarter hour".into()));
+    }
+    None
+}
+
+/// What is wrong with a list of shift lengths, if anything.
+fn lengths_problem(lengths: &[f64]) -> Option<String> {
+    if lengths.is_empty() {
+        return Some("at least one shift length is needed".into());
+    }
+    for &l in lengths {
+        let minutes = l * 60.0;
+        if !(1.0..=16.0).contains(&l)
+            || (minutes - minutes.round()).abs() > 1e-9
+            || minutes.round() as u32 % 15 != 0
+        {
+            return Some(format!(
+                "shift length {l} h must be between 1 and 16 hours in quarter hours"
+            ));
+        }
+    }
+    None
 }
 
 impl Scenario {
@@ -1367,62 +1534,74 @@ impl Scenario {
             }
         }
         let r = &self.rules;
-        let sw = &r.shift_start;
-        if sw.step_minutes == 0 || sw.step_minutes % 15 != 0 {
-            return Err(err(
-                "step_minutes",
-                0,
-                "rules.shift_start.step_minutes",
-                format!("must be a positive multiple of 15, got {}", sw.step_minutes),
-            ));
+        if let Some((f, msg)) = start_window_problem(&r.shift_start) {
+            let needle = if f.is_empty() {
+                "shift_start"
+            } else {
+                "step_minutes"
+            };
+            return Err(err(needle, 0, &format!("rules.shift_start{f}"), msg));
         }
-        if sw.earliest > sw.latest || sw.latest.0 >= 24 * 60 {
-            return Err(err(
-                "shift_start",
-                0,
-                "rules.shift_start",
-                format!(
-                    "earliest {} must not be after latest {}, and both before 24:00",
-                    sw.earliest, sw.latest
-                ),
-            ));
-        }
-        if sw.earliest.0 % 15 != 0 || sw.latest.0 % 15 != 0 {
-            return Err(err(
-                "shift_start",
-                0,
-                "rules.shift_start",
-                "start times must fall on a quarter hour".into(),
-            ));
-        }
-        if r.shift_lengths_hours.is_empty() {
+        if let Some(msg) = lengths_problem(&r.shift_lengths_hours) {
             return Err(err(
                 "shift_lengths_hours",
                 0,
                 "rules.shift_lengths_hours",
-                "at least one shift length is needed".into(),
+                msg,
             ));
         }
-        for &l in &r.shift_lengths_hours {
-            let minutes = l * 60.0;
-            if !(1.0..=16.0).contains(&l)
-                || (minutes - minutes.round()).abs() > 1e-9
-                || minutes.round() as u32 % 15 != 0
-            {
+        let mut names = BTreeSet::new();
+        for (i, t) in r.shift_templates.iter().enumerate() {
+            let needle = format!("name: {}", t.name);
+            let field = |f: &str| format!("rules.shift_templates[{i}]{f}");
+            if t.name.is_empty() || t.name == DEFAULT_TEMPLATE || !names.insert(t.name.as_str()) {
                 return Err(err(
-                    "shift_lengths_hours",
+                    &needle,
                     0,
-                    "rules.shift_lengths_hours",
-                    format!("shift length {l} h must be between 1 and 16 hours in quarter hours"),
+                    &field(".name"),
+                    format!(
+                        "template name `{}` must be unique, not empty and not `{DEFAULT_TEMPLATE}` (the name of shift_start and shift_lengths_hours)",
+                        t.name
+                    ),
                 ));
+            }
+            if let Some((f, msg)) = start_window_problem(&t.start) {
+                return Err(err(&needle, 0, &field(&format!(".start{f}")), msg));
+            }
+            if let Some(msg) = lengths_problem(&t.lengths_hours) {
+                return Err(err(&needle, 0, &field(".lengths_hours"), msg));
+            }
+        }
+        for (i, a) in self.agents.iter().enumerate() {
+            let Some(list) = &a.templates else { continue };
+            let needle = format!("id: {}", a.id);
+            let field = format!("agents[{i}].templates");
+            if list.is_empty() {
+                return Err(err(
+                    &needle,
+                    0,
+                    &field,
+                    format!("agent `{}` lists no shift template", a.id),
+                ));
+            }
+            for name in list {
+                if name != DEFAULT_TEMPLATE && !names.contains(name.as_str()) {
+                    let mut known = vec![DEFAULT_TEMPLATE];
+                    known.extend(names.iter());
+                    return Err(err(
+                        &needle,
+                        0,
+                        &field,
+                        format!(
+                            "unknown shift template `{name}`: rules.shift_templates has none of that name (templates: {})",
+                            known.join(", ")
+                        ),
+                    ));
+                }
             }
         }
         let mb = &r.meal_break;
-        let shortest = r
-            .shift_lengths_hours
-            .iter()
-            .cloned()
-            .fold(f64::MAX, f64::min);
+        let shortest = r.all_lengths_hours().into_iter().fold(f64::MAX, f64::min);
         if mb.step_minutes == 0 || mb.step_minutes % 5 != 0 {
             return Err(err(
                 "meal_break",
@@ -1451,6 +1630,7 @@ impl Scenario {
                 ),
             ));
         }
+        self.check_rest_breaks(src, path)?;
         if r.max_consecutive_days == Some(0) {
             return Err(err(
                 "max_consecutive_days",
@@ -1480,6 +1660,82 @@ impl Scenario {
 }
 
 impl Scenario {
+    /// Rest breaks: sound sizes, windows that fit the shifts they apply to,
+    /// and windows disjoint from the meal break's and from each other.
+    fn check_rest_breaks(&self, src: &str, path: &Path) -> Result<()> {
+        let r = &self.rules;
+        let mb = &r.meal_break;
+        let lengths = r.all_lengths_hours();
+        let mut windows = vec![(
+            "rules.meal_break".to_string(),
+            mb.earliest_start_hours,
+            mb.latest_end_hours,
+        )];
+        for (i, rb) in r.rest_breaks.iter().enumerate() {
+            let field = format!("rules.rest_breaks[{i}]");
+            // The entry's own line when the list is written one entry a line.
+            let line = find_line(src, "rest_breaks:", 0).map(|l| {
+                let entry = src.lines().nth(l + i).unwrap_or("");
+                if entry.trim_start().starts_with('-') {
+                    l + i + 1
+                } else {
+                    l
+                }
+            });
+            let fail =
+                |f: &str, msg: String| Error::input(path, line, Some(&format!("{field}{f}")), msg);
+            if rb.minutes == 0 || rb.minutes % 5 != 0 {
+                return Err(fail(
+                    ".minutes",
+                    format!("must be a positive multiple of 5, got {}", rb.minutes),
+                ));
+            }
+            if rb.step_minutes == 0 || rb.step_minutes % 5 != 0 {
+                return Err(fail(
+                    ".step_minutes",
+                    format!("must be a positive multiple of 5, got {}", rb.step_minutes),
+                ));
+            }
+            let Some(shortest) = lengths
+                .iter()
+                .cloned()
+                .filter(|&l| rb.applies(l))
+                .reduce(f64::min)
+            else {
+                return Err(fail(
+                    ".min_shift_hours",
+                    format!(
+                        "{} h: no allowed shift length is that long, so the break would never apply",
+                        rb.min_shift_hours
+                    ),
+                ));
+            };
+            let window_minutes = (rb.latest_end_hours - rb.earliest_start_hours) * 60.0;
+            if window_minutes + 1e-9 < rb.minutes as f64 || rb.latest_end_hours > shortest + 1e-9 {
+                return Err(fail(
+                    "",
+                    format!(
+                        "the window from {} h to {} h after the shift start must hold a {}-minute break and end within the shortest shift it applies to ({} h)",
+                        rb.earliest_start_hours, rb.latest_end_hours, rb.minutes, shortest
+                    ),
+                ));
+            }
+            for (other, from, to) in &windows {
+                if rb.earliest_start_hours + 1e-9 < *to && *from + 1e-9 < rb.latest_end_hours {
+                    return Err(fail(
+                        "",
+                        format!(
+                            "the window from {} h to {} h after the shift start overlaps the window of {other} ({from} h to {to} h); break windows must not overlap, so a shift's breaks never do",
+                            rb.earliest_start_hours, rb.latest_end_hours
+                        ),
+                    ));
+                }
+            }
+            windows.push((field, rb.earliest_start_hours, rb.latest_end_hours));
+        }
+        Ok(())
+    }
+
     /// The planned local dates, in order.
     pub fn dates(&self) -> Vec<NaiveDate> {
         (0..self.planning.days)
@@ -1508,14 +1764,17 @@ impl Scenario {
             .product()
     }
 
-    /// Paid hours of a shift of `length_hours`.
+    /// Paid hours of a shift of `length_hours`: its length less the unpaid
+    /// meal break and the unpaid rest breaks a shift that long gets.
     pub fn paid_hours(&self, length_hours: f64) -> f64 {
         let mb = &self.rules.meal_break;
-        if mb.paid {
-            length_hours
-        } else {
-            length_hours - mb.minutes as f64 / 60.0
+        let mut unpaid = if mb.paid { 0 } else { mb.minutes };
+        for rb in &self.rules.rest_breaks {
+            if !rb.paid && rb.applies(length_hours) {
+                unpaid += rb.minutes;
+            }
         }
+        length_hours - unpaid as f64 / 60.0
     }
 }
 

@@ -29,7 +29,7 @@ weights: { understaffing: 100, overstaffing: 5, paid_hour: 1 }
 "#;
 
 fn req(needs: &[(usize, u32)]) -> QueueRequirements {
-    common::requirement(24, needs)
+    common::req(24, needs)
 }
 
 /// An agent's day: off, or (start hour, break hour).
@@ -122,7 +122,7 @@ fn proficiency_matches_exhaustive_search() {
     let horizon = Horizon::new(&scenario);
     let (a, b) = &cases()[0];
     let reqs = vec![req(a), req(b)];
-    let roster = solve(&scenario, &horizon, &reqs, &common::exact_solver())
+    let roster = solve(&scenario, &horizon, &reqs, &common::exact())
         .unwrap()
         .roster;
     let staff = rota::report::staff_by_queue(&scenario, &horizon, &reqs, &roster);
@@ -178,7 +178,7 @@ fn cases() -> Vec<(Needs, Needs)> {
 fn check(yaml: &str, p: &Rates, cases: &[(Needs, Needs)]) -> Vec<f64> {
     let scenario = Scenario::from_yaml_str(yaml, std::path::Path::new("tiny.yaml")).unwrap();
     let horizon = Horizon::new(&scenario);
-    let cfg = common::exact_solver();
+    let cfg = common::exact();
     let decomposed = SolverConfig {
         method: SolveMethod::Decomposition,
         ..cfg.clone()

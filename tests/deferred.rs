@@ -33,7 +33,7 @@ weights: {{ understaffing: 100, overstaffing: 5, paid_hour: 1 }}
 
 /// Work in agent-hours arriving at each hour (volume = hours, AHT 3600 s).
 fn req(work: &[(usize, f64)]) -> QueueRequirements {
-    let mut r = common::requirement(24, &[]);
+    let mut r = common::req(24, &[]);
     r.queue = "t".into();
     let intervals = &mut r.intervals;
     for i in intervals.iter_mut() {
@@ -88,7 +88,7 @@ fn brute_force(work: &[(usize, f64)], d: usize) -> f64 {
 }
 
 fn cfg() -> SolverConfig {
-    common::exact_solver()
+    common::exact()
 }
 
 #[test]

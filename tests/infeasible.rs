@@ -36,8 +36,8 @@ rules:
 
 fn explain(s: &Scenario) -> String {
     let horizon = Horizon::new(s);
-    let reqs = vec![common::requirement(horizon.intervals.len(), &[])];
-    let cfg = common::exact_solver();
+    let reqs = vec![common::req(horizon.intervals.len(), &[])];
+    let cfg = common::exact();
     match solve(s, &horizon, &reqs, &cfg) {
         Err(Error::Infeasible(msg)) => msg,
         Err(e) => panic!("expected an infeasible scenario, got {e}"),

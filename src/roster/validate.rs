@@ -6,11 +6,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Duration, NaiveDate, Timelike};
+use chrono::{Datelike, Duration, NaiveDate, Timelike};
 use serde::Serialize;
 
-use crate::roster::model::{Roster, Shift};
-use crate::scenario::Scenario;
+use crate::roster::model::{Break, Roster, Shift};
+use crate::scenario::{Scenario, ShiftTemplate};
 
 /// One broken rule.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -31,11 +31,41 @@ fn hours(d: Duration) -> f64 {
     d.num_seconds() as f64 / 3600.0
 }
 
+/// What is wrong with break `b` of shift `s` against a break rule of
+/// `minutes` inside the window `earliest`..`latest` hours after the start.
+fn misfit(
+    name: &str,
+    b: &Break,
+    s: &Shift,
+    minutes: u32,
+    earliest: f64,
+    latest: f64,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let dur = (b.end - b.start).num_minutes();
+    if dur != minutes as i64 {
+        out.push(format!(
+            "{name} lasts {dur} min; it must last {minutes} min"
+        ));
+    }
+    let from = hours(b.start - s.start);
+    let to = hours(b.end - s.start);
+    if from + EPS_H < earliest || to > latest + EPS_H {
+        out.push(format!(
+            "{name} {}-{} is {from:.2} h to {to:.2} h into the shift; it must lie between {earliest} h and {latest} h",
+            b.start.format("%H:%M"),
+            b.end.format("%H:%M"),
+        ));
+    }
+    out
+}
+
 /// Checks `roster` against the hard rules of `scenario`; returns every violation, sorted.
 pub fn validate(scenario: &Scenario, roster: &Roster) -> Vec<Violation> {
     let mut out = Vec::new();
     let rules = &scenario.rules;
     let dates = scenario.dates();
+    let templates = rules.templates();
     let agents: BTreeMap<&str, &crate::scenario::Agent> =
         scenario.agents.iter().map(|a| (a.id.as_str(), a)).collect();
     let mut by_agent: BTreeMap<&str, Vec<&Shift>> = BTreeMap::new();
@@ -97,40 +127,119 @@ pub fn validate(scenario: &Scenario, roster: &Roster) -> Vec<Violation> {
                 );
             }
             let start_min = s.start.hour() * 60 + s.start.minute();
-            let sw = &rules.shift_start;
-            if start_min < sw.earliest.minutes()
-                || start_min > sw.latest.minutes()
-                || (start_min - sw.earliest.minutes()) % sw.step_minutes != 0
-                || s.start.second() != 0
-            {
-                v(
-                    agent_id,
-                    d,
-                    "start-window",
-                    format!(
-                        "starts at {} but shifts start between {} and {} every {} minutes",
-                        s.start.format("%H:%M"),
-                        sw.earliest,
-                        sw.latest,
-                        sw.step_minutes
-                    ),
-                );
-            }
             let len = s.length_hours();
-            if !rules
-                .shift_lengths_hours
+            // Shift templates: the default one (shift_start, shift_lengths_hours)
+            // and the named ones on their days; the agent's list restricts them.
+            // Worked out here from the rules' fields, not with the helpers the
+            // optimizer's candidates use, so a slip there cannot hide.
+            let starts_in = |t: &ShiftTemplate| {
+                let sw = &t.start;
+                start_min >= sw.earliest.minutes()
+                    && start_min <= sw.latest.minutes()
+                    && (start_min - sw.earliest.minutes()) % sw.step_minutes == 0
+                    && s.start.second() == 0
+            };
+            let lasts =
+                |t: &ShiftTemplate| t.lengths_hours.iter().any(|&l| (l - len).abs() < EPS_H);
+            let weekday = s.date.weekday();
+            let today: Vec<_> = templates
                 .iter()
-                .any(|&l| (l - len).abs() < EPS_H)
-            {
+                .filter(|t| {
+                    (t.days.is_empty() && t.dates.is_empty())
+                        || t.days.contains(&weekday)
+                        || t.dates.contains(&s.date)
+                })
+                .collect();
+            let mine: Vec<_> = today
+                .iter()
+                .filter(|t| match &agent.templates {
+                    Some(list) => list.contains(&t.name),
+                    None => true,
+                })
+                .copied()
+                .collect();
+            let fits = |ts: &[&ShiftTemplate]| ts.iter().any(|t| starts_in(t) && lasts(t));
+            if !fits(&mine) && fits(&today) {
+                let of: Vec<&str> = today
+                    .iter()
+                    .filter(|t| starts_in(t) && lasts(t))
+                    .map(|t| t.name.as_str())
+                    .collect();
                 v(
                     agent_id,
                     d,
-                    "shift-length",
+                    "shift-template",
                     format!(
-                        "shift lasts {len:.2} h; allowed lengths are {:?} h",
-                        rules.shift_lengths_hours
+                        "works a {}-{} shift of template {} but may work only templates {}",
+                        s.start.format("%H:%M"),
+                        s.end.format("%H:%M"),
+                        of.join(", "),
+                        agent.templates.as_deref().unwrap_or_default().join(", ")
                     ),
                 );
+            } else if !fits(&mine) {
+                let single = templates.len() == 1;
+                let starting: Vec<_> = mine.iter().filter(|t| starts_in(t)).copied().collect();
+                if starting.is_empty() {
+                    let message = if single {
+                        let sw = &rules.shift_start;
+                        format!(
+                            "starts at {} but shifts start between {} and {} every {} minutes",
+                            s.start.format("%H:%M"),
+                            sw.earliest,
+                            sw.latest,
+                            sw.step_minutes
+                        )
+                    } else {
+                        let windows: Vec<String> = mine
+                            .iter()
+                            .map(|t| {
+                                format!(
+                                    "{} {}-{} every {} min",
+                                    t.name, t.start.earliest, t.start.latest, t.start.step_minutes
+                                )
+                            })
+                            .collect();
+                        format!(
+                            "starts at {} but the shift templates open to the agent on {} start: {}",
+                            s.start.format("%H:%M"),
+                            s.date,
+                            if windows.is_empty() {
+                                "none".to_string()
+                            } else {
+                                windows.join("; ")
+                            }
+                        )
+                    };
+                    v(agent_id, d, "start-window", message);
+                }
+                let pool = if starting.is_empty() {
+                    &mine
+                } else {
+                    &starting
+                };
+                if !pool.iter().any(|t| lasts(t)) {
+                    let message = if single {
+                        format!(
+                            "shift lasts {len:.2} h; allowed lengths are {:?} h",
+                            rules.shift_lengths_hours
+                        )
+                    } else {
+                        let allowed: Vec<String> = pool
+                            .iter()
+                            .map(|t| format!("{} {:?} h", t.name, t.lengths_hours))
+                            .collect();
+                        format!(
+                            "shift lasts {len:.2} h; the templates it could belong to allow {}",
+                            if allowed.is_empty() {
+                                "none".to_string()
+                            } else {
+                                allowed.join("; ")
+                            }
+                        )
+                    };
+                    v(agent_id, d, "shift-length", message);
+                }
             }
             for b in &s.breaks {
                 if b.start < s.start || b.end > s.end || b.end <= b.start {
@@ -160,41 +269,106 @@ pub fn validate(scenario: &Scenario, roster: &Roster) -> Vec<Violation> {
                     ),
                 );
             } else {
-                let b = meals[0];
-                let dur = (b.end - b.start).num_minutes();
-                let from = hours(b.start - s.start);
-                let to = hours(b.end - s.start);
-                if dur != mb.minutes as i64 {
-                    v(
-                        agent_id,
-                        d,
-                        "meal-break",
-                        format!(
-                            "meal break lasts {dur} min; it must last {} min",
-                            mb.minutes
-                        ),
-                    );
-                }
-                if from + EPS_H < mb.earliest_start_hours || to > mb.latest_end_hours + EPS_H {
-                    v(
-                        agent_id,
-                        d,
-                        "meal-break",
-                        format!(
-                            "meal break {}-{} is {from:.2} h to {to:.2} h into the shift; it must lie between {} h and {} h",
-                            b.start.format("%H:%M"),
-                            b.end.format("%H:%M"),
-                            mb.earliest_start_hours,
-                            mb.latest_end_hours
-                        ),
-                    );
+                for message in misfit(
+                    "meal break",
+                    meals[0],
+                    s,
+                    mb.minutes,
+                    mb.earliest_start_hours,
+                    mb.latest_end_hours,
+                ) {
+                    v(agent_id, d, "meal-break", message);
                 }
             }
-            let unpaid: f64 = if mb.paid {
+            let mut unpaid: f64 = if mb.paid {
                 0.0
             } else {
                 meals.iter().map(|b| hours(b.end - b.start)).sum()
             };
+            // Rest breaks: the shift needs one of each configured rest break
+            // its length calls for. Their windows are disjoint, so the
+            // breaks, in time order, pair with the rules in window order.
+            let mut needed: Vec<(usize, &crate::scenario::RestBreak)> = rules
+                .rest_breaks
+                .iter()
+                .enumerate()
+                .filter(|(_, rb)| len + EPS_H >= rb.min_shift_hours)
+                .collect();
+            needed.sort_by(|a, b| {
+                a.1.earliest_start_hours
+                    .total_cmp(&b.1.earliest_start_hours)
+            });
+            let mut rests: Vec<_> = s.breaks.iter().filter(|b| b.kind == "rest").collect();
+            rests.sort_by_key(|b| b.start);
+            if rests.len() != needed.len() {
+                v(
+                    agent_id,
+                    d,
+                    "rest-break",
+                    format!(
+                        "shift of {len:.2} h has {} rest breaks; it needs {}",
+                        rests.len(),
+                        needed.len()
+                    ),
+                );
+                // Paid time: each break counts by the rule whose window holds its start.
+                for b in &rests {
+                    let from = hours(b.start - s.start);
+                    if rules.rest_breaks.iter().any(|rb| {
+                        !rb.paid
+                            && from + EPS_H >= rb.earliest_start_hours
+                            && from < rb.latest_end_hours
+                    }) {
+                        unpaid += hours(b.end - b.start);
+                    }
+                }
+            } else {
+                for (b, (i, rb)) in rests.iter().zip(&needed) {
+                    for message in misfit(
+                        &format!("rest break (rest_breaks[{i}])"),
+                        b,
+                        s,
+                        rb.minutes,
+                        rb.earliest_start_hours,
+                        rb.latest_end_hours,
+                    ) {
+                        v(agent_id, d, "rest-break", message);
+                    }
+                    if !rb.paid {
+                        unpaid += hours(b.end - b.start);
+                    }
+                }
+            }
+            for b in &s.breaks {
+                if b.kind != "meal" && b.kind != "rest" {
+                    v(
+                        agent_id,
+                        d,
+                        "break-kind",
+                        format!("break kind `{}` is neither meal nor rest", b.kind),
+                    );
+                }
+            }
+            let mut by_start: Vec<_> = s.breaks.iter().collect();
+            by_start.sort_by_key(|b| b.start);
+            for w in by_start.windows(2) {
+                if w[1].start < w[0].end {
+                    v(
+                        agent_id,
+                        d,
+                        "break-overlap",
+                        format!(
+                            "{} break {}-{} overlaps {} break {}-{}",
+                            w[0].kind,
+                            w[0].start.format("%H:%M"),
+                            w[0].end.format("%H:%M"),
+                            w[1].kind,
+                            w[1].start.format("%H:%M"),
+                            w[1].end.format("%H:%M")
+                        ),
+                    );
+                }
+            }
             let expected_paid = len - unpaid;
             if (expected_paid - s.paid_hours).abs() > 0.01 {
                 v(

@@ -12,12 +12,16 @@ pub(super) struct ShiftCand {
     pub(super) start: DateTime<Tz>,
     pub(super) end: DateTime<Tz>,
     pub(super) paid_hours: f64,
-    /// Index of the start time in `Day::starts`.
+    /// Index of the start time among the day's distinct start times.
     pub(super) start_idx: usize,
+    /// Whether the shift gets a break of each kind (`Day::kinds`, meal first).
+    pub(super) needs: Vec<bool>,
+    /// Names of the shift templates that allow this start and length on this day.
+    pub(super) templates: Vec<String>,
 }
 
-/// A distinct start time of a day and the range of break candidates
-/// (indices into `Day::breaks`, inclusive) its meal window allows.
+/// The range of break candidates (indices into `BreakKind::breaks`,
+/// inclusive) the window of one start time allows.
 #[derive(Debug, Clone)]
 pub(super) struct StartCand {
     pub(super) lo: usize,
@@ -30,13 +34,23 @@ pub(super) struct BreakCand {
     pub(super) end: DateTime<Tz>,
 }
 
+/// One kind of break on one day: the meal break or one of the rest breaks.
+#[derive(Debug, Clone)]
+pub(super) struct BreakKind {
+    /// "meal" or "rest", as written in the roster.
+    pub(super) kind: &'static str,
+    /// Per distinct start time of the day, the break candidates its window allows.
+    pub(super) starts: Vec<StartCand>,
+    /// Sorted by start time.
+    pub(super) breaks: Vec<BreakCand>,
+}
+
 #[derive(Debug, Clone)]
 pub(super) struct Day {
     pub(super) date: NaiveDate,
     pub(super) shifts: Vec<ShiftCand>,
-    pub(super) starts: Vec<StartCand>,
-    /// Sorted by start time.
-    pub(super) breaks: Vec<BreakCand>,
+    /// The meal break, then the rest breaks in the order of `rules.rest_breaks`.
+    pub(super) kinds: Vec<BreakKind>,
 }
 
 /// Share of interval `t` covered by `[from, to)`, for each interval touched.
@@ -54,75 +68,138 @@ pub(super) fn coverage(h: &Horizon, from: DateTime<Tz>, to: DateTime<Tz>) -> Vec
         .collect()
 }
 
-/// Builds the shift, start and break candidates of every day from the rules.
-/// The meal window depends only on the start time, so windows are ordered
-/// like the starts (first in, first out), which the break model relies on.
+fn offset(h: f64) -> Duration {
+    Duration::minutes((h * 60.0).round() as i64)
+}
+
+/// The break candidates of one kind on a day with the given start times.
+/// A window depends only on the start time, so windows are ordered like the
+/// starts (first in, first out), which the break model relies on.
+fn break_kind(
+    kind: &'static str,
+    starts_at: &[DateTime<Tz>],
+    minutes: u32,
+    step_minutes: u32,
+    earliest_start_hours: f64,
+    latest_end_hours: f64,
+) -> BreakKind {
+    let len = Duration::minutes(minutes as i64);
+    let step = Duration::minutes(step_minutes as i64);
+    let mut times: Vec<DateTime<Tz>> = Vec::new();
+    for &st in starts_at {
+        let mut bs = st + offset(earliest_start_hours);
+        while bs + len <= st + offset(latest_end_hours) {
+            times.push(bs);
+            bs += step;
+        }
+    }
+    times.sort();
+    times.dedup();
+    let idx = |t: DateTime<Tz>| times.binary_search(&t).expect("break time listed");
+    let starts = starts_at
+        .iter()
+        .map(|&st| {
+            let first = st + offset(earliest_start_hours);
+            let mut last = first;
+            while last + step + len <= st + offset(latest_end_hours) {
+                last += step;
+            }
+            StartCand {
+                lo: idx(first),
+                hi: idx(last),
+            }
+        })
+        .collect();
+    BreakKind {
+        kind,
+        starts,
+        breaks: times
+            .into_iter()
+            .map(|start| BreakCand {
+                start,
+                end: start + len,
+            })
+            .collect(),
+    }
+}
+
+/// Builds the shift, start and break candidates of every day from the rules:
+/// the start times of every shift template that applies on the day, in time
+/// order, and at each its lengths (the default template's first), one
+/// candidate per distinct start and length.
 pub(super) fn candidates(scenario: &Scenario) -> Vec<Day> {
     let tz = scenario.site.timezone;
     let r = &scenario.rules;
     let mb = &r.meal_break;
-    let meal = Duration::minutes(mb.minutes as i64);
-    let break_step = Duration::minutes(mb.step_minutes as i64);
-    let offset = |h: f64| Duration::minutes((h * 60.0).round() as i64);
+    let templates = r.templates();
     scenario
         .dates()
         .into_iter()
         .map(|date| {
+            let today: Vec<_> = templates.iter().filter(|t| t.applies_on(date)).collect();
+            let mut minutes: Vec<u32> = today.iter().flat_map(|t| t.start.minutes()).collect();
+            minutes.sort();
+            minutes.dedup();
             let mut starts_at = Vec::new();
-            let mut m = r.shift_start.earliest.minutes();
-            while m <= r.shift_start.latest.minutes() {
+            let mut start_minutes = Vec::new();
+            for m in minutes {
                 let naive = date
                     .and_hms_opt(m / 60, m % 60, 0)
                     .expect("valid clock time");
                 // A start time that does not exist (clocks go forward) is skipped.
                 if let Some(start) = chrono::TimeZone::from_local_datetime(&tz, &naive).earliest() {
                     starts_at.push(start);
-                }
-                m += r.shift_start.step_minutes;
-            }
-            let mut break_times: Vec<DateTime<Tz>> = Vec::new();
-            for &st in &starts_at {
-                let mut bs = st + offset(mb.earliest_start_hours);
-                while bs + meal <= st + offset(mb.latest_end_hours) {
-                    break_times.push(bs);
-                    bs += break_step;
+                    start_minutes.push(m);
                 }
             }
-            break_times.sort();
-            break_times.dedup();
-            let idx = |t: DateTime<Tz>| break_times.binary_search(&t).expect("break time listed");
-            let mut shifts = Vec::new();
-            let mut starts = Vec::new();
-            for (si, &st) in starts_at.iter().enumerate() {
-                let first = st + offset(mb.earliest_start_hours);
-                let mut last = first;
-                while last + break_step + meal <= st + offset(mb.latest_end_hours) {
-                    last += break_step;
-                }
-                starts.push(StartCand {
-                    lo: idx(first),
-                    hi: idx(last),
-                });
-                for &len in &r.shift_lengths_hours {
-                    shifts.push(ShiftCand {
-                        start: st,
-                        end: st + offset(len),
-                        paid_hours: scenario.paid_hours(len),
-                        start_idx: si,
-                    });
+            let mut kinds = vec![break_kind(
+                "meal",
+                &starts_at,
+                mb.minutes,
+                mb.step_minutes,
+                mb.earliest_start_hours,
+                mb.latest_end_hours,
+            )];
+            for rb in &r.rest_breaks {
+                kinds.push(break_kind(
+                    "rest",
+                    &starts_at,
+                    rb.minutes,
+                    rb.step_minutes,
+                    rb.earliest_start_hours,
+                    rb.latest_end_hours,
+                ));
+            }
+            let mut shifts: Vec<ShiftCand> = Vec::new();
+            for (si, (&st, &m)) in starts_at.iter().zip(&start_minutes).enumerate() {
+                let first = shifts.len();
+                for t in &today {
+                    if !t.start.allows(m) {
+                        continue;
+                    }
+                    for &len in &t.lengths_hours {
+                        let end = st + offset(len);
+                        if let Some(s) = shifts[first..].iter_mut().find(|s| s.end == end) {
+                            s.templates.push(t.name.clone());
+                            continue;
+                        }
+                        let mut needs = vec![true];
+                        needs.extend(r.rest_breaks.iter().map(|rb| rb.applies(len)));
+                        shifts.push(ShiftCand {
+                            start: st,
+                            end,
+                            paid_hours: scenario.paid_hours(len),
+                            start_idx: si,
+                            needs,
+                            templates: vec![t.name.clone()],
+                        });
+                    }
                 }
             }
             Day {
                 date,
                 shifts,
-                starts,
-                breaks: break_times
-                    .into_iter()
-                    .map(|start| BreakCand {
-                        start,
-                        end: start + meal,
-                    })
-                    .collect(),
+                kinds,
             }
         })
         .collect()
@@ -138,10 +215,14 @@ pub(super) fn local_instant(tz: Tz, date: NaiveDate, minutes: u32) -> DateTime<T
         })
 }
 
-/// Whether `agent` may work shift `s` of `day`: not a fixed day off, inside
-/// the agent's daily availability, and far enough from last week's shift.
+/// Whether `agent` may work shift `s` of `day`: of a template the agent may
+/// work, not a fixed day off, inside the agent's daily availability, and far
+/// enough from last week's shift.
 pub(super) fn allowed(scenario: &Scenario, agent: &Agent, day: &Day, s: &ShiftCand) -> bool {
     let tz = scenario.site.timezone;
+    if !s.templates.iter().any(|t| agent.may_work(t)) {
+        return false;
+    }
     if agent.days_off.contains(&day.date) {
         return false;
     }

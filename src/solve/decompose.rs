@@ -83,8 +83,8 @@ struct Aggregate {
     model: Model,
     /// `n[class][day][shift candidate]`.
     n: Vec<Vec<Vec<Variable>>>,
-    /// `breaks[group][day][break candidate]`.
-    breaks: Vec<Vec<Vec<Variable>>>,
+    /// `breaks[group][day][kind][break candidate]`.
+    breaks: Vec<Vec<Vec<Vec<Variable>>>>,
     classes: Vec<Class>,
     group_of: Vec<usize>,
 }
@@ -412,13 +412,17 @@ pub(super) fn decompose(
                 .collect()
         })
         .collect();
-    let break_counts: Vec<Vec<Vec<usize>>> = breaks
+    let break_counts: Vec<Vec<Vec<Vec<usize>>>> = breaks
         .iter()
         .map(|bg| {
             bg.iter()
                 .map(|bd| {
                     bd.iter()
-                        .map(|v| val(v).round().max(0.0) as usize)
+                        .map(|kind| {
+                            kind.iter()
+                                .map(|v| val(v).round().max(0.0) as usize)
+                                .collect()
+                        })
                         .collect()
                 })
                 .collect()

@@ -12,9 +12,9 @@ use crate::staffing::QueueRequirements;
 pub fn precheck(scenario: &Scenario) -> Vec<String> {
     let r = &scenario.rules;
     let paid: Vec<f64> = r
-        .shift_lengths_hours
-        .iter()
-        .map(|&l| scenario.paid_hours(l))
+        .all_lengths_hours()
+        .into_iter()
+        .map(|l| scenario.paid_hours(l))
         .collect();
     let max_paid = paid.iter().cloned().fold(0.0, f64::max);
     let min_paid = paid.iter().cloned().fold(f64::MAX, f64::min);

@@ -61,7 +61,7 @@ use crate::roster::model::{Break, Roster, Shift};
 use crate::scenario::{Scenario, SolveMethod, SolverConfig};
 use crate::staffing::QueueRequirements;
 
-use breaks::assign_breaks;
+use breaks::hand_out;
 use candidates::candidates;
 use diagnose::diagnose;
 pub use diagnose::precheck;
@@ -205,15 +205,14 @@ fn relative_gap(objective: f64, bound: f64) -> f64 {
     }
 }
 
-/// Gives each agent's shift of each day a meal break from the group's break
-/// counts (`counts(group, day)`), by `assign_breaks`. Should the counts not
-/// match (they do when the model holds), the window's first break keeps the
-/// roster valid. `picks[agent][day]` is the shift candidate worked.
+/// Gives each agent's shift of each day its breaks from the group's break
+/// counts per kind (`counts(group, day)`), by `breaks::hand_out`.
+/// `picks[agent][day]` is the shift candidate worked.
 fn hand_out_breaks(
     days: &[candidates::Day],
     group_of: &[usize],
     picks: &[Vec<Option<usize>>],
-    counts: impl Fn(usize, usize) -> Vec<usize>,
+    counts: impl Fn(usize, usize) -> Vec<Vec<usize>>,
 ) -> Vec<Vec<Option<Pick>>> {
     let groups = group_of.iter().copied().max().map_or(0, |g| g + 1);
     let mut worked: Vec<Vec<Option<Pick>>> = vec![vec![None; days.len()]; picks.len()];
@@ -223,10 +222,9 @@ fn hand_out_breaks(
                 .filter(|&ai| group_of[ai] == g)
                 .filter_map(|ai| picks[ai][di].map(|k| (ai, k)))
                 .collect();
-            let given = assign_breaks(day, &members, &counts(g, di));
-            for ((ai, k), m) in members.into_iter().zip(given) {
-                let m = m.unwrap_or(day.starts[day.shifts[k].start_idx].lo);
-                worked[ai][di] = Some((k, m));
+            let given = hand_out(day, &members, &counts(g, di));
+            for ((ai, k), ms) in members.into_iter().zip(given) {
+                worked[ai][di] = Some((k, ms));
             }
         }
     }
@@ -371,22 +369,34 @@ pub fn solve(
     let worked = hand_out_breaks(&days, &group_of, &picks, |g, di| {
         breaks[g][di]
             .iter()
-            .map(|v| val(v).round().max(0.0) as usize)
+            .map(|kind| {
+                kind.iter()
+                    .map(|v| val(v).round().max(0.0) as usize)
+                    .collect()
+            })
             .collect()
     });
     let mut shifts = Vec::new();
     for (ai, a) in scenario.agents.iter().enumerate() {
         let g = group_of[ai];
         for (di, day) in days.iter().enumerate() {
-            let Some((k, m)) = worked[ai][di] else {
+            let Some((k, ms)) = &worked[ai][di] else {
                 continue;
             };
-            let s = &day.shifts[k];
-            let breaks = vec![Break {
-                kind: "meal".into(),
-                start: day.breaks[m].start,
-                end: day.breaks[m].end,
-            }];
+            let s = &day.shifts[*k];
+            let mut breaks: Vec<Break> = day
+                .kinds
+                .iter()
+                .zip(ms)
+                .filter_map(|(bk, m)| {
+                    m.map(|m| Break {
+                        kind: bk.kind.into(),
+                        start: bk.breaks[m].start,
+                        end: bk.breaks[m].end,
+                    })
+                })
+                .collect();
+            breaks.sort_by_key(|b| b.start);
             // Queues the agent's skill group served while the agent was on duty.
             let on_duty: Vec<usize> = horizon
                 .range(s.start, s.end)

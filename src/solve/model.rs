@@ -110,12 +110,12 @@ pub(super) fn rest_cliques(days: &[Day], rest_hours: f64) -> Vec<(usize, Vec<(us
 }
 
 /// The share of each interval covered by every shift and every break
-/// candidate: `(shift_cov[day][k], break_cov[day][m])`.
+/// candidate: `(shift_cov[day][k], break_cov[day][kind][m])`.
 #[allow(clippy::type_complexity)]
 pub(super) fn candidate_coverage(
     horizon: &Horizon,
     days: &[Day],
-) -> (Vec<Vec<Vec<(usize, f64)>>>, Vec<Vec<Vec<(usize, f64)>>>) {
+) -> (Vec<Vec<Vec<(usize, f64)>>>, BreakCov) {
     let shift_cov = days
         .iter()
         .map(|d| {
@@ -128,9 +128,14 @@ pub(super) fn candidate_coverage(
     let break_cov = days
         .iter()
         .map(|d| {
-            d.breaks
+            d.kinds
                 .iter()
-                .map(|b| coverage(horizon, b.start, b.end))
+                .map(|bk| {
+                    bk.breaks
+                        .iter()
+                        .map(|b| coverage(horizon, b.start, b.end))
+                        .collect()
+                })
                 .collect()
         })
         .collect();
@@ -152,8 +157,9 @@ pub(super) struct Built {
     pub(super) model: Model,
     /// `x[agent][day][shift candidate]`.
     pub(super) x: Vec<Vec<Vec<Variable>>>,
-    /// `breaks[group][day][break candidate]`: meal breaks starting then (integer).
-    pub(super) breaks: Vec<Vec<Vec<Variable>>>,
+    /// `breaks[group][day][kind][break candidate]`: breaks of that kind
+    /// (meal, then each rest break) starting then (integer).
+    pub(super) breaks: Vec<Vec<Vec<Vec<Variable>>>>,
     pub(super) w: BTreeMap<(usize, usize), Vec<Variable>>,
     pub(super) hours_slack: Vec<Option<Variable>>,
     /// `(under, over)` per queue and interval (empty for deferred queues).
@@ -484,8 +490,11 @@ fn new_slack(
     })
 }
 
-/// Meal breaks per group and day; returns each group's agents on duty per
-/// interval (shifts minus breaks) and the break-count variables.
+/// Interval shares `(interval, fraction)` of each break candidate, per day and kind.
+pub(super) type BreakCov = Vec<Vec<Vec<Vec<(usize, f64)>>>>;
+
+/// Meal and rest breaks per group and day; returns each group's agents on
+/// duty per interval (shifts minus breaks) and the break-count variables.
 #[allow(clippy::type_complexity)]
 pub(super) fn add_breaks(
     model: &mut Model,
@@ -493,71 +502,83 @@ pub(super) fn add_breaks(
     nt: usize,
     group_size: &[usize],
     shift_cov: &[Vec<Vec<(usize, f64)>>],
-    break_cov: &[Vec<Vec<(usize, f64)>>],
+    break_cov: &[Vec<Vec<Vec<(usize, f64)>>>],
     mut members: Vec<Vec<Vec<Expression>>>,
-) -> (Vec<Vec<Expression>>, Vec<Vec<Vec<Variable>>>) {
-    // Meal breaks, per skill group and day (implicit breaks, Bechtold & Jacobs
-    // 1990): one break per shift started, and for every run of consecutive
-    // start times i..j at least as many breaks inside their joint window as
-    // shifts started. With first-in-first-out windows these conditions are
-    // exactly what lets every shift be given its own break (Hall's theorem),
-    // which `assign_breaks` then does.
+) -> (Vec<Vec<Expression>>, Vec<Vec<Vec<Vec<Variable>>>>) {
+    // Breaks, per skill group, day and kind (implicit breaks, Bechtold &
+    // Jacobs 1990, one family of break variables per kind as in Rekik,
+    // Cordeau & Soumis): one break of a kind per shift that needs it, and for
+    // every run of consecutive start times i..j at least as many breaks
+    // inside their joint window as such shifts started. With first-in-
+    // first-out windows these conditions are exactly what lets every shift
+    // be given its own break (Hall's theorem), which `assign_breaks` then
+    // does. The windows of different kinds are disjoint (checked when the
+    // scenario is read), so the kinds are handed out independently and a
+    // shift's breaks never overlap.
     let mut duty: Vec<Vec<Expression>> = vec![vec![Expression::default(); nt]; group_size.len()];
     let mut breaks = Vec::new();
     for g in 0..group_size.len() {
         let mut bg = Vec::new();
         for (di, day) in days.iter().enumerate() {
-            let mut started = vec![Expression::default(); day.starts.len()];
+            let mut started =
+                vec![vec![Expression::default(); day.kinds.len()]; day.kinds[0].starts.len()];
             for (k, s) in day.shifts.iter().enumerate() {
                 let count = model.add(variable().min(0.0).max(group_size[g] as f64), false);
                 let sum = std::mem::take(&mut members[g][di][k]);
                 model.constraints.push(Expression::from(count).eq(sum));
-                started[s.start_idx].add_mul(1.0, count);
+                for (kind, _) in s.needs.iter().enumerate().filter(|(_, n)| **n) {
+                    started[s.start_idx][kind].add_mul(1.0, count);
+                }
                 for &(t, f) in &shift_cov[di][k] {
                     duty[g][t].add_mul(f, count);
                 }
             }
-            let bs: Vec<Variable> = day
-                .breaks
-                .iter()
-                .map(|_| {
-                    model.add(
-                        variable().integer().min(0.0).max(group_size[g] as f64),
-                        false,
-                    )
-                })
-                .collect();
-            let mut total = Expression::default();
-            for (m, v) in bs.iter().enumerate() {
-                total.add_mul(1.0, *v);
-                for &(t, f) in &break_cov[di][m] {
-                    duty[g][t].add_mul(-f, *v);
-                }
-            }
-            let all_started = started.iter().fold(Expression::default(), |mut e, s| {
-                e += s.clone();
-                e
-            });
-            model.constraints.push(total.eq(all_started));
-            for i in 0..day.starts.len() {
-                let mut shifts_ij = Expression::default();
-                for j in i..day.starts.len() {
-                    shifts_ij += started[j].clone();
-                    if i == 0 && j + 1 == day.starts.len() {
-                        continue; // the equality above covers the whole day
+            let mut bd = Vec::new();
+            for (kind, bk) in day.kinds.iter().enumerate() {
+                let bs: Vec<Variable> = bk
+                    .breaks
+                    .iter()
+                    .map(|_| {
+                        model.add(
+                            variable().integer().min(0.0).max(group_size[g] as f64),
+                            false,
+                        )
+                    })
+                    .collect();
+                let mut total = Expression::default();
+                for (m, v) in bs.iter().enumerate() {
+                    total.add_mul(1.0, *v);
+                    for &(t, f) in &break_cov[di][kind][m] {
+                        duty[g][t].add_mul(-f, *v);
                     }
-                    let mut inside = Expression::default();
-                    for v in &bs[day.starts[i].lo..=day.starts[j].hi] {
-                        inside.add_mul(1.0, *v);
-                    }
-                    model.constraints.push(inside.geq(shifts_ij.clone()));
                 }
+                let all_started = started.iter().fold(Expression::default(), |mut e, s| {
+                    e += s[kind].clone();
+                    e
+                });
+                model.constraints.push(total.eq(all_started));
+                let n = bk.starts.len();
+                for i in 0..n {
+                    let mut shifts_ij = Expression::default();
+                    for j in i..n {
+                        shifts_ij += started[j][kind].clone();
+                        if i == 0 && j + 1 == n {
+                            continue; // the equality above covers the whole day
+                        }
+                        let mut inside = Expression::default();
+                        for v in &bs[bk.starts[i].lo..=bk.starts[j].hi] {
+                            inside.add_mul(1.0, *v);
+                        }
+                        model.constraints.push(inside.geq(shifts_ij.clone()));
+                    }
+                }
+                bd.push(bs);
             }
-            bg.push(bs);
+            bg.push(bd);
         }
         breaks.push(bg);
     }
-    let n_int = breaks.iter().flatten().flatten().count();
+    let n_int = breaks.iter().flatten().flatten().flatten().count();
     model.binaries += n_int;
     (duty, breaks)
 }

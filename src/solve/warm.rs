@@ -13,8 +13,9 @@ use crate::horizon::Horizon;
 use crate::scenario::Scenario;
 use crate::staffing::{deadline_intervals, QueueRequirements};
 
-/// A shift worked on a day: (shift candidate, break candidate).
-pub(super) type Pick = (usize, usize);
+/// A shift worked on a day: (shift candidate, break candidate of each kind
+/// the shift needs, indexed like `Day::kinds`).
+pub(super) type Pick = (usize, Vec<Option<usize>>);
 
 /// Largest unmet requirement among `qs` in interval `t`.
 pub(super) fn demand_of(residual: &[Vec<f64>], qs: &[usize], t: usize) -> f64 {
@@ -27,7 +28,7 @@ pub(super) fn demand_of(residual: &[Vec<f64>], qs: &[usize], t: usize) -> f64 {
 /// a time-limited solve always has a roster to improve: each agent in turn
 /// gets the mix of shift lengths that gives the most hours within the
 /// contract, on the days with the most unmet requirement, at the one start
-/// time that covers most of it, with the meal break where it costs least.
+/// time that covers most of it, with each break where it costs least.
 /// Returns `None` when the greedy roster breaks a rule (the solver then
 /// searches on its own).
 pub(super) fn greedy(
@@ -45,13 +46,32 @@ pub(super) fn greedy(
         .collect();
     let rest = Duration::minutes((r.min_rest_hours * 60.0).round() as i64);
     let mut plan = Vec::new();
-    let lengths: Vec<(f64, f64)> = r
-        .shift_lengths_hours
-        .iter()
-        .map(|&l| (l, scenario.paid_hours(l)))
-        .collect();
+    let templates = r.templates();
+    let dates = scenario.dates();
+    // Start times of every template, in order.
+    let mut starts: Vec<u32> = templates.iter().flat_map(|t| t.start.minutes()).collect();
+    starts.sort();
+    starts.dedup();
     let max_days = (r.max_working_days as usize).min(days.len());
     for a in &scenario.agents {
+        // The lengths of the agent's templates that apply every day (all the
+        // agent's lengths when none does), with their paid hours.
+        let mine: Vec<_> = templates.iter().filter(|t| a.may_work(&t.name)).collect();
+        let every_day: Vec<_> = mine
+            .iter()
+            .filter(|t| dates.iter().all(|&d| t.applies_on(d)))
+            .collect();
+        let pool = if every_day.is_empty() {
+            mine.iter().collect::<Vec<_>>()
+        } else {
+            every_day
+        };
+        let mut lengths: Vec<(f64, f64)> = Vec::new();
+        for &l in pool.iter().flat_map(|t| &t.lengths_hours) {
+            if !lengths.iter().any(|&(x, _)| (x - l).abs() < 1e-9) {
+                lengths.push((l, scenario.paid_hours(l)));
+            }
+        }
         let qs: Vec<usize> = a.skills.iter().filter_map(|s| queue_pos(s)).collect();
         // Best multiset of lengths: most hours within [min, max], fewest days.
         let mut best: Option<(f64, Vec<usize>)> = None;
@@ -87,7 +107,14 @@ pub(super) fn greedy(
                 .sum()
         };
         let needs: Vec<f64> = (0..days.len()).map(day_need).collect();
-        day_order.retain(|&d| !a.days_off.contains(&days[d].date));
+        // Days the agent may work at all (not a day off, some template open).
+        day_order.retain(|&d| {
+            !a.days_off.contains(&days[d].date)
+                && days[d]
+                    .shifts
+                    .iter()
+                    .any(|s| allowed(scenario, a, &days[d], s))
+        });
         day_order.sort_by(|&x, &y| {
             needs[y]
                 .partial_cmp(&needs[x])
@@ -100,15 +127,6 @@ pub(super) fn greedy(
         let mut chosen: Vec<usize> = day_order[..combo.len()].to_vec();
         chosen.sort();
         // One start time for every chosen day; lengths assigned longest first.
-        let starts: Vec<u32> = {
-            let mut v: Vec<u32> = Vec::new();
-            let mut m = r.shift_start.earliest.minutes();
-            while m <= r.shift_start.latest.minutes() {
-                v.push(m);
-                m += r.shift_start.step_minutes;
-            }
-            v
-        };
         let mut best_start: Option<(f64, Vec<(usize, usize)>)> = None;
         for &m in &starts {
             let mut picks = Vec::new();
@@ -135,7 +153,7 @@ pub(super) fn greedy(
             }
         }
         let (_, picks) = best_start?;
-        let mut row: Vec<Option<(usize, usize)>> = vec![None; days.len()];
+        let mut row: Vec<Option<Pick>> = vec![None; days.len()];
         let mut prev_end: Option<DateTime<Tz>> = None;
         for &(d, k) in &picks {
             let s = &days[d].shifts[k];
@@ -143,24 +161,37 @@ pub(super) fn greedy(
                 return None;
             }
             prev_end = Some(s.end);
-            // Meal break where the remaining demand is lowest.
-            let window = &days[d].starts[s.start_idx];
-            let m = (window.lo..=window.hi).min_by(|&x, &y| {
+            // Each break where the remaining demand is lowest.
+            let mut ms = Vec::new();
+            let mut off: Vec<(usize, f64)> = Vec::new();
+            for (kind, bk) in days[d].kinds.iter().enumerate() {
+                if !s.needs[kind] {
+                    ms.push(None);
+                    continue;
+                }
+                let window = &bk.starts[s.start_idx];
                 let cost = |m: usize| -> f64 {
-                    coverage(horizon, days[d].breaks[m].start, days[d].breaks[m].end)
+                    coverage(horizon, bk.breaks[m].start, bk.breaks[m].end)
                         .iter()
                         .map(|&(t, f)| f * demand_of(&residual, &qs, t))
                         .sum()
                 };
-                cost(x)
-                    .partial_cmp(&cost(y))
-                    .unwrap_or(std::cmp::Ordering::Equal)
-                    .then(x.cmp(&y))
-            })?;
+                let m = (window.lo..=window.hi).min_by(|&x, &y| {
+                    cost(x)
+                        .partial_cmp(&cost(y))
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                        .then(x.cmp(&y))
+                })?;
+                off.extend(coverage(horizon, bk.breaks[m].start, bk.breaks[m].end));
+                ms.push(Some(m));
+            }
             let on = coverage(horizon, s.start, s.end);
-            let off = coverage(horizon, days[d].breaks[m].start, days[d].breaks[m].end);
             for &(t, f) in &on {
-                let f = f - off.iter().find(|(u, _)| *u == t).map_or(0.0, |(_, g)| *g);
+                let f = f - off
+                    .iter()
+                    .filter(|(u, _)| *u == t)
+                    .map(|(_, g)| *g)
+                    .sum::<f64>();
                 if let Some(&q) = qs.iter().max_by(|&&x, &&y| {
                     residual[x][t]
                         .partial_cmp(&residual[y][t])
@@ -170,7 +201,7 @@ pub(super) fn greedy(
                     residual[q][t] -= f;
                 }
             }
-            row[d] = Some((k, m));
+            row[d] = Some((k, ms));
         }
         plan.push(row);
     }
@@ -210,14 +241,19 @@ pub(super) fn solution_from_plan(
     for (ai, row) in plan.iter().enumerate() {
         let g = built.group_of[ai];
         for (d, pick) in row.iter().enumerate() {
-            let Some((k, m)) = *pick else { continue };
+            let Some((k, ms)) = pick else { continue };
+            let k = *k;
             vals[pos[&built.x[ai][d][k]]] = 1.0;
-            vals[pos[&built.breaks[g][d][m]]] += 1.0;
             for (t, f) in coverage(horizon, days[d].shifts[k].start, days[d].shifts[k].end) {
                 duty[g][t] += f;
             }
-            for (t, f) in coverage(horizon, days[d].breaks[m].start, days[d].breaks[m].end) {
-                duty[g][t] -= f;
+            for (kind, m) in ms.iter().enumerate() {
+                let Some(m) = *m else { continue };
+                vals[pos[&built.breaks[g][d][kind][m]]] += 1.0;
+                let b = &days[d].kinds[kind].breaks[m];
+                for (t, f) in coverage(horizon, b.start, b.end) {
+                    duty[g][t] -= f;
+                }
             }
         }
     }

@@ -1,35 +1,12 @@
-//! Helpers shared by the optimizer's integration tests.
+//! Helpers shared by the optimizer tests on tiny instances.
 #![allow(dead_code)]
 
+use assert_cmd::Command;
 use rota::scenario::SolverConfig;
 use rota::staffing::{IntervalRequirement, QueueRequirements};
 
-/// `nt` intervals of scheduled staff `needs` (interval, agents), zero elsewhere.
-pub fn requirement(nt: usize, needs: &[(usize, u32)]) -> QueueRequirements {
-    let mut intervals = vec![
-        IntervalRequirement {
-            volume: 0.0,
-            aht_seconds: 180.0,
-            load: 0.0,
-            agents: 0,
-            scheduled: 0,
-            service_level: 1.0,
-            asa_seconds: 0.0,
-            occupancy: 0.0,
-        };
-        nt
-    ];
-    for &(t, n) in needs {
-        intervals[t].scheduled = n;
-    }
-    QueueRequirements {
-        queue: String::new(),
-        intervals,
-    }
-}
-
-/// Solver settings that prove optimality on tiny instances.
-pub fn exact_solver() -> SolverConfig {
+/// Solver settings that prove small instances optimal.
+pub fn exact() -> SolverConfig {
     SolverConfig {
         time_limit_seconds: 60.0,
         mip_rel_gap: 0.0,
@@ -41,4 +18,68 @@ pub fn exact_solver() -> SolverConfig {
         method: rota::scenario::SolveMethod::Agents,
         decompose_from_agents: 100,
     }
+}
+
+/// Requirements of `intervals` intervals: `(interval, scheduled agents)`.
+pub fn req(intervals: usize, needs: &[(usize, u32)]) -> QueueRequirements {
+    let mut rows = vec![
+        IntervalRequirement {
+            volume: 0.0,
+            aht_seconds: 180.0,
+            load: 0.0,
+            agents: 0,
+            scheduled: 0,
+            service_level: 1.0,
+            asa_seconds: 0.0,
+            occupancy: 0.0,
+        };
+        intervals
+    ];
+    for &(t, n) in needs {
+        rows[t].scheduled = n;
+    }
+    QueueRequirements {
+        queue: String::new(),
+        intervals: rows,
+    }
+}
+
+/// An agent's day of a 4-hour shift with a one-hour break, on an hourly
+/// grid: off, or (start hour, break hour) for each start in `starts` and the
+/// break one or two hours in.
+pub fn day_options(starts: &[usize]) -> Vec<Option<(usize, usize)>> {
+    let mut v = vec![None];
+    for &s in starts {
+        for b in [s + 1, s + 2] {
+            v.push(Some((s, b)));
+        }
+    }
+    v
+}
+
+/// Whether the agent of `day_options` is on duty in hour `h` (1 or 0).
+pub fn on_duty(o: Option<(usize, usize)>, h: usize) -> f64 {
+    match o {
+        Some((s, b)) if h >= s && h < s + 4 && h != b => 1.0,
+        _ => 0.0,
+    }
+}
+
+/// Runs `rota validate` on `dir/scenario.yaml` with `dir/good.csv` (which
+/// must pass) and `dir/bad.csv` (which must fail); returns the violations of the bad one.
+pub fn validate_good_and_bad(dir: &str) -> String {
+    Command::cargo_bin("rota")
+        .unwrap()
+        .args(["validate", &format!("{dir}/scenario.yaml")])
+        .arg(format!("{dir}/good.csv"))
+        .assert()
+        .code(0);
+    let out = Command::cargo_bin("rota")
+        .unwrap()
+        .args(["validate", &format!("{dir}/scenario.yaml")])
+        .arg(format!("{dir}/bad.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    String::from_utf8(out.stdout).unwrap()
 }
