@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
+mod common;
+
 const SMALL: &str = "tests/data/small/scenario.yaml";
 
 fn rota() -> Command {
@@ -172,27 +174,17 @@ fn same_input_gives_the_same_files() {
             "{f} differs"
         );
     }
-    fn strip_times(v: &mut Value) {
-        match v {
-            Value::Object(m) => {
-                m.remove("solve_seconds");
-                m.values_mut().for_each(strip_times);
-            }
-            Value::Array(a) => a.iter_mut().for_each(strip_times),
-            _ => {}
-        }
-    }
     let strip = |p: &Path| {
         let mut v: Value =
             serde_json::from_slice(&std::fs::read(p.join("summary.json")).unwrap()).unwrap();
-        strip_times(&mut v);
+        common::strip_times(&mut v);
         v
     };
     assert_eq!(strip(a.path()), strip(b.path()));
     let plan_doc = |p: &Path| {
         let mut v: Value =
             serde_json::from_slice(&std::fs::read(p.join("plan.json")).unwrap()).unwrap();
-        strip_times(&mut v);
+        common::strip_times(&mut v);
         v
     };
     assert_eq!(plan_doc(a.path()), plan_doc(b.path()));

@@ -8,6 +8,8 @@ use assert_cmd::Command;
 use rota::whatif::load_scenario;
 use serde_json::Value;
 
+mod common;
+
 const BASE: &str = "tests/data/small/scenario.yaml";
 
 fn rota() -> Command {
@@ -134,17 +136,6 @@ fn a_bad_variant_is_blamed_at_its_own_line() {
     );
 }
 
-fn strip_times(v: &mut Value) {
-    match v {
-        Value::Object(m) => {
-            m.remove("solve_seconds");
-            m.values_mut().for_each(strip_times);
-        }
-        Value::Array(a) => a.iter_mut().for_each(strip_times),
-        _ => {}
-    }
-}
-
 #[test]
 fn compare_is_deterministic_and_side_by_side() {
     let run = || -> Value {
@@ -163,7 +154,7 @@ fn compare_is_deterministic_and_side_by_side() {
             .stdout
             .clone();
         let mut v: Value = serde_json::from_slice(&out).unwrap();
-        strip_times(&mut v);
+        common::strip_times(&mut v);
         v
     };
     let (a, b) = (run(), run());
@@ -262,7 +253,7 @@ fn sharded_sweeps_merge_to_the_single_machine_run() {
     let load = |p: &Path| {
         let mut v: Value =
             serde_json::from_slice(&std::fs::read(p.join("sweep.json")).unwrap()).unwrap();
-        strip_times(&mut v);
+        common::strip_times(&mut v);
         v
     };
     assert_eq!(load(&d("whole")), load(&d("merged")));

@@ -37,8 +37,8 @@ use highs::HighsModelStatus;
 use super::candidates::{allowed, Day};
 use super::highs_run::{run, RawSolution};
 use super::model::{
-    add_agents, add_breaks, add_coverage, candidate_coverage, empty_members, new_model,
-    rest_cliques, skill_groups, Fix, Fixes, Model, Relax,
+    add_agents, add_breaks_and_coverage, empty_members, new_model, rest_cliques, skill_groups, Fix,
+    Fixes, Model, Relax,
 };
 use super::warm::Pick;
 use super::{hand_out_breaks, picked, value, SolvePhase};
@@ -106,10 +106,6 @@ fn build_aggregate(
     let r = &scenario.rules;
     let wts = &scenario.weights;
     let (groups, proficiency, group_of) = skill_groups(scenario);
-    let group_size: Vec<usize> = (0..groups.len())
-        .map(|g| group_of.iter().filter(|&&x| x == g).count())
-        .collect();
-    let (shift_cov, break_cov) = candidate_coverage(horizon, days);
     let mut members = empty_members(groups.len(), days);
     let classes = classes(scenario, &group_of);
     let cliques = rest_cliques(days, r.min_rest_hours);
@@ -251,23 +247,14 @@ fn build_aggregate(
         }
         n.push(nc);
     }
-    let nt = horizon.intervals.len();
-    let (duty, breaks) = add_breaks(
-        &mut model,
-        days,
-        nt,
-        &group_size,
-        &shift_cov,
-        &break_cov,
-        members,
-    );
-    add_coverage(
+    let (breaks, _) = add_breaks_and_coverage(
         &mut model,
         scenario,
         horizon,
         reqs,
-        (&groups, &proficiency),
-        duty,
+        days,
+        (&groups, &proficiency, &group_of),
+        members,
         false,
     );
     Aggregate {

@@ -112,10 +112,7 @@ pub(super) fn rest_cliques(days: &[Day], rest_hours: f64) -> Vec<(usize, Vec<(us
 /// The share of each interval covered by every shift and every break
 /// candidate: `(shift_cov[day][k], break_cov[day][kind][m])`.
 #[allow(clippy::type_complexity)]
-pub(super) fn candidate_coverage(
-    horizon: &Horizon,
-    days: &[Day],
-) -> (Vec<Vec<Vec<(usize, f64)>>>, BreakCov) {
+fn candidate_coverage(horizon: &Horizon, days: &[Day]) -> (Vec<Vec<Vec<(usize, f64)>>>, BreakCov) {
     let shift_cov = days
         .iter()
         .map(|d| {
@@ -242,13 +239,7 @@ pub(super) fn build_relaxed(
 ) -> Built {
     let diagnose = relax != Relax::Nothing;
     let mut model = new_model();
-    let nt = horizon.intervals.len();
     let (groups, proficiency, group_of) = skill_groups(scenario);
-    let group_size: Vec<usize> = (0..groups.len())
-        .map(|g| group_of.iter().filter(|&&x| x == g).count())
-        .collect();
-
-    let (shift_cov, break_cov) = candidate_coverage(horizon, days);
     // Shifts of each candidate worked per group and day, as a sum over the
     // group's agents (`members`); coverage and breaks refer to these counts
     // rather than to every agent's variable, which keeps the model sparse.
@@ -267,32 +258,24 @@ pub(super) fn build_relaxed(
     } else {
         super::soft::add_soft(&mut model, scenario, days, &x)
     };
-    let (duty, breaks) = add_breaks(
+    let (breaks, (w, gaps, deferred)) = add_breaks_and_coverage(
         &mut model,
+        scenario,
+        horizon,
+        reqs,
         days,
-        nt,
-        &group_size,
-        &shift_cov,
-        &break_cov,
+        (&groups, &proficiency, &group_of),
         members,
+        diagnose,
     );
     if diagnose {
-        // Only the agents' rules matter when diagnosing: minimise the slack used.
+        // Only the agents' rules matter when diagnosing (coverage added no
+        // terms): minimise the slack used.
         model.objective = slacks.iter().fold(Expression::default(), |mut e, s| {
             e.add_mul(1.0, s.var);
             e
         });
     }
-
-    let (w, gaps, deferred) = add_coverage(
-        &mut model,
-        scenario,
-        horizon,
-        reqs,
-        (&groups, &proficiency),
-        duty,
-        diagnose,
-    );
     Built {
         model,
         x,
@@ -490,13 +473,60 @@ fn new_slack(
     })
 }
 
+/// Breaks and coverage of the skill groups `(groups, proficiency,
+/// group_of)` whose shift counts per day and candidate are `members`; shared
+/// by the agent model and the decomposition's tour model. Returns the break
+/// counts and what `add_coverage` returns.
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+pub(super) fn add_breaks_and_coverage(
+    model: &mut Model,
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    (groups, proficiency, group_of): (&[Vec<String>], &[Vec<f64>], &[usize]),
+    members: Vec<Vec<Vec<Expression>>>,
+    diagnose: bool,
+) -> (
+    Vec<Vec<Vec<Vec<Variable>>>>,
+    (
+        BTreeMap<(usize, usize), Vec<Variable>>,
+        Vec<Vec<(Variable, Variable)>>,
+        Vec<Vec<(Variable, Variable, Variable)>>,
+    ),
+) {
+    let group_size: Vec<usize> = (0..groups.len())
+        .map(|g| group_of.iter().filter(|&&x| x == g).count())
+        .collect();
+    let (shift_cov, break_cov) = candidate_coverage(horizon, days);
+    let (duty, breaks) = add_breaks(
+        model,
+        days,
+        horizon.intervals.len(),
+        &group_size,
+        &shift_cov,
+        &break_cov,
+        members,
+    );
+    let covered = add_coverage(
+        model,
+        scenario,
+        horizon,
+        reqs,
+        (groups, proficiency),
+        duty,
+        diagnose,
+    );
+    (breaks, covered)
+}
+
 /// Interval shares `(interval, fraction)` of each break candidate, per day and kind.
 pub(super) type BreakCov = Vec<Vec<Vec<Vec<(usize, f64)>>>>;
 
 /// Meal and rest breaks per group and day; returns each group's agents on
 /// duty per interval (shifts minus breaks) and the break-count variables.
 #[allow(clippy::type_complexity)]
-pub(super) fn add_breaks(
+fn add_breaks(
     model: &mut Model,
     days: &[Day],
     nt: usize,
@@ -586,7 +616,7 @@ pub(super) fn add_breaks(
 /// Splits each group's duty across its queues and meets the requirements:
 /// under/over staffing per interval, or the backlog flow of deferred queues.
 #[allow(clippy::type_complexity)]
-pub(super) fn add_coverage(
+fn add_coverage(
     model: &mut Model,
     scenario: &Scenario,
     horizon: &Horizon,

@@ -83,3 +83,16 @@ pub fn validate_good_and_bad(dir: &str) -> String {
     assert_eq!(out.status.code(), Some(1));
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// Removes every `solve_seconds` (the one value that differs between runs)
+/// from a summary or plan document, at any depth.
+pub fn strip_times(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.remove("solve_seconds");
+            m.values_mut().for_each(strip_times);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_times),
+        _ => {}
+    }
+}
