@@ -44,6 +44,7 @@ mod candidates;
 mod diagnose;
 mod highs_run;
 mod model;
+mod service_level;
 mod warm;
 
 use std::collections::HashMap;

@@ -260,5 +260,6 @@ pub(super) fn initial_solution(
             vals[pos[over]] = (served[qi][t] - need).max(0.0);
         }
     }
+    super::service_level::fill_start(&built.sl, reqs, &served, &mut vals, pos);
     Some(vals)
 }
