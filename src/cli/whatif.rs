@@ -126,8 +126,8 @@ fn print_table(files: &[PathBuf], results: &[Result<serde_json::Value, String>])
     add(&mut rows, "mode", &|s| {
         s["objective_mode"].as_str().unwrap_or("").to_string()
     });
-    add(&mut rows, "paid hours", &num("scheduled_hours", 1));
-    add(&mut rows, "paid cost", &num("paid_cost", 1));
+    add(&mut rows, "paid hours (cost)", &num("scheduled_hours", 1));
+    add(&mut rows, "weighted paid cost", &num("paid_cost", 1));
     add(&mut rows, "agents used", &|s| {
         format!("{} of {}", s["agents_rostered"], s["agents"])
     });
