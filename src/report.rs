@@ -9,9 +9,17 @@
 //! queues worked serves those, otherwise all of the agent's skills;
 //! single-queue agents go to their queue; the time of multi-queue agents is
 //! poured, a twentieth of an agent at a time, into the queue of theirs that is
-//! furthest below its requirement. An agent counts at their proficiency on
-//! the queue (`skills: [{ queue, proficiency }]`, 1 by default). Productive
-//! agents are those on the queue times (1 − shrinkage).
+//! furthest below its `min_staff` floor, else below its requirement. An
+//! agent counts at their proficiency on the queue (`skills: [{ queue,
+//! proficiency }]`, 1 by default). Productive agents are those on the queue
+//! times (1 − shrinkage).
+//!
+//! Voice and chat queues are judged against their service-level goal
+//! (`objective.target` or the queue's own target, over the week or each day,
+//! and `objective.interval_minimum`), in either objective mode, so that a
+//! requirement-based roster and a service-level roster of the same scenario
+//! are compared on the same terms. Abandonment is reported for `erlang_a`
+//! queues.
 //!
 //! Deferred work (email, tickets) has no per-interval Erlang service level:
 //! the productive agent-hours given to the queue work its items first in,
@@ -44,13 +52,31 @@ pub struct IntervalKpi {
     /// agents) and for deferred work (email, tickets), which has no answer time.
     pub asa_seconds: Option<f64>,
     pub occupancy: f64,
+    /// Share of contacts abandoning (Erlang A queues only).
+    pub abandonment: Option<f64>,
+    /// Agents the `min_staff` floors ask for (0 when none).
+    pub min_staff: f64,
 }
 
 /// Totals of one queue.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QueueKpi {
     pub queue: String,
+    /// The service level to reach over `period` (the objective's target, or
+    /// the queue's own).
     pub target: f64,
+    /// `week` or `day`: the period of `target`.
+    pub period: crate::scenario::SlPeriod,
+    /// Lowest contact-weighted service level of a planned day.
+    pub worst_day_service_level: f64,
+    /// Lowest service level allowed in an interval (`objective.interval_minimum`).
+    pub interval_minimum: Option<f64>,
+    /// Intervals with contacts below `interval_minimum`.
+    pub intervals_below_minimum: usize,
+    /// Contact-weighted share of contacts abandoning (Erlang A queues only).
+    pub abandonment: Option<f64>,
+    /// Intervals where the queue has fewer agents than its `min_staff` floor.
+    pub min_staff_short_intervals: usize,
     pub threshold_seconds: f64,
     pub forecast_volume: f64,
     /// Contact-weighted service level over the horizon.
@@ -78,8 +104,24 @@ pub struct Evaluation {
     pub intervals: Vec<Vec<IntervalKpi>>,
     pub queues: Vec<QueueKpi>,
     pub scheduled_hours: f64,
+    /// Paid hours times each agent's `hourly_cost` times `weights.paid_hour`.
+    pub paid_cost: f64,
     pub understaffed_agent_hours: f64,
     pub overstaffed_agent_hours: f64,
+}
+
+impl QueueKpi {
+    /// Whether the queue misses its goal: the target over the week (or a
+    /// day), an interval below the minimum, or a `min_staff` floor.
+    pub fn unmet(&self) -> bool {
+        let judged = match self.period {
+            crate::scenario::SlPeriod::Week => self.service_level,
+            crate::scenario::SlPeriod::Day => self.worst_day_service_level,
+        };
+        judged + 1e-9 < self.target
+            || self.intervals_below_minimum > 0
+            || self.min_staff_short_intervals > 0
+    }
 }
 
 const POUR_STEP: f64 = 0.05;
@@ -153,6 +195,17 @@ pub fn staff_by_queue(
         }
     }
     let mut staff = vec![vec![0.0; nt]; nq];
+    let floor: Vec<Vec<f64>> = scenario
+        .queues
+        .iter()
+        .map(|q| {
+            horizon
+                .intervals
+                .iter()
+                .map(|iv| scenario.min_staff_at(&q.id, iv.date, iv.minute_of_day))
+                .collect()
+        })
+        .collect();
     // Single-queue pools first, then multi-queue pools in a stable order.
     let (single, multi): (Vec<_>, Vec<_>) =
         pools.into_iter().partition(|((_, qs, _), _)| qs.len() == 1);
@@ -163,14 +216,24 @@ pub fn staff_by_queue(
         let mut left = n;
         while left > 1e-12 {
             let step = left.min(POUR_STEP);
-            let &q = qs
+            let below_floor = qs
                 .iter()
+                .filter(|&&q| floor[q][t] - staff[q][t] > 1e-9)
                 .max_by(|&&a, &&b| {
-                    let da = reqs[a].intervals[t].scheduled as f64 - staff[a][t];
-                    let db = reqs[b].intervals[t].scheduled as f64 - staff[b][t];
-                    da.partial_cmp(&db)
+                    (floor[a][t] - staff[a][t])
+                        .partial_cmp(&(floor[b][t] - staff[b][t]))
                         .unwrap_or(std::cmp::Ordering::Equal)
                         .then(b.cmp(&a))
+                });
+            let &q = below_floor
+                .or_else(|| {
+                    qs.iter().max_by(|&&a, &&b| {
+                        let da = reqs[a].intervals[t].scheduled as f64 - staff[a][t];
+                        let db = reqs[b].intervals[t].scheduled as f64 - staff[b][t];
+                        da.partial_cmp(&db)
+                            .unwrap_or(std::cmp::Ordering::Equal)
+                            .then(b.cmp(&a))
+                    })
                 })
                 .expect("non-empty");
             let j = qs.iter().position(|&x| x == q).expect("queue of the pool");
@@ -227,10 +290,31 @@ pub fn evaluate(
     let mut queues = Vec::new();
     for (qi, q) in scenario.queues.iter().enumerate() {
         let shrink = scenario.shrinkage(q);
+        let deferred = q.channel.is_deferred();
+        let goal = if deferred {
+            crate::scenario::SlGoal {
+                target: q.service_level.target,
+                interval_minimum: None,
+            }
+        } else {
+            scenario.sl_goal(q)
+        };
         let mut kpis = Vec::new();
+        let mut days = vec![(0.0, 0.0); horizon.dates.len()];
+        let (mut abandoned, mut abandon_vol) = (0.0, 0.0);
         let mut k = QueueKpi {
             queue: q.id.clone(),
-            target: q.service_level.target,
+            target: goal.target,
+            period: if deferred {
+                crate::scenario::SlPeriod::Week
+            } else {
+                scenario.objective.period
+            },
+            worst_day_service_level: 1.0,
+            interval_minimum: goal.interval_minimum,
+            intervals_below_minimum: 0,
+            abandonment: None,
+            min_staff_short_intervals: 0,
             threshold_seconds: q.service_level.seconds,
             forecast_volume: 0.0,
             service_level: 1.0,
@@ -257,11 +341,17 @@ pub fn evaluate(
                 let r = &reqs[qi].intervals[t];
                 let staffed = staff[qi][t];
                 let sl = on_time[t].unwrap_or(1.0);
+                let floor = scenario.min_staff_at(&q.id, iv.date, iv.minute_of_day);
+                if staffed + 1e-6 < floor {
+                    k.min_staff_short_intervals += 1;
+                }
                 if r.volume > 0.0 {
                     k.forecast_volume += r.volume;
                     if let Some(f) = on_time[t] {
                         judged += r.volume;
                         sl_sum += f * r.volume;
+                        days[iv.day].0 += f * r.volume;
+                        days[iv.day].1 += r.volume;
                         if f < k.worst_interval_service_level {
                             k.worst_interval_service_level = f;
                             k.worst_interval_start =
@@ -288,11 +378,14 @@ pub fn evaluate(
                     } else {
                         0.0
                     },
+                    abandonment: None,
+                    min_staff: floor,
                 });
             }
             if judged > 0.0 {
                 k.service_level = sl_sum / judged;
             }
+            k.worst_day_service_level = worst_day(&days);
             k.occupancy = if servers_sum > 0.0 {
                 (load_sum / servers_sum).min(1.0)
             } else {
@@ -318,18 +411,20 @@ pub fn evaluate(
                 QueueModel::ErlangA => q.patience_seconds,
                 QueueModel::ErlangC => None,
             };
-            let asa = if r.load <= 0.0 {
-                Some(0.0)
-            } else if let Some(p) = patience {
-                // Erlang A: mean wait of answered callers, finite at any staffing.
+            // Erlang A at the whole numbers of servers either side, and the
+            // fraction between them.
+            let erlang_a_at = patience.filter(|_| r.load > 0.0).map(|p| {
                 let lo = servers.max(0.0).floor();
-                let f = servers.max(0.0) - lo;
                 let at = |n: f64| {
                     erlang_a::evaluate(n as u32, r.load, r.aht_seconds, p, q.service_level.seconds)
-                        .asa_seconds
                 };
-                let a_lo = at(lo);
-                let a_hi = at(lo + 1.0);
+                (at(lo), at(lo + 1.0), servers.max(0.0) - lo)
+            });
+            let asa = if r.load <= 0.0 {
+                Some(0.0)
+            } else if let Some((lo, hi, f)) = erlang_a_at {
+                // Erlang A: mean wait of answered callers, finite at any staffing.
+                let (a_lo, a_hi) = (lo.asa_seconds, hi.asa_seconds);
                 Some(if a_lo.is_finite() {
                     a_lo + f * (a_hi - a_lo)
                 } else {
@@ -353,9 +448,27 @@ pub fn evaluate(
             } else {
                 0.0
             };
+            let abandonment = patience.map(|_| {
+                erlang_a_at.map_or(0.0, |(lo, hi, f)| {
+                    lo.abandon_rate + f * (hi.abandon_rate - lo.abandon_rate)
+                })
+            });
+            let floor = scenario.min_staff_at(&q.id, iv.date, iv.minute_of_day);
+            if staffed + 1e-6 < floor {
+                k.min_staff_short_intervals += 1;
+            }
             if r.volume > 0.0 {
                 k.forecast_volume += r.volume;
                 sl_sum += sl * r.volume;
+                days[iv.day].0 += sl * r.volume;
+                days[iv.day].1 += r.volume;
+                if let Some(a) = abandonment {
+                    abandoned += a * r.volume;
+                    abandon_vol += r.volume;
+                }
+                if goal.interval_minimum.is_some_and(|m| sl + 1e-9 < m) {
+                    k.intervals_below_minimum += 1;
+                }
                 if sl < k.worst_interval_service_level {
                     k.worst_interval_service_level = sl;
                     k.worst_interval_start = Some(iv.start.format("%Y-%m-%d %H:%M").to_string());
@@ -383,10 +496,20 @@ pub fn evaluate(
                 service_level: sl,
                 asa_seconds: asa,
                 occupancy,
+                abandonment,
+                min_staff: floor,
             });
         }
         if k.forecast_volume > 0.0 {
             k.service_level = sl_sum / k.forecast_volume;
+        }
+        k.worst_day_service_level = worst_day(&days);
+        if q.model == QueueModel::ErlangA && q.patience_seconds.is_some() {
+            k.abandonment = Some(if abandon_vol > 0.0 {
+                abandoned / abandon_vol
+            } else {
+                0.0
+            });
         }
         k.asa_seconds = if asa_vol > 0.0 {
             asa_sum / asa_vol
@@ -405,7 +528,34 @@ pub fn evaluate(
         understaffed_agent_hours: queues.iter().map(|q| q.understaffed_agent_hours).sum(),
         overstaffed_agent_hours: queues.iter().map(|q| q.overstaffed_agent_hours).sum(),
         scheduled_hours: roster.paid_hours(),
+        paid_cost: paid_cost(scenario, roster),
         intervals,
         queues,
     }
+}
+
+/// Lowest service level of a day with contacts: `days[d]` is (answered
+/// within the threshold, contacts). 1 when no day has contacts.
+fn worst_day(days: &[(f64, f64)]) -> f64 {
+    days.iter()
+        .filter(|(_, v)| *v > 0.0)
+        .map(|(a, v)| a / v)
+        .fold(1.0, f64::min)
+}
+
+/// Paid hours of the roster times each agent's `hourly_cost` times
+/// `weights.paid_hour` (an agent not in the scenario costs the standard rate).
+pub fn paid_cost(scenario: &Scenario, roster: &Roster) -> f64 {
+    roster
+        .shifts
+        .iter()
+        .map(|s| {
+            let rate = scenario
+                .agents
+                .iter()
+                .find(|a| a.id == s.agent_id)
+                .map_or(1.0, |a| a.hourly_cost);
+            s.paid_hours * rate * scenario.weights.paid_hour
+        })
+        .sum()
 }

@@ -197,6 +197,13 @@ pub struct Scenario {
     /// Solver settings: a name looked up in `solver-configs/`, or a path to a YAML file.
     #[serde(default = "default_solver")]
     pub solver: String,
+    /// What the optimizer values: per-interval requirements, or the service
+    /// level over the day or week (`docs/service-level.md`).
+    #[serde(default)]
+    pub objective: Objective,
+    /// Floors of agents on a queue (net of breaks) in some intervals.
+    #[serde(default)]
+    pub min_staff: Vec<MinStaff>,
 }
 
 fn default_solver() -> String {
@@ -1138,6 +1145,12 @@ pub struct Weights {
         deserialize_with = "de_non_negative"
     )]
     pub late_fairness: f64,
+    /// Penalty per agent-hour below a `min_staff` floor.
+    #[serde(
+        default = "default_min_staff_weight",
+        deserialize_with = "de_non_negative"
+    )]
+    pub min_staff: f64,
 }
 
 impl Default for Weights {
@@ -1149,10 +1162,14 @@ impl Default for Weights {
             preference: one(),
             weekend_fairness: default_weekend_fairness(),
             late_fairness: default_late_fairness(),
+            min_staff: default_min_staff_weight(),
         }
     }
 }
 
+fn default_min_staff_weight() -> f64 {
+    1000.0
+}
 fn default_under() -> f64 {
     100.0
 }
@@ -1167,6 +1184,192 @@ fn default_weekend_fairness() -> f64 {
 }
 fn default_late_fairness() -> f64 {
     10.0
+}
+
+/// How the optimizer values coverage of voice and chat queues.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectiveMode {
+    /// Meet each interval's rounded-up requirement (under/over staffing).
+    #[default]
+    Requirements,
+    /// Service level as a concave function of staff, with a target over the
+    /// day or week and a per-interval minimum.
+    ServiceLevel,
+}
+
+/// Period over which the service-level target is measured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlPeriod {
+    /// Over all planned days.
+    #[default]
+    Week,
+    /// Over each planned day on its own.
+    Day,
+}
+
+/// What the service-level objective credits below the tangent point of an
+/// interval's envelope (where the curve is convex).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BelowTangent {
+    /// No service below the tangent point (one binary per such interval):
+    /// the optimizer never counts more than the curve delivers.
+    #[default]
+    Zero,
+    /// The envelope (a pure linear model, optimistic below the tangent point).
+    Envelope,
+}
+
+/// Per-queue overrides of the service-level objective.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueObjective {
+    #[serde(default, deserialize_with = "de_opt_sl_target")]
+    pub target: Option<f64>,
+    #[serde(default, deserialize_with = "de_opt_sl_target")]
+    pub interval_minimum: Option<f64>,
+}
+
+/// The `objective:` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Objective {
+    #[serde(default)]
+    pub mode: ObjectiveMode,
+    #[serde(default)]
+    pub period: SlPeriod,
+    /// Service level to reach over the period; each queue's own
+    /// `service_level.target` when absent.
+    #[serde(default, deserialize_with = "de_opt_sl_target")]
+    pub target: Option<f64>,
+    /// Lowest service level of any interval with contacts; none when absent.
+    #[serde(default, deserialize_with = "de_opt_sl_target")]
+    pub interval_minimum: Option<f64>,
+    /// Penalty per contact the period falls short of its target.
+    #[serde(
+        default = "default_shortfall_weight",
+        deserialize_with = "de_non_negative"
+    )]
+    pub shortfall_weight: f64,
+    /// Penalty per contact of an interval times the service level it lacks
+    /// to reach `interval_minimum` (times the peak weight).
+    #[serde(
+        default = "default_minimum_weight",
+        deserialize_with = "de_non_negative"
+    )]
+    pub minimum_weight: f64,
+    /// Value of each contact answered within the threshold, beyond the targets
+    /// (a small tie-break towards better service at equal cost).
+    #[serde(
+        default = "default_answered_value",
+        deserialize_with = "de_non_negative"
+    )]
+    pub answered_value: f64,
+    /// Most the piecewise-linear envelope may exceed the exact concave hull
+    /// of the service-level points (fewer pieces for a larger value).
+    #[serde(
+        default = "default_envelope_tolerance",
+        deserialize_with = "de_fraction"
+    )]
+    pub envelope_tolerance: f64,
+    /// Credit below the tangent point: `zero` (conservative) or `envelope`.
+    #[serde(default)]
+    pub below_tangent: BelowTangent,
+    /// Per-queue `target` and `interval_minimum`, by queue id.
+    #[serde(default)]
+    pub queues: std::collections::BTreeMap<String, QueueObjective>,
+}
+
+impl Default for Objective {
+    fn default() -> Self {
+        Objective {
+            mode: ObjectiveMode::default(),
+            period: SlPeriod::default(),
+            target: None,
+            interval_minimum: None,
+            shortfall_weight: default_shortfall_weight(),
+            minimum_weight: default_minimum_weight(),
+            answered_value: default_answered_value(),
+            envelope_tolerance: default_envelope_tolerance(),
+            below_tangent: BelowTangent::default(),
+            queues: Default::default(),
+        }
+    }
+}
+
+fn default_shortfall_weight() -> f64 {
+    10.0
+}
+fn default_minimum_weight() -> f64 {
+    10.0
+}
+fn default_answered_value() -> f64 {
+    0.01
+}
+fn default_envelope_tolerance() -> f64 {
+    0.002
+}
+
+fn de_opt_sl_target<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<f64>, D::Error> {
+    de_sl_target(d).map(Some)
+}
+
+/// A floor of agents on a queue, net of breaks, in the intervals it covers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinStaff {
+    #[serde(deserialize_with = "de_queue_ref")]
+    pub queue: String,
+    /// Agents on the queue (before shrinkage), e.g. 2.
+    #[serde(deserialize_with = "de_non_negative")]
+    pub agents: f64,
+    /// Daily start (default 00:00).
+    #[serde(default = "default_open")]
+    pub from: ClockTime,
+    /// Daily end (default 24:00).
+    #[serde(default = "default_close")]
+    pub to: ClockTime,
+    /// First date; every planned day when absent.
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+    /// Last date (inclusive); `date` when absent.
+    #[serde(default)]
+    pub until: Option<NaiveDate>,
+}
+
+impl MinStaff {
+    /// Whether the floor covers the interval starting at local `minute` of `date`.
+    pub fn covers(&self, date: NaiveDate, minute: u32) -> bool {
+        self.date
+            .is_none_or(|d| date >= d && date <= self.until.unwrap_or(d))
+            && minute >= self.from.minutes()
+            && minute < self.to.minutes()
+    }
+}
+
+fn de_queue_ref<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+    let q = String::deserialize(d)?;
+    KNOWN_QUEUES.with(|k| {
+        if let Some(known) = k.borrow().as_ref() {
+            if !known.contains(&q) {
+                return Err(serde::de::Error::custom(format!(
+                    "unknown queue `{q}`: not among the scenario's queues"
+                )));
+            }
+        }
+        Ok(())
+    })?;
+    Ok(q)
+}
+
+/// The service-level goal of a voice or chat queue (`objective:` with its
+/// per-queue overrides, else the queue's own target).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SlGoal {
+    pub target: f64,
+    pub interval_minimum: Option<f64>,
 }
 
 /// A scenario read from disk, with where it came from.
@@ -1647,6 +1850,50 @@ impl Scenario {
                 format!("must be between 1 and the {} planned days", p.days),
             ));
         }
+        for id in self.objective.queues.keys() {
+            let Some(q) = self.queues.iter().find(|q| &q.id == id) else {
+                return Err(err(
+                    &format!("{id}:"),
+                    0,
+                    &format!("objective.queues.{id}"),
+                    format!("unknown queue `{id}`: not among the scenario's queues"),
+                ));
+            };
+            if q.channel.is_deferred() {
+                return Err(err(
+                    &format!("{id}:"),
+                    0,
+                    &format!("objective.queues.{id}"),
+                    format!("queue `{id}` is deferred work: the service-level objective applies to voice and chat queues"),
+                ));
+            }
+        }
+        for (i, m) in self.min_staff.iter().enumerate() {
+            if m.from >= m.to {
+                return Err(err(
+                    "min_staff",
+                    0,
+                    &format!("min_staff[{i}].from"),
+                    format!("from {} is not before to {}", m.from, m.to),
+                ));
+            }
+            if m.until.is_some() && m.date.is_none() {
+                return Err(err(
+                    "min_staff",
+                    0,
+                    &format!("min_staff[{i}].until"),
+                    "needs a `date` to start from".into(),
+                ));
+            }
+            if m.date.zip(m.until).is_some_and(|(d, u)| u < d) {
+                return Err(err(
+                    "min_staff",
+                    0,
+                    &format!("min_staff[{i}].until"),
+                    "is before `date`".into(),
+                ));
+            }
+        }
         if r.max_working_days == 0 {
             return Err(err(
                 "max_working_days",
@@ -1734,6 +1981,36 @@ impl Scenario {
             windows.push((field, rb.earliest_start_hours, rb.latest_end_hours));
         }
         Ok(())
+    }
+
+    /// The service-level goal of a voice or chat queue.
+    pub fn sl_goal(&self, q: &Queue) -> SlGoal {
+        let o = &self.objective;
+        let per = o.queues.get(&q.id).copied().unwrap_or_default();
+        SlGoal {
+            target: per.target.or(o.target).unwrap_or(q.service_level.target),
+            interval_minimum: per.interval_minimum.or(o.interval_minimum),
+        }
+    }
+
+    /// Weight of understaffing `queue` in the interval starting at local
+    /// `minute` of `date`: the largest covering peak's weight, at least 1.
+    pub fn peak_weight(&self, date: NaiveDate, minute: u32, queue: &str) -> f64 {
+        self.peaks
+            .iter()
+            .filter(|p| p.covers(date, minute, queue))
+            .map(|p| p.weight)
+            .fold(1.0, f64::max)
+    }
+
+    /// Agents the `min_staff` floors ask of queue `queue` in the interval
+    /// starting at local `minute` of `date` (the largest floor; 0 when none).
+    pub fn min_staff_at(&self, queue: &str, date: NaiveDate, minute: u32) -> f64 {
+        self.min_staff
+            .iter()
+            .filter(|m| m.queue == queue && m.covers(date, minute))
+            .map(|m| m.agents)
+            .fold(0.0, f64::max)
     }
 
     /// The planned local dates, in order.

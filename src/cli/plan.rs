@@ -125,11 +125,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     write_files(&args.out, &files)?;
     pb.finish_and_clear();
 
-    let missed: Vec<_> = evaluation
-        .queues
-        .iter()
-        .filter(|q| q.service_level + 1e-9 < q.target)
-        .collect();
+    let missed: Vec<_> = evaluation.queues.iter().filter(|q| q.unmet()).collect();
     if !args.quiet {
         let s = &solved.info;
         println!(
@@ -200,12 +196,33 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         let names: Vec<_> = files.iter().map(|(n, _)| n.as_str()).collect();
         println!("wrote {} to {}", names.join(", "), args.out.display());
         for q in &missed {
-            println!(
-                "target missed: {} delivers {:.1}% against {}",
-                q.queue,
-                q.service_level * 100.0,
-                target_text(q.target, q.threshold_seconds)
-            );
+            let (what, sl) = match q.period {
+                rota::scenario::SlPeriod::Week => ("", q.service_level),
+                rota::scenario::SlPeriod::Day => (" on its worst day", q.worst_day_service_level),
+            };
+            if sl + 1e-9 < q.target {
+                println!(
+                    "target missed: {} delivers {:.1}%{} against {}",
+                    q.queue,
+                    sl * 100.0,
+                    what,
+                    target_text(q.target, q.threshold_seconds)
+                );
+            }
+            if let Some(m) = q.interval_minimum.filter(|_| q.intervals_below_minimum > 0) {
+                println!(
+                    "minimum missed: {} has {} intervals below {:.1}%",
+                    q.queue,
+                    q.intervals_below_minimum,
+                    m * 100.0
+                );
+            }
+            if q.min_staff_short_intervals > 0 {
+                println!(
+                    "min_staff missed: {} is below its floor in {} intervals",
+                    q.queue, q.min_staff_short_intervals
+                );
+            }
         }
     }
     Ok(if missed.is_empty() {

@@ -123,7 +123,11 @@ fn print_table(files: &[PathBuf], results: &[Result<serde_json::Value, String>])
         format!("{:.2}%", s["mip_gap"].as_f64().unwrap_or(0.0) * 100.0)
     });
     add(&mut rows, "objective", &num("objective", 1));
+    add(&mut rows, "mode", &|s| {
+        s["objective_mode"].as_str().unwrap_or("").to_string()
+    });
     add(&mut rows, "paid hours (cost)", &num("scheduled_hours", 1));
+    add(&mut rows, "weighted paid cost", &num("paid_cost", 1));
     add(&mut rows, "agents used", &|s| {
         format!("{} of {}", s["agents_rostered"], s["agents"])
     });
@@ -169,6 +173,20 @@ fn print_table(files: &[PathBuf], results: &[Result<serde_json::Value, String>])
             &format!("{q} worst interval"),
             &pct("worst_interval_service_level"),
         );
+        add(
+            &mut rows,
+            &format!("{q} worst day"),
+            &pct("worst_day_service_level"),
+        );
+        add(&mut rows, &format!("{q} below minimum"), &|s| {
+            let below = field(s, "intervals_below_minimum");
+            let min = field(s, "interval_minimum");
+            match (below, min) {
+                (Some(b), Some(m)) => format!("{b} < {:.0}%", m * 100.0),
+                _ => "-".into(),
+            }
+        });
+        add(&mut rows, &format!("{q} abandoned"), &pct("abandonment"));
         add(&mut rows, &format!("{q} ASA s"), &|s| {
             field(s, "asa_seconds")
                 .map(|v| format!("{v:.1}"))

@@ -7,7 +7,8 @@ use crate::error::Result;
 /// Columns: `queue, interval_start, date, local_time, required_agents,
 /// staffed_agents` (on the queue, net of breaks, before shrinkage),
 /// `predicted_service_level`, `asa_seconds` (empty when the queue is
-/// unstable), `occupancy`.
+/// unstable), `occupancy`, `abandonment` (Erlang A queues; empty for
+/// others), `min_staff` (the floor, 0 when none).
 pub struct CoverageCsv;
 
 impl Exporter for CoverageCsv {
@@ -22,6 +23,8 @@ impl Exporter for CoverageCsv {
             "predicted_service_level",
             "asa_seconds",
             "occupancy",
+            "abandonment",
+            "min_staff",
         ];
         interval_table(p.scenario, p.horizon, &headers, |q, t| {
             let k = &p.evaluation.intervals[q][t];
@@ -31,6 +34,8 @@ impl Exporter for CoverageCsv {
                 format!("{:.4}", k.service_level),
                 k.asa_seconds.map(|a| format!("{a:.1}")).unwrap_or_default(),
                 format!("{:.4}", k.occupancy),
+                k.abandonment.map(|a| format!("{a:.4}")).unwrap_or_default(),
+                format!("{}", k.min_staff),
             ]
         })
     }

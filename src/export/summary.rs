@@ -25,6 +25,10 @@ pub struct Summary {
     pub agents_rostered: usize,
     pub shifts: usize,
     pub scheduled_hours: f64,
+    /// Paid hours times `hourly_cost` times `weights.paid_hour`.
+    pub paid_cost: f64,
+    /// `requirements` or `service_level` (`objective.mode`).
+    pub objective_mode: crate::scenario::ObjectiveMode,
     pub required_agent_hours: f64,
     pub understaffed_agent_hours: f64,
     pub overstaffed_agent_hours: f64,
@@ -64,6 +68,8 @@ impl Summary {
             agents_rostered: agents.len(),
             shifts: p.roster.shifts.len(),
             scheduled_hours: round(p.evaluation.scheduled_hours, 2),
+            paid_cost: round(p.evaluation.paid_cost, 2),
+            objective_mode: p.scenario.objective.mode,
             required_agent_hours: round(
                 p.evaluation
                     .queues
@@ -83,6 +89,8 @@ impl Summary {
                     forecast_volume: round(q.forecast_volume, 1),
                     service_level: round(q.service_level, 4),
                     worst_interval_service_level: round(q.worst_interval_service_level, 4),
+                    worst_day_service_level: round(q.worst_day_service_level, 4),
+                    abandonment: q.abandonment.map(|a| round(a, 4)),
                     asa_seconds: round(q.asa_seconds, 1),
                     occupancy: round(q.occupancy, 4),
                     required_agent_hours: round(q.required_agent_hours, 2),

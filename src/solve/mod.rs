@@ -45,6 +45,7 @@ mod decompose;
 mod diagnose;
 mod highs_run;
 mod model;
+mod service_level;
 mod soft;
 mod warm;
 

@@ -8,6 +8,7 @@ use good_lp::{variable, Expression, ProblemVariables, Variable};
 
 use super::candidates::{allowed, coverage, Day};
 pub(super) use super::diagnose::{RuleSlack, SlackRule};
+use super::service_level::{self, SlModel};
 use super::{deferred_work, not_yet_due};
 use crate::horizon::Horizon;
 use crate::scenario::Scenario;
@@ -163,6 +164,8 @@ pub(super) struct Built {
     pub(super) gaps: Vec<Vec<(Variable, Variable)>>,
     /// `(done, backlog, late)` per interval of each deferred queue.
     pub(super) deferred: Vec<Vec<(Variable, Variable, Variable)>>,
+    /// Service-level variables (service-level mode) and `min_staff` floors.
+    pub(super) sl: SlModel,
     pub(super) groups: Vec<Vec<String>>,
     /// Proficiency of each group on each of its skills (`groups[g][j]`).
     pub(super) proficiency: Vec<Vec<f64>>,
@@ -258,7 +261,7 @@ pub(super) fn build_relaxed(
     } else {
         super::soft::add_soft(&mut model, scenario, days, &x)
     };
-    let (breaks, (w, gaps, deferred)) = add_breaks_and_coverage(
+    let (breaks, (w, gaps, deferred, sl)) = add_breaks_and_coverage(
         &mut model,
         scenario,
         horizon,
@@ -284,6 +287,7 @@ pub(super) fn build_relaxed(
         hours_slack,
         gaps,
         deferred,
+        sl,
         groups,
         proficiency,
         group_of,
@@ -493,6 +497,7 @@ pub(super) fn add_breaks_and_coverage(
         BTreeMap<(usize, usize), Vec<Variable>>,
         Vec<Vec<(Variable, Variable)>>,
         Vec<Vec<(Variable, Variable, Variable)>>,
+        SlModel,
     ),
 ) {
     let group_size: Vec<usize> = (0..groups.len())
@@ -614,7 +619,9 @@ fn add_breaks(
 }
 
 /// Splits each group's duty across its queues and meets the requirements:
-/// under/over staffing per interval, or the backlog flow of deferred queues.
+/// under/over staffing per interval (or, in service-level mode, the
+/// service-level objective of `service_level.rs`), or the backlog flow of
+/// deferred queues; and the `min_staff` floors.
 #[allow(clippy::type_complexity)]
 fn add_coverage(
     model: &mut Model,
@@ -628,6 +635,7 @@ fn add_coverage(
     BTreeMap<(usize, usize), Vec<Variable>>,
     Vec<Vec<(Variable, Variable)>>,
     Vec<Vec<(Variable, Variable, Variable)>>,
+    SlModel,
 ) {
     let wts = &scenario.weights;
     let dh = horizon.interval_hours();
@@ -666,6 +674,11 @@ fn add_coverage(
     }
     let mut gaps = vec![Vec::new(); queue_ids.len()];
     let mut deferred = vec![Vec::new(); queue_ids.len()];
+    let sl = if diagnose {
+        SlModel::default()
+    } else {
+        service_level::add(model, scenario, horizon, reqs, &served)
+    };
     if !diagnose {
         for (qi, req) in reqs.iter().enumerate() {
             let q = &scenario.queues[qi];
@@ -696,17 +709,15 @@ fn add_coverage(
                 }
                 continue;
             }
+            if sl.covers(qi) {
+                continue;
+            }
             for (t, r) in req.intervals.iter().enumerate() {
                 let need = r.scheduled as f64;
                 let under = model.add(variable().min(0.0), false);
                 let over = model.add(variable().min(0.0), false);
                 let iv = &horizon.intervals[t];
-                let peak = scenario
-                    .peaks
-                    .iter()
-                    .filter(|p| p.covers(iv.date, iv.minute_of_day, &req.queue))
-                    .map(|p| p.weight)
-                    .fold(1.0, f64::max);
+                let peak = scenario.peak_weight(iv.date, iv.minute_of_day, &req.queue);
                 model
                     .objective
                     .add_mul(wts.understaffing * peak * dh, under);
@@ -719,5 +730,5 @@ fn add_coverage(
             }
         }
     }
-    (w, gaps, deferred)
+    (w, gaps, deferred, sl)
 }

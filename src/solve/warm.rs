@@ -318,5 +318,6 @@ pub(super) fn solution_from_plan(
         }
     }
     super::soft::warm_fair(&built.fair, pos, &mut vals);
+    super::service_level::fill_start(&built.sl, reqs, &served, &mut vals, pos);
     vals
 }

@@ -19,6 +19,7 @@
 //! rounded up; the optimizer does not cover it interval by interval but
 //! schedules the work itself as a backlog flow (`solve.rs`).
 
+pub mod curve;
 pub mod erlang;
 pub mod erlang_a;
 
