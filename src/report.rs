@@ -124,7 +124,7 @@ impl QueueKpi {
     }
 }
 
-const POUR_STEP: f64 = 0.05;
+pub(crate) const POUR_STEP: f64 = 0.05;
 
 /// The queues (scenario indices, sorted) a shift serves: those its row lists,
 /// or else all of the agent's skills.

@@ -1214,9 +1214,14 @@ pub enum SlPeriod {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BelowTangent {
-    /// No service below the tangent point (one binary per such interval):
+    /// The service level at whole servers below the tangent point, as steps
+    /// (one binary per step and interval, at most `curve::MAX_STEPS` steps):
     /// the optimizer never counts more than the curve delivers.
     #[default]
+    Steps,
+    /// No service below the tangent point (one binary per such interval):
+    /// never more than the curve delivers, but blind to short staffing that
+    /// still answers most contacts.
     Zero,
     /// The envelope (a pure linear model, optimistic below the tangent point).
     Envelope,
@@ -1274,7 +1279,7 @@ pub struct Objective {
         deserialize_with = "de_fraction"
     )]
     pub envelope_tolerance: f64,
-    /// Credit below the tangent point: `zero` (conservative) or `envelope`.
+    /// Credit below the tangent point: `steps` or `zero` (conservative) or `envelope`.
     #[serde(default)]
     pub below_tangent: BelowTangent,
     /// Per-queue `target` and `interval_minimum`, by queue id.

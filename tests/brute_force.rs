@@ -293,7 +293,7 @@ fn brute_force_sl(sc: &Scenario, reqs: &[QueueRequirements]) -> f64 {
                         ) else {
                             continue;
                         };
-                        let sl = c.conservative(staff_of(h));
+                        let sl = c.credit(staff_of(h), o.below_tangent);
                         answered += r.volume * sl;
                         volume += r.volume;
                         cost += o.minimum_weight * r.volume * (0.3 - sl).max(0.0);

@@ -59,7 +59,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::horizon::Horizon;
 use crate::roster::model::{Break, Roster, Shift};
-use crate::scenario::{Scenario, SolveMethod, SolverConfig};
+use crate::scenario::{ObjectiveMode, Scenario, SolveMethod, SolverConfig};
 use crate::staffing::QueueRequirements;
 
 use breaks::hand_out;
@@ -232,6 +232,10 @@ fn hand_out_breaks(
     worked
 }
 
+/// Share of the time limit the requirement roster may take when it is the
+/// start of a service-level solve.
+const REQUIREMENTS_SHARE: f64 = 0.5;
+
 /// Solves the roster for the scenario's requirements.
 pub fn solve(
     scenario: &Scenario,
@@ -248,7 +252,12 @@ pub fn solve(
     let decompose = match cfg.method {
         SolveMethod::Agents => false,
         SolveMethod::Decomposition => true,
-        SolveMethod::Auto => scenario.agents.len() >= cfg.decompose_from_agents,
+        // The service-level agent model seldom leaves its start within a
+        // minute even at the demo's size; the decomposition does.
+        SolveMethod::Auto => {
+            scenario.agents.len() >= cfg.decompose_from_agents
+                || scenario.objective.mode == ObjectiveMode::ServiceLevel
+        }
     };
     let decomposed = if decompose {
         match decompose::decompose(scenario, horizon, reqs, &days, cfg)? {
@@ -262,6 +271,28 @@ pub fn solve(
     } else {
         None
     };
+    // The service-level model is slow to leave a greedy roster, so it starts
+    // from the requirement roster, solved first with part of the time.
+    let by_requirements = if decomposed.is_none()
+        && cfg.warm_start
+        && scenario.objective.mode == ObjectiveMode::ServiceLevel
+    {
+        let mut sc = scenario.clone();
+        sc.objective.mode = ObjectiveMode::Requirements;
+        let mut part = cfg.clone();
+        part.time_limit_seconds = cfg.time_limit_seconds * REQUIREMENTS_SHARE;
+        part.method = SolveMethod::Decomposition;
+        let first = solve(&sc, horizon, reqs, &part)?;
+        warm::plan_from_roster(scenario, &days, &first.roster).map(|plan| {
+            let phases = first.info.phases.into_iter().map(|mut p| {
+                p.name = format!("requirements start: {}", p.name);
+                p
+            });
+            (plan, phases.collect::<Vec<_>>())
+        })
+    } else {
+        None
+    };
     let built = build(
         scenario,
         horizon,
@@ -272,7 +303,12 @@ pub fn solve(
     );
     let binaries = built.model.binaries;
     let pos = built.model.positions();
-    let start = match decomposed.as_ref().and_then(|d| d.plan.as_ref()) {
+    let plan = match (&decomposed, &by_requirements) {
+        (Some(d), _) => d.plan.as_ref(),
+        (None, Some((plan, _))) => Some(plan),
+        (None, None) => None,
+    };
+    let start = match plan {
         Some(plan) => Some(solution_from_plan(
             scenario, horizon, reqs, &days, &built, &pos, plan,
         )),
@@ -288,13 +324,14 @@ pub fn solve(
         group_of,
         ..
     } = built;
-    let final_cfg = match &decomposed {
-        Some(_) => {
+    let staged = decomposed.is_some() || by_requirements.is_some();
+    let final_cfg = match staged {
+        true => {
             let mut c = cfg.clone();
             c.time_limit_seconds = (cfg.time_limit_seconds - t0.elapsed().as_secs_f64()).max(1.0);
             c
         }
-        None => cfg.clone(),
+        false => cfg.clone(),
     };
     let raw = run(model, &final_cfg, start.as_deref())?;
     let status = match raw.status {
@@ -320,11 +357,9 @@ pub fn solve(
     // The decomposition's final model is restricted, so its own bound says
     // nothing of the whole problem: the gap is taken to the tours' bound.
     let (status, best_bound, gap, phases) = match decomposed {
-        None => (
-            status,
-            raw.best_bound,
-            raw.gap,
-            vec![SolvePhase {
+        None => {
+            let mut phases = by_requirements.map(|(_, p)| p).unwrap_or_default();
+            phases.push(SolvePhase {
                 name: "agents".into(),
                 status: format!("{:?}", raw.status),
                 objective: Some(raw.objective),
@@ -332,8 +367,9 @@ pub fn solve(
                 solve_seconds: raw.seconds,
                 variables: raw.n_vars,
                 constraints: raw.n_cons,
-            }],
-        ),
+            });
+            (status, raw.best_bound, raw.gap, phases)
+        }
         Some(d) => {
             let bound = if d.bound.is_finite() {
                 d.bound.min(raw.objective)
@@ -442,7 +478,7 @@ pub fn solve(
         objective: raw.objective,
         best_bound,
         mip_gap: gap,
-        solve_seconds: if decompose {
+        solve_seconds: if staged {
             t0.elapsed().as_secs_f64()
         } else {
             raw.seconds

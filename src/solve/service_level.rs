@@ -12,8 +12,14 @@
 //! `sl + low ≥ minimum`, with `minimum_weight × peak weight` per contact
 //! of `volume · low`. Every answered contact is worth `answered_value`.
 //! Where the envelope overestimates (below its tangent point, where the curve
-//! is convex), `below_tangent: zero` (the default) adds a binary `z`:
-//! `Σ_g w ≥ tangent staff · z` and `sl ≤ z`, so no service is counted there.
+//! is convex), `below_tangent: steps` (the default) adds a binary `z` for
+//! "staffed to the tangent point", `Σ_g w ≥ tangent staff · z`, and one `y_i`
+//! per step (the service level `s_i` at a whole number of servers `n_i` below
+//! the tangent point, at most `curve::MAX_STEPS`), `Σ_g w ≥ n_i · y_i`, with
+//! `sl ≤ Σ (s_i − s_{i−1}) y_i + (1 − s_last) z`: below the tangent point an
+//! interval is credited the service level of the highest step its staff
+//! reaches, never more than Erlang gives. `below_tangent: zero` keeps `z`
+//! alone (`sl ≤ z`: no service counted below the tangent point).
 //!
 //! A `min_staff` floor of `k` agents in an interval is
 //! `Σ_g w[g][q][t] + missing ≥ k`, with `weights.min_staff` per agent-hour
@@ -26,7 +32,7 @@ use good_lp::{variable, Expression, Variable};
 use super::model::Model;
 use crate::horizon::Horizon;
 use crate::scenario::{BelowTangent, ObjectiveMode, Scenario, SlPeriod};
-use crate::staffing::curve::{curve, Piece};
+use crate::staffing::curve::{curve, Curve};
 use crate::staffing::QueueRequirements;
 
 /// The service-level variables of one queue and interval.
@@ -34,10 +40,13 @@ pub(super) struct SlCell {
     pub(super) sl: Variable,
     /// Service level below the interval minimum, if one is set.
     pub(super) low: Option<(Variable, f64)>,
-    pub(super) pieces: Vec<Piece>,
-    /// With `below_tangent: zero`: the binary "staffed to the tangent point"
-    /// and that staff.
+    /// With `below_tangent: zero` or `steps`: the binary "staffed to the
+    /// tangent point" and that staff.
     pub(super) tangent: Option<(Variable, f64)>,
+    /// With `below_tangent: steps`: per step below the tangent point, the
+    /// binary "staffed to the step" and the step's staff.
+    pub(super) steps: Vec<(Variable, f64)>,
+    pub(super) curve: Curve,
 }
 
 /// A period's shortfall of answered contacts against its target.
@@ -143,16 +152,34 @@ pub(super) fn add(
             // Below the tangent point the envelope overestimates: credit
             // nothing there unless told otherwise (z = 1 only when staffed
             // to the tangent point; sl ≤ z).
-            let tangent = match (o.below_tangent, c.tangent) {
-                (BelowTangent::Zero, Some(at)) => {
-                    let z = model.add(variable().binary(), true);
-                    let mut e = served[qi][t].clone();
-                    e.add_mul(-at, z);
-                    model.constraints.push(e.geq(0.0));
-                    model.constraints.push((Expression::from(sl) - z).leq(0.0));
-                    Some((z, at))
+            // With steps, each step reached adds its rise in service level:
+            // sl ≤ Σ (s_i − s_{i−1}) y_i + (1 − s_last) z.
+            let mut staffed_to = |at: f64| {
+                let y = model.add(variable().binary(), true);
+                let mut e = served[qi][t].clone();
+                e.add_mul(-at, y);
+                model.constraints.push(e.geq(0.0));
+                y
+            };
+            let (tangent, steps) = match (o.below_tangent, c.tangent) {
+                (BelowTangent::Envelope, _) | (_, None) => (None, Vec::new()),
+                (below, Some(at)) => {
+                    let z = staffed_to(at);
+                    let mut cap = Expression::from(sl);
+                    let mut reached = 0.0;
+                    let mut steps = Vec::new();
+                    if below == BelowTangent::Steps {
+                        for p in &c.steps {
+                            let y = staffed_to(p.staff);
+                            cap.add_mul(-(p.service_level - reached), y);
+                            reached = p.service_level;
+                            steps.push((y, p.staff));
+                        }
+                    }
+                    cap.add_mul(-(1.0 - reached), z);
+                    model.constraints.push(cap.leq(0.0));
+                    (Some((z, at)), steps)
                 }
-                _ => None,
             };
             let low = goal.interval_minimum.map(|m| {
                 let iv = &horizon.intervals[t];
@@ -175,8 +202,9 @@ pub(super) fn add(
             cells.push(Some(SlCell {
                 sl,
                 low,
-                pieces: c.pieces,
                 tangent,
+                steps,
+                curve: c,
             }));
         }
         for (_, (answered, volume, intervals)) in periods {
@@ -201,6 +229,7 @@ pub(super) fn add(
 /// what that leaves missing.
 pub(super) fn fill_start(
     sl: &SlModel,
+    below: BelowTangent,
     reqs: &[QueueRequirements],
     served: &[Vec<f64>],
     vals: &mut [f64],
@@ -214,19 +243,10 @@ pub(super) fn fill_start(
         for (t, cell) in row.iter().enumerate() {
             let Some(c) = cell else { continue };
             let s = served[qi][t];
-            let mut v = c
-                .pieces
-                .iter()
-                .map(|p| p.at(s))
-                .fold(1.0, f64::min)
-                .max(0.0);
-            if let Some((z, at)) = c.tangent {
-                let staffed = s + 1e-9 >= at;
-                vals[pos[&z]] = if staffed { 1.0 } else { 0.0 };
-                if !staffed {
-                    v = 0.0;
-                }
+            for &(y, at) in c.tangent.iter().chain(&c.steps) {
+                vals[pos[&y]] = if s + 1e-9 >= at { 1.0 } else { 0.0 };
             }
+            let v = c.curve.credit(s, below);
             vals[pos[&c.sl]] = v;
             if let Some((low, m)) = c.low {
                 vals[pos[&low]] = (m - v).max(0.0);

@@ -10,6 +10,7 @@ use super::candidates::{allowed, coverage, Day};
 use super::model::Built;
 use super::{deferred_work, not_yet_due};
 use crate::horizon::Horizon;
+use crate::roster::model::Roster;
 use crate::scenario::Scenario;
 use crate::staffing::{deadline_intervals, QueueRequirements};
 
@@ -257,7 +258,10 @@ pub(super) fn solution_from_plan(
             }
         }
     }
-    // Split each group's duty: single-queue groups first, then the rest to the largest gap.
+    // Split each group's duty: single-queue groups first, then the rest
+    // poured a twentieth of an agent at a time into the queue furthest below
+    // its requirement (as the report does), so no queue of a multi-skilled
+    // group is left empty where it needs staff.
     let mut served = vec![vec![0.0; nt]; scenario.queues.len()];
     let mut order: Vec<usize> = (0..built.groups.len()).collect();
     order.sort_by_key(|&g| built.groups[g].len());
@@ -273,23 +277,26 @@ pub(super) fn solution_from_plan(
             })
             .collect();
         for t in 0..nt {
-            let q = *qis
-                .iter()
-                .max_by(|&&x, &&y| {
-                    let gx = reqs[x].intervals[t].scheduled as f64 - served[x][t];
-                    let gy = reqs[y].intervals[t].scheduled as f64 - served[y][t];
-                    gx.partial_cmp(&gy)
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                        .then(y.cmp(&x))
-                })
-                .expect("groups have skills");
-            let amount = duty[g][t].max(0.0);
-            let j = qis
-                .iter()
-                .position(|&x| x == q)
-                .expect("queue of the group");
-            served[q][t] += amount * built.proficiency[g][j];
-            vals[pos[&built.w[&(g, q)][t]]] += amount;
+            let mut left = duty[g][t].max(0.0);
+            while left > 1e-12 {
+                let step = left.min(crate::report::POUR_STEP);
+                let j = (0..qis.len())
+                    .max_by(|&a, &b| {
+                        let gap = |j: usize| {
+                            let q = qis[j];
+                            reqs[q].intervals[t].scheduled as f64 - served[q][t]
+                        };
+                        gap(a)
+                            .partial_cmp(&gap(b))
+                            .unwrap_or(std::cmp::Ordering::Equal)
+                            .then(qis[b].cmp(&qis[a]))
+                    })
+                    .expect("groups have skills");
+                let q = qis[j];
+                served[q][t] += step * built.proficiency[g][j];
+                vals[pos[&built.w[&(g, q)][t]]] += step;
+                left -= step;
+            }
         }
     }
     for (qi, row) in built.deferred.iter().enumerate() {
@@ -318,6 +325,54 @@ pub(super) fn solution_from_plan(
         }
     }
     super::soft::warm_fair(&built.fair, pos, &mut vals);
-    super::service_level::fill_start(&built.sl, reqs, &served, &mut vals, pos);
+    super::service_level::fill_start(
+        &built.sl,
+        scenario.objective.below_tangent,
+        reqs,
+        &served,
+        &mut vals,
+        pos,
+    );
     vals
+}
+
+/// A roster of the same scenario as the model's plan: each agent's shift
+/// candidate per day and the break candidate of each kind. `None` when a
+/// shift or break is not among the day's candidates (a roster of another
+/// scenario).
+pub(super) fn plan_from_roster(
+    scenario: &Scenario,
+    days: &[Day],
+    roster: &Roster,
+) -> Option<Vec<Vec<Option<Pick>>>> {
+    let mut plan = vec![vec![None; days.len()]; scenario.agents.len()];
+    for s in &roster.shifts {
+        let ai = scenario.agents.iter().position(|a| a.id == s.agent_id)?;
+        let d = days.iter().position(|d| d.date == s.date)?;
+        let day = &days[d];
+        let k = day
+            .shifts
+            .iter()
+            .position(|c| c.start == s.start && c.end == s.end)?;
+        let mut ms = Vec::with_capacity(day.kinds.len());
+        for (kind, bk) in day.kinds.iter().enumerate() {
+            if !day.shifts[k].needs[kind] {
+                ms.push(None);
+                continue;
+            }
+            // Within this shift's window (rest breaks share the kind's name).
+            let window = &bk.starts[day.shifts[k].start_idx];
+            let b = s
+                .breaks
+                .iter()
+                .filter(|b| b.kind == bk.kind)
+                .find_map(|b| {
+                    (window.lo..=window.hi)
+                        .find(|&m| bk.breaks[m].start == b.start && bk.breaks[m].end == b.end)
+                })?;
+            ms.push(Some(b));
+        }
+        plan[ai][d] = Some((k, ms));
+    }
+    Some(plan)
 }

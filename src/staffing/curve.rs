@@ -22,7 +22,7 @@
 //! `tolerance` elsewhere. The report (`report::evaluate`) recomputes the
 //! true service level of the roster, never the envelope's.
 
-use crate::scenario::{Queue, QueueModel};
+use crate::scenario::{BelowTangent, Queue, QueueModel};
 
 use super::erlang_a;
 
@@ -59,7 +59,14 @@ pub struct Curve {
     /// there and the envelope overestimates below it); `None` when the hull
     /// joins the points from the start (exact to the tolerance everywhere).
     pub tangent: Option<f64>,
+    /// Below the tangent point, the highest `MAX_STEPS` points with a service
+    /// level above zero, by staff: the steps of the `steps` credit.
+    pub steps: Vec<Point>,
 }
+
+/// Most steps of the staircase below the tangent point (each is a binary
+/// per interval in the optimizer).
+pub const MAX_STEPS: usize = 3;
 
 impl Curve {
     /// The envelope at `staff`: the lowest piece, at most 1.
@@ -71,12 +78,22 @@ impl Curve {
             .max(0.0)
     }
 
-    /// The conservative credit: the envelope from the tangent point on,
-    /// 0 below it (never above the points' interpolation, to the tolerance).
-    pub fn conservative(&self, staff: f64) -> f64 {
-        match self.tangent {
-            Some(t) if staff + 1e-9 < t => 0.0,
-            _ => self.envelope(staff),
+    /// The service level the optimizer credits at `staff` (`below`: what it
+    /// credits below the tangent point): the envelope from the tangent point
+    /// on; below it the envelope (`envelope`), nothing (`zero`), or the
+    /// service level of the highest step reached (`steps`). `zero` and
+    /// `steps` never exceed the curve between whole servers, to the tolerance.
+    pub fn credit(&self, staff: f64, below: BelowTangent) -> f64 {
+        match (below, self.tangent) {
+            (BelowTangent::Envelope, _) | (_, None) => self.envelope(staff),
+            (_, Some(t)) if staff + 1e-9 >= t => self.envelope(staff),
+            (BelowTangent::Zero, _) => 0.0,
+            (BelowTangent::Steps, _) => self
+                .steps
+                .iter()
+                .rev()
+                .find(|p| staff + 1e-9 >= p.staff)
+                .map_or(0.0, |p| p.service_level),
         }
     }
 }
@@ -150,10 +167,20 @@ pub fn curve(
         _ => None,
     };
     let pieces = envelope(&points, tolerance);
+    let below: Vec<Point> = match tangent {
+        Some(t) => points
+            .iter()
+            .filter(|p| p.staff + 1e-12 < t && p.service_level > 0.0)
+            .copied()
+            .collect(),
+        None => Vec::new(),
+    };
+    let steps = below[below.len().saturating_sub(MAX_STEPS)..].to_vec();
     Some(Curve {
         points,
         pieces,
         tangent,
+        steps,
     })
 }
 
@@ -280,14 +307,24 @@ mod tests {
             let over = c.envelope(p.staff) - p.service_level;
             assert!(over <= tol + 1e-9, "{over} at {}", p.staff);
         }
-        // The conservative credit never exceeds a point by more than the
-        // tolerance, and is the envelope from the tangent point on.
-        for p in &c.points {
-            assert!(c.conservative(p.staff) <= p.service_level + tol + 1e-9);
+        // The conservative credits never exceed a point by more than the
+        // tolerance (nor the point below a staff between whole servers),
+        // and are the envelope from the tangent point on.
+        for below in [BelowTangent::Steps, BelowTangent::Zero] {
+            for w in c.points.windows(2) {
+                let mid = 0.5 * (w[0].staff + w[1].staff);
+                assert!(c.credit(w[0].staff, below) <= w[0].service_level + tol + 1e-9);
+                if c.tangent.is_some_and(|t| w[1].staff <= t + 1e-9) {
+                    assert!(c.credit(mid, below) <= w[0].service_level + 1e-9);
+                }
+            }
+            if let Some(t) = c.tangent {
+                assert!(c.credit(t, below) > 0.0);
+                assert_eq!(c.credit(t, below), c.envelope(t));
+            }
         }
         if let Some(t) = c.tangent {
-            assert!(c.conservative(t) > 0.0);
-            assert_eq!(c.conservative(t * 0.999), 0.0);
+            assert_eq!(c.credit(t * 0.999, BelowTangent::Zero), 0.0);
         }
     }
 
@@ -301,6 +338,32 @@ mod tests {
             c.envelope(10.0) > 0.3,
             "the envelope overestimates below it"
         );
+    }
+
+    #[test]
+    fn steps_credit_erlang_c_at_whole_servers_below_the_tangent() {
+        // 10 Erlangs of 180 s in 30 minutes, threshold 20 s.
+        let c = curve(100.0, 180.0, 30, &voice(), 0.0, 0.0).unwrap();
+        let t = c.tangent.unwrap();
+        let sl = |n: u32| erlang::service_level(n, 10.0, 180.0, 20.0);
+        assert_eq!(c.steps.len(), MAX_STEPS);
+        for n in 11..(t as u32) {
+            let x = n as f64 + 0.5;
+            let got = c.credit(x, BelowTangent::Steps);
+            if n + MAX_STEPS as u32 >= t as u32 {
+                assert!((got - sl(n)).abs() < 1e-9, "n = {n}: {got}");
+            }
+            // Never more than Erlang C delivers at that staff.
+            assert!(got <= sl(n) + 1e-9);
+            assert_eq!(c.credit(x, BelowTangent::Zero), 0.0);
+            assert!(c.credit(x, BelowTangent::Envelope) > sl(n));
+        }
+        // 13 servers answer about 78 % (DOMAIN.md's table for A = 10 has
+        // 0.8884 at 14); `steps` sees it, `zero` does not.
+        assert!(c.credit(13.0, BelowTangent::Steps) > 0.7);
+        assert_eq!(c.credit(10.5, BelowTangent::Steps), 0.0, "unstable");
+        let above = c.credit(t + 1.0, BelowTangent::Steps);
+        assert_eq!(above, c.envelope(t + 1.0));
     }
 
     #[test]
