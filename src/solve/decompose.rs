@@ -16,7 +16,11 @@
 //!    whole problem**: that relaxation is solved first, and its optimum is
 //!    the bound rota reports. Integer tours are then found with each count
 //!    between the floor and the ceiling of its relaxed value (widened by one
-//!    should that have no solution).
+//!    should that have no solution). With the service-level objective the
+//!    relaxation credits fractional staff with fractional service-level
+//!    steps and counts too few shifts, so the requirement model's
+//!    relaxation is solved as well and each count may lie anywhere between
+//!    the floor of the lower and the ceiling of the higher relaxed value.
 //! 2. **Agents.** Per class, a small integer program hands the counted shifts
 //!    to the class's agents with every individual rule (contract, rest, days
 //!    in a row, days off, availability, last week's shifts), penalising each
@@ -29,6 +33,7 @@
 //! The gap reported is the final objective against the bound of step 1, so
 //! it counts every loss of the decomposition.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use good_lp::{variable, Expression, Variable};
@@ -44,7 +49,7 @@ use super::warm::Pick;
 use super::{hand_out_breaks, picked, value, SolvePhase};
 use crate::error::Result;
 use crate::horizon::Horizon;
-use crate::scenario::{Scenario, SolverConfig};
+use crate::scenario::{ObjectiveMode, Scenario, SolverConfig};
 use crate::staffing::QueueRequirements;
 
 /// Interchangeable agents: same skill group, contract and hourly cost.
@@ -359,15 +364,40 @@ pub(super) fn decompose(
     // Integer tours near the relaxation: each count between the floor and
     // the ceiling of its relaxed value (widened by one should that have no
     // solution), with breaks and queues solved with them.
-    let relaxed: Vec<Vec<Vec<f64>>> = agg
-        .n
-        .iter()
-        .map(|nc| {
-            nc.iter()
-                .map(|nd| nd.iter().map(|v| value(&lp.values, v, &pos)).collect())
-                .collect()
-        })
-        .collect();
+    let counts_of = |n: &[Vec<Vec<Variable>>], r: &RawSolution, pos: &HashMap<Variable, usize>| {
+        n.iter()
+            .map(|nc| {
+                nc.iter()
+                    .map(|nd| nd.iter().map(|v| value(&r.values, v, pos)).collect())
+                    .collect()
+            })
+            .collect::<Vec<Vec<Vec<f64>>>>()
+    };
+    let mut relaxed = vec![counts_of(&agg.n, &lp, &pos)];
+    // The service-level relaxation credits fractional staff with
+    // fractional steps and so counts far too few shifts; the integer tours
+    // may also take the counts of the requirement relaxation (whose
+    // rounding meets the requirements), and whatever lies between.
+    if scenario.objective.mode == ObjectiveMode::ServiceLevel {
+        let mut by_req = scenario.clone();
+        by_req.objective.mode = ObjectiveMode::Requirements;
+        let t = Instant::now();
+        let agg = build_aggregate(&by_req, horizon, reqs, days, None);
+        let pos = agg.model.positions();
+        let left = (0.3 * total - t0.elapsed().as_secs_f64()).max(1.0);
+        let r = run(agg.model, &with_time(cfg, left), None)?;
+        // Its optimum bounds the requirement problem, not this one.
+        let mut ph = phase(
+            "tours relaxation by requirements",
+            &r,
+            t.elapsed().as_secs_f64(),
+        );
+        ph.best_bound = None;
+        phases.push(ph);
+        if !r.values.is_empty() {
+            relaxed.push(counts_of(&agg.n, &r, &pos));
+        }
+    }
     let mut raw = None;
     for widen in [0, 1] {
         let bounds = floor_ceil(&relaxed, widen);
@@ -569,18 +599,24 @@ fn assign_class(
     )))
 }
 
-/// Each count free between the floor and the ceiling of its relaxed value,
-/// widened by `widen` on both sides.
-fn floor_ceil(relaxed: &[Vec<Vec<f64>>], widen: usize) -> CountBounds {
-    relaxed
+/// Each count free between the floor of its lowest relaxed value and the
+/// ceiling of its highest (over the relaxations given), widened by `widen`
+/// on both sides.
+fn floor_ceil(relaxed: &[Vec<Vec<Vec<f64>>>], widen: usize) -> CountBounds {
+    relaxed[0]
         .iter()
-        .map(|nc| {
+        .enumerate()
+        .map(|(c, nc)| {
             nc.iter()
-                .map(|nd| {
-                    nd.iter()
-                        .map(|&v| {
-                            let lo = (v + 1e-6).floor().max(0.0) as usize;
-                            let hi = (v - 1e-6).ceil().max(0.0) as usize;
+                .enumerate()
+                .map(|(d, nd)| {
+                    (0..nd.len())
+                        .map(|k| {
+                            let vs = relaxed.iter().map(|r| r[c][d][k]);
+                            let low = vs.clone().fold(f64::INFINITY, f64::min);
+                            let high = vs.fold(f64::NEG_INFINITY, f64::max);
+                            let lo = (low + 1e-6).floor().max(0.0) as usize;
+                            let hi = (high - 1e-6).ceil().max(0.0) as usize;
                             (lo.saturating_sub(widen), hi + widen)
                         })
                         .collect()
