@@ -2106,12 +2106,17 @@ pub struct SolverConfig {
     /// `agents` solves one model with a binary per agent, day and shift;
     /// `decomposition` solves the tours of interchangeable agents first and
     /// then assigns agents (see docs/benchmarks.md); `auto` decomposes from
-    /// `decompose_from_agents` agents on.
+    /// `decompose_from_agents` agents on (`decompose_service_level_from_agents`
+    /// with the service-level objective).
     #[serde(default)]
     pub method: SolveMethod,
     /// With `method: auto`, the number of agents from which rota decomposes.
     #[serde(default = "default_decompose_from")]
     pub decompose_from_agents: usize,
+    /// The same for scenarios with `objective.mode: service_level`, whose
+    /// agent model is slower.
+    #[serde(default = "default_decompose_sl_from")]
+    pub decompose_service_level_from_agents: usize,
 }
 
 /// How the optimizer builds the roster.
@@ -2126,6 +2131,10 @@ pub enum SolveMethod {
 
 fn default_decompose_from() -> usize {
     100
+}
+
+fn default_decompose_sl_from() -> usize {
+    20
 }
 
 /// The value of a HiGHS option.

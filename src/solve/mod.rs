@@ -255,8 +255,11 @@ pub fn solve(
         // The service-level agent model seldom leaves its start within a
         // minute even at the demo's size; the decomposition does.
         SolveMethod::Auto => {
-            scenario.agents.len() >= cfg.decompose_from_agents
-                || scenario.objective.mode == ObjectiveMode::ServiceLevel
+            let from = match scenario.objective.mode {
+                ObjectiveMode::ServiceLevel => cfg.decompose_service_level_from_agents,
+                ObjectiveMode::Requirements => cfg.decompose_from_agents,
+            };
+            scenario.agents.len() >= from
         }
     };
     let decomposed = if decompose {

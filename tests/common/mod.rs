@@ -17,6 +17,7 @@ pub fn exact() -> SolverConfig {
         options: Default::default(),
         method: rota::scenario::SolveMethod::Agents,
         decompose_from_agents: 100,
+        decompose_service_level_from_agents: 20,
     }
 }
 
