@@ -20,7 +20,10 @@
 //!    relaxation credits fractional staff with fractional service-level
 //!    steps and counts too few shifts, so the requirement model's
 //!    relaxation is solved as well and each count may lie anywhere between
-//!    the floor of the lower and the ceiling of the higher relaxed value.
+//!    the floor of the lower and the ceiling of the higher relaxed value;
+//!    should that find no tours in time, the requirement tours (rounded
+//!    from their own relaxation) are handed out instead, and the final model
+//!    still prices and splits them with the service level.
 //! 2. **Agents.** Per class, a small integer program hands the counted shifts
 //!    to the class's agents with every individual rule (contract, rest, days
 //!    in a row, days off, availability, last week's shifts), penalising each
@@ -96,6 +99,9 @@ struct Aggregate {
 
 /// `(lowest, highest)` count per class, day and shift candidate.
 type CountBounds = Vec<Vec<Vec<(usize, usize)>>>;
+
+/// Relaxed counts `[class][day][shift candidate]`.
+type Relaxed = Vec<Vec<Vec<f64>>>;
 
 /// The tour model of step 1; `bounds` narrows the counts, and without
 /// bounds the model is the linear relaxation (every variable continuous).
@@ -371,14 +377,20 @@ pub(super) fn decompose(
                     .map(|nd| nd.iter().map(|v| value(&r.values, v, pos)).collect())
                     .collect()
             })
-            .collect::<Vec<Vec<Vec<f64>>>>()
+            .collect::<Relaxed>()
     };
-    let mut relaxed = vec![counts_of(&agg.n, &lp, &pos)];
-    // The service-level relaxation credits fractional staff with
-    // fractional steps and so counts far too few shifts; the integer tours
-    // may also take the counts of the requirement relaxation (whose
-    // rounding meets the requirements), and whatever lies between.
+    let relaxed = counts_of(&agg.n, &lp, &pos);
+    // Attempts at integer tours, in order: (the scenario to solve, the
+    // relaxed counts whose floor and ceiling bound the counts, widening, the
+    // share of the time limit it may run to).
+    let mut attempts: Vec<(Scenario, Vec<Relaxed>, usize, f64)> = Vec::new();
     if scenario.objective.mode == ObjectiveMode::ServiceLevel {
+        // The service-level relaxation credits fractional staff with
+        // fractional steps and so counts far too few shifts: the integer
+        // tours may also take the counts of the requirement relaxation
+        // (whose rounding meets the requirements) and whatever lies between.
+        // Should that find nothing in time, the requirement tours are the
+        // fallback, priced with the service level by the final model.
         let mut by_req = scenario.clone();
         by_req.objective.mode = ObjectiveMode::Requirements;
         let t = Instant::now();
@@ -394,19 +406,37 @@ pub(super) fn decompose(
         );
         ph.best_bound = None;
         phases.push(ph);
-        if !r.values.is_empty() {
-            relaxed.push(counts_of(&agg.n, &r, &pos));
+        if r.values.is_empty() {
+            attempts.push((scenario.clone(), vec![relaxed], 0, 0.5));
+        } else {
+            let req_relaxed = counts_of(&agg.n, &r, &pos);
+            attempts.push((
+                scenario.clone(),
+                vec![relaxed, req_relaxed.clone()],
+                0,
+                0.45,
+            ));
+            attempts.push((by_req.clone(), vec![req_relaxed.clone()], 0, 0.55));
+            attempts.push((by_req, vec![req_relaxed], 1, 0.6));
         }
+    } else {
+        attempts.push((scenario.clone(), vec![relaxed.clone()], 0, 0.5));
+        attempts.push((scenario.clone(), vec![relaxed], 1, 0.5));
     }
     let mut raw = None;
-    for widen in [0, 1] {
-        let bounds = floor_ceil(&relaxed, widen);
+    for (sc, relaxed, widen, until) in &attempts {
+        let bounds = floor_ceil(relaxed, *widen);
         let t = Instant::now();
-        let agg = build_aggregate(scenario, horizon, reqs, days, Some(&bounds));
-        let left = (0.5 * total - t0.elapsed().as_secs_f64()).max(1.0);
+        let agg = build_aggregate(sc, horizon, reqs, days, Some(&bounds));
+        let left = (until * total - t0.elapsed().as_secs_f64()).max(1.0);
         let pos = agg.model.positions();
         let r = run(agg.model, &with_time(cfg, left), None)?;
-        phases.push(phase("tours", &r, t.elapsed().as_secs_f64()));
+        let name = if sc.objective.mode == scenario.objective.mode {
+            "tours"
+        } else {
+            "tours by requirements"
+        };
+        phases.push(phase(name, &r, t.elapsed().as_secs_f64()));
         hit_time_limit |= r.status == HighsModelStatus::ReachedTimeLimit;
         if !r.values.is_empty() {
             raw = Some((r, pos, agg.n, agg.breaks, agg.classes, agg.group_of));
@@ -602,7 +632,7 @@ fn assign_class(
 /// Each count free between the floor of its lowest relaxed value and the
 /// ceiling of its highest (over the relaxations given), widened by `widen`
 /// on both sides.
-fn floor_ceil(relaxed: &[Vec<Vec<Vec<f64>>>], widen: usize) -> CountBounds {
+fn floor_ceil(relaxed: &[Relaxed], widen: usize) -> CountBounds {
     relaxed[0]
         .iter()
         .enumerate()
