@@ -21,10 +21,20 @@
 //!    to the class's agents with every individual rule (contract, rest, days
 //!    in a row, days off, availability, last week's shifts), penalising each
 //!    counted shift left unfilled or added (an agent whose contract needs a
-//!    shift more than the counts give).
-//! 3. **Final model.** The agent model with those shifts fixed: HiGHS places
-//!    the breaks and splits time across queues, which prices the roster
-//!    exactly with the objective of the agent model.
+//!    shift more than the counts give). Should it find no hand-out within
+//!    its time, the constructive hand-out of `handout.rs` (day by day, every
+//!    rule checked as it goes) gives one, so the final model is never left
+//!    to search the whole agent model on its own.
+//! 3. **Final model.** The agent model started from that roster, with its
+//!    shifts fixed except on the class-days whose counts the hand-out did
+//!    not meet exactly: there the class's agents may move their shift to any
+//!    start within an hour (either length), and those off may take a shift
+//!    within an hour of a mismatched count. HiGHS places the breaks, splits
+//!    time across queues and prices the roster exactly with the objective
+//!    of the agent model. (Freeing every agent's shift within an hour, or
+//!    every agent of a mismatched day, was measured too: HiGHS found no
+//!    better roster in the 30 s left at 200 agents, and sometimes ended
+//!    worse than the hand-out itself.)
 //!
 //! The gap reported is the final objective against the bound of step 1, so
 //! it counts every loss of the decomposition.
@@ -470,12 +480,10 @@ pub(super) fn decompose(
         return Ok(unaided(bound, hit_time_limit, phases));
     }
     let plan = hand_out_breaks(days, &group_of, &pick, |g, d| break_counts[g][d].clone());
-    // The final model may move each handed-out shift to a neighbouring
-    // start (within `MOVE_MINUTES`, either length) on the same day; days off
-    // stay off. Started from the hand-out, it trades the counted shifts the
-    // hand-out could not match for nearby ones, with every agent rule in
-    // force. (Letting it move agents among all the tours' shifts found
-    // nothing better in 25 s on the 200-agent benchmark.)
+    // The final model may move shifts near the counts the hand-out missed
+    // (see `neighbourhood`); started from the hand-out, with every agent
+    // rule in force. (Letting it move agents among all the tours' shifts
+    // found nothing better in 25 s on the 200-agent benchmark.)
     let fixes = neighbourhood(days, &classes, &counts, &pick, MOVE_MINUTES);
     Ok(Outcome::Done(Decomposed {
         fixes: Some(fixes),
