@@ -28,10 +28,20 @@
 //!    to the class's agents with every individual rule (contract, rest, days
 //!    in a row, days off, availability, last week's shifts), penalising each
 //!    counted shift left unfilled or added (an agent whose contract needs a
-//!    shift more than the counts give).
-//! 3. **Final model.** The agent model with those shifts fixed: HiGHS places
-//!    the breaks and splits time across queues, which prices the roster
-//!    exactly with the objective of the agent model.
+//!    shift more than the counts give). Should it find no hand-out within
+//!    its time, the constructive hand-out of `handout.rs` (day by day, every
+//!    rule checked as it goes) gives one, so the final model is never left
+//!    to search the whole agent model on its own.
+//! 3. **Final model.** The agent model started from that roster, with its
+//!    shifts fixed except on the class-days whose counts the hand-out did
+//!    not meet exactly: there the class's agents may move their shift to any
+//!    start within an hour (either length), and those off may take a shift
+//!    within an hour of a mismatched count. HiGHS places the breaks, splits
+//!    time across queues and prices the roster exactly with the objective
+//!    of the agent model. (Freeing every agent's shift within an hour, or
+//!    every agent of a mismatched day, was measured too: HiGHS found no
+//!    better roster in the 30 s left at 200 agents, and sometimes ended
+//!    worse than the hand-out itself.)
 //!
 //! The gap reported is the final objective against the bound of step 1, so
 //! it counts every loss of the decomposition.
@@ -43,6 +53,7 @@ use good_lp::{variable, Expression, Variable};
 use highs::HighsModelStatus;
 
 use super::candidates::{allowed, Day};
+use super::handout::hand_out_class;
 use super::highs_run::{run, RawSolution};
 use super::model::{
     add_agents, add_breaks_and_coverage, empty_members, new_model, rest_cliques, skill_groups, Fix,
@@ -488,7 +499,14 @@ pub(super) fn decompose(
         let left = (0.7 * total - t0.elapsed().as_secs_f64()).max(1.0);
         let share = left * c.agents.len() as f64 / remaining.max(1) as f64;
         remaining -= c.agents.len();
-        match assign_class(scenario, days, c, &counts[ci], &with_time(cfg, share))? {
+        // The class program; should it find no hand-out in its time, the
+        // constructive hand-out (with whatever it leaves unmatched).
+        let chosen = match assign_class(scenario, days, c, &counts[ci], &with_time(cfg, share))? {
+            Some(p) => Some(p),
+            None => hand_out_class(scenario, days, &c.agents, &counts[ci])
+                .map(|(rows, m)| (rows, m as f64, true, 0, 0)),
+        };
+        match chosen {
             Some((rows, missing, limited, vars, cons)) => {
                 size = (size.0 + vars, size.1 + cons);
                 hit_time_limit |= limited;
@@ -522,11 +540,43 @@ pub(super) fn decompose(
         return Ok(unaided(bound, hit_time_limit, phases));
     }
     let plan = hand_out_breaks(days, &group_of, &pick, |g, d| break_counts[g][d].clone());
-    // The final model works exactly the shifts handed out: it places the
-    // breaks, splits time across queues and prices the roster. (Letting it
-    // move agents among the tours' shifts as well, started from this
-    // roster, found nothing better in 25 s on the 200-agent benchmark.)
-    let fixes: Fixes = pick
+    // The final model may move shifts near the counts the hand-out missed
+    // (see `neighbourhood`); started from the hand-out, with every agent
+    // rule in force. (Letting it move agents among all the tours' shifts
+    // found nothing better in 25 s on the 200-agent benchmark.)
+    let fixes = neighbourhood(days, &classes, &counts, &pick, MOVE_MINUTES);
+    Ok(Outcome::Done(Decomposed {
+        fixes: Some(fixes),
+        plan: Some(plan),
+        bound,
+        hit_time_limit,
+        phases,
+    }))
+}
+
+/// How far the final model may move a handed-out shift's start.
+const MOVE_MINUTES: i64 = 60;
+
+/// The final model's freedom around the hand-out `pick`. Where a class's
+/// counted shifts of a day were not handed out as counted (some unmatched,
+/// or extra ones added for a contract minimum), its agents may, that day,
+/// move their shift to any candidate starting within `minutes` of it, and
+/// those off may take a candidate within `minutes` of a mismatched one; every other shift is fixed as handed out. The rest of the roster
+/// stays put, which keeps the model small enough to solve in the time left.
+fn neighbourhood(
+    days: &[Day],
+    classes: &[Class],
+    counts: &[Vec<Vec<usize>>],
+    pick: &[Vec<Option<usize>>],
+    minutes: i64,
+) -> Fixes {
+    let near = |day: &Day, k: usize, j: usize| {
+        (day.shifts[j].start - day.shifts[k].start)
+            .num_minutes()
+            .abs()
+            <= minutes
+    };
+    let mut fixes: Fixes = pick
         .iter()
         .map(|row| {
             days.iter()
@@ -539,13 +589,31 @@ pub(super) fn decompose(
                 .collect()
         })
         .collect();
-    Ok(Outcome::Done(Decomposed {
-        fixes: Some(fixes),
-        plan: Some(plan),
-        bound,
-        hit_time_limit,
-        phases,
-    }))
+    for (ci, c) in classes.iter().enumerate() {
+        for (d, day) in days.iter().enumerate() {
+            // The day's candidates handed out more or less often than counted.
+            let off_count: Vec<usize> = (0..day.shifts.len())
+                .filter(|&k| {
+                    c.agents.iter().filter(|&&a| pick[a][d] == Some(k)).count() != counts[ci][d][k]
+                })
+                .collect();
+            if off_count.is_empty() {
+                continue;
+            }
+            for &a in &c.agents {
+                for (j, f) in fixes[a][d].iter_mut().enumerate() {
+                    let free = match pick[a][d] {
+                        Some(k) => near(day, k, j),
+                        None => off_count.iter().any(|&k| near(day, k, j)),
+                    };
+                    if free {
+                        *f = Fix::Free;
+                    }
+                }
+            }
+        }
+    }
+    fixes
 }
 
 /// Step 2 for one class: each agent's shift per day (`None`: off), the

@@ -43,6 +43,7 @@ mod breaks;
 mod candidates;
 mod decompose;
 mod diagnose;
+mod handout;
 mod highs_run;
 mod model;
 mod service_level;
