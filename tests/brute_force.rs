@@ -13,6 +13,7 @@ use rota::staffing::curve::curve;
 use rota::staffing::QueueRequirements;
 
 mod common;
+use common::{gap_cost, on_duty};
 
 const TINY: &str = r#"
 name: tiny
@@ -37,22 +38,9 @@ fn req(needs: &[(usize, u32)]) -> QueueRequirements {
     common::req(24, needs)
 }
 
-/// An agent's day: off, or (start hour, break hour).
+/// An agent's day: off, or a 4-hour shift from 8, 9 or 10 with its break.
 fn options() -> Vec<Option<(usize, usize)>> {
-    let mut v = vec![None];
-    for s in 8..=10 {
-        for b in [s + 1, s + 2] {
-            v.push(Some((s, b)));
-        }
-    }
-    v
-}
-
-fn on_duty(o: Option<(usize, usize)>, h: usize) -> f64 {
-    match o {
-        Some((s, b)) if h >= s && h < s + 4 && h != b => 1.0,
-        _ => 0.0,
-    }
+    common::day_options(&[8, 9, 10])
 }
 
 /// Proficiency of agents A, B and C on queues a and b.
@@ -73,15 +61,7 @@ fn brute_force(need_a: &[u32; 24], need_b: &[u32; 24], p: &Rates) -> f64 {
                     let split = |to_a: f64| {
                         let a = p[0][0] * sa + p[2][0] * sc * to_a;
                         let b = p[1][1] * sb + p[2][1] * sc * (1.0 - to_a);
-                        let gap = |s: f64, n: u32| {
-                            let d = n as f64 - s;
-                            if d > 0.0 {
-                                100.0 * d
-                            } else {
-                                -5.0 * d
-                            }
-                        };
-                        gap(a, need_a[h]) + gap(b, need_b[h])
+                        gap_cost(a, need_a[h]) + gap_cost(b, need_b[h])
                     };
                     let mut shares = vec![0.0, 1.0];
                     if sc > 0.0 {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{exact, req, validate_good_and_bad};
+use common::{exact, gap_cost, req, validate_good_and_bad};
 use rota::horizon::Horizon;
 use rota::roster::validate::validate;
 use rota::scenario::Scenario;
@@ -76,14 +76,8 @@ fn on_duty(o: Option<[usize; 4]>, q: usize) -> f64 {
 
 fn brute_force(need_a: &[u32], need_b: &[u32]) -> f64 {
     let opts = options();
-    let gap = |s: f64, n: u32| {
-        let d = n as f64 - s;
-        if d > 0.0 {
-            100.0 * d * 0.25
-        } else {
-            -5.0 * d * 0.25
-        }
-    };
+    // Per quarter hour.
+    let gap = |s: f64, n: u32| 0.25 * gap_cost(s, n);
     let mut best = f64::MAX;
     for &oa in &opts {
         for &ob in &opts {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{day_options, exact, on_duty, req, validate_good_and_bad};
+use common::{day_options, exact, gap_cost, on_duty, req, validate_good_and_bad};
 use rota::horizon::Horizon;
 use rota::roster::validate::validate;
 use rota::scenario::Scenario;
@@ -36,14 +36,6 @@ weights: { understaffing: 100, overstaffing: 5, paid_hour: 1 }
 "#;
 
 fn brute_force(need_a: &[u32; 24], need_b: &[u32; 24]) -> f64 {
-    let gap = |s: f64, n: u32| {
-        let d = n as f64 - s;
-        if d > 0.0 {
-            100.0 * d
-        } else {
-            -5.0 * d
-        }
-    };
     let mut best = f64::MAX;
     for oa in day_options(&[7, 8]) {
         for ob in day_options(&[11, 12]) {
@@ -51,8 +43,8 @@ fn brute_force(need_a: &[u32; 24], need_b: &[u32; 24]) -> f64 {
                 let mut cost = [oa, ob, oc].iter().filter(|o| o.is_some()).count() as f64 * 4.0;
                 for h in 0..24 {
                     let (sa, sb, sc) = (on_duty(oa, h), on_duty(ob, h), on_duty(oc, h));
-                    let to_a = gap(sa + sc, need_a[h]) + gap(sb, need_b[h]);
-                    let to_b = gap(sa, need_a[h]) + gap(sb + sc, need_b[h]);
+                    let to_a = gap_cost(sa + sc, need_a[h]) + gap_cost(sb, need_b[h]);
+                    let to_b = gap_cost(sa, need_a[h]) + gap_cost(sb + sc, need_b[h]);
                     cost += to_a.min(to_b);
                 }
                 best = best.min(cost);

@@ -1,8 +1,9 @@
 //! Running HiGHS with the solver config, and what it returned.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
-use good_lp::SolverModel;
+use good_lp::{IntoAffineExpression, SolverModel, Variable};
 use highs::HighsModelStatus;
 
 use super::model::Model;
@@ -30,6 +31,16 @@ pub(super) fn run(model: Model, cfg: &SolverConfig, start: Option<&[f64]>) -> Re
     } = model;
     let n_vars = order.len();
     let n_cons = constraints.len();
+    // The objective is priced from the solution's own values: with fixed
+    // columns and a start, HiGHS 1.16 has reported an objective that was not
+    // the solution's (50 below it on a three-agent instance).
+    let column: HashMap<Variable, usize> = order.iter().enumerate().map(|(i, v)| (*v, i)).collect();
+    let constant = objective.constant();
+    let terms: Vec<(usize, f64)> = objective
+        .clone()
+        .linear_coefficients()
+        .map(|(v, c)| (column[&v], c))
+        .collect();
     let mut problem = vars
         .minimise(objective)
         .using(good_lp::solvers::highs::highs);
@@ -87,14 +98,34 @@ pub(super) fn run(model: Model, cfg: &SolverConfig, start: Option<&[f64]>) -> Re
     } else {
         Vec::new()
     };
+    let reported = solved.objective_value();
+    let mut best_bound = solved
+        .double_info_value(c"mip_dual_bound")
+        .unwrap_or(f64::NAN);
+    let mut gap = solved.mip_gap();
+    let objective = if values.is_empty() {
+        reported
+    } else {
+        let priced = constant + terms.iter().map(|&(i, c)| c * values[i]).sum::<f64>();
+        let shift = priced - reported;
+        if shift.abs() > 1e-6 * priced.abs().max(1.0) {
+            // The bound is off by the same offset as the objective HiGHS
+            // reported; the gap follows from the corrected pair.
+            best_bound += shift;
+            gap = if priced.abs() < 1e-9 {
+                0.0
+            } else {
+                ((priced - best_bound) / priced.abs()).max(0.0)
+            };
+        }
+        priced
+    };
     Ok(RawSolution {
         values,
         status,
-        objective: solved.objective_value(),
-        best_bound: solved
-            .double_info_value(c"mip_dual_bound")
-            .unwrap_or(f64::NAN),
-        gap: solved.mip_gap(),
+        objective,
+        best_bound,
+        gap,
         seconds,
         n_vars,
         n_cons,

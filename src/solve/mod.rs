@@ -45,6 +45,7 @@ mod decompose;
 mod diagnose;
 mod handout;
 mod highs_run;
+mod improve;
 mod model;
 mod service_level;
 mod soft;
@@ -67,7 +68,7 @@ use breaks::hand_out;
 use candidates::candidates;
 use diagnose::diagnose;
 pub use diagnose::precheck;
-use highs_run::run;
+use improve::Run;
 use model::{build, Built};
 use warm::{initial_solution, solution_from_plan, Pick};
 
@@ -263,7 +264,7 @@ pub fn solve(
             scenario.agents.len() >= from
         }
     };
-    let decomposed = if decompose {
+    let mut decomposed = if decompose {
         match decompose::decompose(scenario, horizon, reqs, &days, cfg)? {
             decompose::Outcome::Infeasible => {
                 return Err(Error::Infeasible(diagnose(
@@ -319,15 +320,6 @@ pub fn solve(
         None if cfg.warm_start => initial_solution(scenario, horizon, reqs, &days, &built, &pos),
         None => None,
     };
-    let Built {
-        model,
-        x,
-        breaks,
-        w,
-        groups,
-        group_of,
-        ..
-    } = built;
     let staged = decomposed.is_some() || by_requirements.is_some();
     let final_cfg = match staged {
         true => {
@@ -337,7 +329,29 @@ pub fn solve(
         }
         false => cfg.clone(),
     };
-    let raw = run(model, &final_cfg, start.as_deref())?;
+    let mut fin = Run::solve(built, &final_cfg, start.as_deref())?;
+    let first_final = (
+        fin.raw.status,
+        fin.raw.objective,
+        fin.raw.seconds,
+        fin.raw.n_vars,
+        fin.raw.n_cons,
+    );
+    // The decomposition's roster is improved with the time left.
+    let mut improved = None;
+    if let Some(d) = decomposed.as_mut().filter(|d| d.bound.is_finite()) {
+        if !fin.raw.values.is_empty() {
+            // A little is kept for reading the roster out.
+            let deadline = t0 + std::time::Duration::from_secs_f64(0.98 * cfg.time_limit_seconds);
+            let (best, bound, timed_out, phase) =
+                improve::improve(scenario, horizon, reqs, &days, cfg, fin, d.bound, deadline)?;
+            fin = best;
+            d.bound = bound;
+            d.hit_time_limit |= timed_out;
+            improved = Some(phase);
+        }
+    }
+    let raw = &fin.raw;
     let status = match raw.status {
         HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
             return Err(Error::Infeasible(diagnose(
@@ -393,30 +407,27 @@ pub fn solve(
             let mut phases = d.phases;
             phases.push(SolvePhase {
                 name: "final".into(),
-                status: format!("{:?}", raw.status),
-                objective: Some(raw.objective),
+                status: format!("{:?}", first_final.0),
+                objective: Some(first_final.1),
                 best_bound: None,
-                solve_seconds: raw.seconds,
-                variables: raw.n_vars,
-                constraints: raw.n_cons,
+                solve_seconds: first_final.2,
+                variables: first_final.3,
+                constraints: first_final.4,
             });
+            phases.extend(improved);
             (status, bound, gap, phases)
         }
     };
-    let val = |v: &Variable| value(&raw.values, v, &pos);
+    let Built {
+        w,
+        groups,
+        group_of,
+        ..
+    } = &fin.built;
+    let val = |v: &Variable| fin.val(v);
 
     // Shifts worked, then each group's breaks handed out to its shifts.
-    let picks = picked(&x, val);
-    let worked = hand_out_breaks(&days, &group_of, &picks, |g, di| {
-        breaks[g][di]
-            .iter()
-            .map(|kind| {
-                kind.iter()
-                    .map(|v| val(v).round().max(0.0) as usize)
-                    .collect()
-            })
-            .collect()
-    });
+    let worked = fin.plan(&days);
     let mut shifts = Vec::new();
     for (ai, a) in scenario.agents.iter().enumerate() {
         let g = group_of[ai];

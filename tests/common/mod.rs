@@ -66,6 +66,17 @@ pub fn on_duty(o: Option<(usize, usize)>, h: usize) -> f64 {
     }
 }
 
+/// Cost of staff `s` against a need of `n` in one hour of the tiny
+/// instances (weights understaffing 100, overstaffing 5).
+pub fn gap_cost(s: f64, n: u32) -> f64 {
+    let d = n as f64 - s;
+    if d > 0.0 {
+        100.0 * d
+    } else {
+        -5.0 * d
+    }
+}
+
 /// Runs `rota validate` on `dir/scenario.yaml` with `dir/good.csv` (which
 /// must pass) and `dir/bad.csv` (which must fail); returns the violations of the bad one.
 pub fn validate_good_and_bad(dir: &str) -> String {

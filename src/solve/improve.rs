@@ -1,0 +1,180 @@
+//! Large-neighbourhood search after the decomposition: while time is left
+//! and the gap to the tours' bound is above the configured gap, a few agents'
+//! whole weeks are freed (every other agent's shifts stay as they are), the
+//! agent model re-solves them from the incumbent roster, and a better roster
+//! replaces the incumbent. The hand-out to agents leaves shifts where the
+//! tour counts do not fit individual contracts; re-solving the agents around
+//! them puts those shifts where coverage needs them.
+//!
+//! Neighbourhoods alternate between agents of one skill group (who can
+//! swap shifts) and agents drawn from all groups; their size grows while the
+//! sub-solves finish quickly and shrinks when they hit their time limit.
+//! Agents are drawn by a generator seeded with the solver's `random_seed`,
+//! so the neighbourhoods are the same from run to run (what the time-limited
+//! sub-solves find in them may not be).
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use good_lp::Variable;
+use highs::HighsModelStatus;
+use rand::seq::index::sample;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::candidates::Day;
+use super::highs_run::{run, RawSolution};
+use super::model::{build, Built, Fix, Fixes};
+use super::warm::{solution_from_plan, Pick};
+use super::{hand_out_breaks, picked, value, SolvePhase};
+use crate::error::Result;
+use crate::horizon::Horizon;
+use crate::scenario::{Scenario, SolverConfig};
+use crate::staffing::QueueRequirements;
+
+/// A solved agent model and what the roster is read from.
+pub(super) struct Run {
+    pub(super) raw: RawSolution,
+    pub(super) pos: HashMap<Variable, usize>,
+    pub(super) built: Built,
+}
+
+impl Run {
+    /// Solves `built` from `start`.
+    pub(super) fn solve(built: Built, cfg: &SolverConfig, start: Option<&[f64]>) -> Result<Run> {
+        let pos = built.model.positions();
+        let mut built = built;
+        let model = std::mem::replace(&mut built.model, super::model::new_model());
+        let raw = run(model, cfg, start)?;
+        Ok(Run { raw, pos, built })
+    }
+
+    /// The value of `v` in the solution.
+    pub(super) fn val(&self, v: &Variable) -> f64 {
+        value(&self.raw.values, v, &self.pos)
+    }
+
+    /// Each agent's shift per day with its breaks.
+    pub(super) fn plan(&self, days: &[Day]) -> Vec<Vec<Option<Pick>>> {
+        let b = &self.built;
+        let picks = picked(&b.x, |v| self.val(v));
+        hand_out_breaks(days, &b.group_of, &picks, |g, di| {
+            b.breaks[g][di]
+                .iter()
+                .map(|kind| {
+                    kind.iter()
+                        .map(|v| self.val(v).round().max(0.0) as usize)
+                        .collect()
+                })
+                .collect()
+        })
+    }
+}
+
+/// Agents freed per neighbourhood at first, and the range it moves in.
+const FIRST_SIZE: usize = 15;
+const SIZES: (usize, usize) = (5, 60);
+
+/// Improves `incumbent` until `deadline` or until its gap to `bound` is at
+/// most the configured gap. A neighbourhood that frees every agent is the
+/// whole agent model: solved to optimality, its bound bounds the problem
+/// too (and nothing is left to find). Returns the best run, the bound
+/// (`bound`, or that better one), whether it stopped at the deadline, and
+/// the phase it adds.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn improve(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    cfg: &SolverConfig,
+    incumbent: Run,
+    bound: f64,
+    deadline: Instant,
+) -> Result<(Run, f64, bool, SolvePhase)> {
+    let t0 = Instant::now();
+    let n = scenario.agents.len();
+    let group_of = incumbent.built.group_of.clone();
+    let n_groups = group_of.iter().copied().max().map_or(0, |g| g + 1);
+    let mut best = incumbent;
+    let mut plan = best.plan(days);
+    let mut rng = ChaCha8Rng::seed_from_u64(u64::from(cfg.random_seed));
+    let per_try = (0.1 * cfg.time_limit_seconds).max(2.0);
+    let mut size = FIRST_SIZE;
+    let (mut tries, mut better) = (0, 0);
+    let mut timed_out = false;
+    let mut bound = bound;
+    while n > 0 && super::relative_gap(best.raw.objective, bound) > cfg.mip_rel_gap {
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64();
+        if left < 1.0 {
+            timed_out = true;
+            break;
+        }
+        // Odd tries: one skill group; even tries: any agents.
+        let pool: Vec<usize> = if tries % 2 == 1 && n_groups > 1 {
+            let g = rng.random_range(0..n_groups);
+            (0..n).filter(|&a| group_of[a] == g).collect()
+        } else {
+            (0..n).collect()
+        };
+        tries += 1;
+        let mut free = vec![false; n];
+        for i in sample(&mut rng, pool.len(), size.min(pool.len())) {
+            free[pool[i]] = true;
+        }
+        let fixes: Fixes = plan
+            .iter()
+            .enumerate()
+            .map(|(a, row)| {
+                days.iter()
+                    .zip(row)
+                    .map(|(day, p)| {
+                        (0..day.shifts.len())
+                            .map(|k| match (free[a], p) {
+                                (true, _) => Fix::Free,
+                                (false, Some((pk, _))) if *pk == k => Fix::On,
+                                _ => Fix::Off,
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        let built = build(scenario, horizon, reqs, days, false, Some(&fixes));
+        let pos = built.model.positions();
+        let start = solution_from_plan(scenario, horizon, reqs, days, &built, &pos, &plan);
+        let mut sub = cfg.clone();
+        sub.time_limit_seconds = per_try.min(left);
+        sub.mip_rel_gap = cfg.mip_rel_gap.min(1e-4);
+        let r = Run::solve(built, &sub, Some(&start))?;
+        if r.raw.status == HighsModelStatus::ReachedTimeLimit {
+            size = (size.saturating_sub(5)).max(SIZES.0);
+        } else if r.raw.seconds < 0.25 * per_try {
+            size = (size + 5).min(SIZES.1);
+        }
+        let whole = free.iter().all(|&f| f) && r.raw.status == HighsModelStatus::Optimal;
+        if whole && r.raw.best_bound.is_finite() {
+            bound = bound.max(r.raw.best_bound);
+        }
+        if !r.raw.values.is_empty() && r.raw.objective < best.raw.objective - 1e-6 {
+            better += 1;
+            plan = r.plan(days);
+            best = r;
+        }
+        if whole {
+            break;
+        }
+    }
+    let phase = SolvePhase {
+        name: "improve".into(),
+        status: format!("{better} of {tries} neighbourhoods improved"),
+        objective: Some(best.raw.objective),
+        best_bound: None,
+        solve_seconds: t0.elapsed().as_secs_f64(),
+        variables: best.raw.n_vars,
+        constraints: best.raw.n_cons,
+    };
+    Ok((best, bound, timed_out, phase))
+}
