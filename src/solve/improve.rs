@@ -103,11 +103,16 @@ pub(super) fn improve(
     let mut size = FIRST_SIZE;
     let (mut tries, mut better) = (0, 0);
     let mut timed_out = false;
+    // The longest a try took beyond its solve, in seconds.
+    let mut overhead: f64 = 0.0;
     let mut bound = bound;
     while n > 0 && super::relative_gap(best.raw.objective, bound) > cfg.mip_rel_gap {
+        // Building and handing over the model takes time too: a try starts
+        // only with room for that and a second of search.
         let left = deadline
             .saturating_duration_since(Instant::now())
-            .as_secs_f64();
+            .as_secs_f64()
+            - overhead;
         if left < 1.0 {
             timed_out = true;
             break;
@@ -142,6 +147,7 @@ pub(super) fn improve(
                     .collect()
             })
             .collect();
+        let tried = Instant::now();
         let built = build(scenario, horizon, reqs, days, false, Some(&fixes));
         let pos = built.model.positions();
         let start = solution_from_plan(scenario, horizon, reqs, days, &built, &pos, &plan);
@@ -149,6 +155,7 @@ pub(super) fn improve(
         sub.time_limit_seconds = per_try.min(left);
         sub.mip_rel_gap = cfg.mip_rel_gap.min(1e-4);
         let r = Run::solve(built, &sub, Some(&start))?;
+        overhead = overhead.max(tried.elapsed().as_secs_f64() - r.raw.seconds);
         if r.raw.status == HighsModelStatus::ReachedTimeLimit {
             size = (size.saturating_sub(5)).max(SIZES.0);
         } else if r.raw.seconds < 0.25 * per_try {

@@ -342,7 +342,7 @@ pub fn solve(
     if let Some(d) = decomposed.as_mut().filter(|d| d.bound.is_finite()) {
         if !fin.raw.values.is_empty() {
             // A little is kept for reading the roster out.
-            let deadline = t0 + std::time::Duration::from_secs_f64(0.98 * cfg.time_limit_seconds);
+            let deadline = t0 + std::time::Duration::from_secs_f64(0.95 * cfg.time_limit_seconds);
             let (best, bound, timed_out, phase) =
                 improve::improve(scenario, horizon, reqs, &days, cfg, fin, d.bound, deadline)?;
             fin = best;
