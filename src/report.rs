@@ -124,7 +124,7 @@ impl QueueKpi {
     }
 }
 
-pub(crate) const POUR_STEP: f64 = 0.05;
+const POUR_STEP: f64 = 0.05;
 
 /// The queues (scenario indices, sorted) a shift serves: those its row lists,
 /// or else all of the agent's skills.
@@ -213,35 +213,56 @@ pub fn staff_by_queue(
         staff[qs[0]][t] += n * f64::from_bits(rates[0]);
     }
     for ((t, qs, rates), n) in multi {
-        let mut left = n;
-        while left > 1e-12 {
-            let step = left.min(POUR_STEP);
-            let below_floor = qs
-                .iter()
-                .filter(|&&q| floor[q][t] - staff[q][t] > 1e-9)
-                .max_by(|&&a, &&b| {
-                    (floor[a][t] - staff[a][t])
-                        .partial_cmp(&(floor[b][t] - staff[b][t]))
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                        .then(b.cmp(&a))
-                });
-            let &q = below_floor
-                .or_else(|| {
-                    qs.iter().max_by(|&&a, &&b| {
-                        let da = reqs[a].intervals[t].scheduled as f64 - staff[a][t];
-                        let db = reqs[b].intervals[t].scheduled as f64 - staff[b][t];
-                        da.partial_cmp(&db)
-                            .unwrap_or(std::cmp::Ordering::Equal)
-                            .then(b.cmp(&a))
-                    })
-                })
-                .expect("non-empty");
-            let j = qs.iter().position(|&x| x == q).expect("queue of the pool");
-            staff[q][t] += step * f64::from_bits(rates[j]);
-            left -= step;
+        let rates: Vec<f64> = rates.iter().map(|&r| f64::from_bits(r)).collect();
+        let floors: Vec<f64> = qs.iter().map(|&q| floor[q][t]).collect();
+        let needs: Vec<f64> = qs
+            .iter()
+            .map(|&q| reqs[q].intervals[t].scheduled as f64)
+            .collect();
+        let mut now: Vec<f64> = qs.iter().map(|&q| staff[q][t]).collect();
+        pour(n, &rates, &floors, &needs, &mut now);
+        for (&q, v) in qs.iter().zip(now) {
+            staff[q][t] = v;
         }
     }
     staff
+}
+
+/// Pours `amount` agents of several skills into their queues a twentieth of
+/// an agent at a time, each step into the queue furthest below its `floor`
+/// (of those below one), else furthest below its `need`; ties go to the
+/// first queue. `staff[j]` is what queue `j` has so far, raised by each step
+/// times the agents' proficiency `rates[j]`. Returns the agents given to
+/// each queue.
+pub(crate) fn pour(
+    amount: f64,
+    rates: &[f64],
+    floor: &[f64],
+    need: &[f64],
+    staff: &mut [f64],
+) -> Vec<f64> {
+    let mut given = vec![0.0; rates.len()];
+    let mut left = amount;
+    while left > 1e-12 {
+        let step = left.min(POUR_STEP);
+        let furthest = |target: &[f64], staff: &[f64], only_below: bool| {
+            (0..rates.len())
+                .filter(|&j| !only_below || target[j] - staff[j] > 1e-9)
+                .max_by(|&a, &b| {
+                    (target[a] - staff[a])
+                        .partial_cmp(&(target[b] - staff[b]))
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                        .then(b.cmp(&a))
+                })
+        };
+        let j = furthest(floor, staff, true)
+            .or_else(|| furthest(need, staff, false))
+            .expect("at least one queue");
+        staff[j] += step * rates[j];
+        given[j] += step;
+        left -= step;
+    }
+    given
 }
 
 /// Share of each interval's deferred work finished by its deadline, working

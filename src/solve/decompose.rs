@@ -61,8 +61,8 @@ use super::candidates::{allowed, Day};
 use super::handout::hand_out_class;
 use super::highs_run::{run, RawSolution};
 use super::model::{
-    add_agents, add_breaks_and_coverage, empty_members, new_model, rest_cliques, skill_groups, Fix,
-    Fixes, Model, Relax,
+    add_agents, add_breaks_and_coverage, empty_members, keep_picks, new_model, rest_cliques,
+    skill_groups, Fix, Fixes, Model, Relax,
 };
 use super::warm::Pick;
 use super::{hand_out_breaks, picked, value, SolvePhase};
@@ -581,19 +581,7 @@ fn neighbourhood(
             .abs()
             <= minutes
     };
-    let mut fixes: Fixes = pick
-        .iter()
-        .map(|row| {
-            days.iter()
-                .zip(row)
-                .map(|(day, p)| {
-                    (0..day.shifts.len())
-                        .map(|k| if *p == Some(k) { Fix::On } else { Fix::Off })
-                        .collect()
-                })
-                .collect()
-        })
-        .collect();
+    let mut fixes = keep_picks(days, pick, &vec![false; pick.len()]);
     for (ci, c) in classes.iter().enumerate() {
         for (d, day) in days.iter().enumerate() {
             // The day's candidates handed out more or less often than counted.

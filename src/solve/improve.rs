@@ -24,7 +24,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::candidates::Day;
 use super::highs_run::{run, RawSolution};
-use super::model::{build, Built, Fix, Fixes};
+use super::model::{build, keep_picks, Built};
 use super::warm::{solution_from_plan, Pick};
 use super::{hand_out_breaks, picked, value, SolvePhase};
 use crate::error::Result;
@@ -129,24 +129,11 @@ pub(super) fn improve(
         for i in sample(&mut rng, pool.len(), size.min(pool.len())) {
             free[pool[i]] = true;
         }
-        let fixes: Fixes = plan
+        let picks: Vec<Vec<Option<usize>>> = plan
             .iter()
-            .enumerate()
-            .map(|(a, row)| {
-                days.iter()
-                    .zip(row)
-                    .map(|(day, p)| {
-                        (0..day.shifts.len())
-                            .map(|k| match (free[a], p) {
-                                (true, _) => Fix::Free,
-                                (false, Some((pk, _))) if *pk == k => Fix::On,
-                                _ => Fix::Off,
-                            })
-                            .collect()
-                    })
-                    .collect()
-            })
+            .map(|row| row.iter().map(|p| p.as_ref().map(|(k, _)| *k)).collect())
             .collect();
+        let fixes = keep_picks(days, &picks, &free);
         let tried = Instant::now();
         let built = build(scenario, horizon, reqs, days, false, Some(&fixes));
         let pos = built.model.positions();

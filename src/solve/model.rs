@@ -63,6 +63,30 @@ pub(super) enum Fix {
 /// `fixes[agent][day][shift candidate]`.
 pub(super) type Fixes = Vec<Vec<Vec<Fix>>>;
 
+/// Fixes that keep each agent's shift of each day (`picks[agent][day]`, the
+/// shift candidate worked): on for it, off for the others; the agents with
+/// `free[agent]` decide anew.
+pub(super) fn keep_picks(days: &[Day], picks: &[Vec<Option<usize>>], free: &[bool]) -> Fixes {
+    picks
+        .iter()
+        .zip(free)
+        .map(|(row, &free)| {
+            days.iter()
+                .zip(row)
+                .map(|(day, p)| {
+                    (0..day.shifts.len())
+                        .map(|k| match (free, *p == Some(k)) {
+                            (true, _) => Fix::Free,
+                            (false, true) => Fix::On,
+                            (false, false) => Fix::Off,
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// An empty model.
 pub(super) fn new_model() -> Model {
     Model {

@@ -276,26 +276,23 @@ pub(super) fn solution_from_plan(
                     .expect("queue")
             })
             .collect();
+        // In queue order, so that ties go to the first queue as in the report.
+        let mut by_queue: Vec<usize> = (0..qis.len()).collect();
+        by_queue.sort_by_key(|&j| qis[j]);
+        let rates: Vec<f64> = by_queue.iter().map(|&j| built.proficiency[g][j]).collect();
+        let no_floor = vec![0.0; by_queue.len()];
         for t in 0..nt {
-            let mut left = duty[g][t].max(0.0);
-            while left > 1e-12 {
-                let step = left.min(crate::report::POUR_STEP);
-                let j = (0..qis.len())
-                    .max_by(|&a, &b| {
-                        let gap = |j: usize| {
-                            let q = qis[j];
-                            reqs[q].intervals[t].scheduled as f64 - served[q][t]
-                        };
-                        gap(a)
-                            .partial_cmp(&gap(b))
-                            .unwrap_or(std::cmp::Ordering::Equal)
-                            .then(qis[b].cmp(&qis[a]))
-                    })
-                    .expect("groups have skills");
+            let needs: Vec<f64> = by_queue
+                .iter()
+                .map(|&j| reqs[qis[j]].intervals[t].scheduled as f64)
+                .collect();
+            let mut now: Vec<f64> = by_queue.iter().map(|&j| served[qis[j]][t]).collect();
+            let given =
+                crate::report::pour(duty[g][t].max(0.0), &rates, &no_floor, &needs, &mut now);
+            for (i, &j) in by_queue.iter().enumerate() {
                 let q = qis[j];
-                served[q][t] += step * built.proficiency[g][j];
-                vals[pos[&built.w[&(g, q)][t]]] += step;
-                left -= step;
+                served[q][t] = now[i];
+                vals[pos[&built.w[&(g, q)][t]]] += given[i];
             }
         }
     }
