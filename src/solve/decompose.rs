@@ -65,7 +65,7 @@ use super::model::{
     skill_groups, Fix, Fixes, Model, Relax,
 };
 use super::warm::Pick;
-use super::{hand_out_breaks, picked, value, SolvePhase};
+use super::{hand_out_breaks, phase, picked, value, SolvePhase};
 use crate::error::Result;
 use crate::horizon::Horizon;
 use crate::scenario::{ObjectiveMode, Scenario, SolverConfig};
@@ -323,18 +323,6 @@ fn unaided(bound: f64, hit_time_limit: bool, phases: Vec<SolvePhase>) -> Outcome
         hit_time_limit,
         phases,
     })
-}
-
-fn phase(name: &str, raw: &RawSolution, seconds: f64) -> SolvePhase {
-    SolvePhase {
-        name: name.to_string(),
-        status: format!("{:?}", raw.status),
-        objective: (!raw.values.is_empty()).then_some(raw.objective),
-        best_bound: raw.best_bound.is_finite().then_some(raw.best_bound),
-        solve_seconds: seconds,
-        variables: raw.n_vars,
-        constraints: raw.n_cons,
-    }
 }
 
 fn with_time(cfg: &SolverConfig, seconds: f64) -> SolverConfig {

@@ -234,6 +234,19 @@ fn hand_out_breaks(
     worked
 }
 
+/// A solve as a phase of `SolveInfo`, taking `seconds`.
+fn phase(name: &str, raw: &highs_run::RawSolution, seconds: f64) -> SolvePhase {
+    SolvePhase {
+        name: name.to_string(),
+        status: format!("{:?}", raw.status),
+        objective: (!raw.values.is_empty()).then_some(raw.objective),
+        best_bound: raw.best_bound.is_finite().then_some(raw.best_bound),
+        solve_seconds: seconds,
+        variables: raw.n_vars,
+        constraints: raw.n_cons,
+    }
+}
+
 /// Share of the time limit the requirement roster may take when it is the
 /// start of a service-level solve.
 const REQUIREMENTS_SHARE: f64 = 0.5;
@@ -321,22 +334,18 @@ pub fn solve(
         None => None,
     };
     let staged = decomposed.is_some() || by_requirements.is_some();
-    let final_cfg = match staged {
-        true => {
-            let mut c = cfg.clone();
-            c.time_limit_seconds = (cfg.time_limit_seconds - t0.elapsed().as_secs_f64()).max(1.0);
-            c
-        }
-        false => cfg.clone(),
-    };
+    let mut final_cfg = cfg.clone();
+    if staged {
+        final_cfg.time_limit_seconds =
+            (cfg.time_limit_seconds - t0.elapsed().as_secs_f64()).max(1.0);
+    }
     let mut fin = Run::solve(built, &final_cfg, start.as_deref())?;
-    let first_final = (
-        fin.raw.status,
-        fin.raw.objective,
-        fin.raw.seconds,
-        fin.raw.n_vars,
-        fin.raw.n_cons,
-    );
+    // Restricted to the decomposition's shifts, its own bound says nothing
+    // of the whole problem.
+    let final_phase = SolvePhase {
+        best_bound: None,
+        ..phase("final", &fin.raw, fin.raw.seconds)
+    };
     // The decomposition's roster is improved with the time left.
     let mut improved = None;
     if let Some(d) = decomposed.as_mut().filter(|d| d.bound.is_finite()) {
@@ -377,15 +386,7 @@ pub fn solve(
     let (status, best_bound, gap, phases) = match decomposed {
         None => {
             let mut phases = by_requirements.map(|(_, p)| p).unwrap_or_default();
-            phases.push(SolvePhase {
-                name: "agents".into(),
-                status: format!("{:?}", raw.status),
-                objective: Some(raw.objective),
-                best_bound: raw.best_bound.is_finite().then_some(raw.best_bound),
-                solve_seconds: raw.seconds,
-                variables: raw.n_vars,
-                constraints: raw.n_cons,
-            });
+            phases.push(phase("agents", raw, raw.seconds));
             (status, raw.best_bound, raw.gap, phases)
         }
         Some(d) => {
@@ -405,15 +406,7 @@ pub fn solve(
                 SolveStatus::Decomposed
             };
             let mut phases = d.phases;
-            phases.push(SolvePhase {
-                name: "final".into(),
-                status: format!("{:?}", first_final.0),
-                objective: Some(first_final.1),
-                best_bound: None,
-                solve_seconds: first_final.2,
-                variables: first_final.3,
-                constraints: first_final.4,
-            });
+            phases.push(final_phase);
             phases.extend(improved);
             (status, bound, gap, phases)
         }
