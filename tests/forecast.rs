@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use assert_cmd::Command;
-use serde_json::Value;
+
+mod common;
 
 const SMALL: &str = "tests/data/small/scenario.yaml";
 
@@ -13,21 +14,14 @@ fn rota() -> Command {
 
 #[test]
 fn backtest_json_reports_every_method_per_queue() {
-    let out = rota()
-        .args([
-            "forecast",
-            SMALL,
-            "--backtest-weeks",
-            "2",
-            "--format",
-            "json",
-        ])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let v: Value = serde_json::from_slice(&out).unwrap();
+    let v = common::rota_json([
+        "forecast",
+        SMALL,
+        "--backtest-weeks",
+        "2",
+        "--format",
+        "json",
+    ]);
     assert_eq!(v["weeks"], 2);
     let queues = v["queues"].as_array().unwrap();
     assert_eq!(queues.len(), 2);
@@ -64,23 +58,16 @@ fn backtest_text_table() {
 #[test]
 fn forecast_writes_the_band_and_json() {
     let dir = tempfile::tempdir().unwrap();
-    let out = rota()
-        .args([
-            "forecast",
-            SMALL,
-            "--format",
-            "json",
-            "--method",
-            "holt_winters",
-            "--out",
-        ])
-        .arg(dir.path())
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let v: Value = serde_json::from_slice(&out).unwrap();
+    let v = common::rota_json([
+        "forecast",
+        SMALL,
+        "--format",
+        "json",
+        "--method",
+        "holt_winters",
+        "--out",
+        dir.path().to_str().expect("temporary directory in UTF-8"),
+    ]);
     for q in v["queues"].as_array().unwrap() {
         assert_eq!(q["method"], "holt_winters");
         assert_eq!(q["intervals"].as_array().unwrap().len(), 3 * 48);

@@ -7,7 +7,7 @@ use std::path::Path;
 use assert_cmd::Command;
 use rota::plan::{Inputs, Outcome};
 use rota::scenario::{MinStaff, ObjectiveMode, Scenario};
-use serde_json::Value;
+mod common;
 
 const SMALL: &str = "tests/data/small/scenario.yaml";
 
@@ -114,21 +114,13 @@ fn requirements_mode_is_unchanged_by_an_absent_objective() {
 
 #[test]
 fn compare_shows_both_rosters_and_exit_codes_follow_the_goal() {
-    let out = Command::cargo_bin("rota")
-        .unwrap()
-        .args([
-            "compare",
-            "tests/data/small/sl-requirements.yaml",
-            "tests/data/small/sl-objective.yaml",
-            "--format",
-            "json",
-        ])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let doc: Value = serde_json::from_slice(&out).unwrap();
+    let doc = common::rota_json([
+        "compare",
+        "tests/data/small/sl-requirements.yaml",
+        "tests/data/small/sl-objective.yaml",
+        "--format",
+        "json",
+    ]);
     let modes: Vec<&str> = doc
         .as_array()
         .unwrap()

@@ -4,31 +4,33 @@
 use assert_cmd::Command;
 use serde_json::Value;
 
+mod common;
+
+/// The DOMAIN.md worked example: 100 calls of 180 s in 30 minutes, 80/20.
+const EXAMPLE: [&str; 11] = [
+    "staff",
+    "--volume",
+    "100",
+    "--aht",
+    "180",
+    "--interval-minutes",
+    "30",
+    "--target-sl",
+    "0.8",
+    "--target-seconds",
+    "20",
+];
+
 fn staff(extra: &[&str]) -> assert_cmd::assert::Assert {
     Command::cargo_bin("rota")
         .expect("binary built")
-        .args([
-            "staff",
-            "--volume",
-            "100",
-            "--aht",
-            "180",
-            "--interval-minutes",
-            "30",
-            "--target-sl",
-            "0.8",
-            "--target-seconds",
-            "20",
-        ])
+        .args(EXAMPLE)
         .args(extra)
         .assert()
 }
 
 fn json(extra: &[&str]) -> Value {
-    let mut args = extra.to_vec();
-    args.extend(["--format", "json"]);
-    let out = staff(&args).code(0).get_output().stdout.clone();
-    serde_json::from_slice(&out).expect("json")
+    common::rota_json(EXAMPLE.iter().chain(extra).chain(&["--format", "json"]))
 }
 
 fn f(v: &Value, k: &str) -> f64 {
@@ -117,29 +119,21 @@ fn patience_uses_erlang_a() {
 
 #[test]
 fn zero_volume_needs_no_one() {
-    let out = Command::cargo_bin("rota")
-        .unwrap()
-        .args([
-            "staff",
-            "--volume",
-            "0",
-            "--aht",
-            "180",
-            "--interval-minutes",
-            "15",
-            "--target-sl",
-            "0.8",
-            "--target-seconds",
-            "20",
-            "--format",
-            "json",
-        ])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let v: Value = serde_json::from_slice(&out).unwrap();
+    let v = common::rota_json([
+        "staff",
+        "--volume",
+        "0",
+        "--aht",
+        "180",
+        "--interval-minutes",
+        "15",
+        "--target-sl",
+        "0.8",
+        "--target-seconds",
+        "20",
+        "--format",
+        "json",
+    ]);
     assert_eq!(
         (v["agents"].as_u64(), v["scheduled_agents"].as_u64()),
         (Some(0), Some(0))

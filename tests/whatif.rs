@@ -139,21 +139,14 @@ fn a_bad_variant_is_blamed_at_its_own_line() {
 #[test]
 fn compare_is_deterministic_and_side_by_side() {
     let run = || -> Value {
-        let out = rota()
-            .args([
-                "compare",
-                BASE,
-                "tests/data/whatif/hire.yaml",
-                "tests/data/whatif/target.yaml",
-                "--format",
-                "json",
-            ])
-            .assert()
-            .code(0)
-            .get_output()
-            .stdout
-            .clone();
-        let mut v: Value = serde_json::from_slice(&out).unwrap();
+        let mut v = common::rota_json([
+            "compare",
+            BASE,
+            "tests/data/whatif/hire.yaml",
+            "tests/data/whatif/target.yaml",
+            "--format",
+            "json",
+        ]);
         common::strip_times(&mut v);
         v
     };

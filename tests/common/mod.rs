@@ -96,6 +96,24 @@ pub fn validate_good_and_bad(dir: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Runs `rota` with `args`, expects exit code 0 and returns what it printed
+/// as JSON (the arguments ask for `--format json`).
+pub fn rota_json<I, S>(args: I) -> serde_json::Value
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out = Command::cargo_bin("rota")
+        .expect("binary built")
+        .args(args)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).expect("json on stdout")
+}
+
 /// Removes every `solve_seconds` (the one value that differs between runs)
 /// from a summary or plan document, at any depth.
 pub fn strip_times(v: &mut serde_json::Value) {
