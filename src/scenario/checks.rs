@@ -1,0 +1,529 @@
+//! Checks that need the whole scenario (cross-field rules), each blamed
+//! on the line of the field at fault.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::load::find_line;
+use super::*;
+use crate::error::{Error, Result};
+
+/// What is wrong with a start window, if anything: the field under the
+/// window at fault (empty for the window itself) and the message.
+fn start_window_problem(sw: &StartWindow) -> Option<(&'static str, String)> {
+    if sw.step_minutes == 0 || sw.step_minutes % 15 != 0 {
+        return Some((
+            ".step_minutes",
+            format!("must be a positive multiple of 15, got {}", sw.step_minutes),
+        ));
+    }
+    if sw.earliest > sw.latest || sw.latest.0 >= 24 * 60 {
+        return Some((
+            "",
+            format!(
+                "earliest {} must not be after latest {}, and both before 24:00",
+                sw.earliest, sw.latest
+            ),
+        ));
+    }
+    if sw.earliest.0 % 15 != 0 || sw.latest.0 % 15 != 0 {
+        return Some(("", "start times must fall on a quarter hour".into()));
+    }
+    None
+}
+
+/// What is wrong with a list of shift lengths, if anything.
+fn lengths_problem(lengths: &[f64]) -> Option<String> {
+    if lengths.is_empty() {
+        return Some("at least one shift length is needed".into());
+    }
+    for &l in lengths {
+        let minutes = l * 60.0;
+        if !(1.0..=16.0).contains(&l)
+            || (minutes - minutes.round()).abs() > 1e-9
+            || minutes.round() as u32 % 15 != 0
+        {
+            return Some(format!(
+                "shift length {l} h must be between 1 and 16 hours in quarter hours"
+            ));
+        }
+    }
+    None
+}
+
+impl Scenario {
+    /// Checks that need the whole scenario (cross-field rules).
+    pub(super) fn check(&self, src: &str, path: &Path) -> Result<()> {
+        let err = |needle: &str, nth: usize, field: &str, msg: String| {
+            Error::input(path, find_line(src, needle, nth), Some(field), msg)
+        };
+        let p = &self.planning;
+        if !matches!(p.interval_minutes, 15 | 30 | 60) {
+            return Err(err(
+                "interval_minutes",
+                0,
+                "planning.interval_minutes",
+                format!("must be 15, 30 or 60, got {}", p.interval_minutes),
+            ));
+        }
+        if !(1..=14).contains(&p.days) {
+            return Err(err(
+                "days:",
+                0,
+                "planning.days",
+                format!("must be between 1 and 14, got {}", p.days),
+            ));
+        }
+        if self.history.weeks == 0 {
+            return Err(err(
+                "weeks:",
+                0,
+                "history.weeks",
+                "must be at least 1".into(),
+            ));
+        }
+        if self.queues.len() > crate::limits::MAX_QUEUES
+            || self.agents.len() > crate::limits::MAX_AGENTS
+        {
+            return Err(err(
+                "agents",
+                0,
+                "agents",
+                format!(
+                    "{} queues and {} agents: rota accepts at most {} queues and {} agents in one scenario (see docs/limits.md); split the centre into sites or teams",
+                    self.queues.len(),
+                    self.agents.len(),
+                    crate::limits::MAX_QUEUES,
+                    crate::limits::MAX_AGENTS
+                ),
+            ));
+        }
+        let [lo, hi] = self.forecast.band;
+        if !(0.0 < lo && lo < hi && hi < 1.0) {
+            return Err(err(
+                "band",
+                0,
+                "forecast.band",
+                format!("must be two quantiles 0 < low < high < 1, got [{lo}, {hi}]"),
+            ));
+        }
+        if self.forecast.outlier_threshold < 1.0 {
+            return Err(err(
+                "outlier_threshold",
+                0,
+                "forecast.outlier_threshold",
+                "must be at least 1".into(),
+            ));
+        }
+        if self.queues.is_empty() {
+            return Err(err(
+                "queues",
+                0,
+                "queues",
+                "at least one queue is needed".into(),
+            ));
+        }
+        for (i, q) in self.queues.iter().enumerate() {
+            // Queue ids are unique (checked in the first pass), so the first match is the queue.
+            let needle = format!("id: {}", q.id);
+            if q.concurrency == 0 || (q.channel == Channel::Voice && q.concurrency != 1) {
+                return Err(err(
+                    &needle,
+                    0,
+                    &format!("queues[{i}].concurrency"),
+                    "must be 1 for voice and at least 1 for chat".into(),
+                ));
+            }
+            let field = |f: &str| format!("queues[{i}].{f}");
+            let deferred = q.channel.is_deferred();
+            let missing_sl = q.service_level.target.is_nan();
+            let problem = if !deferred && missing_sl {
+                Some((
+                    "service_level",
+                    "is required for voice and chat queues".to_string(),
+                ))
+            } else if !deferred && q.service_level.seconds.is_nan() {
+                Some((
+                    "service_level.seconds",
+                    "is required for voice and chat queues".to_string(),
+                ))
+            } else if deferred && q.deadline_hours.is_none_or(|h| h <= 0.0) {
+                Some((
+                    "deadline_hours",
+                    "email and ticket queues need deadline_hours above 0 (e.g. 24)".to_string(),
+                ))
+            } else if !deferred && q.deadline_hours.is_some() {
+                Some((
+                    "deadline_hours",
+                    "applies to email and ticket queues only".to_string(),
+                ))
+            } else if deferred && q.concurrency != 1 {
+                Some((
+                    "concurrency",
+                    "must be 1 for email and ticket queues".to_string(),
+                ))
+            } else if deferred && q.model != QueueModel::ErlangC {
+                Some((
+                    "model",
+                    "email and ticket queues are deferred work and take no queueing model"
+                        .to_string(),
+                ))
+            } else if deferred && !q.service_level.seconds.is_nan() {
+                Some((
+                    "service_level.seconds",
+                    "does not apply to email and ticket queues: their threshold is deadline_hours (give only service_level.target)".to_string(),
+                ))
+            } else if q.model == QueueModel::ErlangA && q.patience_seconds.is_none_or(|p| p <= 0.0)
+            {
+                Some((
+                    "patience_seconds",
+                    "model erlang_a needs patience_seconds above 0 (mean time callers wait before hanging up)".to_string(),
+                ))
+            } else if q.model != QueueModel::ErlangA && q.patience_seconds.is_some() {
+                Some((
+                    "patience_seconds",
+                    "applies to model erlang_a only".to_string(),
+                ))
+            } else {
+                None
+            };
+            if let Some((f, msg)) = problem {
+                return Err(err(&needle, 0, &field(f), msg));
+            }
+            if q.open >= q.close {
+                return Err(err(
+                    &needle,
+                    0,
+                    &format!("queues[{i}].open"),
+                    format!(
+                        "opening time {} is not before closing time {}",
+                        q.open, q.close
+                    ),
+                ));
+            }
+            if q.open.0 % p.interval_minutes != 0 || q.close.0 % p.interval_minutes != 0 {
+                return Err(err(
+                    &needle,
+                    0,
+                    &format!("queues[{i}].open"),
+                    format!(
+                        "opening and closing times must fall on {}-minute interval boundaries",
+                        p.interval_minutes
+                    ),
+                ));
+            }
+        }
+        if self.agents.is_empty() {
+            return Err(err(
+                "agents",
+                0,
+                "agents",
+                "at least one agent is needed".into(),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for (i, a) in self.agents.iter().enumerate() {
+            let needle = format!("id: {}", a.id);
+            if !seen.insert(&a.id) {
+                return Err(err(
+                    &needle,
+                    1,
+                    &format!("agents[{i}].id"),
+                    format!("duplicate agent id `{}`", a.id),
+                ));
+            }
+            if a.skills.is_empty() {
+                return Err(err(
+                    &needle,
+                    0,
+                    &format!("agents[{i}].skills"),
+                    format!("agent `{}` has no skills", a.id),
+                ));
+            }
+            if let Some(av) = &a.available {
+                if av.from >= av.to {
+                    return Err(err(
+                        &needle,
+                        0,
+                        &format!("agents[{i}].available"),
+                        format!(
+                            "agent `{}`: available from {} is not before {}",
+                            a.id, av.from, av.to
+                        ),
+                    ));
+                }
+            }
+            for (j, p) in a.prefers.iter().enumerate() {
+                let times = [p.start_after, p.start_before, p.end_before];
+                let n_times = times.iter().filter(|t| t.is_some()).count();
+                if p.off == (n_times > 0) {
+                    return Err(err(
+                        &needle,
+                        0,
+                        &format!("agents[{i}].prefers[{j}]"),
+                        format!(
+                            "agent `{}`: a preference is either `off: true` or shift times (start_after, start_before, end_before), not both or neither",
+                            a.id
+                        ),
+                    ));
+                }
+            }
+            if a.min_hours > a.max_hours {
+                return Err(err(
+                    &needle,
+                    0,
+                    &format!("agents[{i}].min_hours"),
+                    format!(
+                        "agent `{}`: min_hours {} is above max_hours {}",
+                        a.id, a.min_hours, a.max_hours
+                    ),
+                ));
+            }
+        }
+        let r = &self.rules;
+        if let Some((f, msg)) = start_window_problem(&r.shift_start) {
+            let needle = if f.is_empty() {
+                "shift_start"
+            } else {
+                "step_minutes"
+            };
+            return Err(err(needle, 0, &format!("rules.shift_start{f}"), msg));
+        }
+        if let Some(msg) = lengths_problem(&r.shift_lengths_hours) {
+            return Err(err(
+                "shift_lengths_hours",
+                0,
+                "rules.shift_lengths_hours",
+                msg,
+            ));
+        }
+        let mut names = BTreeSet::new();
+        for (i, t) in r.shift_templates.iter().enumerate() {
+            let needle = format!("name: {}", t.name);
+            let field = |f: &str| format!("rules.shift_templates[{i}]{f}");
+            if t.name.is_empty() || t.name == DEFAULT_TEMPLATE || !names.insert(t.name.as_str()) {
+                return Err(err(
+                    &needle,
+                    0,
+                    &field(".name"),
+                    format!(
+                        "template name `{}` must be unique, not empty and not `{DEFAULT_TEMPLATE}` (the name of shift_start and shift_lengths_hours)",
+                        t.name
+                    ),
+                ));
+            }
+            if let Some((f, msg)) = start_window_problem(&t.start) {
+                return Err(err(&needle, 0, &field(&format!(".start{f}")), msg));
+            }
+            if let Some(msg) = lengths_problem(&t.lengths_hours) {
+                return Err(err(&needle, 0, &field(".lengths_hours"), msg));
+            }
+        }
+        for (i, a) in self.agents.iter().enumerate() {
+            let Some(list) = &a.templates else { continue };
+            let needle = format!("id: {}", a.id);
+            let field = format!("agents[{i}].templates");
+            if list.is_empty() {
+                return Err(err(
+                    &needle,
+                    0,
+                    &field,
+                    format!("agent `{}` lists no shift template", a.id),
+                ));
+            }
+            for name in list {
+                if name != DEFAULT_TEMPLATE && !names.contains(name.as_str()) {
+                    let mut known = vec![DEFAULT_TEMPLATE];
+                    known.extend(names.iter());
+                    return Err(err(
+                        &needle,
+                        0,
+                        &field,
+                        format!(
+                            "unknown shift template `{name}`: rules.shift_templates has none of that name (templates: {})",
+                            known.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        let mb = &r.meal_break;
+        let shortest = r.all_lengths_hours().into_iter().fold(f64::MAX, f64::min);
+        if mb.step_minutes == 0 || mb.step_minutes % 5 != 0 {
+            return Err(err(
+                "meal_break",
+                0,
+                "rules.meal_break.step_minutes",
+                format!("must be a positive multiple of 5, got {}", mb.step_minutes),
+            ));
+        }
+        if mb.minutes == 0 || mb.minutes % 15 != 0 {
+            return Err(err(
+                "meal_break",
+                0,
+                "rules.meal_break.minutes",
+                format!("must be a positive multiple of 15, got {}", mb.minutes),
+            ));
+        }
+        let window_minutes = (mb.latest_end_hours - mb.earliest_start_hours) * 60.0;
+        if window_minutes + 1e-9 < mb.minutes as f64 || mb.latest_end_hours > shortest {
+            return Err(err(
+                "meal_break",
+                0,
+                "rules.meal_break",
+                format!(
+                    "the window from {} h to {} h after the shift start must hold a {}-minute break and end within the shortest shift ({} h)",
+                    mb.earliest_start_hours, mb.latest_end_hours, mb.minutes, shortest
+                ),
+            ));
+        }
+        self.check_rest_breaks(src, path)?;
+        if r.max_consecutive_days == Some(0) {
+            return Err(err(
+                "max_consecutive_days",
+                0,
+                "rules.max_consecutive_days",
+                "must be at least 1".into(),
+            ));
+        }
+        if r.consecutive_days_off.is_some_and(|k| k == 0 || k > p.days) {
+            return Err(err(
+                "consecutive_days_off",
+                0,
+                "rules.consecutive_days_off",
+                format!("must be between 1 and the {} planned days", p.days),
+            ));
+        }
+        for id in self.objective.queues.keys() {
+            let Some(q) = self.queues.iter().find(|q| &q.id == id) else {
+                return Err(err(
+                    &format!("{id}:"),
+                    0,
+                    &format!("objective.queues.{id}"),
+                    format!("unknown queue `{id}`: not among the scenario's queues"),
+                ));
+            };
+            if q.channel.is_deferred() {
+                return Err(err(
+                    &format!("{id}:"),
+                    0,
+                    &format!("objective.queues.{id}"),
+                    format!("queue `{id}` is deferred work: the service-level objective applies to voice and chat queues"),
+                ));
+            }
+        }
+        for (i, m) in self.min_staff.iter().enumerate() {
+            if m.from >= m.to {
+                return Err(err(
+                    "min_staff",
+                    0,
+                    &format!("min_staff[{i}].from"),
+                    format!("from {} is not before to {}", m.from, m.to),
+                ));
+            }
+            if m.until.is_some() && m.date.is_none() {
+                return Err(err(
+                    "min_staff",
+                    0,
+                    &format!("min_staff[{i}].until"),
+                    "needs a `date` to start from".into(),
+                ));
+            }
+            if m.date.zip(m.until).is_some_and(|(d, u)| u < d) {
+                return Err(err(
+                    "min_staff",
+                    0,
+                    &format!("min_staff[{i}].until"),
+                    "is before `date`".into(),
+                ));
+            }
+        }
+        if r.max_working_days == 0 {
+            return Err(err(
+                "max_working_days",
+                0,
+                "rules.max_working_days",
+                "must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Scenario {
+    /// Rest breaks: sound sizes, windows that fit the shifts they apply to,
+    /// and windows disjoint from the meal break's and from each other.
+    fn check_rest_breaks(&self, src: &str, path: &Path) -> Result<()> {
+        let r = &self.rules;
+        let mb = &r.meal_break;
+        let lengths = r.all_lengths_hours();
+        let mut windows = vec![(
+            "rules.meal_break".to_string(),
+            mb.earliest_start_hours,
+            mb.latest_end_hours,
+        )];
+        for (i, rb) in r.rest_breaks.iter().enumerate() {
+            let field = format!("rules.rest_breaks[{i}]");
+            // The entry's own line when the list is written one entry a line.
+            let line = find_line(src, "rest_breaks:", 0).map(|l| {
+                let entry = src.lines().nth(l + i).unwrap_or("");
+                if entry.trim_start().starts_with('-') {
+                    l + i + 1
+                } else {
+                    l
+                }
+            });
+            let fail =
+                |f: &str, msg: String| Error::input(path, line, Some(&format!("{field}{f}")), msg);
+            if rb.minutes == 0 || rb.minutes % 5 != 0 {
+                return Err(fail(
+                    ".minutes",
+                    format!("must be a positive multiple of 5, got {}", rb.minutes),
+                ));
+            }
+            if rb.step_minutes == 0 || rb.step_minutes % 5 != 0 {
+                return Err(fail(
+                    ".step_minutes",
+                    format!("must be a positive multiple of 5, got {}", rb.step_minutes),
+                ));
+            }
+            let Some(shortest) = lengths
+                .iter()
+                .cloned()
+                .filter(|&l| rb.applies(l))
+                .reduce(f64::min)
+            else {
+                return Err(fail(
+                    ".min_shift_hours",
+                    format!(
+                        "{} h: no allowed shift length is that long, so the break would never apply",
+                        rb.min_shift_hours
+                    ),
+                ));
+            };
+            let window_minutes = (rb.latest_end_hours - rb.earliest_start_hours) * 60.0;
+            if window_minutes + 1e-9 < rb.minutes as f64 || rb.latest_end_hours > shortest + 1e-9 {
+                return Err(fail(
+                    "",
+                    format!(
+                        "the window from {} h to {} h after the shift start must hold a {}-minute break and end within the shortest shift it applies to ({} h)",
+                        rb.earliest_start_hours, rb.latest_end_hours, rb.minutes, shortest
+                    ),
+                ));
+            }
+            for (other, from, to) in &windows {
+                if rb.earliest_start_hours + 1e-9 < *to && *from + 1e-9 < rb.latest_end_hours {
+                    return Err(fail(
+                        "",
+                        format!(
+                            "the window from {} h to {} h after the shift start overlaps the window of {other} ({from} h to {to} h); break windows must not overlap, so a shift's breaks never do",
+                            rb.earliest_start_hours, rb.latest_end_hours
+                        ),
+                    ));
+                }
+            }
+            windows.push((field, rb.earliest_start_hours, rb.latest_end_hours));
+        }
+        Ok(())
+    }
+}

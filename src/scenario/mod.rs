@@ -1,0 +1,195 @@
+//! The scenario: what a planner hands rota, read from YAML.
+//!
+//! Loading happens in two passes over the same text. The first pass reads
+//! the queue ids; the second deserializes the whole scenario with those ids
+//! known, so that a skill naming no queue fails inside the deserializer and
+//! the YAML parser reports its line and column. Every field is documented in
+//! `docs/scenario.md`; every number is configuration, never a constant.
+
+mod checks;
+mod de;
+mod load;
+mod schema;
+mod solver;
+
+use chrono::{Datelike, NaiveDate, Weekday};
+
+pub use de::ClockTime;
+pub use load::LoadedScenario;
+pub(crate) use load::{find_line, yaml_error};
+pub use schema::*;
+pub use solver::*;
+
+impl Scenario {
+    /// The service-level goal of a voice or chat queue.
+    pub fn sl_goal(&self, q: &Queue) -> SlGoal {
+        let o = &self.objective;
+        let per = o.queues.get(&q.id).copied().unwrap_or_default();
+        SlGoal {
+            target: per.target.or(o.target).unwrap_or(q.service_level.target),
+            interval_minimum: per.interval_minimum.or(o.interval_minimum),
+        }
+    }
+
+    /// Weight of understaffing `queue` in the interval starting at local
+    /// `minute` of `date`: the largest covering peak's weight, at least 1.
+    pub fn peak_weight(&self, date: NaiveDate, minute: u32, queue: &str) -> f64 {
+        self.peaks
+            .iter()
+            .filter(|p| p.covers(date, minute, queue))
+            .map(|p| p.weight)
+            .fold(1.0, f64::max)
+    }
+
+    /// Agents the `min_staff` floors ask of queue `queue` in the interval
+    /// starting at local `minute` of `date` (the largest floor; 0 when none).
+    pub fn min_staff_at(&self, queue: &str, date: NaiveDate, minute: u32) -> f64 {
+        self.min_staff
+            .iter()
+            .filter(|m| m.queue == queue && m.covers(date, minute))
+            .map(|m| m.agents)
+            .fold(0.0, f64::max)
+    }
+
+    /// The planned local dates, in order.
+    pub fn dates(&self) -> Vec<NaiveDate> {
+        (0..self.planning.days)
+            .map(|i| self.planning.week_start + chrono::Duration::days(i as i64))
+            .collect()
+    }
+
+    /// Shrinkage of a queue (its own or the default).
+    pub fn shrinkage(&self, q: &Queue) -> f64 {
+        q.shrinkage.unwrap_or(self.defaults.shrinkage)
+    }
+
+    /// Occupancy cap of a queue (its own or the default).
+    pub fn max_occupancy(&self, q: &Queue) -> f64 {
+        q.max_occupancy.unwrap_or(self.defaults.max_occupancy)
+    }
+
+    /// The product of the given multipliers of events on `date` for `queue`
+    /// (events without one are learned by the forecast).
+    pub fn event_multiplier(&self, date: NaiveDate, queue: &str) -> f64 {
+        self.calendar
+            .events
+            .iter()
+            .filter(|e| e.applies(date, queue))
+            .filter_map(|e| e.volume_multiplier)
+            .product()
+    }
+
+    /// Paid hours of a shift of `length_hours`: its length less the unpaid
+    /// meal break and the unpaid rest breaks a shift that long gets.
+    pub fn paid_hours(&self, length_hours: f64) -> f64 {
+        let mb = &self.rules.meal_break;
+        let mut unpaid = if mb.paid { 0 } else { mb.minutes };
+        for rb in &self.rules.rest_breaks {
+            if !rb.paid && rb.applies(length_hours) {
+                unpaid += rb.minutes;
+            }
+        }
+        length_hours - unpaid as f64 / 60.0
+    }
+}
+
+/// Day-of-week index, Monday = 0.
+pub fn weekday_index(d: NaiveDate) -> usize {
+    d.weekday().num_days_from_monday() as usize
+}
+
+/// Weekday names, Monday first, for reports.
+pub const WEEKDAYS: [Weekday; 7] = [
+    Weekday::Mon,
+    Weekday::Tue,
+    Weekday::Wed,
+    Weekday::Thu,
+    Weekday::Fri,
+    Weekday::Sat,
+    Weekday::Sun,
+];
+
+/// HiGHS settings, read from `solver-configs/NAME.yaml`.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Result;
+    use std::path::Path;
+
+    #[test]
+    fn clock_times() {
+        assert_eq!(ClockTime::parse("08:30").unwrap().minutes(), 510);
+        assert_eq!(ClockTime::parse("24:00").unwrap().minutes(), 1440);
+        for bad in ["25:00", "24:30", "8", "08:60", "ab:cd", "08:5"] {
+            assert!(ClockTime::parse(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    const SMALL: &str = r#"
+name: s
+site: { name: S, timezone: Asia/Shanghai }
+planning: { week_start: 2026-11-09, days: 7 }
+history: { file: h.csv }
+queues:
+  - { id: orders, channel: voice, service_level: { target: 0.8, seconds: 20 } }
+  - { id: payments, channel: voice, service_level: { target: 0.8, seconds: 20 } }
+agents:
+  - { id: A1, name: Ann, AGENT }
+rules:
+  shift_start: { earliest: "08:00", latest: "12:00" }
+  shift_lengths_hours: [8]
+  meal_break: { minutes: 60, earliest_start_hours: 3, latest_end_hours: 5 }
+"#;
+
+    fn with_agent(agent: &str) -> Result<Scenario> {
+        Scenario::from_yaml_str(&SMALL.replace("AGENT", agent), Path::new("s.yaml"))
+    }
+
+    #[test]
+    fn skills_plain_and_rated() {
+        let s = with_agent(
+            "skills: [orders, { queue: payments, proficiency: 0.8 }], min_hours: 0, max_hours: 40",
+        )
+        .unwrap();
+        let a = &s.agents[0];
+        assert_eq!(a.skills, ["orders", "payments"]);
+        assert_eq!(a.proficiency("orders"), 1.0);
+        assert_eq!(a.proficiency("payments"), 0.8);
+        for bad in [
+            "skills: [{ queue: refunds, proficiency: 0.8 }]",
+            "skills: [{ queue: orders, proficiency: 0 }]",
+            "skills: [{ queue: orders, level: 0.5 }]",
+        ] {
+            let e = with_agent(&format!("{bad}, min_hours: 0, max_hours: 40"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("line 10"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn preferences() {
+        let s = with_agent(
+            "skills: [orders], min_hours: 0, max_hours: 40, prefers: [{ days: [sat, 2026-11-11], off: true }, { start_after: \"10:00\", weight: 2 }]",
+        )
+        .unwrap();
+        let p = &s.agents[0].prefers;
+        assert_eq!(p[0].weight, 5.0);
+        assert_eq!(p[0].to_string(), "day off on sat, 2026-11-11");
+        assert!(p[0].applies(NaiveDate::from_ymd_opt(2026, 11, 14).unwrap()));
+        assert!(!p[0].applies(NaiveDate::from_ymd_opt(2026, 11, 12).unwrap()));
+        assert_eq!(p[1].to_string(), "start at or after 10:00 every day");
+        let e = with_agent(
+            "skills: [orders], min_hours: 0, max_hours: 40, prefers: [{ off: true, end_before: \"17:00\" }]",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("agents[0].prefers[0]"), "{e}");
+        let e = with_agent(
+            "skills: [orders], min_hours: 0, max_hours: 40, prefers: [{ days: [someday], off: true }]",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("invalid day `someday`"), "{e}");
+    }
+}

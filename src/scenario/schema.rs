@@ -1,0 +1,1226 @@
+//! The scenario's schema: every field a planner writes, with its default.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use chrono::{Datelike, NaiveDate, Weekday};
+use chrono_tz::Tz;
+use serde::{Deserialize, Deserializer};
+
+use super::de::*;
+use super::solver::default_true;
+use super::*;
+
+/// The whole scenario as written in YAML.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name shown in reports.
+    pub name: String,
+    /// Free text for planners.
+    #[serde(default)]
+    pub description: String,
+    pub site: Site,
+    pub planning: Planning,
+    pub history: HistorySource,
+    #[serde(default)]
+    pub calendar: Calendar,
+    /// What-if changes to the forecast: volume and handle-time multipliers per
+    /// queue and date range, applied after forecasting (not learned from history).
+    #[serde(default)]
+    pub adjustments: Vec<Adjustment>,
+    #[serde(default)]
+    pub defaults: Defaults,
+    pub queues: Vec<Queue>,
+    pub agents: Vec<Agent>,
+    pub rules: Rules,
+    #[serde(default)]
+    pub weights: Weights,
+    /// Peak periods, where understaffing weighs more.
+    #[serde(default)]
+    pub peaks: Vec<Peak>,
+    /// Forecast method and settings.
+    #[serde(default)]
+    pub forecast: ForecastSettings,
+    /// Solver settings: a name looked up in `solver-configs/`, or a path to a YAML file.
+    #[serde(default = "default_solver")]
+    pub solver: String,
+    /// What the optimizer values: per-interval requirements, or the service
+    /// level over the day or week (`docs/service-level.md`).
+    #[serde(default)]
+    pub objective: Objective,
+    /// Floors of agents on a queue (net of breaks) in some intervals.
+    #[serde(default)]
+    pub min_staff: Vec<MinStaff>,
+}
+
+fn default_solver() -> String {
+    "default".to_string()
+}
+
+/// The contact centre.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    pub name: String,
+    /// IANA time zone of the site; every local time in the scenario is in it.
+    #[serde(deserialize_with = "de_tz")]
+    pub timezone: Tz,
+}
+
+/// The planning horizon.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Planning {
+    /// First local date of the plan.
+    pub week_start: NaiveDate,
+    /// Number of days planned (1 to 14).
+    #[serde(default = "default_days")]
+    pub days: u32,
+    /// Interval length in minutes: 15, 30 or 60.
+    #[serde(default = "default_interval")]
+    pub interval_minutes: u32,
+}
+
+fn default_days() -> u32 {
+    7
+}
+fn default_interval() -> u32 {
+    30
+}
+
+/// Where the interval history comes from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistorySource {
+    /// CSV file, relative to the scenario file.
+    pub file: PathBuf,
+    /// How many trailing weeks of history the forecast uses.
+    #[serde(default = "default_weeks")]
+    pub weeks: u32,
+    /// Zone of the file's local timestamps; the site's zone when absent.
+    #[serde(default, deserialize_with = "de_opt_tz")]
+    pub timezone: Option<Tz>,
+    /// `as_written` (offsets are honoured) or `local` (any offset or `Z` is
+    /// ignored and the clock time read in `timezone`).
+    #[serde(default)]
+    pub timestamps: TimestampMode,
+    /// Column names of the file, when they are not rota's own.
+    #[serde(default)]
+    pub columns: Option<ColumnMap>,
+    /// Queue id of every row, for a file without a queue column.
+    #[serde(default)]
+    pub queue: Option<String>,
+}
+
+/// How history timestamps are read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimestampMode {
+    #[default]
+    AsWritten,
+    Local,
+}
+
+/// Names of the history file's columns; other columns are ignored.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnMap {
+    #[serde(default = "col_interval_start")]
+    pub interval_start: String,
+    #[serde(default)]
+    pub queue: Option<String>,
+    #[serde(default = "col_offered")]
+    pub offered: String,
+    #[serde(default)]
+    pub aht_seconds: Option<String>,
+    #[serde(default)]
+    pub handle_seconds: Option<String>,
+}
+
+fn col_interval_start() -> String {
+    "interval_start".into()
+}
+fn col_offered() -> String {
+    "offered".into()
+}
+
+fn de_opt_tz<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Tz>, D::Error> {
+    de_tz(d).map(Some)
+}
+
+/// The forecast method of every queue.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ForecastMethod {
+    /// Chosen per queue by the lowest WAPE on a backtest.
+    #[default]
+    Auto,
+    SeasonalNaive,
+    Decomposition,
+    HoltWinters,
+}
+
+impl ForecastMethod {
+    /// The method's name as written in the scenario.
+    pub fn name(self) -> &'static str {
+        match self {
+            ForecastMethod::Auto => "auto",
+            ForecastMethod::SeasonalNaive => "seasonal_naive",
+            ForecastMethod::Decomposition => "decomposition",
+            ForecastMethod::HoltWinters => "holt_winters",
+        }
+    }
+
+    /// Parses a method name.
+    pub fn parse(s: &str) -> Option<ForecastMethod> {
+        [
+            ForecastMethod::Auto,
+            ForecastMethod::SeasonalNaive,
+            ForecastMethod::Decomposition,
+            ForecastMethod::HoltWinters,
+        ]
+        .into_iter()
+        .find(|m| m.name() == s)
+    }
+}
+
+/// The `forecast:` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastSettings {
+    #[serde(default)]
+    pub method: ForecastMethod,
+    /// Weeks held out to choose the method (`auto`) and to size the band.
+    #[serde(default = "default_backtest_weeks")]
+    pub backtest_weeks: u32,
+    /// A history cell further than this many robust standard deviations from
+    /// its weekday-and-slot median is an outlier and is damped to that bound.
+    #[serde(default = "default_outlier", deserialize_with = "de_non_negative")]
+    pub outlier_threshold: f64,
+    /// Lower and upper quantile of the band, e.g. `[0.1, 0.9]`.
+    #[serde(default = "default_band")]
+    pub band: [f64; 2],
+}
+
+impl Default for ForecastSettings {
+    fn default() -> Self {
+        ForecastSettings {
+            method: ForecastMethod::Auto,
+            backtest_weeks: default_backtest_weeks(),
+            outlier_threshold: default_outlier(),
+            band: default_band(),
+        }
+    }
+}
+
+fn default_backtest_weeks() -> u32 {
+    4
+}
+fn default_outlier() -> f64 {
+    5.0
+}
+fn default_band() -> [f64; 2] {
+    [0.1, 0.9]
+}
+
+fn default_weeks() -> u32 {
+    8
+}
+
+/// Dated events: holidays and promotions.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calendar {
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
+/// A holiday or promotion that multiplies volume on its dates.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    pub name: String,
+    /// First date.
+    pub date: NaiveDate,
+    /// Last date (inclusive); defaults to `date`.
+    #[serde(default)]
+    pub until: Option<NaiveDate>,
+    /// Volume multiplier (2.5 = two and a half times the usual volume); when
+    /// absent, learned from past dates of events of the same name in history.
+    #[serde(default, deserialize_with = "de_opt_non_negative")]
+    pub volume_multiplier: Option<f64>,
+    /// Queues affected; all when absent.
+    #[serde(default, deserialize_with = "de_queue_refs")]
+    pub queues: Option<Vec<String>>,
+}
+
+impl Event {
+    /// Whether the event covers `date` for `queue`.
+    pub fn applies(&self, date: NaiveDate, queue: &str) -> bool {
+        covers(self.date, self.until, self.queues.as_deref(), date, queue)
+    }
+}
+
+/// Whether dates `from..=until` (one day when `until` is absent) and
+/// `queues` (all when absent) cover `date` and `queue`.
+fn covers(
+    from: NaiveDate,
+    until: Option<NaiveDate>,
+    queues: Option<&[String]>,
+    date: NaiveDate,
+    queue: &str,
+) -> bool {
+    date >= from
+        && date <= until.unwrap_or(from)
+        && queues.is_none_or(|qs| qs.iter().any(|q| q == queue))
+}
+
+/// A what-if change to the forecast on some dates.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Adjustment {
+    #[serde(default)]
+    pub name: String,
+    /// First date.
+    pub date: NaiveDate,
+    /// Last date (inclusive); defaults to `date`.
+    #[serde(default)]
+    pub until: Option<NaiveDate>,
+    /// Multiplier of forecast volume.
+    #[serde(default = "one", deserialize_with = "de_non_negative")]
+    pub volume_multiplier: f64,
+    /// Multiplier of forecast handle time.
+    #[serde(default = "one", deserialize_with = "de_non_negative")]
+    pub aht_multiplier: f64,
+    /// Queues affected; all when absent.
+    #[serde(default, deserialize_with = "de_queue_refs")]
+    pub queues: Option<Vec<String>>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl Adjustment {
+    /// Whether the adjustment covers `date` for `queue`.
+    pub fn applies(&self, date: NaiveDate, queue: &str) -> bool {
+        covers(self.date, self.until, self.queues.as_deref(), date, queue)
+    }
+}
+
+/// Defaults for every queue.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    /// Fraction of paid time lost to absence, meetings and coaching (not the meal break, which is scheduled).
+    #[serde(default = "default_shrinkage", deserialize_with = "de_fraction")]
+    pub shrinkage: f64,
+    /// Highest allowed occupancy (share of time agents are busy).
+    #[serde(default = "default_occupancy", deserialize_with = "de_occupancy")]
+    pub max_occupancy: f64,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            shrinkage: default_shrinkage(),
+            max_occupancy: default_occupancy(),
+        }
+    }
+}
+
+fn default_shrinkage() -> f64 {
+    0.3
+}
+fn default_occupancy() -> f64 {
+    0.85
+}
+
+/// The contact channel of a queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// Phone calls: Erlang C.
+    Voice,
+    /// Online chat: Erlang C over sessions, an agent handling `concurrency` sessions at once.
+    Chat,
+    /// Email: deferred work, done within `deadline_hours` of arrival.
+    Email,
+    /// Tickets and messages: deferred work, done within `deadline_hours` of arrival.
+    Ticket,
+}
+
+impl Channel {
+    /// Whether the channel is deferred work (no queueing, a deadline instead).
+    pub fn is_deferred(self) -> bool {
+        matches!(self, Channel::Email | Channel::Ticket)
+    }
+}
+
+/// The queueing model of a voice or chat queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueModel {
+    /// M/M/n: callers wait as long as it takes.
+    #[default]
+    ErlangC,
+    /// M/M/n+M: callers abandon after an exponential patience of mean `patience_seconds`.
+    ErlangA,
+}
+
+/// A service-level target: `target` of contacts answered within `seconds`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceLevel {
+    #[serde(deserialize_with = "de_sl_target")]
+    pub target: f64,
+    /// Required for voice and chat; for email and ticket queues it is the deadline.
+    #[serde(default = "unset_seconds", deserialize_with = "de_non_negative")]
+    pub seconds: f64,
+    /// Optional ceiling on the average speed of answer, in seconds.
+    #[serde(default, deserialize_with = "de_opt_non_negative")]
+    pub max_asa_seconds: Option<f64>,
+}
+
+/// A queue of contacts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Queue {
+    /// Identifier used in history and as the agents' skill name.
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    pub channel: Channel,
+    /// Queueing model (voice and chat): `erlang_c` or `erlang_a`.
+    #[serde(default)]
+    pub model: QueueModel,
+    /// Mean patience before abandoning, seconds (required for `erlang_a`).
+    #[serde(default, deserialize_with = "de_opt_non_negative")]
+    pub patience_seconds: Option<f64>,
+    /// Deadline of deferred work (email, ticket), hours after arrival.
+    #[serde(default, deserialize_with = "de_opt_non_negative")]
+    pub deadline_hours: Option<f64>,
+    /// Chat sessions an agent handles at once (chat only).
+    #[serde(default = "default_concurrency")]
+    pub concurrency: u32,
+    /// Required for voice and chat; for deferred work the share of items
+    /// finished within the deadline (all of them when absent).
+    #[serde(default = "unset_service_level")]
+    pub service_level: ServiceLevel,
+    /// Fixed handle time in seconds; when absent it is forecast from history.
+    #[serde(default, deserialize_with = "de_opt_non_negative")]
+    pub aht_seconds: Option<f64>,
+    #[serde(default, deserialize_with = "de_opt_fraction")]
+    pub shrinkage: Option<f64>,
+    #[serde(default, deserialize_with = "de_opt_occupancy")]
+    pub max_occupancy: Option<f64>,
+    /// Opening time; no staff is required before it.
+    #[serde(default = "default_open")]
+    pub open: ClockTime,
+    /// Closing time; no staff is required from it on.
+    #[serde(default = "default_close")]
+    pub close: ClockTime,
+}
+
+/// Placeholder for a `service_level` left out; `Scenario::from_yaml_str`
+/// rejects it for voice and chat and fills it in for deferred work.
+fn unset_service_level() -> ServiceLevel {
+    ServiceLevel {
+        target: f64::NAN,
+        seconds: f64::NAN,
+        max_asa_seconds: None,
+    }
+}
+
+fn unset_seconds() -> f64 {
+    f64::NAN
+}
+
+fn default_concurrency() -> u32 {
+    1
+}
+fn default_open() -> ClockTime {
+    ClockTime(0)
+}
+fn default_close() -> ClockTime {
+    ClockTime(24 * 60)
+}
+
+/// An agent and their contract.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(from = "AgentSpec")]
+pub struct Agent {
+    pub id: String,
+    pub name: String,
+    /// Queue ids the agent may serve.
+    pub skills: Vec<String>,
+    /// Proficiency on a skill below or above 1 (an agent at 0.8 counts as
+    /// 0.8 of an agent on that queue); skills not listed are at 1.
+    pub proficiency: std::collections::BTreeMap<String, f64>,
+    /// Contracted weekly paid hours, minimum.
+    pub min_hours: f64,
+    /// Contracted weekly paid hours, maximum.
+    pub max_hours: f64,
+    /// Fixed days off: no shift starts on these dates.
+    pub days_off: Vec<NaiveDate>,
+    /// Daily availability: every shift lies between these local times of its day.
+    pub available: Option<Availability>,
+    /// The end of the previous week, for rest and consecutive days across the boundary.
+    pub previous: Option<PreviousWeek>,
+    /// Cost of an hour of this agent relative to `weights.paid_hour` (1 = the standard rate).
+    pub hourly_cost: f64,
+    /// Soft wishes, each with a weight: honoured when coverage allows.
+    pub prefers: Vec<Preference>,
+    /// Shift templates the agent may work (by name; `default` is
+    /// `rules.shift_start` with `rules.shift_lengths_hours`); all when absent.
+    pub templates: Option<Vec<String>>,
+}
+
+impl Agent {
+    /// Whether the agent may work shifts of template `name`.
+    pub fn may_work(&self, name: &str) -> bool {
+        self.templates
+            .as_ref()
+            .is_none_or(|ts| ts.iter().any(|t| t == name))
+    }
+
+    /// The agent's proficiency on queue `q` (1 unless the scenario says otherwise).
+    pub fn proficiency(&self, q: &str) -> f64 {
+        self.proficiency.get(q).copied().unwrap_or(1.0)
+    }
+}
+
+/// An agent as written in YAML.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgentSpec {
+    id: String,
+    name: String,
+    #[serde(deserialize_with = "de_skills")]
+    skills: Vec<SkillSpec>,
+    #[serde(deserialize_with = "de_non_negative")]
+    min_hours: f64,
+    #[serde(deserialize_with = "de_non_negative")]
+    max_hours: f64,
+    #[serde(default)]
+    days_off: Vec<NaiveDate>,
+    #[serde(default)]
+    available: Option<Availability>,
+    #[serde(default)]
+    previous: Option<PreviousWeek>,
+    #[serde(default = "one", deserialize_with = "de_non_negative")]
+    hourly_cost: f64,
+    #[serde(default)]
+    prefers: Vec<Preference>,
+    #[serde(default)]
+    templates: Option<Vec<String>>,
+}
+
+impl From<AgentSpec> for Agent {
+    fn from(a: AgentSpec) -> Agent {
+        let mut skills = Vec::new();
+        let mut proficiency = std::collections::BTreeMap::new();
+        for s in a.skills {
+            match s {
+                SkillSpec::Plain(q) => skills.push(q),
+                SkillSpec::Rated(RatedSkill {
+                    queue,
+                    proficiency: p,
+                }) => {
+                    if p != 1.0 {
+                        proficiency.insert(queue.clone(), p);
+                    }
+                    skills.push(queue);
+                }
+            }
+        }
+        Agent {
+            id: a.id,
+            name: a.name,
+            skills,
+            proficiency,
+            min_hours: a.min_hours,
+            max_hours: a.max_hours,
+            days_off: a.days_off,
+            available: a.available,
+            previous: a.previous,
+            hourly_cost: a.hourly_cost,
+            prefers: a.prefers,
+            templates: a.templates,
+        }
+    }
+}
+
+/// A skill: a queue id, or a queue with a proficiency.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum SkillSpec {
+    Plain(String),
+    Rated(RatedSkill),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RatedSkill {
+    pub(super) queue: String,
+    pub(super) proficiency: f64,
+}
+
+impl SkillSpec {
+    pub(super) fn queue(&self) -> &str {
+        match self {
+            SkillSpec::Plain(q) | SkillSpec::Rated(RatedSkill { queue: q, .. }) => q,
+        }
+    }
+}
+
+/// A day named in a preference: a weekday (`mon` to `sun`) or a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DaySpec {
+    Weekday(Weekday),
+    Date(NaiveDate),
+}
+
+impl DaySpec {
+    /// Whether the spec names `date`.
+    pub fn matches(self, date: NaiveDate) -> bool {
+        match self {
+            DaySpec::Weekday(w) => date.weekday() == w,
+            DaySpec::Date(d) => d == date,
+        }
+    }
+}
+
+impl fmt::Display for DaySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DaySpec::Weekday(w) => write!(f, "{}", weekday_name(*w)),
+            DaySpec::Date(d) => write!(f, "{d}"),
+        }
+    }
+}
+
+/// The lowercase three-letter name of a weekday (`mon`).
+pub fn weekday_name(w: Weekday) -> &'static str {
+    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][w.num_days_from_monday() as usize]
+}
+
+fn parse_weekday(s: &str) -> Option<Weekday> {
+    WEEKDAYS
+        .iter()
+        .copied()
+        .find(|w| weekday_name(*w) == s.trim().to_lowercase())
+}
+
+impl<'de> Deserialize<'de> for DaySpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if let Some(w) = parse_weekday(&s) {
+            return Ok(DaySpec::Weekday(w));
+        }
+        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map(DaySpec::Date)
+            .map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "invalid day `{s}`: expected a weekday (mon, tue, wed, thu, fri, sat, sun) or a date YYYY-MM-DD"
+                ))
+            })
+    }
+}
+
+/// A soft wish of an agent, penalised `weight` (times `weights.preference`)
+/// for each planned day it is not honoured. It concerns the days in `days`
+/// (every planned day when absent) and is one of: `off` (no shift on those
+/// days), or limits on the shift of those days: `start_after` (starts at or
+/// after), `start_before` (starts at or before), `end_before` (ends at or
+/// before, on the day it starts).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preference {
+    #[serde(default)]
+    pub days: Option<Vec<DaySpec>>,
+    #[serde(default)]
+    pub off: bool,
+    #[serde(default)]
+    pub start_after: Option<ClockTime>,
+    #[serde(default)]
+    pub start_before: Option<ClockTime>,
+    #[serde(default)]
+    pub end_before: Option<ClockTime>,
+    #[serde(
+        default = "default_preference_weight",
+        deserialize_with = "de_non_negative"
+    )]
+    pub weight: f64,
+}
+
+fn default_preference_weight() -> f64 {
+    5.0
+}
+
+impl Preference {
+    /// Whether the preference concerns `date`.
+    pub fn applies(&self, date: NaiveDate) -> bool {
+        self.days
+            .as_ref()
+            .is_none_or(|ds| ds.iter().any(|d| d.matches(date)))
+    }
+}
+
+impl fmt::Display for Preference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if self.off {
+            parts.push("day off".to_string());
+        }
+        if let Some(t) = self.start_after {
+            parts.push(format!("start at or after {t}"));
+        }
+        if let Some(t) = self.start_before {
+            parts.push(format!("start at or before {t}"));
+        }
+        if let Some(t) = self.end_before {
+            parts.push(format!("end by {t}"));
+        }
+        write!(f, "{}", parts.join(", "))?;
+        match &self.days {
+            Some(ds) => {
+                let ds: Vec<String> = ds.iter().map(|d| d.to_string()).collect();
+                write!(f, " on {}", ds.join(", "))
+            }
+            None => write!(f, " every day"),
+        }
+    }
+}
+
+/// The local hours an agent can work, every day.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Availability {
+    /// Shifts start at or after this time.
+    pub from: ClockTime,
+    /// Shifts end at or before this time of the day they start (24:00 = midnight).
+    pub to: ClockTime,
+}
+
+/// What the agent worked just before the planned days.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviousWeek {
+    /// Local end of the last shift before the plan (`YYYY-MM-DD HH:MM`).
+    #[serde(default, deserialize_with = "de_opt_local_time")]
+    pub last_shift_end: Option<chrono::NaiveDateTime>,
+    /// Days worked in a row up to the day before the plan.
+    #[serde(default)]
+    pub consecutive_days: u32,
+}
+
+fn de_opt_local_time<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<chrono::NaiveDateTime>, D::Error> {
+    let s = String::deserialize(d)?;
+    chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M")
+        .map(Some)
+        .map_err(|_| {
+            serde::de::Error::custom(format!(
+                "invalid local time `{s}`: expected YYYY-MM-DD HH:MM"
+            ))
+        })
+}
+
+/// A peak period: understaffing there weighs more.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Peak {
+    #[serde(default)]
+    pub name: String,
+    pub date: NaiveDate,
+    #[serde(default)]
+    pub until: Option<NaiveDate>,
+    /// Daily start of the peak (default 00:00).
+    #[serde(default = "default_open")]
+    pub from: ClockTime,
+    /// Daily end of the peak (default 24:00).
+    #[serde(default = "default_close")]
+    pub to: ClockTime,
+    /// Multiplier of the understaffing weight in the peak.
+    #[serde(deserialize_with = "de_non_negative")]
+    pub weight: f64,
+    #[serde(default, deserialize_with = "de_queue_refs")]
+    pub queues: Option<Vec<String>>,
+}
+
+impl Peak {
+    /// Whether the peak covers the interval starting at local `minute` of `date`, for `queue`.
+    pub fn covers(&self, date: NaiveDate, minute: u32, queue: &str) -> bool {
+        covers(self.date, self.until, self.queues.as_deref(), date, queue)
+            && minute >= self.from.minutes()
+            && minute < self.to.minutes()
+    }
+}
+
+/// Allowed shift start times.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartWindow {
+    pub earliest: ClockTime,
+    pub latest: ClockTime,
+    #[serde(default = "default_step")]
+    pub step_minutes: u32,
+}
+
+impl StartWindow {
+    /// The start times, in minutes after midnight, in order.
+    pub fn minutes(&self) -> Vec<u32> {
+        (self.earliest.minutes()..=self.latest.minutes())
+            .step_by(self.step_minutes.max(1) as usize)
+            .collect()
+    }
+
+    /// Whether a shift may start `minutes` after midnight.
+    pub fn allows(&self, minutes: u32) -> bool {
+        minutes >= self.earliest.minutes()
+            && minutes <= self.latest.minutes()
+            && (minutes - self.earliest.minutes()) % self.step_minutes.max(1) == 0
+    }
+}
+
+fn default_step() -> u32 {
+    30
+}
+
+/// The meal break: one per shift, inside a window relative to the shift start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MealBreak {
+    pub minutes: u32,
+    /// The break starts at least this many hours after the shift starts.
+    #[serde(deserialize_with = "de_non_negative")]
+    pub earliest_start_hours: f64,
+    /// The break ends at most this many hours after the shift starts.
+    #[serde(deserialize_with = "de_non_negative")]
+    pub latest_end_hours: f64,
+    /// Whether the break is paid working time.
+    #[serde(default)]
+    pub paid: bool,
+    /// Break start times fall on this grid from the window's start (minutes).
+    #[serde(default = "default_break_step")]
+    pub step_minutes: u32,
+}
+
+fn default_break_step() -> u32 {
+    15
+}
+
+/// A rest break: one per shift of at least `min_shift_hours`, inside a window
+/// relative to the shift start. The windows of the meal break and of every
+/// rest break are disjoint, so a shift's breaks never overlap.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestBreak {
+    pub minutes: u32,
+    /// The break starts at least this many hours after the shift starts.
+    #[serde(deserialize_with = "de_non_negative")]
+    pub earliest_start_hours: f64,
+    /// The break ends at most this many hours after the shift starts.
+    #[serde(deserialize_with = "de_non_negative")]
+    pub latest_end_hours: f64,
+    /// Whether the break is paid working time (rest breaks usually are).
+    #[serde(default = "default_true")]
+    pub paid: bool,
+    /// Break start times fall on this grid from the window's start (minutes).
+    #[serde(default = "default_break_step")]
+    pub step_minutes: u32,
+    /// Only shifts at least this long (hours, start to end) get this break.
+    #[serde(default, deserialize_with = "de_non_negative")]
+    pub min_shift_hours: f64,
+}
+
+impl RestBreak {
+    /// Whether a shift of `length_hours` gets this break.
+    pub fn applies(&self, length_hours: f64) -> bool {
+        length_hours + 1e-9 >= self.min_shift_hours
+    }
+}
+
+/// The name of the template made of `rules.shift_start` and `rules.shift_lengths_hours`.
+pub const DEFAULT_TEMPLATE: &str = "default";
+
+/// A named shift template: start times and lengths, on some days only.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShiftTemplate {
+    /// Name agents list in their `templates`.
+    pub name: String,
+    pub start: StartWindow,
+    /// Allowed lengths in hours, start to end, breaks included.
+    pub lengths_hours: Vec<f64>,
+    /// Weekdays the template applies on (`mon`, `tue`, ...).
+    #[serde(default)]
+    pub days: Vec<Weekday>,
+    /// Dates the template applies on, besides `days`.
+    #[serde(default)]
+    pub dates: Vec<NaiveDate>,
+}
+
+impl ShiftTemplate {
+    /// Whether the template applies on `date` (every day when it names no day or date).
+    pub fn applies_on(&self, date: NaiveDate) -> bool {
+        (self.days.is_empty() && self.dates.is_empty())
+            || self.days.contains(&date.weekday())
+            || self.dates.contains(&date)
+    }
+}
+
+/// Hard rules every shift and every agent's week must meet.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    pub shift_start: StartWindow,
+    /// Allowed shift lengths in hours, start to end, meal break included.
+    pub shift_lengths_hours: Vec<f64>,
+    /// More shift templates besides the default one (`shift_start` with
+    /// `shift_lengths_hours`, every day), for some days or some agents.
+    #[serde(default)]
+    pub shift_templates: Vec<ShiftTemplate>,
+    pub meal_break: MealBreak,
+    /// Rest breaks, each with its own window; none when absent.
+    #[serde(default)]
+    pub rest_breaks: Vec<RestBreak>,
+    /// Minimum rest between the end of one shift and the start of the next.
+    #[serde(default = "default_rest", deserialize_with = "de_non_negative")]
+    pub min_rest_hours: f64,
+    /// Most days an agent works in the planning horizon.
+    #[serde(default = "default_max_days")]
+    pub max_working_days: u32,
+    /// Most days worked in a row, counting the previous week's run.
+    #[serde(default)]
+    pub max_consecutive_days: Option<u32>,
+    /// At least one block of this many days off in a row within the planned days.
+    #[serde(default)]
+    pub consecutive_days_off: Option<u32>,
+    /// Fair shares of weekends and late shifts (soft; weighted by
+    /// `weights.weekend_fairness` and `weights.late_fairness`); off when absent.
+    #[serde(default)]
+    pub fairness: Option<Fairness>,
+}
+
+/// What counts as unpopular work, to be shared fairly.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fairness {
+    /// A shift is late when it ends after this local time of its day (or on a later day).
+    #[serde(default = "default_late_after")]
+    pub late_after: ClockTime,
+    /// Weekdays that are the weekend.
+    #[serde(default = "default_weekend")]
+    pub weekend: Vec<DaySpec>,
+}
+
+fn default_late_after() -> ClockTime {
+    ClockTime(21 * 60)
+}
+fn default_weekend() -> Vec<DaySpec> {
+    vec![
+        DaySpec::Weekday(Weekday::Sat),
+        DaySpec::Weekday(Weekday::Sun),
+    ]
+}
+
+impl Rules {
+    /// Every shift template: the default one (`shift_start`,
+    /// `shift_lengths_hours`, every day) first, then `shift_templates`.
+    pub fn templates(&self) -> Vec<ShiftTemplate> {
+        let mut out = vec![ShiftTemplate {
+            name: DEFAULT_TEMPLATE.to_string(),
+            start: self.shift_start.clone(),
+            lengths_hours: self.shift_lengths_hours.clone(),
+            days: Vec::new(),
+            dates: Vec::new(),
+        }];
+        out.extend(self.shift_templates.iter().cloned());
+        out
+    }
+
+    /// Every allowed shift length of any template, first seen first.
+    pub fn all_lengths_hours(&self) -> Vec<f64> {
+        let mut out: Vec<f64> = Vec::new();
+        let named = self.shift_templates.iter().flat_map(|t| &t.lengths_hours);
+        for &l in self.shift_lengths_hours.iter().chain(named) {
+            if !out.iter().any(|&x| (x - l).abs() < 1e-9) {
+                out.push(l);
+            }
+        }
+        out
+    }
+}
+
+fn default_rest() -> f64 {
+    11.0
+}
+fn default_max_days() -> u32 {
+    6
+}
+
+/// Objective weights, per agent-hour.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Weights {
+    /// Penalty per agent-hour below the requirement.
+    #[serde(default = "default_under", deserialize_with = "de_non_negative")]
+    pub understaffing: f64,
+    /// Penalty per agent-hour above the requirement.
+    #[serde(default = "default_over", deserialize_with = "de_non_negative")]
+    pub overstaffing: f64,
+    /// Cost per paid hour.
+    #[serde(default = "default_paid", deserialize_with = "de_non_negative")]
+    pub paid_hour: f64,
+    /// Multiplier of every preference's own weight, per day it is not honoured.
+    #[serde(default = "one", deserialize_with = "de_non_negative")]
+    pub preference: f64,
+    /// Penalty per weekend day of the busiest agent (scaled by contract), with `rules.fairness`.
+    #[serde(
+        default = "default_weekend_fairness",
+        deserialize_with = "de_non_negative"
+    )]
+    pub weekend_fairness: f64,
+    /// Penalty per late shift of the agent with the most (scaled by contract), with `rules.fairness`.
+    #[serde(
+        default = "default_late_fairness",
+        deserialize_with = "de_non_negative"
+    )]
+    pub late_fairness: f64,
+    /// Penalty per agent-hour below a `min_staff` floor.
+    #[serde(
+        default = "default_min_staff_weight",
+        deserialize_with = "de_non_negative"
+    )]
+    pub min_staff: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            understaffing: default_under(),
+            overstaffing: default_over(),
+            paid_hour: default_paid(),
+            preference: one(),
+            weekend_fairness: default_weekend_fairness(),
+            late_fairness: default_late_fairness(),
+            min_staff: default_min_staff_weight(),
+        }
+    }
+}
+
+fn default_min_staff_weight() -> f64 {
+    1000.0
+}
+fn default_under() -> f64 {
+    100.0
+}
+fn default_over() -> f64 {
+    5.0
+}
+fn default_paid() -> f64 {
+    1.0
+}
+fn default_weekend_fairness() -> f64 {
+    20.0
+}
+fn default_late_fairness() -> f64 {
+    10.0
+}
+
+/// How the optimizer values coverage of voice and chat queues.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectiveMode {
+    /// Meet each interval's rounded-up requirement (under/over staffing).
+    #[default]
+    Requirements,
+    /// Service level as a concave function of staff, with a target over the
+    /// day or week and a per-interval minimum.
+    ServiceLevel,
+}
+
+/// Period over which the service-level target is measured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlPeriod {
+    /// Over all planned days.
+    #[default]
+    Week,
+    /// Over each planned day on its own.
+    Day,
+}
+
+/// What the service-level objective credits below the tangent point of an
+/// interval's envelope (where the curve is convex).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BelowTangent {
+    /// The service level at whole servers below the tangent point, as steps
+    /// (one binary per step and interval, at most `curve::MAX_STEPS` steps):
+    /// the optimizer never counts more than the curve delivers.
+    #[default]
+    Steps,
+    /// No service below the tangent point (one binary per such interval):
+    /// never more than the curve delivers, but blind to short staffing that
+    /// still answers most contacts.
+    Zero,
+    /// The envelope (a pure linear model, optimistic below the tangent point).
+    Envelope,
+}
+
+/// Per-queue overrides of the service-level objective.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueObjective {
+    #[serde(default, deserialize_with = "de_opt_sl_target")]
+    pub target: Option<f64>,
+    #[serde(default, deserialize_with = "de_opt_sl_target")]
+    pub interval_minimum: Option<f64>,
+}
+
+/// The `objective:` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Objective {
+    #[serde(default)]
+    pub mode: ObjectiveMode,
+    #[serde(default)]
+    pub period: SlPeriod,
+    /// Service level to reach over the period; each queue's own
+    /// `service_level.target` when absent.
+    #[serde(default, deserialize_with = "de_opt_sl_target")]
+    pub target: Option<f64>,
+    /// Lowest service level of any interval with contacts; none when absent.
+    #[serde(default, deserialize_with = "de_opt_sl_target")]
+    pub interval_minimum: Option<f64>,
+    /// Penalty per contact the period falls short of its target.
+    #[serde(
+        default = "default_shortfall_weight",
+        deserialize_with = "de_non_negative"
+    )]
+    pub shortfall_weight: f64,
+    /// Penalty per contact of an interval times the service level it lacks
+    /// to reach `interval_minimum` (times the peak weight).
+    #[serde(
+        default = "default_minimum_weight",
+        deserialize_with = "de_non_negative"
+    )]
+    pub minimum_weight: f64,
+    /// Value of each contact answered within the threshold, beyond the targets
+    /// (a small tie-break towards better service at equal cost).
+    #[serde(
+        default = "default_answered_value",
+        deserialize_with = "de_non_negative"
+    )]
+    pub answered_value: f64,
+    /// Most the piecewise-linear envelope may exceed the exact concave hull
+    /// of the service-level points (fewer pieces for a larger value).
+    #[serde(
+        default = "default_envelope_tolerance",
+        deserialize_with = "de_fraction"
+    )]
+    pub envelope_tolerance: f64,
+    /// Credit below the tangent point: `steps` or `zero` (conservative) or `envelope`.
+    #[serde(default)]
+    pub below_tangent: BelowTangent,
+    /// Per-queue `target` and `interval_minimum`, by queue id.
+    #[serde(default)]
+    pub queues: std::collections::BTreeMap<String, QueueObjective>,
+}
+
+impl Default for Objective {
+    fn default() -> Self {
+        Objective {
+            mode: ObjectiveMode::default(),
+            period: SlPeriod::default(),
+            target: None,
+            interval_minimum: None,
+            shortfall_weight: default_shortfall_weight(),
+            minimum_weight: default_minimum_weight(),
+            answered_value: default_answered_value(),
+            envelope_tolerance: default_envelope_tolerance(),
+            below_tangent: BelowTangent::default(),
+            queues: Default::default(),
+        }
+    }
+}
+
+fn default_shortfall_weight() -> f64 {
+    10.0
+}
+fn default_minimum_weight() -> f64 {
+    10.0
+}
+fn default_answered_value() -> f64 {
+    0.01
+}
+fn default_envelope_tolerance() -> f64 {
+    0.002
+}
+
+fn de_opt_sl_target<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<f64>, D::Error> {
+    de_sl_target(d).map(Some)
+}
+
+/// A floor of agents on a queue, net of breaks, in the intervals it covers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinStaff {
+    #[serde(deserialize_with = "de_queue_ref")]
+    pub queue: String,
+    /// Agents on the queue (before shrinkage), e.g. 2.
+    #[serde(deserialize_with = "de_non_negative")]
+    pub agents: f64,
+    /// Daily start (default 00:00).
+    #[serde(default = "default_open")]
+    pub from: ClockTime,
+    /// Daily end (default 24:00).
+    #[serde(default = "default_close")]
+    pub to: ClockTime,
+    /// First date; every planned day when absent.
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+    /// Last date (inclusive); `date` when absent.
+    #[serde(default)]
+    pub until: Option<NaiveDate>,
+}
+
+impl MinStaff {
+    /// Whether the floor covers the interval starting at local `minute` of `date`.
+    pub fn covers(&self, date: NaiveDate, minute: u32) -> bool {
+        self.date
+            .is_none_or(|d| date >= d && date <= self.until.unwrap_or(d))
+            && minute >= self.from.minutes()
+            && minute < self.to.minutes()
+    }
+}
+
+fn de_queue_ref<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+    let q = String::deserialize(d)?;
+    KNOWN_QUEUES.with(|k| {
+        if let Some(known) = k.borrow().as_ref() {
+            if !known.contains(&q) {
+                return Err(serde::de::Error::custom(format!(
+                    "unknown queue `{q}`: not among the scenario's queues"
+                )));
+            }
+        }
+        Ok(())
+    })?;
+    Ok(q)
+}
+
+/// The service-level goal of a voice or chat queue (`objective:` with its
+/// per-queue overrides, else the queue's own target).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SlGoal {
+    pub target: f64,
+    pub interval_minimum: Option<f64>,
+}
