@@ -56,6 +56,9 @@ pub enum Error {
     /// The solver failed for a reason that is not the scenario's fault.
     #[error("solver: {0}")]
     Solver(String),
+    /// rota broke one of its own invariants (a bug, never the input's fault).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 fn location_suffix(loc: &Location) -> String {

@@ -90,7 +90,7 @@ impl Horizon {
         Some((secs / (self.interval_minutes as i64 * 60)) as usize)
     }
 
-    /// Indices of the intervals inside `[from, to)`, clipped to the horizon.
+    /// Indices of the intervals that `[from, to)` overlaps, clipped to the horizon.
     pub fn range(&self, from: DateTime<Tz>, to: DateTime<Tz>) -> std::ops::Range<usize> {
         let n = self.intervals.len();
         let first = match self.intervals.first() {
@@ -98,15 +98,13 @@ impl Horizon {
             None => return 0..0,
         };
         let len = self.interval_minutes as i64 * 60;
-        let idx = |t: DateTime<Tz>| -> usize {
-            let s = (t - first).num_seconds();
-            if s <= 0 {
-                0
-            } else {
-                (((s + len - 1) / len) as usize).min(n)
-            }
-        };
-        idx(from)..idx(to)
+        // The interval holding `from` (rounded down) to the one holding the
+        // last instant before `to` (rounded up), so that an instant inside an
+        // interval (a break at :15 on a 30-minute grid) keeps its interval.
+        let secs = |t: DateTime<Tz>| (t - first).num_seconds().max(0);
+        let lo = ((secs(from) / len) as usize).min(n);
+        let hi = (((secs(to) + len - 1) / len) as usize).min(n);
+        lo..hi.max(lo)
     }
 }
 
@@ -155,5 +153,10 @@ rules:
             ),
             2..6
         );
+        // An instant inside an interval keeps that interval: a quarter hour
+        // from :15 on a 30-minute grid lies in one interval, not none.
+        let quarter = h.intervals[20].start + Duration::minutes(15);
+        assert_eq!(h.range(quarter, quarter + Duration::minutes(15)), 20..21);
+        assert_eq!(h.range(quarter, quarter + Duration::minutes(60)), 20..23);
     }
 }

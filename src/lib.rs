@@ -6,6 +6,7 @@
 //! scenario's rules, and writes the results. It does no printing and reads no
 //! environment: the `rota` binary does both. See `ARCHITECTURE.md`.
 
+pub mod coverage;
 pub mod error;
 pub mod export;
 pub mod forecast;
@@ -13,6 +14,7 @@ pub mod history;
 pub mod horizon;
 pub mod instance;
 pub mod limits;
+pub mod lp;
 pub mod plan;
 pub mod report;
 pub mod roster;

@@ -20,6 +20,8 @@ pub const MAX_ROSTER_BYTES: u64 = 64 << 20;
 pub const MAX_AGENTS: usize = 5000;
 /// Most queues in a scenario.
 pub const MAX_QUEUES: usize = 100;
+/// Planned days in a scenario (six weeks).
+pub const MAX_PLANNED_DAYS: u32 = 42;
 
 fn human(bytes: u64) -> String {
     format!("{} MiB", bytes >> 20)

@@ -3,15 +3,15 @@
 
 use std::path::Path;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::export::PlanOutput;
 use crate::forecast::{self, Forecast};
 use crate::history::History;
 use crate::horizon::Horizon;
-use crate::report::{self, Evaluation};
+use crate::report::{self, Cost, Evaluation};
 use crate::roster::validate::{validate, Violation};
 use crate::scenario::{LoadedScenario, Scenario, SolverConfig};
-use crate::solve::{self, Solved};
+use crate::solve::{self, SolveInfo, SolveStatus, Solved};
 use crate::staffing::{self, QueueRequirements};
 
 /// A scenario with its history and horizon, ready to plan.
@@ -89,17 +89,56 @@ impl Inputs {
         solve::solve(self.scenario(), &self.horizon, reqs, &self.solver)
     }
 
-    /// Independent check and evaluation of a roster.
+    /// Independent check and evaluation of the optimizer's roster, and its
+    /// claim held to the cost recomputed from the roster ([`reconcile`]).
     pub fn check(
         &self,
         reqs: &[QueueRequirements],
-        roster: &crate::roster::Roster,
-    ) -> (Vec<Violation>, Evaluation) {
-        (
-            validate(self.scenario(), roster),
-            report::evaluate(self.scenario(), &self.horizon, reqs, roster),
-        )
+        solved: &mut Solved,
+    ) -> Result<(Vec<Violation>, Evaluation)> {
+        let sc = self.scenario();
+        let evaluation = report::evaluate(sc, &self.horizon, reqs, &solved.roster)?;
+        let cost = report::cost(sc, &solved.roster, &evaluation);
+        reconcile(&mut solved.info, &cost)?;
+        Ok((validate(sc, &solved.roster), evaluation))
     }
+}
+
+/// Relative tolerance between the optimizer's objective and the cost
+/// recomputed from its roster.
+pub const CLAIM_TOLERANCE: f64 = 1e-6;
+
+/// Holds the optimizer's objective to the cost recomputed from its roster
+/// alone (`report::cost`): paid hours, soft terms, and the coverage terms
+/// at the least-cost split of multi-skilled time.
+///
+/// A roster that costs more than the optimizer claimed is a bug: the model
+/// counted coverage, breaks or pay differently from the roster it wrote.
+/// That is an internal error, never a rounding note. A roster that costs
+/// less (a time-limited incumbent whose split of multi-skilled time HiGHS
+/// had not yet improved) is reported at its true cost, and the gap to the
+/// best bound is recomputed from it.
+pub fn reconcile(info: &mut SolveInfo, cost: &Cost) -> Result<()> {
+    let tol = CLAIM_TOLERANCE * info.objective.abs().max(1.0);
+    if cost.total > info.objective + tol {
+        return Err(Error::Internal(format!(
+            "the optimizer claimed an objective of {:.6} but its roster costs {:.6} when recomputed from the roster (paid {:.6}, soft {:.6}, coverage {:.6}); the model and the roster disagree, please report this with the scenario",
+            info.objective, cost.total, cost.paid, cost.soft, cost.coverage
+        )));
+    }
+    if cost.total < info.objective - tol {
+        info.objective = cost.total;
+        info.mip_gap = crate::solve::relative_gap(info.objective, info.best_bound);
+        if info.mip_gap <= 1e-9 {
+            info.status = SolveStatus::Optimal;
+        }
+        info.stop_reason = info.status.explain_with(
+            info.time_limit_seconds,
+            info.mip_rel_gap_target,
+            info.mip_gap,
+        );
+    }
+    Ok(())
 }
 
 /// Everything one plan produced.
@@ -132,8 +171,8 @@ impl Inputs {
     pub fn run(&self) -> Result<Outcome> {
         let forecast = self.forecast()?;
         let requirements = self.requirements(&forecast);
-        let solved = self.solve(&requirements)?;
-        let (violations, evaluation) = self.check(&requirements, &solved.roster);
+        let mut solved = self.solve(&requirements)?;
+        let (violations, evaluation) = self.check(&requirements, &mut solved)?;
         Ok(Outcome {
             forecast,
             requirements,

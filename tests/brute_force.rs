@@ -110,7 +110,9 @@ fn proficiency_matches_exhaustive_search() {
     let roster = solve(&scenario, &horizon, &reqs, &common::exact())
         .unwrap()
         .roster;
-    let staff = rota::report::staff_by_queue(&scenario, &horizon, &reqs, &roster);
+    let staff = rota::report::route(&scenario, &horizon, &reqs, &roster)
+        .unwrap()
+        .staff;
     for (h, (on_a, on_b)) in staff[0].iter().zip(&staff[1]).enumerate() {
         let duty = |id: &str| {
             roster

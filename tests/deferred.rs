@@ -2,8 +2,9 @@
 //! on a tiny instance, the report's on-time share, and the new scenario
 //! fields' errors.
 
+use rota::coverage::deferred_on_time;
 use rota::horizon::Horizon;
-use rota::report::{deferred_on_time, evaluate};
+use rota::report::evaluate;
 use rota::scenario::{Scenario, SolverConfig};
 use rota::solve::{solve, SolveStatus};
 use rota::staffing::QueueRequirements;
@@ -115,7 +116,7 @@ fn deferred_work_matches_exhaustive_search() {
             solved.info.objective
         );
         // The report works the roster first in, first out.
-        let ev = evaluate(&scenario, &horizon, &reqs, &solved.roster);
+        let ev = evaluate(&scenario, &horizon, &reqs, &solved.roster).unwrap();
         if expected < 5.0 && !work.is_empty() {
             assert!(
                 (ev.queues[0].service_level - 1.0).abs() < 1e-9,

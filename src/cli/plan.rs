@@ -88,11 +88,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         inputs.solver.time_limit_seconds,
         inputs.solver.mip_rel_gap * 100.0
     ));
-    let solved = inputs
+    let mut solved = inputs
         .solve(&reqs)
         .with_context(|| format!("cannot roster {}", args.scenario.display()))?;
     pb.set_message("checking the roster");
-    let (violations, evaluation) = inputs.check(&reqs, &solved.roster);
+    let (violations, evaluation) = inputs.check(&reqs, &mut solved)?;
     let plan = PlanOutput {
         scenario: sc,
         horizon: &inputs.horizon,

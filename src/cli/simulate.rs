@@ -105,7 +105,7 @@ pub fn run_cmd(args: Args) -> anyhow::Result<i32> {
     };
     let (model, skipped) = build_model(sc, &inputs.horizon, &volume, &aht, &roster, &options);
     let summary = run(&model, args.replications, args.seed);
-    let eval = rota::report::evaluate(sc, &inputs.horizon, &reqs, &roster);
+    let eval = rota::report::evaluate(sc, &inputs.horizon, &reqs, &roster)?;
     let erlang = |id: &str| eval.queues.iter().find(|k| k.queue == id);
 
     if let Some(dir) = &args.out {

@@ -28,6 +28,13 @@ pub struct Shift {
 }
 
 impl Shift {
+    /// Share of each interval of `h` the agent is on duty: the shift minus
+    /// its breaks (`coverage::presence`).
+    pub fn presence(&self, h: &crate::horizon::Horizon) -> Vec<(usize, f64)> {
+        let breaks: Vec<_> = self.breaks.iter().map(|b| (b.start, b.end)).collect();
+        crate::coverage::presence(h, self.start, self.end, &breaks)
+    }
+
     /// Length from start to end in hours (real elapsed time).
     pub fn length_hours(&self) -> f64 {
         (self.end - self.start).num_seconds() as f64 / 3600.0

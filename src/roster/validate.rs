@@ -65,6 +65,17 @@ pub fn validate(scenario: &Scenario, roster: &Roster) -> Vec<Violation> {
     let mut out = Vec::new();
     let rules = &scenario.rules;
     let dates = scenario.dates();
+    let weeks = scenario.weeks();
+    // ` in the week of DATE` in a plan of several weeks, else nothing.
+    let week_name = |w: &crate::scenario::Week| -> String {
+        if weeks.len() <= 1 {
+            String::new()
+        } else if w.share < 1.0 {
+            format!(" in the short last week from {} (pro rata)", dates[w.first])
+        } else {
+            format!(" in the week of {}", dates[w.first])
+        }
+    };
     let templates = rules.templates();
     let agents: BTreeMap<&str, &crate::scenario::Agent> =
         scenario.agents.iter().map(|a| (a.id.as_str(), a)).collect();
@@ -256,85 +267,65 @@ pub fn validate(scenario: &Scenario, roster: &Roster) -> Vec<Violation> {
                     );
                 }
             }
-            let mb = &rules.meal_break;
-            let meals: Vec<_> = s.breaks.iter().filter(|b| b.kind == "meal").collect();
-            if meals.len() != 1 {
-                v(
-                    agent_id,
-                    d,
-                    "meal-break",
-                    format!(
-                        "shift has {} meal breaks; it needs exactly one",
-                        meals.len()
-                    ),
-                );
-            } else {
-                for message in misfit(
-                    "meal break",
-                    meals[0],
-                    s,
-                    mb.minutes,
-                    mb.earliest_start_hours,
-                    mb.latest_end_hours,
-                ) {
-                    v(agent_id, d, "meal-break", message);
-                }
-            }
-            let mut unpaid: f64 = if mb.paid {
-                0.0
-            } else {
-                meals.iter().map(|b| hours(b.end - b.start)).sum()
-            };
-            // Rest breaks: the shift needs one of each configured rest break
-            // its length calls for. Their windows are disjoint, so the
-            // breaks, in time order, pair with the rules in window order.
-            let mut needed: Vec<(usize, &crate::scenario::RestBreak)> = rules
-                .rest_breaks
-                .iter()
-                .enumerate()
-                .filter(|(_, rb)| len + EPS_H >= rb.min_shift_hours)
-                .collect();
-            needed.sort_by(|a, b| {
-                a.1.earliest_start_hours
-                    .total_cmp(&b.1.earliest_start_hours)
-            });
-            let mut rests: Vec<_> = s.breaks.iter().filter(|b| b.kind == "rest").collect();
-            rests.sort_by_key(|b| b.start);
-            if rests.len() != needed.len() {
-                v(
-                    agent_id,
-                    d,
-                    "rest-break",
-                    format!(
-                        "shift of {len:.2} h has {} rest breaks; it needs {}",
-                        rests.len(),
-                        needed.len()
-                    ),
-                );
-                // Paid time: each break counts by the rule whose window holds its start.
-                for b in &rests {
-                    let from = hours(b.start - s.start);
-                    if rules.rest_breaks.iter().any(|rb| {
-                        !rb.paid
-                            && from + EPS_H >= rb.earliest_start_hours
-                            && from < rb.latest_end_hours
-                    }) {
-                        unpaid += hours(b.end - b.start);
+            // Breaks of each kind: the shift needs one of each configured
+            // break of that kind its length calls for. The windows are
+            // disjoint, so the breaks, in time order, pair with the rules in
+            // window order.
+            let all_rules = rules.break_rules();
+            let mut unpaid = 0.0;
+            for (kind, rule_rule, what) in [
+                ("meal", "meal-break", "meal break"),
+                ("rest", "rest-break", "rest break"),
+            ] {
+                let mut needed: Vec<_> = all_rules
+                    .iter()
+                    .filter(|r| r.kind == kind && r.applies(len))
+                    .collect();
+                needed.sort_by(|a, b| a.earliest_start_hours.total_cmp(&b.earliest_start_hours));
+                let mut given: Vec<_> = s.breaks.iter().filter(|b| b.kind == kind).collect();
+                given.sort_by_key(|b| b.start);
+                if given.len() != needed.len() {
+                    v(
+                        agent_id,
+                        d,
+                        rule_rule,
+                        format!(
+                            "shift of {len:.2} h has {} {what}s; it needs {}",
+                            given.len(),
+                            needed.len()
+                        ),
+                    );
+                    // Paid time: each break counts by the rule of its kind
+                    // whose window holds its start.
+                    for b in &given {
+                        let from = hours(b.start - s.start);
+                        if all_rules.iter().any(|r| {
+                            r.kind == kind
+                                && !r.paid
+                                && from + EPS_H >= r.earliest_start_hours
+                                && from < r.latest_end_hours
+                        }) {
+                            unpaid += hours(b.end - b.start);
+                        }
                     }
+                    continue;
                 }
-            } else {
-                for (b, (i, rb)) in rests.iter().zip(&needed) {
+                for (b, r) in given.iter().zip(&needed) {
+                    let name = match r.index {
+                        Some(i) => format!("{what} (rest_breaks[{i}])"),
+                        None => what.to_string(),
+                    };
                     for message in misfit(
-                        &format!("rest break (rest_breaks[{i}])"),
+                        &name,
                         b,
                         s,
-                        rb.minutes,
-                        rb.earliest_start_hours,
-                        rb.latest_end_hours,
+                        r.minutes,
+                        r.earliest_start_hours,
+                        r.latest_end_hours,
                     ) {
-                        v(agent_id, d, "rest-break", message);
+                        v(agent_id, d, rule_rule, message);
                     }
-                    if !rb.paid {
+                    if !r.paid {
                         unpaid += hours(b.end - b.start);
                     }
                 }
@@ -499,47 +490,67 @@ pub fn validate(scenario: &Scenario, roster: &Roster) -> Vec<Violation> {
                 }
             }
         }
-        if let Some(l) = rules.consecutive_days_off {
-            let l = l as usize;
-            let has_block = worked.windows(l).any(|w| w.iter().all(|x| !x));
-            if !has_block {
+        // Per week of the plan (`Scenario::weeks`): a block of days off in a
+        // row inside the week, and the working days.
+        for week in &weeks {
+            let in_week = &worked[week.days()];
+            if let Some(l) = week.days_off_block(rules) {
+                if !in_week.windows(l).any(|w| w.iter().all(|x| !x)) {
+                    v(
+                        agent_id,
+                        None,
+                        "consecutive-days-off",
+                        format!(
+                            "has no {l} days off in a row in {}",
+                            match week_name(week) {
+                                n if n.is_empty() => "the planned days".to_string(),
+                                n => n.trim_start_matches(" in ").to_string(),
+                            }
+                        ),
+                    );
+                }
+            }
+            let days = in_week.iter().filter(|w| **w).count();
+            let most = week.max_working_days(rules);
+            if days > most {
                 v(
                     agent_id,
                     None,
-                    "consecutive-days-off",
-                    format!("has no {l} days off in a row in the planned days"),
+                    "max-working-days",
+                    format!(
+                        "works {days} days{}; at most {most} are allowed",
+                        week_name(week)
+                    ),
                 );
             }
-        }
-        let days = per_day.len() as u32;
-        if days > rules.max_working_days {
-            v(
-                agent_id,
-                None,
-                "max-working-days",
-                format!(
-                    "works {days} days; at most {} are allowed",
-                    rules.max_working_days
-                ),
-            );
         }
     }
     // Weekly hours, including agents with no shift at all.
     for a in &scenario.agents {
-        let paid: f64 = by_agent
-            .get(a.id.as_str())
-            .map(|ss| ss.iter().map(|s| s.paid_hours).sum())
-            .unwrap_or(0.0);
-        if paid + 0.01 < a.min_hours || paid > a.max_hours + 0.01 {
-            v(
-                &a.id,
-                None,
-                "weekly-hours",
-                format!(
-                    "{paid:.2} paid hours; the contract allows {} to {} h",
-                    a.min_hours, a.max_hours
-                ),
-            );
+        for week in &weeks {
+            let paid: f64 = by_agent
+                .get(a.id.as_str())
+                .map(|ss| {
+                    ss.iter()
+                        .filter(|s| dates[week.days()].contains(&s.date))
+                        .map(|s| s.paid_hours)
+                        .sum()
+                })
+                .unwrap_or(0.0);
+            let (lo, hi) = (week.min_hours(a), week.max_hours(a));
+            if paid + 0.01 < lo || paid > hi + 0.01 {
+                v(
+                    &a.id,
+                    None,
+                    "weekly-hours",
+                    format!(
+                        "{paid:.2} paid hours{}; the contract allows {} to {} h",
+                        week_name(week),
+                        (lo * 100.0).round() / 100.0,
+                        (hi * 100.0).round() / 100.0
+                    ),
+                );
+            }
         }
     }
     out.sort();

@@ -66,12 +66,16 @@ impl Scenario {
                 format!("must be 15, 30 or 60, got {}", p.interval_minutes),
             ));
         }
-        if !(1..=14).contains(&p.days) {
+        if !(1..=crate::limits::MAX_PLANNED_DAYS).contains(&p.days) {
             return Err(err(
                 "days:",
                 0,
                 "planning.days",
-                format!("must be between 1 and 14, got {}", p.days),
+                format!(
+                    "must be between 1 and {}, got {}",
+                    crate::limits::MAX_PLANNED_DAYS,
+                    p.days
+                ),
             ));
         }
         if self.history.weeks == 0 {
@@ -347,37 +351,7 @@ impl Scenario {
                 }
             }
         }
-        let mb = &r.meal_break;
-        let shortest = r.all_lengths_hours().into_iter().fold(f64::MAX, f64::min);
-        if mb.step_minutes == 0 || mb.step_minutes % 5 != 0 {
-            return Err(err(
-                "meal_break",
-                0,
-                "rules.meal_break.step_minutes",
-                format!("must be a positive multiple of 5, got {}", mb.step_minutes),
-            ));
-        }
-        if mb.minutes == 0 || mb.minutes % 15 != 0 {
-            return Err(err(
-                "meal_break",
-                0,
-                "rules.meal_break.minutes",
-                format!("must be a positive multiple of 15, got {}", mb.minutes),
-            ));
-        }
-        let window_minutes = (mb.latest_end_hours - mb.earliest_start_hours) * 60.0;
-        if window_minutes + 1e-9 < mb.minutes as f64 || mb.latest_end_hours > shortest {
-            return Err(err(
-                "meal_break",
-                0,
-                "rules.meal_break",
-                format!(
-                    "the window from {} h to {} h after the shift start must hold a {}-minute break and end within the shortest shift ({} h)",
-                    mb.earliest_start_hours, mb.latest_end_hours, mb.minutes, shortest
-                ),
-            ));
-        }
-        self.check_rest_breaks(src, path)?;
+        self.check_breaks(src, path)?;
         if r.max_consecutive_days == Some(0) {
             return Err(err(
                 "max_consecutive_days",
@@ -451,78 +425,83 @@ impl Scenario {
 }
 
 impl Scenario {
-    /// Rest breaks: sound sizes, windows that fit the shifts they apply to,
-    /// and windows disjoint from the meal break's and from each other.
-    fn check_rest_breaks(&self, src: &str, path: &Path) -> Result<()> {
-        let r = &self.rules;
-        let mb = &r.meal_break;
-        let lengths = r.all_lengths_hours();
-        let mut windows = vec![(
-            "rules.meal_break".to_string(),
-            mb.earliest_start_hours,
-            mb.latest_end_hours,
-        )];
-        for (i, rb) in r.rest_breaks.iter().enumerate() {
-            let field = format!("rules.rest_breaks[{i}]");
-            // The entry's own line when the list is written one entry a line.
-            let line = find_line(src, "rest_breaks:", 0).map(|l| {
-                let entry = src.lines().nth(l + i).unwrap_or("");
-                if entry.trim_start().starts_with('-') {
-                    l + i + 1
-                } else {
-                    l
-                }
-            });
+    /// The meal and rest breaks: sound sizes, windows that fit the shifts
+    /// they apply to, and windows disjoint from each other.
+    fn check_breaks(&self, src: &str, path: &Path) -> Result<()> {
+        let lengths = self.rules.all_lengths_hours();
+        let mut windows: Vec<(String, f64, f64)> = Vec::new();
+        for rule in self.rules.break_rules() {
+            let field = rule.field();
+            let line = match rule.index {
+                None => find_line(src, "meal_break", 0),
+                // The entry's own line when the list is written one entry a line.
+                Some(i) => find_line(src, "rest_breaks:", 0).map(|l| {
+                    let entry = src.lines().nth(l + i).unwrap_or("");
+                    if entry.trim_start().starts_with('-') {
+                        l + i + 1
+                    } else {
+                        l
+                    }
+                }),
+            };
             let fail =
                 |f: &str, msg: String| Error::input(path, line, Some(&format!("{field}{f}")), msg);
-            if rb.minutes == 0 || rb.minutes % 5 != 0 {
+            if rule.minutes == 0 || rule.minutes % 5 != 0 {
                 return Err(fail(
                     ".minutes",
-                    format!("must be a positive multiple of 5, got {}", rb.minutes),
+                    format!(
+                        "must be a positive multiple of 5, got {} (leave the break out for none)",
+                        rule.minutes
+                    ),
                 ));
             }
-            if rb.step_minutes == 0 || rb.step_minutes % 5 != 0 {
+            if rule.step_minutes == 0 || rule.step_minutes % 5 != 0 {
                 return Err(fail(
                     ".step_minutes",
-                    format!("must be a positive multiple of 5, got {}", rb.step_minutes),
+                    format!(
+                        "must be a positive multiple of 5, got {}",
+                        rule.step_minutes
+                    ),
                 ));
             }
             let Some(shortest) = lengths
                 .iter()
                 .cloned()
-                .filter(|&l| rb.applies(l))
+                .filter(|&l| rule.applies(l))
                 .reduce(f64::min)
             else {
                 return Err(fail(
                     ".min_shift_hours",
                     format!(
                         "{} h: no allowed shift length is that long, so the break would never apply",
-                        rb.min_shift_hours
+                        rule.min_shift_hours
                     ),
                 ));
             };
-            let window_minutes = (rb.latest_end_hours - rb.earliest_start_hours) * 60.0;
-            if window_minutes + 1e-9 < rb.minutes as f64 || rb.latest_end_hours > shortest + 1e-9 {
+            let window_minutes = (rule.latest_end_hours - rule.earliest_start_hours) * 60.0;
+            if window_minutes + 1e-9 < rule.minutes as f64
+                || rule.latest_end_hours > shortest + 1e-9
+            {
                 return Err(fail(
                     "",
                     format!(
                         "the window from {} h to {} h after the shift start must hold a {}-minute break and end within the shortest shift it applies to ({} h)",
-                        rb.earliest_start_hours, rb.latest_end_hours, rb.minutes, shortest
+                        rule.earliest_start_hours, rule.latest_end_hours, rule.minutes, shortest
                     ),
                 ));
             }
             for (other, from, to) in &windows {
-                if rb.earliest_start_hours + 1e-9 < *to && *from + 1e-9 < rb.latest_end_hours {
+                if rule.earliest_start_hours + 1e-9 < *to && *from + 1e-9 < rule.latest_end_hours {
                     return Err(fail(
                         "",
                         format!(
                             "the window from {} h to {} h after the shift start overlaps the window of {other} ({from} h to {to} h); break windows must not overlap, so a shift's breaks never do",
-                            rb.earliest_start_hours, rb.latest_end_hours
+                            rule.earliest_start_hours, rule.latest_end_hours
                         ),
                     ));
                 }
             }
-            windows.push((field, rb.earliest_start_hours, rb.latest_end_hours));
+            windows.push((field, rule.earliest_start_hours, rule.latest_end_hours));
         }
         Ok(())
     }

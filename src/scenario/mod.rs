@@ -58,6 +58,32 @@ impl Scenario {
             .collect()
     }
 
+    /// The weeks of the plan, each a block of 7 days from `week_start`
+    /// (`docs/scenario.md`, "Weeks of a plan"). A plan of up to 7 days is one
+    /// week whose weekly rules apply as written; in a longer plan a last
+    /// week shorter than 7 days gets the weekly rules pro rata.
+    pub fn weeks(&self) -> Vec<Week> {
+        let n = self.planning.days as usize;
+        if n <= 7 {
+            return vec![Week {
+                first: 0,
+                len: n,
+                share: 1.0,
+            }];
+        }
+        (0..n)
+            .step_by(7)
+            .map(|first| {
+                let len = (n - first).min(7);
+                Week {
+                    first,
+                    len,
+                    share: len as f64 / 7.0,
+                }
+            })
+            .collect()
+    }
+
     /// Shrinkage of a queue (its own or the default).
     pub fn shrinkage(&self, q: &Queue) -> f64 {
         q.shrinkage.unwrap_or(self.defaults.shrinkage)
@@ -80,16 +106,63 @@ impl Scenario {
     }
 
     /// Paid hours of a shift of `length_hours`: its length less the unpaid
-    /// meal break and the unpaid rest breaks a shift that long gets.
+    /// breaks a shift that long gets.
     pub fn paid_hours(&self, length_hours: f64) -> f64 {
-        let mb = &self.rules.meal_break;
-        let mut unpaid = if mb.paid { 0 } else { mb.minutes };
-        for rb in &self.rules.rest_breaks {
-            if !rb.paid && rb.applies(length_hours) {
-                unpaid += rb.minutes;
-            }
-        }
+        let unpaid: u32 = self
+            .rules
+            .break_rules()
+            .iter()
+            .filter(|b| !b.paid && b.applies(length_hours))
+            .map(|b| b.minutes)
+            .sum();
         length_hours - unpaid as f64 / 60.0
+    }
+}
+
+/// One week of a plan: planned days `first .. first + len`, and its share
+/// of the weekly rules (1, or `len / 7` for a short last week of a plan
+/// longer than a week).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Week {
+    pub first: usize,
+    pub len: usize,
+    pub share: f64,
+}
+
+impl Week {
+    /// The planned days of the week.
+    pub fn days(&self) -> std::ops::Range<usize> {
+        self.first..self.first + self.len
+    }
+
+    /// Whether planned day `d` falls in this week.
+    pub fn holds(&self, d: usize) -> bool {
+        self.days().contains(&d)
+    }
+
+    /// An agent's minimum paid hours this week.
+    pub fn min_hours(&self, a: &Agent) -> f64 {
+        a.min_hours * self.share
+    }
+
+    /// An agent's maximum paid hours this week.
+    pub fn max_hours(&self, a: &Agent) -> f64 {
+        a.max_hours * self.share
+    }
+
+    /// The most days an agent may work this week: `max_working_days`
+    /// (pro rata, rounded up, for a short last week), at most the week's days.
+    pub fn max_working_days(&self, rules: &Rules) -> usize {
+        let pro_rata = (rules.max_working_days as f64 * self.share - 1e-9).ceil() as usize;
+        pro_rata.min(self.len)
+    }
+
+    /// The block of days off in a row the week must hold
+    /// (`consecutive_days_off`): in every week of 7 days, and in a plan of one
+    /// week or less; a short last week of a longer plan needs none.
+    pub fn days_off_block(&self, rules: &Rules) -> Option<usize> {
+        let l = rules.consecutive_days_off? as usize;
+        (self.share >= 1.0 && l > 0).then_some(l)
     }
 }
 

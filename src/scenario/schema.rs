@@ -792,7 +792,8 @@ fn default_step() -> u32 {
     30
 }
 
-/// The meal break: one per shift, inside a window relative to the shift start.
+/// The meal break: one per shift of at least `min_shift_hours`, inside a
+/// window relative to the shift start.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MealBreak {
@@ -809,6 +810,9 @@ pub struct MealBreak {
     /// Break start times fall on this grid from the window's start (minutes).
     #[serde(default = "default_break_step")]
     pub step_minutes: u32,
+    /// Only shifts at least this long (hours, start to end) get a meal break.
+    #[serde(default, deserialize_with = "de_non_negative")]
+    pub min_shift_hours: f64,
 }
 
 fn default_break_step() -> u32 {
@@ -843,6 +847,37 @@ impl RestBreak {
     /// Whether a shift of `length_hours` gets this break.
     pub fn applies(&self, length_hours: f64) -> bool {
         length_hours + 1e-9 >= self.min_shift_hours
+    }
+}
+
+/// One kind of break as every part of rota sees it: the meal break or one of
+/// the rest breaks, with the shifts it applies to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BreakRule {
+    /// "meal" or "rest", as written in the roster.
+    pub kind: &'static str,
+    /// Where it is configured, for messages: `rules.meal_break` or `rules.rest_breaks[i]`.
+    pub index: Option<usize>,
+    pub minutes: u32,
+    pub earliest_start_hours: f64,
+    pub latest_end_hours: f64,
+    pub paid: bool,
+    pub step_minutes: u32,
+    pub min_shift_hours: f64,
+}
+
+impl BreakRule {
+    /// Whether a shift of `length_hours` (start to end) gets this break.
+    pub fn applies(&self, length_hours: f64) -> bool {
+        length_hours + 1e-9 >= self.min_shift_hours
+    }
+
+    /// The field that configures it.
+    pub fn field(&self) -> String {
+        match self.index {
+            None => "rules.meal_break".to_string(),
+            Some(i) => format!("rules.rest_breaks[{i}]"),
+        }
     }
 }
 
@@ -886,7 +921,9 @@ pub struct Rules {
     /// `shift_lengths_hours`, every day), for some days or some agents.
     #[serde(default)]
     pub shift_templates: Vec<ShiftTemplate>,
-    pub meal_break: MealBreak,
+    /// The meal break; none when absent.
+    #[serde(default)]
+    pub meal_break: Option<MealBreak>,
     /// Rest breaks, each with its own window; none when absent.
     #[serde(default)]
     pub rest_breaks: Vec<RestBreak>,
@@ -943,6 +980,32 @@ impl Rules {
         }];
         out.extend(self.shift_templates.iter().cloned());
         out
+    }
+
+    /// The configured breaks: the meal break (if any), then the rest breaks
+    /// in the order written.
+    pub fn break_rules(&self) -> Vec<BreakRule> {
+        let meal = self.meal_break.iter().map(|m| BreakRule {
+            kind: "meal",
+            index: None,
+            minutes: m.minutes,
+            earliest_start_hours: m.earliest_start_hours,
+            latest_end_hours: m.latest_end_hours,
+            paid: m.paid,
+            step_minutes: m.step_minutes,
+            min_shift_hours: m.min_shift_hours,
+        });
+        let rest = self.rest_breaks.iter().enumerate().map(|(i, r)| BreakRule {
+            kind: "rest",
+            index: Some(i),
+            minutes: r.minutes,
+            earliest_start_hours: r.earliest_start_hours,
+            latest_end_hours: r.latest_end_hours,
+            paid: r.paid,
+            step_minutes: r.step_minutes,
+            min_shift_hours: r.min_shift_hours,
+        });
+        meal.chain(rest).collect()
     }
 
     /// Every allowed shift length of any template, first seen first.

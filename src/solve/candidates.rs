@@ -3,7 +3,6 @@
 use chrono::{DateTime, Duration, NaiveDate};
 use chrono_tz::Tz;
 
-use crate::horizon::Horizon;
 use crate::scenario::{Agent, Scenario};
 
 /// A shift candidate on one day.
@@ -14,7 +13,7 @@ pub(super) struct ShiftCand {
     pub(super) paid_hours: f64,
     /// Index of the start time among the day's distinct start times.
     pub(super) start_idx: usize,
-    /// Whether the shift gets a break of each kind (`Day::kinds`, meal first).
+    /// Whether the shift gets a break of each kind (`Day::kinds`).
     pub(super) needs: Vec<bool>,
     /// Names of the shift templates that allow this start and length on this day.
     pub(super) templates: Vec<String>,
@@ -48,24 +47,12 @@ pub(super) struct BreakKind {
 #[derive(Debug, Clone)]
 pub(super) struct Day {
     pub(super) date: NaiveDate,
+    /// Distinct start times of the day (`ShiftCand::start_idx` indexes them).
+    pub(super) starts: usize,
     pub(super) shifts: Vec<ShiftCand>,
-    /// The meal break, then the rest breaks in the order of `rules.rest_breaks`.
+    /// The meal break (if configured), then the rest breaks in the order of
+    /// `rules.rest_breaks` (`Rules::break_rules`).
     pub(super) kinds: Vec<BreakKind>,
-}
-
-/// Share of interval `t` covered by `[from, to)`, for each interval touched.
-pub(super) fn coverage(h: &Horizon, from: DateTime<Tz>, to: DateTime<Tz>) -> Vec<(usize, f64)> {
-    let len = h.interval_minutes as f64 * 60.0;
-    h.range(from, to)
-        .filter_map(|t| {
-            let s = h.intervals[t].start;
-            let e = s + Duration::minutes(h.interval_minutes as i64);
-            let lo = from.max(s);
-            let hi = to.min(e);
-            let secs = (hi - lo).num_seconds() as f64;
-            (secs > 0.0).then_some((t, secs / len))
-        })
-        .collect()
 }
 
 fn offset(h: f64) -> Duration {
@@ -130,7 +117,7 @@ fn break_kind(
 pub(super) fn candidates(scenario: &Scenario) -> Vec<Day> {
     let tz = scenario.site.timezone;
     let r = &scenario.rules;
-    let mb = &r.meal_break;
+    let rules = r.break_rules();
     let templates = r.templates();
     scenario
         .dates()
@@ -152,24 +139,19 @@ pub(super) fn candidates(scenario: &Scenario) -> Vec<Day> {
                     start_minutes.push(m);
                 }
             }
-            let mut kinds = vec![break_kind(
-                "meal",
-                &starts_at,
-                mb.minutes,
-                mb.step_minutes,
-                mb.earliest_start_hours,
-                mb.latest_end_hours,
-            )];
-            for rb in &r.rest_breaks {
-                kinds.push(break_kind(
-                    "rest",
-                    &starts_at,
-                    rb.minutes,
-                    rb.step_minutes,
-                    rb.earliest_start_hours,
-                    rb.latest_end_hours,
-                ));
-            }
+            let kinds: Vec<BreakKind> = rules
+                .iter()
+                .map(|b| {
+                    break_kind(
+                        b.kind,
+                        &starts_at,
+                        b.minutes,
+                        b.step_minutes,
+                        b.earliest_start_hours,
+                        b.latest_end_hours,
+                    )
+                })
+                .collect();
             let mut shifts: Vec<ShiftCand> = Vec::new();
             for (si, (&st, &m)) in starts_at.iter().zip(&start_minutes).enumerate() {
                 let first = shifts.len();
@@ -183,8 +165,7 @@ pub(super) fn candidates(scenario: &Scenario) -> Vec<Day> {
                             s.templates.push(t.name.clone());
                             continue;
                         }
-                        let mut needs = vec![true];
-                        needs.extend(r.rest_breaks.iter().map(|rb| rb.applies(len)));
+                        let needs = rules.iter().map(|b| b.applies(len)).collect();
                         shifts.push(ShiftCand {
                             start: st,
                             end,
@@ -198,6 +179,7 @@ pub(super) fn candidates(scenario: &Scenario) -> Vec<Day> {
             }
             Day {
                 date,
+                starts: starts_at.len(),
                 shifts,
                 kinds,
             }

@@ -59,7 +59,6 @@ use highs::HighsModelStatus;
 
 use super::candidates::{allowed, Day};
 use super::handout::hand_out_class;
-use super::highs_run::{run, RawSolution};
 use super::model::{
     add_agents, add_breaks_and_coverage, empty_members, keep_picks, new_model, rest_cliques,
     skill_groups, Fix, Fixes, Model, Relax,
@@ -68,6 +67,7 @@ use super::warm::Pick;
 use super::{hand_out_breaks, phase, picked, value, SolvePhase};
 use crate::error::Result;
 use crate::horizon::Horizon;
+use crate::lp::{run, RawSolution};
 use crate::scenario::{ObjectiveMode, Scenario, SolverConfig};
 use crate::staffing::QueueRequirements;
 
@@ -152,9 +152,11 @@ fn build_aggregate(
     for (ci, c) in classes.iter().enumerate() {
         let first = &scenario.agents[c.agents[0]];
         let size = c.agents.len() as f64;
-        let mut by_length = vec![Expression::default(); paid.len()];
+        // Per day: the class's shifts of each paid length.
+        let mut by_length = vec![vec![Expression::default(); paid.len()]; days.len()];
         let mut worked: Vec<Expression> = Vec::new();
-        let mut days_able = vec![0usize; c.agents.len()];
+        // Per member and day: whether the member can work that day.
+        let mut able_on = vec![vec![false; days.len()]; c.agents.len()];
         let mut nc = Vec::new();
         for (di, day) in days.iter().enumerate() {
             let able: Vec<Vec<bool>> = c
@@ -171,7 +173,7 @@ fn build_aggregate(
             for (i, row) in able.iter().enumerate() {
                 if row.iter().any(|&b| b) {
                     able_today += 1;
-                    days_able[i] += 1;
+                    able_on[i][di] = true;
                 }
             }
             let mut one = Expression::default();
@@ -190,7 +192,7 @@ fn build_aggregate(
                         true,
                     );
                     one.add_mul(1.0, v);
-                    by_length[length_of(s.paid_hours)].add_mul(1.0, v);
+                    by_length[di][length_of(s.paid_hours)].add_mul(1.0, v);
                     model
                         .objective
                         .add_mul(wts.paid_hour * first.hourly_cost * s.paid_hours, v);
@@ -202,43 +204,59 @@ fn build_aggregate(
             worked.push(one);
             nc.push(vars);
         }
-        // Each member's week is one of the patterns of shift lengths that
-        // fit the contract and the working days; `y[p]` members work pattern
-        // `p`, and the class's shifts of each length are what its patterns
-        // hold. This keeps the tours apart from hours no agent can have
-        // (four 7-hour shifts under a 32-hour minimum, say).
-        let block = r.consecutive_days_off.unwrap_or(0) as usize;
-        let week_days = (r.max_working_days as usize).min(days.len().saturating_sub(block));
-        let patterns = length_patterns(&paid, week_days, first.min_hours, first.max_hours);
-        let y: Vec<Variable> = patterns
-            .iter()
-            .map(|_| model.add(variable().integer().min(0.0).max(size), true))
-            .collect();
-        let all = y.iter().fold(Expression::default(), |mut e, v| {
-            e.add_mul(1.0, *v);
-            e
-        });
-        model.constraints.push(all.eq(size));
-        for (i, mut e) in by_length.into_iter().enumerate() {
-            for (p, v) in patterns.iter().zip(&y) {
-                e.add_mul(-(p[i] as f64), *v);
+        // In each week of the plan, each member's week is one of the
+        // patterns of shift lengths that fit the week's contract hours and
+        // working days; `y[p]` members work pattern `p`, and the class's
+        // shifts of each length that week are what its patterns hold. This
+        // keeps the tours apart from hours no agent can have (four 7-hour
+        // shifts under a 32-hour minimum, say).
+        for week in scenario.weeks() {
+            let block = week.days_off_block(r).unwrap_or(0);
+            let week_days = week.max_working_days(r).min(week.len.saturating_sub(block));
+            let patterns = length_patterns(
+                &paid,
+                week_days,
+                week.min_hours(first),
+                week.max_hours(first),
+            );
+            let y: Vec<Variable> = patterns
+                .iter()
+                .map(|_| model.add(variable().integer().min(0.0).max(size), true))
+                .collect();
+            let all = y.iter().fold(Expression::default(), |mut e, v| {
+                e.add_mul(1.0, *v);
+                e
+            });
+            model.constraints.push(all.eq(size));
+            for i in 0..paid.len() {
+                let mut e = Expression::default();
+                for d in week.days() {
+                    e += by_length[d][i].clone();
+                }
+                for (p, v) in patterns.iter().zip(&y) {
+                    e.add_mul(-(p[i] as f64), *v);
+                }
+                model.constraints.push(e.eq(0.0));
             }
-            model.constraints.push(e.eq(0.0));
+            // Working days: each member at most the week's working days, at
+            // most the days they can work, and leaving room for a block of
+            // days off.
+            let most_days: usize = able_on
+                .iter()
+                .map(|row| {
+                    row[week.days()]
+                        .iter()
+                        .filter(|&&b| b)
+                        .count()
+                        .min(week_days)
+                })
+                .sum();
+            let mut all_days = Expression::default();
+            for d in week.days() {
+                all_days += worked[d].clone();
+            }
+            model.constraints.push(all_days.leq(most_days as f64));
         }
-        // Working days: each member at most max_working_days, at most the
-        // days they can work, and leaving room for a block of days off.
-        let most_days: usize = days_able
-            .iter()
-            .map(|&d| {
-                d.min(r.max_working_days as usize)
-                    .min(days.len().saturating_sub(block))
-            })
-            .sum();
-        let all_days = worked.iter().fold(Expression::default(), |mut e, w| {
-            e += w.clone();
-            e
-        });
-        model.constraints.push(all_days.leq(most_days as f64));
         // Rest: each member works at most one shift of each clique.
         for (_, clique) in &cliques {
             let mut e = Expression::default();

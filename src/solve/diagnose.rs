@@ -1,10 +1,10 @@
 //! Explaining a scenario that has no valid roster.
 
 use super::candidates::Day;
-use super::highs_run::run;
 use super::model::{build, build_relaxed, Relax};
 use super::value;
 use crate::horizon::Horizon;
+use crate::lp::run;
 use crate::scenario::{Scenario, SolverConfig};
 use crate::staffing::QueueRequirements;
 
@@ -18,14 +18,17 @@ pub fn precheck(scenario: &Scenario) -> Vec<String> {
         .collect();
     let max_paid = paid.iter().cloned().fold(0.0, f64::max);
     let min_paid = paid.iter().cloned().fold(f64::MAX, f64::min);
-    let days = scenario.planning.days.min(r.max_working_days) as f64;
     let mut out = Vec::new();
     for a in &scenario.agents {
-        if a.min_hours > days * max_paid + 1e-9 {
-            out.push(format!(
-                "agent {} ({}) must work at least {} h, but at most {} days × {} paid hours = {} h fit the rules (max_working_days {}, {} planned days, shift lengths {:?} h)",
-                a.id, a.name, a.min_hours, days, max_paid, days * max_paid, r.max_working_days, scenario.planning.days, r.shift_lengths_hours
-            ));
+        for (wi, week) in scenario.weeks().iter().enumerate() {
+            let days = week.max_working_days(r) as f64;
+            let need = week.min_hours(a);
+            if need > days * max_paid + 1e-9 {
+                out.push(format!(
+                    "agent {} ({}) must work at least {} h{}, but at most {} days × {} paid hours = {} h fit the rules (max_working_days {}, {} planned days, shift lengths {:?} h)",
+                    a.id, a.name, round2(need), week_text(scenario, wi), days, max_paid, days * max_paid, r.max_working_days, week.len, r.shift_lengths_hours
+                ));
+            }
         }
         if a.max_hours + 1e-9 < min_paid && a.min_hours > 0.0 {
             out.push(format!(
@@ -40,16 +43,16 @@ pub fn precheck(scenario: &Scenario) -> Vec<String> {
 /// An agent rule that a diagnosis may relax, and where.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SlackRule {
-    /// The weekly minimum paid hours.
-    MinHours,
-    /// `max_working_days`.
-    WorkingDays,
+    /// The minimum paid hours of week `week` (`Scenario::weeks`).
+    MinHours { week: usize },
+    /// `max_working_days` in week `week`.
+    WorkingDays { week: usize },
     /// `min_rest_hours` between the shift of planned day `day` and a later one.
     Rest { day: usize },
     /// `max_consecutive_days` in the run ending on planned day `day`.
     Consecutive { day: usize },
-    /// `consecutive_days_off`.
-    DaysOffBlock,
+    /// `consecutive_days_off` in week `week`.
+    DaysOffBlock { week: usize },
     /// A shift the agent may not work on planned day `day` (fixed day off,
     /// availability, rest after last week's shift).
     Unavailable { day: usize },
@@ -86,37 +89,52 @@ pub(super) fn diagnose(
     };
     if raw.values.is_empty() {
         return format!(
-            "the shift rules leave no valid roster at all (shift start window {}-{}, lengths {:?} h, meal break window {} h to {} h, {} h rest)",
+            "the shift rules leave no valid roster at all (shift start window {}-{}, lengths {:?} h, {}, {} h rest)",
             scenario.rules.shift_start.earliest,
             scenario.rules.shift_start.latest,
             scenario.rules.shift_lengths_hours,
-            scenario.rules.meal_break.earliest_start_hours,
-            scenario.rules.meal_break.latest_end_hours,
+            match &scenario.rules.meal_break {
+                Some(m) => format!(
+                    "meal break window {} h to {} h",
+                    m.earliest_start_hours, m.latest_end_hours
+                ),
+                None => "no meal break".to_string(),
+            },
             scenario.rules.min_rest_hours
         );
     }
-    // Agents short of their minimum, and the hours that fit.
-    let short: Vec<(usize, f64)> = slack
+    // Agents short of a week's minimum, and the hours that fit that week.
+    let weeks = scenario.weeks();
+    let short: Vec<(usize, usize, f64)> = slack
         .iter()
         .enumerate()
-        .filter_map(|(ai, s)| {
-            let missing = value(&raw.values, s.as_ref()?, &pos);
-            (missing > 1e-6).then(|| (ai, scenario.agents[ai].min_hours - missing))
+        .flat_map(|(ai, per_week)| {
+            per_week
+                .iter()
+                .enumerate()
+                .filter_map(move |(wi, s)| Some((ai, wi, s.as_ref()?)))
+        })
+        .filter_map(|(ai, wi, s)| {
+            let missing = value(&raw.values, s, &pos);
+            (missing > 1e-6).then(|| (ai, wi, weeks[wi].min_hours(&scenario.agents[ai]) - missing))
         })
         .collect();
     if short.is_empty() {
         return "the rules conflict, but every agent's weekly minimum can be met on its own".into();
     }
-    let fixes = relax_rules(scenario, horizon, reqs, days, cfg, &short);
+    let mut agents: Vec<usize> = short.iter().map(|&(ai, _, _)| ai).collect();
+    agents.dedup();
+    let fixes = relax_rules(scenario, horizon, reqs, days, cfg, &agents);
     short
         .iter()
-        .map(|&(ai, fit)| {
+        .map(|&(ai, wi, fit)| {
             let a = &scenario.agents[ai];
             let mut line = format!(
-                "agent {} ({}) must work at least {} h but {} only {:.1} h fit",
+                "agent {} ({}) must work at least {} h{} but {} only {:.1} h fit",
                 a.id,
                 a.name,
-                a.min_hours,
+                round2(weeks[wi].min_hours(a)),
+                week_text(scenario, wi),
                 rules_in_effect(scenario, ai),
                 fit
             );
@@ -133,6 +151,25 @@ pub(super) fn diagnose(
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Hours to two decimals, without trailing zeros.
+fn round2(h: f64) -> f64 {
+    (h * 100.0).round() / 100.0
+}
+
+/// ` in the week of DATE` for a plan of more than one week, else nothing.
+fn week_text(scenario: &Scenario, wi: usize) -> String {
+    let weeks = scenario.weeks();
+    if weeks.len() <= 1 {
+        return String::new();
+    }
+    let first = scenario.dates()[weeks[wi].first];
+    if weeks[wi].share < 1.0 {
+        format!(" in the short last week from {first} (pro rata)")
+    } else {
+        format!(" in the week of {first}")
+    }
 }
 
 /// The rules that limit agent `ai`'s hours, in a planner's words.
@@ -191,13 +228,13 @@ fn relax_rules(
     reqs: &[QueueRequirements],
     days: &[Day],
     cfg: &SolverConfig,
-    short: &[(usize, f64)],
+    short: &[usize],
 ) -> Option<Vec<Vec<String>>> {
     // The agents are independent without coverage: solve the short ones alone.
     let mut sub = scenario.clone();
     sub.agents = short
         .iter()
-        .map(|&(ai, _)| scenario.agents[ai].clone())
+        .map(|&ai| scenario.agents[ai].clone())
         .collect();
     let built = build_relaxed(&sub, horizon, reqs, days, Relax::Rules, None);
     let pos = built.model.positions();
@@ -211,7 +248,7 @@ fn relax_rules(
     for s in slacks {
         let amount = value(&raw.values, &s.var, &pos);
         if amount > 1e-6 {
-            let ai = short[s.agent].0;
+            let ai = short[s.agent];
             let (rule, date) = describe(scenario, ai, days, s.rule, amount);
             let row = &mut used[ai];
             match row.iter_mut().find(|(r, _)| *r == rule) {
@@ -249,15 +286,21 @@ fn describe(
     let a = &scenario.agents[ai];
     let n = used.round().max(1.0) as u32;
     match rule {
-        SlackRule::MinHours => ("the weekly minimum hours".into(), None),
-        SlackRule::WorkingDays => (
-            format!(
-                "max_working_days {} (working {} days)",
-                r.max_working_days,
-                r.max_working_days + n
-            ),
+        SlackRule::MinHours { week } => (
+            format!("the weekly minimum hours{}", week_text(scenario, week)),
             None,
         ),
+        SlackRule::WorkingDays { week } => {
+            let most = scenario.weeks()[week].max_working_days(r) as u32;
+            (
+                format!(
+                    "max_working_days {most} (working {} days){}",
+                    most + n,
+                    week_text(scenario, week)
+                ),
+                None,
+            )
+        }
         SlackRule::Rest { day } => (
             format!("min_rest_hours {} after the shift of", r.min_rest_hours),
             Some(days[day].date),
@@ -269,10 +312,13 @@ fn describe(
             ),
             Some(days[day].date),
         ),
-        SlackRule::DaysOffBlock => {
+        SlackRule::DaysOffBlock { week } => {
             let l = r.consecutive_days_off.unwrap_or(0);
             (
-                format!("consecutive_days_off {l} (no block of {l} days off in a row)"),
+                format!(
+                    "consecutive_days_off {l} (no block of {l} days off in a row){}",
+                    week_text(scenario, week)
+                ),
                 None,
             )
         }

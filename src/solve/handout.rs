@@ -8,8 +8,9 @@
 //! still able to get a block of days off) that needs it most: first the
 //! agents who cannot reach their contract minimum without working today,
 //! then the agents rested only just enough (who could take no earlier
-//! shift), then the fewest hours so far. Agents still short of their
-//! minimum at the end of the week get extra shifts on their free days
+//! shift), then the fewest hours so far. Every weekly rule holds per week of
+//! the plan (`Scenario::weeks`). Agents still short of their minimum at the
+//! end of a week get extra shifts on their free days of that week
 //! (shifts the counts hold that day when possible). It returns `None` if
 //! some agent still cannot reach the minimum that way.
 
@@ -19,16 +20,18 @@ use chrono_tz::Tz;
 use super::candidates::{allowed, Day};
 use crate::scenario::{Agent, Scenario};
 
-/// One agent's week as the hand-out builds it.
+/// One agent's roster as the hand-out builds it: the current week's tally
+/// (`Scenario::weeks`) and what carries across weeks.
 #[derive(Clone)]
-struct Week {
+struct Tally {
+    /// Paid hours and days worked in the current week.
     hours: f64,
     days: usize,
     /// Days worked in a row up to the day being handed out.
     run: usize,
-    /// Days off in a row up to the day being handed out.
+    /// Days off in a row (within the current week) up to the day being handed out.
     off_run: usize,
-    /// Whether the week already holds the required block of days off.
+    /// Whether the current week already holds its block of days off.
     has_block: bool,
     last_end: Option<DateTime<Tz>>,
     row: Vec<Option<usize>>,
@@ -46,114 +49,141 @@ pub(super) fn hand_out_class(
     let r = &scenario.rules;
     let rest = Duration::minutes((r.min_rest_hours * 60.0).round() as i64);
     let max_run = r.max_consecutive_days.map_or(usize::MAX, |k| k as usize);
-    let block = r.consecutive_days_off.map_or(0, |l| l as usize);
     let longest = days
         .iter()
         .flat_map(|d| d.shifts.iter().map(|s| s.paid_hours))
         .fold(0.0, f64::max);
     let agent = |i: usize| -> &Agent { &scenario.agents[agents[i]] };
-    let mut weeks: Vec<Week> = (0..agents.len())
+    let mut tally: Vec<Tally> = (0..agents.len())
         .map(|i| {
             let before = agent(i).previous.as_ref().map_or(0, |p| p.consecutive_days) as usize;
-            Week {
+            Tally {
                 hours: 0.0,
                 days: 0,
                 run: before,
                 off_run: 0,
-                has_block: block == 0,
+                has_block: true,
                 last_end: None,
                 row: vec![None; days.len()],
             }
         })
         .collect();
-    // Whether agent `i` may work shift `k` of day `d` given its week so far.
-    let fits = |w: &Week, i: usize, d: usize, k: usize| -> bool {
-        let s = &days[d].shifts[k];
-        w.row[d].is_none()
-            && w.days < r.max_working_days as usize
-            && w.run < max_run
-            && w.hours + s.paid_hours <= agent(i).max_hours + 1e-9
-            && (w.has_block || w.off_run >= block || days.len() - 1 - d >= block)
-            && w.last_end.is_none_or(|e| s.start >= e + rest)
-            && allowed(scenario, agent(i), &days[d], s)
-    };
-    // Days after `d` agent `i` could still work at all.
-    let days_left = |w: &Week, i: usize, d: usize| -> usize {
-        let open = (d + 1..days.len())
-            .filter(|&e| {
-                days[e]
-                    .shifts
-                    .iter()
-                    .any(|s| allowed(scenario, agent(i), &days[e], s))
-            })
-            .count();
-        open.min((r.max_working_days as usize).saturating_sub(w.days + 1))
-    };
     let mut unmatched = 0;
-    for d in 0..days.len() {
-        let mut slots: Vec<usize> = (0..days[d].shifts.len())
-            .flat_map(|k| std::iter::repeat_n(k, counts[d][k]))
-            .collect();
-        slots.sort_by_key(|&k| (days[d].shifts[k].start, days[d].shifts[k].end));
-        for k in slots {
-            let s = &days[d].shifts[k];
-            let best = (0..agents.len())
-                .filter(|&i| fits(&weeks[i], i, d, k))
-                .min_by(|&i, &j| {
-                    let key = |i: usize| {
-                        let w = &weeks[i];
-                        // Cannot reach the minimum without today.
-                        let critical = w.hours + longest * (days_left(w, i, d) as f64) + 1e-9
-                            < agent(i).min_hours;
-                        (!critical, w.days, std::cmp::Reverse(w.last_end), w.hours, i)
-                    };
-                    let (a, b) = (key(i), key(j));
-                    a.0.cmp(&b.0)
-                        .then(a.1.cmp(&b.1))
-                        .then(a.2.cmp(&b.2))
-                        .then(a.3.partial_cmp(&b.3).unwrap_or(std::cmp::Ordering::Equal))
-                        .then(a.4.cmp(&b.4))
-                });
-            match best {
-                Some(i) => work(&mut weeks[i], d, k, s.paid_hours, s.end),
-                None => unmatched += 1,
-            }
+    let mut extra = 0;
+    for week in scenario.weeks() {
+        let block = week.days_off_block(r).unwrap_or(0);
+        let most_days = week.max_working_days(r);
+        let week_end = week.first + week.len;
+        for t in &mut tally {
+            t.hours = 0.0;
+            t.days = 0;
+            t.off_run = 0;
+            t.has_block = block == 0;
         }
-        for w in &mut weeks {
-            if w.row[d].is_none() {
-                w.run = 0;
-                w.off_run += 1;
-                if w.off_run >= block {
-                    w.has_block = true;
+        // Whether agent `i` may work shift `k` of day `d` given its week so far.
+        let fits = |w: &Tally, i: usize, d: usize, k: usize| -> bool {
+            let s = &days[d].shifts[k];
+            w.row[d].is_none()
+                && w.days < most_days
+                && w.run < max_run
+                && w.hours + s.paid_hours <= week.max_hours(agent(i)) + 1e-9
+                && (w.has_block || w.off_run >= block || week_end - 1 - d >= block)
+                && w.last_end.is_none_or(|e| s.start >= e + rest)
+                && allowed(scenario, agent(i), &days[d], s)
+        };
+        // Days of the week after `d` agent `i` could still work at all.
+        let days_left = |w: &Tally, i: usize, d: usize| -> usize {
+            let open = (d + 1..week_end)
+                .filter(|&e| {
+                    days[e]
+                        .shifts
+                        .iter()
+                        .any(|s| allowed(scenario, agent(i), &days[e], s))
+                })
+                .count();
+            open.min(most_days.saturating_sub(w.days + 1))
+        };
+        for d in week.days() {
+            let mut slots: Vec<usize> = (0..days[d].shifts.len())
+                .flat_map(|k| std::iter::repeat_n(k, counts[d][k]))
+                .collect();
+            slots.sort_by_key(|&k| (days[d].shifts[k].start, days[d].shifts[k].end));
+            for k in slots {
+                let s = &days[d].shifts[k];
+                let best = (0..agents.len())
+                    .filter(|&i| fits(&tally[i], i, d, k))
+                    .min_by(|&i, &j| {
+                        let key = |i: usize| {
+                            let w = &tally[i];
+                            // Cannot reach the week's minimum without today.
+                            let critical = w.hours + longest * (days_left(w, i, d) as f64) + 1e-9
+                                < week.min_hours(agent(i));
+                            (!critical, w.days, std::cmp::Reverse(w.last_end), w.hours, i)
+                        };
+                        let (a, b) = (key(i), key(j));
+                        a.0.cmp(&b.0)
+                            .then(a.1.cmp(&b.1))
+                            .then(a.2.cmp(&b.2))
+                            .then(a.3.partial_cmp(&b.3).unwrap_or(std::cmp::Ordering::Equal))
+                            .then(a.4.cmp(&b.4))
+                    });
+                match best {
+                    Some(i) => work(&mut tally[i], d, k, s.paid_hours, s.end),
+                    None => unmatched += 1,
+                }
+            }
+            for w in &mut tally {
+                if w.row[d].is_none() {
+                    w.run = 0;
+                    w.off_run += 1;
+                    if w.off_run >= block {
+                        w.has_block = true;
+                    }
                 }
             }
         }
-    }
-    // Agents short of their minimum: extra shifts on their free days.
-    let mut extra = 0;
-    for (i, w) in weeks.iter_mut().enumerate() {
-        while w.hours + 1e-9 < agent(i).min_hours {
-            let add = (0..days.len()).find_map(|d| {
-                let mut k_all: Vec<usize> = (0..days[d].shifts.len()).collect();
-                k_all.sort_by_key(|&k| (counts[d][k] == 0, k));
-                k_all
-                    .into_iter()
-                    .find(|&k| valid_with(scenario, days, &w.row, agent(i), d, k))
-                    .map(|k| (d, k))
-            })?;
-            let (d, k) = add;
-            w.row[d] = Some(k);
-            w.hours += days[d].shifts[k].paid_hours;
-            extra += 1;
+        // Agents short of the week's minimum: extra shifts on their free days.
+        for (i, w) in tally.iter_mut().enumerate() {
+            while w.hours + 1e-9 < week.min_hours(agent(i)) {
+                let add = week.days().find_map(|d| {
+                    let mut k_all: Vec<usize> = (0..days[d].shifts.len()).collect();
+                    k_all.sort_by_key(|&k| (counts[d][k] == 0, k));
+                    k_all
+                        .into_iter()
+                        .find(|&k| valid_with(scenario, days, &w.row, agent(i), d, k))
+                        .map(|k| (d, k))
+                })?;
+                let (d, k) = add;
+                w.row[d] = Some(k);
+                w.hours += days[d].shifts[k].paid_hours;
+                extra += 1;
+            }
+            // What carries into the next week follows the row as it now is.
+            let end = w.row[..week_end]
+                .iter()
+                .enumerate()
+                .rev()
+                .find_map(|(d, k)| k.map(|k| days[d].shifts[k].end));
+            w.last_end = end;
+            w.run = w.row[..week_end]
+                .iter()
+                .rev()
+                .take_while(|k| k.is_some())
+                .count()
+                + if w.row[..week_end].iter().all(|k| k.is_some()) {
+                    agent(i).previous.as_ref().map_or(0, |p| p.consecutive_days) as usize
+                } else {
+                    0
+                };
         }
     }
     Some((
-        weeks.into_iter().map(|w| w.row).collect(),
+        tally.into_iter().map(|w| w.row).collect(),
         unmatched + extra,
     ))
 }
 
-fn work(w: &mut Week, d: usize, k: usize, paid: f64, end: DateTime<Tz>) {
+fn work(w: &mut Tally, d: usize, k: usize, paid: f64, end: DateTime<Tz>) {
     w.row[d] = Some(k);
     w.hours += paid;
     w.days += 1;
@@ -163,7 +193,7 @@ fn work(w: &mut Week, d: usize, k: usize, paid: f64, end: DateTime<Tz>) {
 }
 
 /// Whether `row` with shift `k` added on day `d` keeps every weekly rule
-/// of `agent` (the whole week is checked again).
+/// of `agent` (the whole plan is checked again).
 fn valid_with(
     scenario: &Scenario,
     days: &[Day],
@@ -180,9 +210,10 @@ fn valid_with(
     week_ok(scenario, days, &row, agent)
 }
 
-/// Whether a whole week keeps the agent's weekly rules: working days, hours,
-/// rest between shifts, days in a row (with last week's run) and the block
-/// of days off. (Each shift's own `allowed` is checked where it is chosen.)
+/// Whether a whole plan keeps the agent's rules: per week (`Scenario::weeks`)
+/// working days, hours and the block of days off; rest between shifts and
+/// days in a row (with last week's run). (Each shift's own `allowed` is
+/// checked where it is chosen.)
 pub(super) fn week_ok(
     scenario: &Scenario,
     days: &[Day],
@@ -196,12 +227,23 @@ pub(super) fn week_ok(
         .enumerate()
         .filter_map(|(d, k)| k.map(|k| (d, k)))
         .collect();
-    let hours: f64 = worked
-        .iter()
-        .map(|&(d, k)| days[d].shifts[k].paid_hours)
-        .sum();
-    if worked.len() > r.max_working_days as usize || hours > agent.max_hours + 1e-9 {
-        return false;
+    for week in scenario.weeks() {
+        let in_week: Vec<&(usize, usize)> = worked.iter().filter(|(d, _)| week.holds(*d)).collect();
+        let hours: f64 = in_week
+            .iter()
+            .map(|&&(d, k)| days[d].shifts[k].paid_hours)
+            .sum();
+        if in_week.len() > week.max_working_days(r) || hours > week.max_hours(agent) + 1e-9 {
+            return false;
+        }
+        if let Some(l) = week.days_off_block(r) {
+            if !row[week.days()]
+                .windows(l)
+                .any(|w| w.iter().all(|k| k.is_none()))
+            {
+                return false;
+            }
+        }
     }
     if worked
         .windows(2)
@@ -216,12 +258,6 @@ pub(super) fn week_ok(
             if run > max {
                 return false;
             }
-        }
-    }
-    if let Some(l) = r.consecutive_days_off {
-        let l = l as usize;
-        if !row.windows(l).any(|w| w.iter().all(|k| k.is_none())) {
-            return false;
         }
     }
     true

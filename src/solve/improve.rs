@@ -23,12 +23,12 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::candidates::Day;
-use super::highs_run::{run, RawSolution};
 use super::model::{build, keep_picks, Built};
 use super::warm::{solution_from_plan, Pick};
 use super::{hand_out_breaks, picked, value, SolvePhase};
 use crate::error::Result;
 use crate::horizon::Horizon;
+use crate::lp::{run, RawSolution};
 use crate::scenario::{Scenario, SolverConfig};
 use crate::staffing::QueueRequirements;
 

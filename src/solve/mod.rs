@@ -44,7 +44,7 @@ mod candidates;
 mod decompose;
 mod diagnose;
 mod handout;
-mod highs_run;
+
 mod improve;
 mod model;
 mod service_level;
@@ -92,16 +92,21 @@ pub enum SolveStatus {
 impl SolveStatus {
     /// A planner-readable explanation of the status.
     pub fn explain(self, cfg: &SolverConfig, gap: f64) -> String {
+        self.explain_with(cfg.time_limit_seconds, cfg.mip_rel_gap, gap)
+    }
+
+    /// [`SolveStatus::explain`] with the time limit and configured gap given.
+    pub fn explain_with(self, time_limit_seconds: f64, mip_rel_gap: f64, gap: f64) -> String {
         match self {
             SolveStatus::Optimal => "proven optimal".to_string(),
             SolveStatus::GapLimit => format!(
                 "stopped at gap {:.2}% (the configured gap is {:.2}%): within tolerance of the best bound, not proven optimal",
                 gap * 100.0,
-                cfg.mip_rel_gap * 100.0
+                mip_rel_gap * 100.0
             ),
             SolveStatus::TimeLimit => format!(
                 "stopped at the {} s time limit with gap {:.2}%: the best roster found, not proven optimal",
-                cfg.time_limit_seconds,
+                time_limit_seconds,
                 gap * 100.0
             ),
             SolveStatus::OtherLimit => format!(
@@ -111,7 +116,7 @@ impl SolveStatus {
             SolveStatus::Decomposed => format!(
                 "the decomposition (tours, then agents) finished with gap {:.2}% to the tours' bound (the configured gap is {:.2}%): the best roster found, not proven optimal",
                 gap * 100.0,
-                cfg.mip_rel_gap * 100.0
+                mip_rel_gap * 100.0
             ),
         }
     }
@@ -160,30 +165,6 @@ pub struct Solved {
     pub roster: Roster,
     pub info: SolveInfo,
 }
-/// Agent-hours of deferred work arriving in each interval.
-pub fn deferred_work(req: &QueueRequirements) -> Vec<f64> {
-    req.intervals
-        .iter()
-        .map(|r| (r.volume * r.aht_seconds / 3600.0).max(0.0))
-        .collect()
-}
-
-/// Work arrived by the end of each interval that is not yet due: the work of
-/// the last `d − 1` intervals (work of interval `s` is due by the end of `s + d − 1`).
-pub fn not_yet_due(work: &[f64], d: usize) -> Vec<f64> {
-    let mut out = Vec::with_capacity(work.len());
-    let mut window = 0.0;
-    for t in 0..work.len() {
-        if d > 1 {
-            window += work[t];
-            if t >= d - 1 {
-                window -= work[t + 1 - d];
-            }
-        }
-        out.push(window.max(0.0));
-    }
-    out
-}
 fn value(values: &[f64], v: &Variable, pos: &HashMap<Variable, usize>) -> f64 {
     values[pos[v]]
 }
@@ -200,7 +181,7 @@ fn picked(x: &[Vec<Vec<Variable>>], val: impl Fn(&Variable) -> f64) -> Vec<Vec<O
 }
 
 /// `(objective − bound) / |objective|`, HiGHS's definition of the gap.
-fn relative_gap(objective: f64, bound: f64) -> f64 {
+pub fn relative_gap(objective: f64, bound: f64) -> f64 {
     if objective.abs() < 1e-9 {
         0.0
     } else {
@@ -235,7 +216,7 @@ fn hand_out_breaks(
 }
 
 /// A solve as a phase of `SolveInfo`, taking `seconds`.
-fn phase(name: &str, raw: &highs_run::RawSolution, seconds: f64) -> SolvePhase {
+fn phase(name: &str, raw: &crate::lp::RawSolution, seconds: f64) -> SolvePhase {
     SolvePhase {
         name: name.to_string(),
         status: format!("{:?}", raw.status),
@@ -442,13 +423,13 @@ pub fn solve(
                 })
                 .collect();
             breaks.sort_by_key(|b| b.start);
-            // Queues the agent's skill group served while the agent was on duty.
-            let on_duty: Vec<usize> = horizon
-                .range(s.start, s.end)
-                .filter(|&t| {
-                    let st = horizon.intervals[t].start;
-                    !breaks.iter().any(|br| st >= br.start && st < br.end)
-                })
+            // Queues the agent's skill group served while the agent was on
+            // duty: every interval with any presence, so that the report's
+            // split of this agent can follow the model's.
+            let spans: Vec<_> = breaks.iter().map(|b| (b.start, b.end)).collect();
+            let on_duty: Vec<usize> = crate::coverage::presence(horizon, s.start, s.end, &spans)
+                .into_iter()
+                .map(|(t, _)| t)
                 .collect();
             let skills: Vec<String> = groups[g]
                 .iter()

@@ -1,53 +1,18 @@
 //! The integer program: variables, constraints and objective.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration};
 use chrono_tz::Tz;
-use good_lp::{variable, Expression, ProblemVariables, Variable};
+use good_lp::{variable, Expression, Variable};
 
-use super::candidates::{allowed, coverage, Day};
+use super::candidates::{allowed, Day};
 pub(super) use super::diagnose::{RuleSlack, SlackRule};
-use super::service_level::{self, SlModel};
-use super::{deferred_work, not_yet_due};
+use crate::coverage::model::{add_coverage, Covered, SlModel};
+use crate::coverage::share;
 use crate::horizon::Horizon;
 use crate::scenario::Scenario;
-use crate::staffing::{deadline_intervals, QueueRequirements};
-
-pub(super) struct Model {
-    pub(super) vars: ProblemVariables,
-    pub(super) order: Vec<Variable>,
-    pub(super) constraints: Vec<good_lp::Constraint>,
-    pub(super) objective: Expression,
-    pub(super) binaries: usize,
-    /// Whether integer variables are added as continuous (the LP relaxation).
-    pub(super) relaxed: bool,
-}
-
-impl Model {
-    /// Column of each variable in the solver's solution vector.
-    pub(super) fn positions(&self) -> HashMap<Variable, usize> {
-        self.order
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (*v, i))
-            .collect()
-    }
-
-    pub(super) fn add(&mut self, def: good_lp::VariableDefinition, binary: bool) -> Variable {
-        let def = if self.relaxed && def.is_integer() {
-            variable().min(def.get_min()).max(def.get_max())
-        } else {
-            def
-        };
-        let v = self.vars.add(def);
-        self.order.push(v);
-        if binary {
-            self.binaries += 1;
-        }
-        v
-    }
-}
+use crate::staffing::QueueRequirements;
 
 /// How the model may use an agent's shift candidate on a day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,18 +50,6 @@ pub(super) fn keep_picks(days: &[Day], picks: &[Vec<Option<usize>>], free: &[boo
                 .collect()
         })
         .collect()
-}
-
-/// An empty model.
-pub(super) fn new_model() -> Model {
-    Model {
-        vars: ProblemVariables::new(),
-        order: Vec::new(),
-        constraints: Vec::new(),
-        objective: Expression::default(),
-        binaries: 0,
-        relaxed: false,
-    }
 }
 
 /// Rest between shifts on different days, as cliques of `(day, shift
@@ -143,7 +96,7 @@ fn candidate_coverage(horizon: &Horizon, days: &[Day]) -> (Vec<Vec<Vec<(usize, f
         .map(|d| {
             d.shifts
                 .iter()
-                .map(|s| coverage(horizon, s.start, s.end))
+                .map(|s| share(horizon, s.start, s.end))
                 .collect()
         })
         .collect();
@@ -155,7 +108,7 @@ fn candidate_coverage(horizon: &Horizon, days: &[Day]) -> (Vec<Vec<Vec<(usize, f
                 .map(|bk| {
                     bk.breaks
                         .iter()
-                        .map(|b| coverage(horizon, b.start, b.end))
+                        .map(|b| share(horizon, b.start, b.end))
                         .collect()
                 })
                 .collect()
@@ -175,6 +128,8 @@ pub(super) fn empty_members(n_groups: usize, days: &[Day]) -> Vec<Vec<Vec<Expres
         .collect()
 }
 
+pub(super) use crate::lp::{new_model, Model};
+
 pub(super) struct Built {
     pub(super) model: Model,
     /// `x[agent][day][shift candidate]`.
@@ -183,7 +138,8 @@ pub(super) struct Built {
     /// (meal, then each rest break) starting then (integer).
     pub(super) breaks: Vec<Vec<Vec<Vec<Variable>>>>,
     pub(super) w: BTreeMap<(usize, usize), Vec<Variable>>,
-    pub(super) hours_slack: Vec<Option<Variable>>,
+    /// Per agent and week, the slack on the week's minimum hours (when relaxed).
+    pub(super) hours_slack: Vec<Vec<Option<Variable>>>,
     /// `(under, over)` per queue and interval (empty for deferred queues).
     pub(super) gaps: Vec<Vec<(Variable, Variable)>>,
     /// `(done, backlog, late)` per interval of each deferred queue.
@@ -285,7 +241,15 @@ pub(super) fn build_relaxed(
     } else {
         super::soft::add_soft(&mut model, scenario, days, &x)
     };
-    let (breaks, (w, gaps, deferred, sl)) = add_breaks_and_coverage(
+    let (
+        breaks,
+        Covered {
+            w,
+            gaps,
+            deferred,
+            sl,
+        },
+    ) = add_breaks_and_coverage(
         &mut model,
         scenario,
         horizon,
@@ -335,7 +299,7 @@ pub(super) fn add_agents(
     fixes: Option<&Fixes>,
 ) -> (
     Vec<Vec<Vec<Variable>>>,
-    Vec<Option<Variable>>,
+    Vec<Vec<Option<Variable>>>,
     Vec<RuleSlack>,
 ) {
     let rules = relax == Relax::Rules;
@@ -343,14 +307,14 @@ pub(super) fn add_agents(
     let r = &scenario.rules;
     let wts = &scenario.weights;
     let cliques = rest_cliques(days, r.min_rest_hours);
+    let weeks = scenario.weeks();
 
     let mut x = Vec::new();
     let mut hours_slack = Vec::new();
     for (ai, a) in scenario.agents.iter().enumerate() {
         let g = group_of[ai];
         let mut xa: Vec<Vec<Variable>> = Vec::new();
-        let mut hours = Expression::default();
-        let mut worked_days = Expression::default();
+        let mut hours: Vec<Expression> = vec![Expression::default(); days.len()];
         let mut worked: Vec<Expression> = Vec::new();
         for (di, day) in days.iter().enumerate() {
             // A shift the agent cannot work (day off, outside availability,
@@ -391,13 +355,12 @@ pub(super) fn add_agents(
             let mut one = Expression::default();
             for (k, s) in day.shifts.iter().enumerate() {
                 one.add_mul(1.0, xs[k]);
-                hours.add_mul(s.paid_hours, xs[k]);
+                hours[di].add_mul(s.paid_hours, xs[k]);
                 model
                     .objective
                     .add_mul(wts.paid_hour * a.hourly_cost * s.paid_hours, xs[k]);
                 members[g][di][k].add_mul(1.0, xs[k]);
             }
-            worked_days += one.clone();
             worked.push(one.clone());
             model.constraints.push(one.leq(1.0));
             xa.push(xs);
@@ -428,20 +391,29 @@ pub(super) fn add_agents(
                     .push(e.leq(k.saturating_sub(carried) as f64));
             }
         }
-        // At least one block of L days off in a row within the plan.
-        if let Some(l) = r.consecutive_days_off {
-            let l = l as usize;
+        // Each week (`Scenario::weeks`): at least one block of L days off in
+        // a row inside it.
+        for (wi, week) in weeks.iter().enumerate() {
+            let Some(l) = week.days_off_block(r) else {
+                continue;
+            };
             let mut any_block = Expression::default();
-            for s in 0..=days.len().saturating_sub(l) {
+            for s in week.first..=(week.first + week.len).saturating_sub(l) {
                 let y = model.add(variable().binary(), true);
                 any_block.add_mul(1.0, y);
-                for w in &worked[s..s + l] {
+                for w in &worked[s..(s + l).min(days.len())] {
                     model
                         .constraints
                         .push((Expression::from(y) + w.clone()).leq(1.0));
                 }
             }
-            if let Some(s) = new_slack(model, &mut slacks, rules, ai, SlackRule::DaysOffBlock) {
+            if let Some(s) = new_slack(
+                model,
+                &mut slacks,
+                rules,
+                ai,
+                SlackRule::DaysOffBlock { week: wi },
+            ) {
                 any_block.add_mul(1.0, s);
             }
             model.constraints.push(any_block.geq(1.0));
@@ -461,26 +433,43 @@ pub(super) fn add_agents(
             }
             model.constraints.push(e.leq(1.0));
         }
-        if let Some(s) = new_slack(model, &mut slacks, rules, ai, SlackRule::WorkingDays) {
-            worked_days.add_mul(-1.0, s);
+        // Each week: working days and contract hours.
+        let mut slack_of_agent = Vec::new();
+        for (wi, week) in weeks.iter().enumerate() {
+            let mut worked_days = Expression::default();
+            let mut paid = Expression::default();
+            for d in week.days() {
+                worked_days += worked[d].clone();
+                paid += hours[d].clone();
+            }
+            if let Some(s) = new_slack(
+                model,
+                &mut slacks,
+                rules,
+                ai,
+                SlackRule::WorkingDays { week: wi },
+            ) {
+                worked_days.add_mul(-1.0, s);
+            }
+            model
+                .constraints
+                .push(worked_days.leq(week.max_working_days(r) as f64));
+            model.constraints.push(paid.clone().leq(week.max_hours(a)));
+            if relax == Relax::MinHours {
+                let s = model.add(variable().min(0.0), false);
+                model.constraints.push((paid + s).geq(week.min_hours(a)));
+                slack_of_agent.push(Some(s));
+                slacks.push(RuleSlack {
+                    agent: ai,
+                    rule: SlackRule::MinHours { week: wi },
+                    var: s,
+                });
+            } else {
+                model.constraints.push(paid.geq(week.min_hours(a)));
+                slack_of_agent.push(None);
+            }
         }
-        model
-            .constraints
-            .push(worked_days.leq(r.max_working_days as f64));
-        model.constraints.push(hours.clone().leq(a.max_hours));
-        if relax == Relax::MinHours {
-            let s = model.add(variable().min(0.0), false);
-            model.constraints.push((hours + s).geq(a.min_hours));
-            hours_slack.push(Some(s));
-            slacks.push(RuleSlack {
-                agent: ai,
-                rule: SlackRule::MinHours,
-                var: s,
-            });
-        } else {
-            model.constraints.push(hours.geq(a.min_hours));
-            hours_slack.push(None);
-        }
+        hours_slack.push(slack_of_agent);
         x.push(xa);
     }
     (x, hours_slack, slacks)
@@ -515,15 +504,7 @@ pub(super) fn add_breaks_and_coverage(
     (groups, proficiency, group_of): (&[Vec<String>], &[Vec<f64>], &[usize]),
     members: Vec<Vec<Vec<Expression>>>,
     diagnose: bool,
-) -> (
-    Vec<Vec<Vec<Vec<Variable>>>>,
-    (
-        BTreeMap<(usize, usize), Vec<Variable>>,
-        Vec<Vec<(Variable, Variable)>>,
-        Vec<Vec<(Variable, Variable, Variable)>>,
-        SlModel,
-    ),
-) {
+) -> (Vec<Vec<Vec<Vec<Variable>>>>, Covered) {
     let group_size: Vec<usize> = (0..groups.len())
         .map(|g| group_of.iter().filter(|&&x| x == g).count())
         .collect();
@@ -579,8 +560,7 @@ fn add_breaks(
     for g in 0..group_size.len() {
         let mut bg = Vec::new();
         for (di, day) in days.iter().enumerate() {
-            let mut started =
-                vec![vec![Expression::default(); day.kinds.len()]; day.kinds[0].starts.len()];
+            let mut started = vec![vec![Expression::default(); day.kinds.len()]; day.starts];
             for (k, s) in day.shifts.iter().enumerate() {
                 let count = model.add(variable().min(0.0).max(group_size[g] as f64), false);
                 let sum = std::mem::take(&mut members[g][di][k]);
@@ -640,119 +620,4 @@ fn add_breaks(
     let n_int = breaks.iter().flatten().flatten().flatten().count();
     model.binaries += n_int;
     (duty, breaks)
-}
-
-/// Splits each group's duty across its queues and meets the requirements:
-/// under/over staffing per interval (or, in service-level mode, the
-/// service-level objective of `service_level.rs`), or the backlog flow of
-/// deferred queues; and the `min_staff` floors.
-#[allow(clippy::type_complexity)]
-fn add_coverage(
-    model: &mut Model,
-    scenario: &Scenario,
-    horizon: &Horizon,
-    reqs: &[QueueRequirements],
-    (groups, proficiency): (&[Vec<String>], &[Vec<f64>]),
-    mut duty: Vec<Vec<Expression>>,
-    diagnose: bool,
-) -> (
-    BTreeMap<(usize, usize), Vec<Variable>>,
-    Vec<Vec<(Variable, Variable)>>,
-    Vec<Vec<(Variable, Variable, Variable)>>,
-    SlModel,
-) {
-    let wts = &scenario.weights;
-    let dh = horizon.interval_hours();
-    let nt = horizon.intervals.len();
-    let queue_ids: Vec<&str> = scenario.queues.iter().map(|q| q.id.as_str()).collect();
-    // Split of each group's duty across its queues, and coverage.
-    let mut w = BTreeMap::new();
-    let mut served: Vec<Vec<Expression>> = vec![vec![Expression::default(); nt]; queue_ids.len()];
-    for (g, skills) in groups.iter().enumerate() {
-        let per_q: Vec<(usize, Vec<Variable>)> = skills
-            .iter()
-            .map(|s| {
-                let qi = queue_ids
-                    .iter()
-                    .position(|q| q == s)
-                    .expect("skills are queue ids");
-                let vs: Vec<Variable> = (0..nt)
-                    .map(|_| model.add(variable().min(0.0), false))
-                    .collect();
-                (qi, vs)
-            })
-            .collect();
-        for t in 0..nt {
-            let mut split = Expression::default();
-            for (j, (qi, vs)) in per_q.iter().enumerate() {
-                split.add_mul(1.0, vs[t]);
-                // An agent at proficiency p counts as p of an agent on the queue.
-                served[*qi][t].add_mul(proficiency[g][j], vs[t]);
-            }
-            let d = std::mem::take(&mut duty[g][t]);
-            model.constraints.push(split.eq(d));
-        }
-        for (qi, vs) in per_q {
-            w.insert((g, qi), vs);
-        }
-    }
-    let mut gaps = vec![Vec::new(); queue_ids.len()];
-    let mut deferred = vec![Vec::new(); queue_ids.len()];
-    let sl = if diagnose {
-        SlModel::default()
-    } else {
-        service_level::add(model, scenario, horizon, reqs, &served)
-    };
-    if !diagnose {
-        for (qi, req) in reqs.iter().enumerate() {
-            let q = &scenario.queues[qi];
-            if q.channel.is_deferred() {
-                let productive = (1.0 - scenario.shrinkage(q)) * dh;
-                let work = deferred_work(req);
-                let not_due = not_yet_due(&work, deadline_intervals(q, horizon.interval_minutes));
-                let mut prev: Option<Variable> = None;
-                for t in 0..req.intervals.len() {
-                    let done = model.add(variable().min(0.0), false);
-                    let backlog = model.add(variable().min(0.0), false);
-                    let late = model.add(variable().min(0.0), false);
-                    let mut cap = std::mem::take(&mut served[qi][t]) * productive;
-                    cap.add_mul(-1.0, done);
-                    model.constraints.push(cap.geq(0.0));
-                    let mut flow = Expression::from(backlog);
-                    if let Some(p) = prev {
-                        flow.add_mul(-1.0, p);
-                    }
-                    flow.add_mul(1.0, done);
-                    model.constraints.push(flow.eq(work[t]));
-                    let mut overdue = Expression::from(late);
-                    overdue.add_mul(-1.0, backlog);
-                    model.constraints.push(overdue.geq(-not_due[t]));
-                    model.objective.add_mul(wts.understaffing * dh, late);
-                    deferred[qi].push((done, backlog, late));
-                    prev = Some(backlog);
-                }
-                continue;
-            }
-            if sl.covers(qi) {
-                continue;
-            }
-            for (t, r) in req.intervals.iter().enumerate() {
-                let need = r.scheduled as f64;
-                let under = model.add(variable().min(0.0), false);
-                let over = model.add(variable().min(0.0), false);
-                let iv = &horizon.intervals[t];
-                let peak = scenario.peak_weight(iv.date, iv.minute_of_day, &req.queue);
-                model
-                    .objective
-                    .add_mul(wts.understaffing * peak * dh, under);
-                model.objective.add_mul(wts.overstaffing * dh, over);
-                let mut e = std::mem::take(&mut served[qi][t]);
-                e.add_mul(1.0, under);
-                e.add_mul(-1.0, over);
-                model.constraints.push(e.eq(need));
-                gaps[qi].push((under, over));
-            }
-        }
-    }
-    (w, gaps, deferred, sl)
 }

@@ -6,9 +6,9 @@ use chrono::{DateTime, Duration};
 use chrono_tz::Tz;
 use good_lp::Variable;
 
-use super::candidates::{allowed, coverage, Day};
+use super::candidates::{allowed, Day};
 use super::model::Built;
-use super::{deferred_work, not_yet_due};
+use crate::coverage::{deferred_work, not_yet_due, pour, share as coverage};
 use crate::horizon::Horizon;
 use crate::roster::model::Roster;
 use crate::scenario::Scenario;
@@ -53,156 +53,164 @@ pub(super) fn greedy(
     let mut starts: Vec<u32> = templates.iter().flat_map(|t| t.start.minutes()).collect();
     starts.sort();
     starts.dedup();
-    let max_days = (r.max_working_days as usize).min(days.len());
+    let weeks = scenario.weeks();
     for a in &scenario.agents {
-        // The lengths of the agent's templates that apply every day (all the
-        // agent's lengths when none does), with their paid hours.
-        let mine: Vec<_> = templates.iter().filter(|t| a.may_work(&t.name)).collect();
-        let every_day: Vec<_> = mine
-            .iter()
-            .filter(|t| dates.iter().all(|&d| t.applies_on(d)))
-            .collect();
-        let pool = if every_day.is_empty() {
-            mine.iter().collect::<Vec<_>>()
-        } else {
-            every_day
-        };
-        let mut lengths: Vec<(f64, f64)> = Vec::new();
-        for &l in pool.iter().flat_map(|t| &t.lengths_hours) {
-            if !lengths.iter().any(|&(x, _)| (x - l).abs() < 1e-9) {
-                lengths.push((l, scenario.paid_hours(l)));
-            }
-        }
-        let qs: Vec<usize> = a.skills.iter().filter_map(|s| queue_pos(s)).collect();
-        // Best multiset of lengths: most hours within [min, max], fewest days.
-        let mut best: Option<(f64, Vec<usize>)> = None;
-        let mut stack: Vec<Vec<usize>> = vec![vec![]];
-        while let Some(combo) = stack.pop() {
-            let hours: f64 = combo.iter().map(|&i| lengths[i].1).sum();
-            if hours > a.max_hours + 1e-9 {
-                continue;
-            }
-            if hours + 1e-9 >= a.min_hours
-                && best.as_ref().is_none_or(|(h, c)| {
-                    hours > *h + 1e-9 || ((hours - h).abs() < 1e-9 && combo.len() < c.len())
-                })
-            {
-                best = Some((hours, combo.clone()));
-            }
-            if combo.len() < max_days {
-                let from = combo.last().copied().unwrap_or(0);
-                for i in from..lengths.len() {
-                    let mut c = combo.clone();
-                    c.push(i);
-                    stack.push(c);
-                }
-            }
-        }
-        let (_, combo) = best?;
-        // Days with the most unmet demand for this agent's queues.
-        let mut day_order: Vec<usize> = (0..days.len()).collect();
-        let day_need = |d: usize| -> f64 {
-            (0..nt)
-                .filter(|&t| horizon.intervals[t].day == d)
-                .map(|t| demand_of(&residual, &qs, t))
-                .sum()
-        };
-        let needs: Vec<f64> = (0..days.len()).map(day_need).collect();
-        // Days the agent may work at all (not a day off, some template open).
-        day_order.retain(|&d| {
-            !a.days_off.contains(&days[d].date)
-                && days[d]
-                    .shifts
-                    .iter()
-                    .any(|s| allowed(scenario, a, &days[d], s))
-        });
-        day_order.sort_by(|&x, &y| {
-            needs[y]
-                .partial_cmp(&needs[x])
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then(x.cmp(&y))
-        });
-        if day_order.len() < combo.len() {
-            return None;
-        }
-        let mut chosen: Vec<usize> = day_order[..combo.len()].to_vec();
-        chosen.sort();
-        // One start time for every chosen day; lengths assigned longest first.
-        let mut best_start: Option<(f64, Vec<(usize, usize)>)> = None;
-        for &m in &starts {
-            let mut picks = Vec::new();
-            let mut score = 0.0;
-            for (j, &d) in chosen.iter().enumerate() {
-                let len = lengths[combo[j]].0;
-                let Some(k) = days[d].shifts.iter().position(|s| {
-                    let local = s.start.naive_local().time();
-                    local == chrono::NaiveTime::from_hms_opt(m / 60, m % 60, 0).expect("clock")
-                        && ((s.end - s.start).num_minutes() as f64 - len * 60.0).abs() < 0.5
-                        && allowed(scenario, a, &days[d], s)
-                }) else {
-                    continue;
-                };
-                for &(t, f) in &coverage(horizon, days[d].shifts[k].start, days[d].shifts[k].end) {
-                    score += f * demand_of(&residual, &qs, t).min(1.0);
-                }
-                picks.push((d, k));
-            }
-            if picks.len() == chosen.len()
-                && best_start.as_ref().is_none_or(|(s, _)| score > *s + 1e-9)
-            {
-                best_start = Some((score, picks));
-            }
-        }
-        let (_, picks) = best_start?;
         let mut row: Vec<Option<Pick>> = vec![None; days.len()];
         let mut prev_end: Option<DateTime<Tz>> = None;
-        for &(d, k) in &picks {
-            let s = &days[d].shifts[k];
-            if prev_end.is_some_and(|e| s.start < e + rest) {
-                return None;
+        // Week by week (`Scenario::weeks`), each within its own contract hours
+        // and working days.
+        for week in &weeks {
+            let max_days = week.max_working_days(r);
+            let (min_hours, max_hours) = (week.min_hours(a), week.max_hours(a));
+            // The lengths of the agent's templates that apply every day (all the
+            // agent's lengths when none does), with their paid hours.
+            let mine: Vec<_> = templates.iter().filter(|t| a.may_work(&t.name)).collect();
+            let every_day: Vec<_> = mine
+                .iter()
+                .filter(|t| dates.iter().all(|&d| t.applies_on(d)))
+                .collect();
+            let pool = if every_day.is_empty() {
+                mine.iter().collect::<Vec<_>>()
+            } else {
+                every_day
+            };
+            let mut lengths: Vec<(f64, f64)> = Vec::new();
+            for &l in pool.iter().flat_map(|t| &t.lengths_hours) {
+                if !lengths.iter().any(|&(x, _)| (x - l).abs() < 1e-9) {
+                    lengths.push((l, scenario.paid_hours(l)));
+                }
             }
-            prev_end = Some(s.end);
-            // Each break where the remaining demand is lowest.
-            let mut ms = Vec::new();
-            let mut off: Vec<(usize, f64)> = Vec::new();
-            for (kind, bk) in days[d].kinds.iter().enumerate() {
-                if !s.needs[kind] {
-                    ms.push(None);
+            let qs: Vec<usize> = a.skills.iter().filter_map(|s| queue_pos(s)).collect();
+            // Best multiset of lengths: most hours within [min, max], fewest days.
+            let mut best: Option<(f64, Vec<usize>)> = None;
+            let mut stack: Vec<Vec<usize>> = vec![vec![]];
+            while let Some(combo) = stack.pop() {
+                let hours: f64 = combo.iter().map(|&i| lengths[i].1).sum();
+                if hours > max_hours + 1e-9 {
                     continue;
                 }
-                let window = &bk.starts[s.start_idx];
-                let cost = |m: usize| -> f64 {
-                    coverage(horizon, bk.breaks[m].start, bk.breaks[m].end)
-                        .iter()
-                        .map(|&(t, f)| f * demand_of(&residual, &qs, t))
-                        .sum()
-                };
-                let m = (window.lo..=window.hi).min_by(|&x, &y| {
-                    cost(x)
-                        .partial_cmp(&cost(y))
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                        .then(x.cmp(&y))
-                })?;
-                off.extend(coverage(horizon, bk.breaks[m].start, bk.breaks[m].end));
-                ms.push(Some(m));
-            }
-            let on = coverage(horizon, s.start, s.end);
-            for &(t, f) in &on {
-                let f = f - off
-                    .iter()
-                    .filter(|(u, _)| *u == t)
-                    .map(|(_, g)| *g)
-                    .sum::<f64>();
-                if let Some(&q) = qs.iter().max_by(|&&x, &&y| {
-                    residual[x][t]
-                        .partial_cmp(&residual[y][t])
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                        .then(y.cmp(&x))
-                }) {
-                    residual[q][t] -= f;
+                if hours + 1e-9 >= min_hours
+                    && best.as_ref().is_none_or(|(h, c)| {
+                        hours > *h + 1e-9 || ((hours - h).abs() < 1e-9 && combo.len() < c.len())
+                    })
+                {
+                    best = Some((hours, combo.clone()));
+                }
+                if combo.len() < max_days {
+                    let from = combo.last().copied().unwrap_or(0);
+                    for i in from..lengths.len() {
+                        let mut c = combo.clone();
+                        c.push(i);
+                        stack.push(c);
+                    }
                 }
             }
-            row[d] = Some((k, ms));
+            let (_, combo) = best?;
+            // Days with the most unmet demand for this agent's queues.
+            let mut day_order: Vec<usize> = week.days().collect();
+            let day_need = |d: usize| -> f64 {
+                (0..nt)
+                    .filter(|&t| horizon.intervals[t].day == d)
+                    .map(|t| demand_of(&residual, &qs, t))
+                    .sum()
+            };
+            let needs: Vec<f64> = (0..days.len()).map(day_need).collect();
+            // Days the agent may work at all (not a day off, some template open).
+            day_order.retain(|&d| {
+                !a.days_off.contains(&days[d].date)
+                    && days[d]
+                        .shifts
+                        .iter()
+                        .any(|s| allowed(scenario, a, &days[d], s))
+            });
+            day_order.sort_by(|&x, &y| {
+                needs[y]
+                    .partial_cmp(&needs[x])
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(x.cmp(&y))
+            });
+            if day_order.len() < combo.len() {
+                return None;
+            }
+            let mut chosen: Vec<usize> = day_order[..combo.len()].to_vec();
+            chosen.sort();
+            // One start time for every chosen day; lengths assigned longest first.
+            let mut best_start: Option<(f64, Vec<(usize, usize)>)> = None;
+            for &m in &starts {
+                let mut picks = Vec::new();
+                let mut score = 0.0;
+                for (j, &d) in chosen.iter().enumerate() {
+                    let len = lengths[combo[j]].0;
+                    let Some(k) = days[d].shifts.iter().position(|s| {
+                        let local = s.start.naive_local().time();
+                        local == chrono::NaiveTime::from_hms_opt(m / 60, m % 60, 0).expect("clock")
+                            && ((s.end - s.start).num_minutes() as f64 - len * 60.0).abs() < 0.5
+                            && allowed(scenario, a, &days[d], s)
+                    }) else {
+                        continue;
+                    };
+                    for &(t, f) in
+                        &coverage(horizon, days[d].shifts[k].start, days[d].shifts[k].end)
+                    {
+                        score += f * demand_of(&residual, &qs, t).min(1.0);
+                    }
+                    picks.push((d, k));
+                }
+                if picks.len() == chosen.len()
+                    && best_start.as_ref().is_none_or(|(s, _)| score > *s + 1e-9)
+                {
+                    best_start = Some((score, picks));
+                }
+            }
+            let (_, picks) = best_start?;
+            for &(d, k) in &picks {
+                let s = &days[d].shifts[k];
+                if prev_end.is_some_and(|e| s.start < e + rest) {
+                    return None;
+                }
+                prev_end = Some(s.end);
+                // Each break where the remaining demand is lowest.
+                let mut ms = Vec::new();
+                let mut off: Vec<(usize, f64)> = Vec::new();
+                for (kind, bk) in days[d].kinds.iter().enumerate() {
+                    if !s.needs[kind] {
+                        ms.push(None);
+                        continue;
+                    }
+                    let window = &bk.starts[s.start_idx];
+                    let cost = |m: usize| -> f64 {
+                        coverage(horizon, bk.breaks[m].start, bk.breaks[m].end)
+                            .iter()
+                            .map(|&(t, f)| f * demand_of(&residual, &qs, t))
+                            .sum()
+                    };
+                    let m = (window.lo..=window.hi).min_by(|&x, &y| {
+                        cost(x)
+                            .partial_cmp(&cost(y))
+                            .unwrap_or(std::cmp::Ordering::Equal)
+                            .then(x.cmp(&y))
+                    })?;
+                    off.extend(coverage(horizon, bk.breaks[m].start, bk.breaks[m].end));
+                    ms.push(Some(m));
+                }
+                let on = coverage(horizon, s.start, s.end);
+                for &(t, f) in &on {
+                    let f = f - off
+                        .iter()
+                        .filter(|(u, _)| *u == t)
+                        .map(|(_, g)| *g)
+                        .sum::<f64>();
+                    if let Some(&q) = qs.iter().max_by(|&&x, &&y| {
+                        residual[x][t]
+                            .partial_cmp(&residual[y][t])
+                            .unwrap_or(std::cmp::Ordering::Equal)
+                            .then(y.cmp(&x))
+                    }) {
+                        residual[q][t] -= f;
+                    }
+                }
+                row[d] = Some((k, ms));
+            }
         }
         plan.push(row);
     }
@@ -287,8 +295,7 @@ pub(super) fn solution_from_plan(
                 .map(|&j| reqs[qis[j]].intervals[t].scheduled as f64)
                 .collect();
             let mut now: Vec<f64> = by_queue.iter().map(|&j| served[qis[j]][t]).collect();
-            let given =
-                crate::report::pour(duty[g][t].max(0.0), &rates, &no_floor, &needs, &mut now);
+            let given = pour(duty[g][t].max(0.0), &rates, &no_floor, &needs, &mut now);
             for (i, &j) in by_queue.iter().enumerate() {
                 let q = qis[j];
                 served[q][t] = now[i];

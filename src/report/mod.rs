@@ -5,14 +5,14 @@
 //! The evaluation reads only the roster and the scenario (never the
 //! optimizer's variables), so it checks a hand-edited roster as well as an
 //! optimized one. Agents on duty (shift minus breaks, as fractions of each
-//! interval) are given to queues as follows: an agent whose shift lists the
-//! queues worked serves those, otherwise all of the agent's skills;
-//! single-queue agents go to their queue; the time of multi-queue agents is
-//! poured, a twentieth of an agent at a time, into the queue of theirs that is
-//! furthest below its `min_staff` floor, else below its requirement. An
-//! agent counts at their proficiency on the queue (`skills: [{ queue,
-//! proficiency }]`, 1 by default). Productive agents are those on the queue
-//! times (1 − shrinkage).
+//! interval, `coverage::presence`) are given to queues as follows: an agent
+//! whose shift lists the queues worked serves those, otherwise all of the
+//! agent's skills; single-queue agents go to their queue; the time of
+//! multi-queue agents is split across their queues by the least-cost split
+//! of the optimizer's own coverage terms (`routing`), so the staffing the
+//! report shows is the staffing the objective priced. An agent counts at
+//! their proficiency on the queue (`skills: [{ queue, proficiency }]`, 1 by
+//! default). Productive agents are those on the queue times (1 − shrinkage).
 //!
 //! Voice and chat queues are judged against their service-level goal
 //! (`objective.target` or the queue's own target, over the week or each day,
@@ -30,15 +30,16 @@
 //! overstaffing are not counted for deferred work (it may move within its
 //! deadline window).
 
-use std::collections::BTreeMap;
-
-use chrono::Duration;
 use serde::Serialize;
 
+pub mod routing;
+
+use crate::error::Result;
 use crate::horizon::Horizon;
 use crate::roster::model::Roster;
 use crate::scenario::{QueueModel, Scenario};
 use crate::staffing::{delivered_service_level, erlang, erlang_a, QueueRequirements};
+pub use routing::{pools, route, shift_queues, Pools, Routing};
 
 /// Predicted performance of one queue in one interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -108,6 +109,9 @@ pub struct Evaluation {
     pub paid_cost: f64,
     pub understaffed_agent_hours: f64,
     pub overstaffed_agent_hours: f64,
+    /// The coverage terms of the optimizer's objective at the roster's
+    /// least-cost split across queues (`routing`).
+    pub coverage_cost: f64,
 }
 
 impl QueueKpi {
@@ -124,188 +128,15 @@ impl QueueKpi {
     }
 }
 
-const POUR_STEP: f64 = 0.05;
-
-/// The queues (scenario indices, sorted) a shift serves: those its row lists,
-/// or else all of the agent's skills.
-pub fn shift_queues(scenario: &Scenario, s: &crate::roster::model::Shift) -> Vec<usize> {
-    let qidx = |id: &str| scenario.queues.iter().position(|q| q.id == id);
-    let mut qs: Vec<usize> = s.skills.iter().filter_map(|k| qidx(k)).collect();
-    if qs.is_empty() {
-        if let Some(a) = scenario.agents.iter().find(|a| a.id == s.agent_id) {
-            qs = a.skills.iter().filter_map(|k| qidx(k)).collect();
-        }
-    }
-    qs.sort();
-    qs.dedup();
-    qs
-}
-
-/// The shift's agent's proficiency on each of `qs` (1 unless the scenario
-/// says otherwise), as bits so that pools of equal skill can be keyed.
-fn shift_proficiency(
-    scenario: &Scenario,
-    s: &crate::roster::model::Shift,
-    qs: &[usize],
-) -> Vec<u64> {
-    let agent = scenario.agents.iter().find(|a| a.id == s.agent_id);
-    qs.iter()
-        .map(|&q| {
-            agent
-                .map_or(1.0, |a| a.proficiency(&scenario.queues[q].id))
-                .to_bits()
-        })
-        .collect()
-}
-
-/// Staff on each queue in each interval, net of breaks, each agent counted
-/// at their proficiency on the queue.
-pub fn staff_by_queue(
-    scenario: &Scenario,
-    horizon: &Horizon,
-    reqs: &[QueueRequirements],
-    roster: &Roster,
-) -> Vec<Vec<f64>> {
-    let nq = scenario.queues.len();
-    let nt = horizon.intervals.len();
-    // (interval, sorted queue set, proficiencies) -> agents on duty
-    let mut pools: BTreeMap<(usize, Vec<usize>, Vec<u64>), f64> = BTreeMap::new();
-    let len = Duration::minutes(horizon.interval_minutes as i64);
-    for s in &roster.shifts {
-        let qs = shift_queues(scenario, s);
-        if qs.is_empty() {
-            continue;
-        }
-        let rates = shift_proficiency(scenario, s, &qs);
-        for t in horizon.range(s.start, s.end) {
-            let is = horizon.intervals[t].start;
-            let ie = is + len;
-            let overlap = |a: chrono::DateTime<chrono_tz::Tz>,
-                           b: chrono::DateTime<chrono_tz::Tz>| {
-                (b.min(ie) - a.max(is)).num_seconds().max(0) as f64
-            };
-            let mut secs = overlap(s.start, s.end);
-            for b in &s.breaks {
-                secs -= overlap(b.start, b.end);
-            }
-            let f = secs / len.num_seconds() as f64;
-            if f > 0.0 {
-                *pools.entry((t, qs.clone(), rates.clone())).or_default() += f;
-            }
-        }
-    }
-    let mut staff = vec![vec![0.0; nt]; nq];
-    let floor: Vec<Vec<f64>> = scenario
-        .queues
-        .iter()
-        .map(|q| {
-            horizon
-                .intervals
-                .iter()
-                .map(|iv| scenario.min_staff_at(&q.id, iv.date, iv.minute_of_day))
-                .collect()
-        })
-        .collect();
-    // Single-queue pools first, then multi-queue pools in a stable order.
-    let (single, multi): (Vec<_>, Vec<_>) =
-        pools.into_iter().partition(|((_, qs, _), _)| qs.len() == 1);
-    for ((t, qs, rates), n) in single {
-        staff[qs[0]][t] += n * f64::from_bits(rates[0]);
-    }
-    for ((t, qs, rates), n) in multi {
-        let rates: Vec<f64> = rates.iter().map(|&r| f64::from_bits(r)).collect();
-        let floors: Vec<f64> = qs.iter().map(|&q| floor[q][t]).collect();
-        let needs: Vec<f64> = qs
-            .iter()
-            .map(|&q| reqs[q].intervals[t].scheduled as f64)
-            .collect();
-        let mut now: Vec<f64> = qs.iter().map(|&q| staff[q][t]).collect();
-        pour(n, &rates, &floors, &needs, &mut now);
-        for (&q, v) in qs.iter().zip(now) {
-            staff[q][t] = v;
-        }
-    }
-    staff
-}
-
-/// Pours `amount` agents of several skills into their queues a twentieth of
-/// an agent at a time, each step into the queue furthest below its `floor`
-/// (of those below one), else furthest below its `need`; ties go to the
-/// first queue. `staff[j]` is what queue `j` has so far, raised by each step
-/// times the agents' proficiency `rates[j]`. Returns the agents given to
-/// each queue.
-pub(crate) fn pour(
-    amount: f64,
-    rates: &[f64],
-    floor: &[f64],
-    need: &[f64],
-    staff: &mut [f64],
-) -> Vec<f64> {
-    let mut given = vec![0.0; rates.len()];
-    let mut left = amount;
-    while left > 1e-12 {
-        let step = left.min(POUR_STEP);
-        let furthest = |target: &[f64], staff: &[f64], only_below: bool| {
-            (0..rates.len())
-                .filter(|&j| !only_below || target[j] - staff[j] > 1e-9)
-                .max_by(|&a, &b| {
-                    (target[a] - staff[a])
-                        .partial_cmp(&(target[b] - staff[b]))
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                        .then(b.cmp(&a))
-                })
-        };
-        let j = furthest(floor, staff, true)
-            .or_else(|| furthest(need, staff, false))
-            .expect("at least one queue");
-        staff[j] += step * rates[j];
-        given[j] += step;
-        left -= step;
-    }
-    given
-}
-
-/// Share of each interval's deferred work finished by its deadline, working
-/// first in, first out with `capacity[t]` agent-hours in interval `t`; work
-/// of interval `s` is due by the end of interval `s + d − 1`. `None` for
-/// intervals whose deadline falls after the last interval.
-pub fn deferred_on_time(work: &[f64], capacity: &[f64], d: usize) -> Vec<Option<f64>> {
-    let d = d.max(1);
-    let n = work.len();
-    let mut remaining = work.to_vec();
-    let mut first = 0; // oldest interval with work left
-    let mut out = vec![None; n];
-    for (t, &c) in capacity.iter().enumerate().take(n) {
-        let mut cap = c.max(0.0);
-        while first <= t && cap > 0.0 {
-            let take = remaining[first].min(cap);
-            remaining[first] -= take;
-            cap -= take;
-            if remaining[first] <= 1e-12 {
-                remaining[first] = 0.0;
-                first += 1;
-            }
-        }
-        if t + 1 >= d {
-            let s = t + 1 - d;
-            out[s] = Some(if work[s] > 0.0 {
-                1.0 - remaining[s] / work[s]
-            } else {
-                1.0
-            });
-        }
-    }
-    out
-}
-
 /// Evaluates a roster against the scenario's requirements.
 pub fn evaluate(
     scenario: &Scenario,
     horizon: &Horizon,
     reqs: &[QueueRequirements],
     roster: &Roster,
-) -> Evaluation {
-    let staff = staff_by_queue(scenario, horizon, reqs, roster);
+) -> Result<Evaluation> {
+    let routing = route(scenario, horizon, reqs, roster)?;
+    let staff = &routing.staff;
     let dh = horizon.interval_hours();
     let mut intervals = Vec::new();
     let mut queues = Vec::new();
@@ -353,10 +184,10 @@ pub fn evaluate(
         let (mut sl_sum, mut asa_sum, mut asa_vol, mut load_sum, mut servers_sum) =
             (0.0, 0.0, 0.0, 0.0, 0.0);
         if q.channel.is_deferred() {
-            let work = crate::solve::deferred_work(&reqs[qi]);
+            let work = crate::coverage::deferred_work(&reqs[qi]);
             let capacity: Vec<f64> = staff[qi].iter().map(|s| s * (1.0 - shrink) * dh).collect();
             let d = crate::staffing::deadline_intervals(q, horizon.interval_minutes);
-            let on_time = deferred_on_time(&work, &capacity, d);
+            let on_time = crate::coverage::deferred_on_time(&work, &capacity, d);
             let mut judged = 0.0;
             for (t, iv) in horizon.intervals.iter().enumerate() {
                 let r = &reqs[qi].intervals[t];
@@ -545,14 +376,15 @@ pub fn evaluate(
         intervals.push(kpis);
         queues.push(k);
     }
-    Evaluation {
+    Ok(Evaluation {
         understaffed_agent_hours: queues.iter().map(|q| q.understaffed_agent_hours).sum(),
         overstaffed_agent_hours: queues.iter().map(|q| q.overstaffed_agent_hours).sum(),
         scheduled_hours: roster.paid_hours(),
         paid_cost: paid_cost(scenario, roster),
+        coverage_cost: routing.coverage_cost,
         intervals,
         queues,
-    }
+    })
 }
 
 /// Lowest service level of a day with contacts: `days[d]` is (answered
@@ -562,6 +394,46 @@ fn worst_day(days: &[(f64, f64)]) -> f64 {
         .filter(|(_, v)| *v > 0.0)
         .map(|(a, v)| a / v)
         .fold(1.0, f64::min)
+}
+
+/// What a roster costs by the optimizer's objective, recomputed from the
+/// roster alone.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Cost {
+    /// Paid hours × each agent's `hourly_cost` × `weights.paid_hour`.
+    pub paid: f64,
+    /// Missed preferences and the fairness terms (`roster::soft`).
+    pub soft: f64,
+    /// Coverage terms at the least-cost split (`routing`).
+    pub coverage: f64,
+    pub total: f64,
+}
+
+/// The objective's value for `roster`, from the roster and its evaluation.
+pub fn cost(scenario: &Scenario, roster: &Roster, evaluation: &Evaluation) -> Cost {
+    let w = &scenario.weights;
+    let soft = crate::roster::soft::evaluate(scenario, roster).map_or(0.0, |f| {
+        let fair = f.fairness.as_ref().map_or(0.0, |fr| {
+            let term = |weight: f64, max_scaled: f64| {
+                if weight > 0.0 {
+                    weight * max_scaled
+                } else {
+                    0.0
+                }
+            };
+            term(w.weekend_fairness, fr.weekend_days.max_scaled)
+                + term(w.late_fairness, fr.late_shifts.max_scaled)
+        });
+        f.preference_penalty + fair
+    });
+    let paid = evaluation.paid_cost;
+    let coverage = evaluation.coverage_cost;
+    Cost {
+        paid,
+        soft,
+        coverage,
+        total: paid + soft + coverage,
+    }
 }
 
 /// Paid hours of the roster times each agent's `hourly_cost` times

@@ -1,27 +1,86 @@
-//! Running HiGHS with the solver config, and what it returned.
+//! Integer programs: a model built with good_lp, and HiGHS run on it with
+//! explicit settings. The optimizer (`solve`) and the cost recomputation of
+//! the report (`report::routing`) both build on it.
 
 use std::collections::HashMap;
 use std::time::Instant;
 
-use good_lp::{IntoAffineExpression, SolverModel, Variable};
+use good_lp::{
+    variable, Expression, IntoAffineExpression, ProblemVariables, SolverModel, Variable,
+};
 use highs::HighsModelStatus;
 
-use super::model::Model;
 use crate::error::{Error, Result};
 use crate::scenario::{HighsValue, SolverConfig};
 
-pub(super) struct RawSolution {
-    pub(super) values: Vec<f64>,
-    pub(super) status: HighsModelStatus,
-    pub(super) objective: f64,
-    pub(super) best_bound: f64,
-    pub(super) gap: f64,
-    pub(super) seconds: f64,
-    pub(super) n_vars: usize,
-    pub(super) n_cons: usize,
+pub struct Model {
+    pub vars: ProblemVariables,
+    pub order: Vec<Variable>,
+    pub constraints: Vec<good_lp::Constraint>,
+    pub objective: Expression,
+    pub binaries: usize,
+    /// Whether integer variables are added as continuous (the LP relaxation).
+    pub relaxed: bool,
 }
 
-pub(super) fn run(model: Model, cfg: &SolverConfig, start: Option<&[f64]>) -> Result<RawSolution> {
+impl Model {
+    /// Column of each variable in the solver's solution vector.
+    pub fn positions(&self) -> HashMap<Variable, usize> {
+        self.order
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (*v, i))
+            .collect()
+    }
+
+    pub fn add(&mut self, def: good_lp::VariableDefinition, binary: bool) -> Variable {
+        let def = if self.relaxed && def.is_integer() {
+            variable().min(def.get_min()).max(def.get_max())
+        } else {
+            def
+        };
+        let v = self.vars.add(def);
+        self.order.push(v);
+        if binary {
+            self.binaries += 1;
+        }
+        v
+    }
+}
+
+/// An empty model.
+pub fn new_model() -> Model {
+    Model {
+        vars: ProblemVariables::new(),
+        order: Vec::new(),
+        constraints: Vec::new(),
+        objective: Expression::default(),
+        binaries: 0,
+        relaxed: false,
+    }
+}
+
+/// The value of `e` at the solution `values` (columns in `pos` order).
+pub fn value_of(e: &Expression, values: &[f64], pos: &HashMap<Variable, usize>) -> f64 {
+    e.constant()
+        + e.clone()
+            .linear_coefficients()
+            .map(|(v, c)| c * values[pos[&v]])
+            .sum::<f64>()
+}
+
+pub struct RawSolution {
+    pub values: Vec<f64>,
+    pub status: HighsModelStatus,
+    pub objective: f64,
+    pub best_bound: f64,
+    pub gap: f64,
+    pub seconds: f64,
+    pub n_vars: usize,
+    pub n_cons: usize,
+}
+
+pub fn run(model: Model, cfg: &SolverConfig, start: Option<&[f64]>) -> Result<RawSolution> {
     let Model {
         vars,
         order,
