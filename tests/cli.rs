@@ -302,7 +302,12 @@ fn bad_input_is_named_with_file_line_and_field_and_writes_nothing() {
                 "min_hours: -8, max_hours: 24 }\n  - { id: T02",
             )),
             Box::new(keep),
-            vec!["scenario.yaml", "line 11", "at least 0"],
+            vec![
+                "scenario.yaml",
+                "line 11",
+                "field `agents[0].min_hours`",
+                "between 0 and",
+            ],
         ),
         (
             "negative count",
