@@ -132,7 +132,17 @@ impl Inputs {
 
     /// Optimization stage.
     pub fn solve(&self, reqs: &[QueueRequirements]) -> Result<Solved> {
-        let solved = solve::solve(self.scenario(), &self.horizon, reqs, &self.solver)?;
+        self.solve_with(reqs, &solve::Progress::none())
+    }
+
+    /// Optimization stage, telling `progress` how it goes.
+    pub fn solve_with(
+        &self,
+        reqs: &[QueueRequirements],
+        progress: &solve::Progress,
+    ) -> Result<Solved> {
+        let solved =
+            solve::solve_with(self.scenario(), &self.horizon, reqs, &self.solver, progress)?;
         // Never report a roster priced at NaN or infinity as a solve.
         if !solved.info.objective.is_finite() {
             return Err(crate::Error::Solver(format!(
