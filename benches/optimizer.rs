@@ -21,7 +21,8 @@ fn optimizer(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(60));
     for n in sizes {
         let dir = tempfile::tempdir().expect("temporary folder");
-        rota::instance::write(n, 1, 60.0, dir.path()).expect("instance written");
+        rota::instance::write(n, 1, 60.0, rota::instance::HOURS_PER_AGENT, dir.path())
+            .expect("instance written");
         let inputs = Inputs::load(&dir.path().join("scenario.yaml"), None).expect("instance loads");
         let forecast = inputs.forecast().expect("forecast");
         let reqs = inputs.requirements(&forecast);

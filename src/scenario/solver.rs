@@ -61,6 +61,8 @@ pub enum SolveMethod {
     Auto,
     Agents,
     Decomposition,
+    /// Column generation over agents' plans (`solve/colgen/`).
+    ColumnGeneration,
 }
 
 fn default_decompose_from() -> usize {

@@ -54,7 +54,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use good_lp::{variable, Expression, Variable};
+use good_lp::{variable, Expression, IntoAffineExpression, Variable};
 use highs::HighsModelStatus;
 
 use super::candidates::{allowed, Day};
@@ -106,10 +106,16 @@ pub(super) fn classes(scenario: &Scenario, group_of: &[usize]) -> Vec<Class> {
     out
 }
 
-struct Aggregate {
-    model: Model,
+pub(super) struct Aggregate {
+    pub(super) model: Model,
     /// `n[class][day][shift candidate]`.
     n: Vec<Vec<Vec<Variable>>>,
+    /// Each group's count of each day's shift candidate, `N[group][day][k]`,
+    /// where some class may work it.
+    pub(super) counts: Vec<Vec<Vec<Option<Variable>>>>,
+    /// The row of each count (`N − Σ n = 0`): minus its dual is what one
+    /// more such shift is worth.
+    pub(super) link: Vec<Vec<Vec<Option<usize>>>>,
     /// `breaks[group][day][kind][break candidate]`.
     breaks: Vec<Vec<Vec<Vec<Variable>>>>,
     classes: Vec<Class>,
@@ -124,7 +130,7 @@ type Relaxed = Vec<Vec<Vec<f64>>>;
 
 /// The tour model of step 1; `bounds` narrows the counts, and without
 /// bounds the model is the linear relaxation (every variable continuous).
-fn build_aggregate(
+pub(super) fn build_aggregate(
     scenario: &Scenario,
     horizon: &Horizon,
     reqs: &[QueueRequirements],
@@ -295,6 +301,32 @@ fn build_aggregate(
         }
         n.push(nc);
     }
+    // Each group's count of each shift as a variable of its own, so that
+    // its value and its link row (and the row's dual) can be found.
+    let mut counts: Vec<Vec<Vec<Option<Variable>>>> = Vec::new();
+    let mut link: Vec<Vec<Vec<Option<usize>>>> = Vec::new();
+    for mg in members.iter_mut() {
+        let (mut cg, mut lg) = (Vec::new(), Vec::new());
+        for md in mg.iter_mut() {
+            let (mut cd, mut ld) = (Vec::new(), Vec::new());
+            for e in md.iter_mut() {
+                if e.clone().linear_coefficients().next().is_none() {
+                    cd.push(None);
+                    ld.push(None);
+                    continue;
+                }
+                let v = model.add(variable().min(0.0), false);
+                let sum = std::mem::replace(e, Expression::from(v));
+                model.constraints.push((Expression::from(v) - sum).eq(0.0));
+                cd.push(Some(v));
+                ld.push(Some(model.constraints.len() - 1));
+            }
+            cg.push(cd);
+            lg.push(ld);
+        }
+        counts.push(cg);
+        link.push(lg);
+    }
     let (breaks, _) = add_breaks_and_coverage(
         &mut model,
         scenario,
@@ -308,6 +340,8 @@ fn build_aggregate(
     Aggregate {
         model,
         n,
+        counts,
+        link,
         breaks,
         classes,
         group_of,
@@ -346,9 +380,26 @@ fn unaided(bound: f64, hit_time_limit: bool, phases: Vec<SolvePhase>) -> Outcome
     })
 }
 
-fn with_time(cfg: &SolverConfig, seconds: f64) -> SolverConfig {
+pub(super) fn with_time(cfg: &SolverConfig, seconds: f64) -> SolverConfig {
     let mut c = cfg.clone();
     c.time_limit_seconds = seconds.max(1.0);
+    c
+}
+
+/// Settings for the tours' relaxation: HiGHS's interior point method with
+/// crossover (to a vertex, with its duals), unless the settings name a
+/// solver: several times faster than the dual simplex method on these
+/// models (docs/benchmarks.md).
+pub(super) fn relaxation_cfg(cfg: &SolverConfig, seconds: f64) -> SolverConfig {
+    use crate::scenario::HighsValue;
+    let mut c = with_time(cfg, seconds);
+    if !c.options.contains_key("solver") {
+        c.options
+            .insert("solver".into(), HighsValue::Text("ipm".into()));
+        c.options
+            .entry("run_crossover".into())
+            .or_insert(HighsValue::Text("on".into()));
+    }
     c
 }
 
@@ -438,7 +489,7 @@ pub(super) fn decompose(
     // The relaxation of the tour model: its optimum bounds the whole problem.
     let agg = build_aggregate(scenario, horizon, reqs, days, None);
     let pos = agg.model.positions();
-    let lp = run(agg.model, &with_time(cfg, 0.3 * total), None)?;
+    let lp = run(agg.model, &relaxation_cfg(cfg, 0.3 * total), None)?;
     let mut phases = vec![SolvePhase {
         name: "tours relaxation".into(),
         status: format!("{:?}", lp.status),
@@ -496,7 +547,7 @@ pub(super) fn decompose(
         let agg = build_aggregate(&by_req, horizon, reqs, days, None);
         let pos = agg.model.positions();
         let left = (0.3 * total - t0.elapsed().as_secs_f64()).max(1.0);
-        let r = run(agg.model, &with_time(cfg, left), None)?;
+        let r = run(agg.model, &relaxation_cfg(cfg, left), None)?;
         // Its optimum bounds the requirement problem, not this one.
         let mut ph = phase(
             "tours relaxation by requirements",

@@ -42,6 +42,7 @@
 mod agents;
 mod breaks;
 mod candidates;
+mod colgen;
 mod decompose;
 mod diagnose;
 mod handout;
@@ -385,6 +386,9 @@ pub fn solve_with(
     let outcome = match method_for(scenario, cfg) {
         SolveMethod::Decomposition => {
             decompose::method(scenario, horizon, reqs, &days, cfg, progress, t0)?
+        }
+        SolveMethod::ColumnGeneration => {
+            colgen::method(scenario, horizon, reqs, &days, cfg, progress, t0)?
         }
         _ => agents::method(scenario, horizon, reqs, &days, cfg, progress)?,
     };
