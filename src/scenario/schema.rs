@@ -162,6 +162,8 @@ pub enum ForecastMethod {
     SeasonalNaive,
     Decomposition,
     HoltWinters,
+    /// Weekday level × day-of-month factor × intraday profile.
+    DayOfMonth,
 }
 
 impl ForecastMethod {
@@ -172,6 +174,7 @@ impl ForecastMethod {
             ForecastMethod::SeasonalNaive => "seasonal_naive",
             ForecastMethod::Decomposition => "decomposition",
             ForecastMethod::HoltWinters => "holt_winters",
+            ForecastMethod::DayOfMonth => "day_of_month",
         }
     }
 
@@ -182,6 +185,7 @@ impl ForecastMethod {
             ForecastMethod::SeasonalNaive,
             ForecastMethod::Decomposition,
             ForecastMethod::HoltWinters,
+            ForecastMethod::DayOfMonth,
         ]
         .into_iter()
         .find(|m| m.name() == s)
