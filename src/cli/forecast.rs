@@ -226,7 +226,7 @@ fn forecast_json(sc: &Scenario, h: &Horizon, f: &Forecast) -> serde_json::Value 
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let mut loaded = Scenario::load(&args.scenario)?;
+    let mut loaded = rota::whatif::load_scenario(&args.scenario)?;
     if let Some(m) = args.method {
         loaded.scenario.forecast.method = m;
     }

@@ -27,6 +27,7 @@
 //! slot's mean over all weekdays and smoothed across neighbouring slots.
 
 pub mod backtest;
+pub mod external;
 pub mod methods;
 mod prepare;
 
@@ -66,6 +67,9 @@ pub struct QueueForecast {
     pub method: ForecastMethod,
     /// Backtest accuracy of each method tried (for `auto`).
     pub backtest: Vec<(ForecastMethod, Accuracy)>,
+    /// Agents required per interval as given by `requirements.file`, when
+    /// it lists the queue: staffing takes them instead of Erlang's.
+    pub required_agents: Option<Vec<f64>>,
 }
 
 /// Forecasts for every queue, in scenario order.
@@ -182,7 +186,7 @@ fn predict(
         ForecastMethod::SeasonalNaive => methods::seasonal_naive(g, origin, horizon),
         ForecastMethod::HoltWinters => methods::holt_winters(g, origin, horizon, weeks),
         ForecastMethod::DayOfMonth => methods::day_of_month(g, origin, horizon, weeks),
-        ForecastMethod::Decomposition | ForecastMethod::Auto => {
+        ForecastMethod::Decomposition | ForecastMethod::Auto | ForecastMethod::File => {
             methods::decomposition(g, origin, horizon, weeks)
         }
     }
@@ -374,8 +378,26 @@ pub fn forecast_with(
     let method = method.unwrap_or(sc.forecast.method);
     let hw = sc.history.weeks as usize;
     let mut findings = history.findings.clone();
+    let mut from_file = external::forecast_file(loaded, horizon, &mut findings)?;
+    let mut required = external::requirements_file(loaded, horizon, &mut findings)?;
     let mut queues = Vec::new();
     for q in &sc.queues {
+        let required_agents = required.remove(&q.id);
+        if let Some(f) = from_file.remove(&q.id) {
+            queues.push(file_forecast(sc, q, f, required_agents));
+            continue;
+        }
+        if !sc.has_history() {
+            return Err(Error::input(
+                &loaded.path,
+                None,
+                Some("forecast.file"),
+                format!(
+                    "queue `{}` is not in forecast.file and the scenario has no history to forecast it from",
+                    q.id
+                ),
+            ));
+        }
         let h = QueueHistory::new(loaded, q, history, step, &mut findings)?;
         let candidates: &[ForecastMethod] = if method == ForecastMethod::Auto {
             &METHODS
@@ -411,7 +433,7 @@ pub fn forecast_with(
             p10.push((v * lo).min(v + z_lo * v.sqrt()).max(0.0));
             p90.push((v * hi).max(v + z_hi * v.sqrt()));
         }
-        let aht_seconds = forecast_aht(loaded, q, history, horizon)?;
+        let aht_seconds = forecast_aht(loaded, q, history, horizon, &mut findings)?;
         queues.push(QueueForecast {
             queue: q.id.clone(),
             volume,
@@ -426,9 +448,38 @@ pub fn forecast_with(
             volume_p90: p90,
             method: chosen,
             backtest: choice.tried,
+            required_agents,
         });
     }
     Ok(Forecast { queues, findings })
+}
+
+/// A queue's forecast as `forecast.file` gives it: its band where given,
+/// else the Poisson band f ± z√f (quantiles `forecast.band`).
+fn file_forecast(
+    sc: &Scenario,
+    q: &Queue,
+    f: external::FileForecast,
+    required_agents: Option<Vec<f64>>,
+) -> QueueForecast {
+    let z = sc.forecast.band.map(|p| Normal::standard().inverse_cdf(p));
+    let poisson = |v: f64, z: f64| (v + z * v.sqrt()).max(0.0);
+    QueueForecast {
+        queue: q.id.clone(),
+        volume_p10: (f.volume.iter().zip(&f.volume_p10))
+            .map(|(&v, p)| p.unwrap_or_else(|| poisson(v, z[0])))
+            .collect(),
+        volume_p90: (f.volume.iter().zip(&f.volume_p90))
+            .map(|(&v, p)| p.unwrap_or_else(|| poisson(v, z[1])))
+            .collect(),
+        volume: f.volume,
+        aht_seconds: f.aht_seconds,
+        days_used: 0,
+        level_factor: 1.0,
+        method: ForecastMethod::File,
+        backtest: Vec::new(),
+        required_agents,
+    }
 }
 
 fn too_short(loaded: &LoadedScenario, q: &Queue, what: String) -> Error {
@@ -644,17 +695,42 @@ fn mean_over_origins(origins: &[OriginAccuracy]) -> Vec<LeadAccuracy> {
 /// the last `history.weeks` weeks, shrunk towards the slot's mean over all
 /// weekdays (as if 30 more contacts had the slot mean), then smoothed with
 /// the neighbouring slots (weights 1-2-1).
+///
+/// Calendar events multiply it on their dates by their `aht_multiplier`, or
+/// by the one learned from past dates of events of the same name
+/// ([`prepare::learn_event_aht`]), and are divided out of the history days
+/// they cover before learning.
 fn forecast_aht(
     loaded: &LoadedScenario,
     q: &Queue,
     history: &History,
     horizon: &Horizon,
+    findings: &mut Vec<Finding>,
+) -> Result<Vec<f64>> {
+    let sc = &loaded.scenario;
+    let learned = prepare::learn_event_aht(sc, q, history, &horizon.dates, findings);
+    let mult = |date: NaiveDate| prepare::aht_multiplier(sc, q, &learned, date);
+    let base = match q.aht_seconds {
+        Some(fixed) => vec![fixed; horizon.intervals.len()],
+        None => slot_aht(loaded, q, history, horizon, &mult)?,
+    };
+    Ok(base
+        .iter()
+        .zip(&horizon.intervals)
+        .map(|(a, iv)| a * mult(iv.date))
+        .collect())
+}
+
+/// Handle time per planned interval from history, events divided out by `mult`.
+fn slot_aht(
+    loaded: &LoadedScenario,
+    q: &Queue,
+    history: &History,
+    horizon: &Horizon,
+    mult: &dyn Fn(NaiveDate) -> f64,
 ) -> Result<Vec<f64>> {
     const PRIOR_CONTACTS: f64 = 30.0;
     let sc = &loaded.scenario;
-    if let Some(fixed) = q.aht_seconds {
-        return Ok(vec![fixed; horizon.intervals.len()]);
-    }
     let plan_start = sc.planning.week_start;
     let window_start = plan_start - Duration::weeks(sc.history.weeks as i64);
     let step = horizon.interval_minutes;
@@ -667,7 +743,8 @@ fn forecast_aht(
         if date < window_start || date >= plan_start {
             continue;
         }
-        if let Some(aht) = r.aht_seconds {
+        let m = mult(date);
+        if let Some(aht) = r.aht_seconds.filter(|_| m > 0.0).map(|a| a / m) {
             let wd = weekday_index(date);
             let slot = ((r.start.hour() * 60 + r.start.minute()) / step) as usize;
             num[wd][slot] += aht * r.offered;
@@ -741,6 +818,16 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     fn loaded(tz: &str, week_start: &str, extra: &str, queue_extra: &str) -> LoadedScenario {
+        loaded_with(
+            tz,
+            week_start,
+            extra,
+            &format!(", aht_seconds: 200{queue_extra}"),
+        )
+    }
+
+    /// A one-queue scenario; `queue` adds to the queue's fields.
+    fn loaded_with(tz: &str, week_start: &str, extra: &str, queue: &str) -> LoadedScenario {
         let y = format!(
             r#"
 name: t
@@ -749,7 +836,7 @@ planning: {{ week_start: {week_start}, days: 7, interval_minutes: 30 }}
 history: {{ file: h.csv, weeks: 4 }}
 {extra}
 queues:
-  - {{ id: q, channel: voice, aht_seconds: 200, service_level: {{ target: 0.8, seconds: 20 }} {queue_extra} }}
+  - {{ id: q, channel: voice, service_level: {{ target: 0.8, seconds: 20 }} {queue} }}
 agents:
   - {{ id: A1, name: a, skills: [q], min_hours: 0, max_hours: 40 }}
 rules:
@@ -769,15 +856,35 @@ rules:
     /// `weeks` weeks of a flat 10 contacts per 30 minutes before `week_start`,
     /// as local-time CSV rows (every existing local half hour).
     fn flat_csv(l: &LoadedScenario, weeks: i64, skip: &[&str], extra: &[&str]) -> History {
+        history_csv(l, weeks, skip, extra, None)
+    }
+
+    /// Like [`flat_csv`], with a handle-time column from `aht` by date.
+    fn history_csv(
+        l: &LoadedScenario,
+        weeks: i64,
+        skip: &[&str],
+        extra: &[&str],
+        aht: Option<&dyn Fn(NaiveDate) -> f64>,
+    ) -> History {
         let sc = &l.scenario;
         let tz = sc.site.timezone;
-        let mut text = String::from("interval_start,queue,offered\n");
+        let mut text = String::from("interval_start,queue,offered");
+        text += if aht.is_some() {
+            ",aht_seconds\n"
+        } else {
+            "\n"
+        };
         let end = local_midnight(tz, sc.planning.week_start);
         let mut t = local_midnight(tz, sc.planning.week_start - Duration::weeks(weeks));
         while t < end {
             let s = t.to_rfc3339();
             if !skip.iter().any(|k| s.starts_with(k)) {
-                text += &format!("{s},q,10\n");
+                text += &format!("{s},q,10");
+                if let Some(aht) = aht {
+                    text += &format!(",{}", aht(t.date_naive()));
+                }
+                text += "\n";
             }
             t += Duration::minutes(30);
         }
@@ -1132,5 +1239,73 @@ queues:
             a.queues[0].origins[0].auto_method,
             b.queues[0].origins[0].auto_method
         );
+    }
+
+    /// A scenario whose queue has no fixed handle time, with `events`, and
+    /// four weeks of history: 10 contacts per half hour of 200 s, 300 s on
+    /// 2026-10-28 (a Wednesday).
+    fn aht_case(events: &str) -> (LoadedScenario, History, Horizon) {
+        let calendar = format!("calendar: {{ events: [ {events} ] }}");
+        let l = loaded_with("Asia/Shanghai", "2026-11-09", &calendar, "");
+        let aht = |d: NaiveDate| {
+            if d.to_string() == "2026-10-28" {
+                300.0
+            } else {
+                200.0
+            }
+        };
+        let h = history_csv(&l, 4, &[], &[], Some(&aht));
+        let horizon = Horizon::new(&l.scenario);
+        (l, h, horizon)
+    }
+
+    /// Handle time forecast per planned date (the same at every interval).
+    fn aht_by_date(f: &Forecast, horizon: &Horizon) -> BTreeMap<String, f64> {
+        let mut out = BTreeMap::new();
+        for (iv, a) in horizon.intervals.iter().zip(&f.queues[0].aht_seconds) {
+            let prev = out.insert(iv.date.to_string(), *a);
+            assert!(prev.is_none_or(|p| (p - a).abs() < 1e-9), "{}", iv.date);
+        }
+        out
+    }
+
+    #[test]
+    fn event_handle_time_is_learned_from_history() {
+        // "sale" made calls 1.5 times longer on 2026-10-28 and comes back on
+        // 2026-11-11 without multipliers: 1.5 is learned, and 2026-10-28 is
+        // divided out of the Wednesday handle time (else 225 s, not 200).
+        let (l, h, horizon) =
+            aht_case("{ name: sale, date: 2026-10-28 }, { name: sale, date: 2026-11-11 }");
+        let f = forecast(&l, &h, &horizon).unwrap();
+        let e = f
+            .findings
+            .iter()
+            .find(|x| x.kind == "event" && x.message.contains("handle-time"))
+            .unwrap();
+        assert!(e.message.contains("1.50") && e.count == 1, "{}", e.message);
+        for (date, a) in aht_by_date(&f, &horizon) {
+            let want = if date == "2026-11-11" { 300.0 } else { 200.0 };
+            assert!((a - want).abs() < 1e-9, "{date}: {a}");
+        }
+    }
+
+    #[test]
+    fn a_given_event_handle_time_multiplies_the_plan_and_leaves_history() {
+        // The sale of 2026-10-28 is said to have made calls 1.5 times longer,
+        // and the planned one 1.2 times: history is divided by 1.5 there.
+        let (l, h, horizon) = aht_case(
+            "{ name: sale, date: 2026-10-28, aht_multiplier: 1.5 }, { name: sale, date: 2026-11-11, aht_multiplier: 1.2 }",
+        );
+        let f = forecast(&l, &h, &horizon).unwrap();
+        assert!(!f.findings.iter().any(|x| x.message.contains("handle-time")));
+        for (date, a) in aht_by_date(&f, &horizon) {
+            let want = if date == "2026-11-11" { 240.0 } else { 200.0 };
+            assert!((a - want).abs() < 1e-9, "{date}: {a}");
+        }
+        // Without events, the Wednesday mean takes the longer day in.
+        let (l, h, horizon) = aht_case("");
+        let f = forecast(&l, &h, &horizon).unwrap();
+        let wednesday = aht_by_date(&f, &horizon)["2026-11-11"];
+        assert!(wednesday > 210.0, "{wednesday}");
     }
 }

@@ -99,6 +99,104 @@ fn learn_events(
     out
 }
 
+/// Handle-time multipliers learned for events given without one, by name:
+/// the mean ratio of each past event day's mean handle time (weighted by
+/// contacts) to the median of the same weekday's, on days without events,
+/// in the four weeks either side, with the number of past days. Names with
+/// no such day (or no handle times in history) are left out: taken as 1.
+/// Events on `planned` dates get a finding.
+pub(super) fn learn_event_aht(
+    sc: &Scenario,
+    q: &Queue,
+    history: &History,
+    planned: &[NaiveDate],
+    findings: &mut Vec<Finding>,
+) -> BTreeMap<String, (f64, usize)> {
+    let mut out = BTreeMap::new();
+    let Some(&plan_start) = planned.first() else {
+        return out;
+    };
+    let mut daily: BTreeMap<NaiveDate, (f64, f64)> = BTreeMap::new();
+    for r in history.records.iter().filter(|r| r.queue == q.id) {
+        let date = r.start.date_naive();
+        if let (Some(aht), true) = (r.aht_seconds, date < plan_start && r.offered > 0.0) {
+            let e = daily.entry(date).or_default();
+            e.0 += aht * r.offered;
+            e.1 += r.offered;
+        }
+    }
+    let Some((&start, _)) = daily.first_key_value() else {
+        return out;
+    };
+    let n = (plan_start - start).num_days() as usize;
+    let date = |d: usize| start + Duration::days(d as i64);
+    let on = |d: usize, name: Option<&str>| {
+        sc.calendar
+            .events
+            .iter()
+            .any(|e| name.is_none_or(|n| e.name == n) && e.applies(date(d), &q.id))
+    };
+    let aht: Vec<Option<f64>> = (0..n)
+        .map(|d| daily.get(&date(d)).map(|(num, den)| num / den))
+        .collect();
+    let plain: Vec<Option<f64>> = (0..n).map(|d| aht[d].filter(|_| !on(d, None))).collect();
+    let names: std::collections::BTreeSet<&str> = sc
+        .calendar
+        .events
+        .iter()
+        .filter(|e| e.aht_multiplier.is_none())
+        .map(|e| e.name.as_str())
+        .collect();
+    for name in names {
+        let ratios: Vec<f64> = (0..n)
+            .filter(|&d| on(d, Some(name)))
+            .filter_map(|d| Some(aht[d]? / weekday_median(&plain, d).filter(|m| *m > 0.0)?))
+            .collect();
+        if ratios.is_empty() {
+            continue;
+        }
+        let v = ratios.iter().sum::<f64>() / ratios.len() as f64;
+        let planned_on = sc.calendar.events.iter().any(|e| {
+            e.name == name
+                && e.aht_multiplier.is_none()
+                && planned.iter().any(|&p| e.applies(p, &q.id))
+        });
+        if planned_on {
+            findings.push(Finding {
+                kind: "event",
+                queue: Some(q.id.clone()),
+                count: ratios.len(),
+                message: format!(
+                    "event `{name}`: handle-time multiplier {v:.2} learned from {} past days in history",
+                    ratios.len()
+                ),
+            });
+        }
+        out.insert(name.to_string(), (v, ratios.len()));
+    }
+    out
+}
+
+/// The handle-time multiplier of `date`: each event's given
+/// `aht_multiplier`, or the learned one, or 1.
+pub(super) fn aht_multiplier(
+    sc: &Scenario,
+    q: &Queue,
+    learned: &BTreeMap<String, (f64, usize)>,
+    date: NaiveDate,
+) -> f64 {
+    sc.calendar
+        .events
+        .iter()
+        .filter(|e| e.applies(date, &q.id))
+        .map(|e| {
+            e.aht_multiplier
+                .or_else(|| learned.get(&e.name).map(|l| l.0))
+                .unwrap_or(1.0)
+        })
+        .product()
+}
+
 fn dates_list(dates: &[NaiveDate]) -> String {
     let shown: Vec<String> = dates.iter().take(6).map(|d| d.to_string()).collect();
     if dates.len() > 6 {
