@@ -357,6 +357,14 @@ def main():
                 print(
                     f"rota auto / best peer ({best_peer[0]}): {auto_wape / best_peer[1]:.3f}"
                 )
+            print(f"\nlead week {lead}: MASE and bias per origin")
+            print(f"{'forecaster':<22}" + "".join(f"{str(o)[5:]:>14}" for o in origins))
+            for name in forecasters:
+                accs = [score(scored[(name, str(o), lead)]) for o in origins]
+                print(
+                    f"{name:<22}"
+                    + "".join(f"{a['mase']:>7.3f}{100 * a['bias']:>+6.1f}%" for a in accs)
+                )
         print("\nauto chose: " + ", ".join(f"{o[5:]} {m}" for o, m in auto_chose.items()))
         for p in peers:
             extra = f" ({', '.join(details[p])})" if any(details[p]) else ""

@@ -241,6 +241,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         if weeks == 0 {
             anyhow::bail!("--backtest-weeks must be at least 1");
         }
+        if !sc.has_history() {
+            anyhow::bail!(
+                "{}: the scenario has no history to backtest (its forecast comes from forecast.file)",
+                args.scenario.display()
+            );
+        }
         if let Some(count) = args.origins {
             let origins =
                 forecast::origins(sc.planning.week_start, weeks, count, args.lead_weeks)
