@@ -250,6 +250,22 @@ fn rota_s_own_forecast_file_reads_back() {
     ]);
     let sc = scenario(dir.path(), false, "forecast: { file: forecast.csv }");
     let again = common::rota_json(["forecast", sc.to_str().unwrap(), "--format", "json"]);
+    // Writing the forecast over the file it was read from is refused.
+    let before = std::fs::read(dir.path().join("forecast.csv")).unwrap();
+    let out = rota()
+        .args(["forecast", sc.to_str().unwrap(), "--out"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(out).unwrap();
+    assert!(err.contains("will not overwrite an input"), "{err}");
+    assert_eq!(
+        std::fs::read(dir.path().join("forecast.csv")).unwrap(),
+        before
+    );
     for (a, b) in first["queues"]
         .as_array()
         .unwrap()

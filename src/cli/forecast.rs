@@ -230,6 +230,17 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     if let Some(m) = args.method {
         loaded.scenario.forecast.method = m;
     }
+    // No output may overwrite an input (a forecast.csv read back as forecast.file).
+    let mut inputs = loaded.origins.sources.clone();
+    inputs.push(loaded.history_path.clone());
+    inputs.extend(forecast::external::input_files(&loaded));
+    if let Some(dir) = &args.out {
+        rota::export::check_outputs(&[dir.join("forecast.csv")], &inputs)?;
+    }
+    if let Some(dir) = &args.backtest_out {
+        let files = ["backtest_cells.csv", "backtest_history.csv"].map(|f| dir.join(f));
+        rota::export::check_outputs(&files, &inputs)?;
+    }
     let history = History::for_scenario(&loaded)?;
     let horizon = Horizon::new(&loaded.scenario);
     let sc = &loaded.scenario;

@@ -52,6 +52,17 @@ fn max(column: &str) -> f64 {
     }
 }
 
+/// The files `forecast.file` and `requirements.file` name, resolved.
+pub fn input_files(loaded: &LoadedScenario) -> Vec<PathBuf> {
+    let sc = &loaded.scenario;
+    let forecast = sc.forecast.file.iter();
+    let requirements = sc.requirements.iter().map(|r| &r.file);
+    forecast
+        .chain(requirements)
+        .map(|f| resolve(loaded, f))
+        .collect()
+}
+
 /// A file named in the scenario, resolved against the scenario's folder.
 fn resolve(loaded: &LoadedScenario, file: &Path) -> PathBuf {
     loaded.path.parent().unwrap_or(Path::new(".")).join(file)
