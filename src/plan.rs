@@ -58,11 +58,13 @@ impl Inputs {
     }
 
     /// Every file these inputs were read from: the scenario files (a
-    /// variant and what it extends), the history and the solver settings.
+    /// variant and what it extends), the history, the solver settings and
+    /// `forecast.file` and `requirements.file`.
     pub fn files(&self) -> Vec<std::path::PathBuf> {
         let mut v = self.loaded.origins.sources.clone();
         v.push(self.loaded.history_path.clone());
         v.push(self.solver_path.clone());
+        v.extend(forecast::external::input_files(&self.loaded));
         v
     }
 
