@@ -10,7 +10,7 @@ use crate::history::History;
 use crate::horizon::Horizon;
 use crate::report::{self, Cost, Evaluation};
 use crate::roster::validate::{validate, Violation};
-use crate::scenario::{LoadedScenario, Scenario, SolverConfig};
+use crate::scenario::{LoadedScenario, Scenario, SolverConfig, SolverSource};
 use crate::solve::{self, SolveInfo, SolveStatus, Solved};
 use crate::staffing::{self, QueueRequirements};
 
@@ -21,7 +21,8 @@ pub struct Inputs {
     pub history: History,
     pub horizon: Horizon,
     pub solver: SolverConfig,
-    pub solver_path: std::path::PathBuf,
+    /// Where `solver` came from: a file, or built-in named settings.
+    pub solver_source: SolverSource,
 }
 
 impl Inputs {
@@ -38,18 +39,20 @@ impl Inputs {
         let sc = &loaded.scenario;
         let history = History::for_scenario(&loaded)?;
         let horizon = Horizon::new(sc);
-        let solver_path = match solver_override {
-            Some(s) if s.contains('/') || s.ends_with(".yaml") => std::path::PathBuf::from(s),
-            Some(name) => SolverConfig::resolve(path, name)?,
-            None => SolverConfig::resolve(path, &sc.solver)?,
+        let solver_source = match solver_override {
+            Some(s) if s.contains('/') || s.ends_with(".yaml") => {
+                SolverSource::File(std::path::PathBuf::from(s))
+            }
+            Some(name) => SolverConfig::locate(path, name)?,
+            None => SolverConfig::locate(path, &sc.solver)?,
         };
-        let solver = SolverConfig::load(&solver_path)?;
+        let solver = solver_source.load()?;
         Ok(Inputs {
             loaded,
             history,
             horizon,
             solver,
-            solver_path,
+            solver_source,
         })
     }
 
@@ -163,7 +166,7 @@ impl Inputs {
             history: self.history.clone(),
             horizon,
             solver: self.solver.clone(),
-            solver_path: self.solver_path.clone(),
+            solver_source: self.solver_source.clone(),
         }
     }
 

@@ -16,7 +16,8 @@ pub struct Args {
     /// Folder for the plan's files.
     #[arg(long, default_value = "out")]
     out: PathBuf,
-    /// Solver settings: a name in solver-configs/ (fast, default, thorough) or a path.
+    /// Solver settings: fast, default or thorough (built in; a solver-configs/NAME.yaml
+    /// beside the scenario or above it overrides them), or a path.
     #[arg(long)]
     solver: Option<String>,
     /// Print nothing but errors.
@@ -145,11 +146,15 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             s.mip_gap * 100.0,
             s.solve_seconds,
             s.time_limit_seconds,
-            std::env::current_dir()
-                .ok()
-                .and_then(|d| inputs.solver_path.strip_prefix(d).ok())
-                .unwrap_or(&inputs.solver_path)
-                .display()
+            match &inputs.solver_source {
+                rota::scenario::SolverSource::File(p) => std::env::current_dir()
+                    .ok()
+                    .and_then(|d| p.strip_prefix(d).ok())
+                    .unwrap_or(p)
+                    .display()
+                    .to_string(),
+                built_in => built_in.to_string(),
+            }
         );
         println!("          {}", s.stop_reason);
         let agents_used = solved
