@@ -99,3 +99,218 @@ fn a_scenario_in_an_empty_folder_plans_with_the_built_in_settings() {
     );
     assert!(!dir.path().join("out3").exists());
 }
+
+#[test]
+fn a_queue_no_agent_can_serve_is_warned_about_and_shows_no_asa() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nobody keeps the chat skill.
+    let sc = copy_small(dir.path(), |t| {
+        t.replace("skills: [chat]", "skills: [hotline]")
+            .replace("skills: [hotline, chat]", "skills: [hotline]")
+            .replace("min_hours: 8, max_hours: 24", "min_hours: 0, max_hours: 24")
+    });
+    let (code, stdout, stderr) = output(
+        rota()
+            .args(["plan", "--solver"])
+            .arg(std::fs::canonicalize("tests/data/solver-test.yaml").unwrap())
+            .arg("--out")
+            .arg(dir.path().join("out"))
+            .arg(&sc),
+    );
+    // Its contacts go unanswered: the target is missed.
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("warning: queue `chat`: no agent has it among their skills"),
+        "{stderr}"
+    );
+    let chat = stdout
+        .lines()
+        .find(|l| l.starts_with("chat "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    // 0 % predicted, and no ASA or occupancy as a number.
+    assert!(
+        chat.contains("0.0%") && chat.contains("no answer"),
+        "{chat}"
+    );
+    assert!(chat.trim_end().ends_with('—'), "{chat}");
+    assert!(!chat.contains("0.0 s"), "{chat}");
+    assert!(stdout.contains("target missed: chat"), "{stdout}");
+    let report = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    assert!(report.contains("no answer"));
+    assert!(report.contains("no agent has it among their skills"));
+}
+
+#[test]
+fn compare_marks_missed_targets_and_exits_1_and_quiet_is_silent() {
+    let (code, stdout, stderr) =
+        output(rota().args(["compare", SMALL, "tests/data/whatif/target.yaml", "--quiet"]));
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert_eq!(stderr, "", "--quiet prints nothing on standard error");
+    let targets = stdout
+        .lines()
+        .find(|l| l.starts_with("targets "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let cells: Vec<&str> = targets.split_whitespace().collect();
+    assert_eq!(cells[1], "met", "{targets}");
+    assert_eq!(cells[2..], ["MISSED", "hotline"], "{targets}");
+    // The JSON summary of the variant names the queue and its shortfall.
+    let json = rota()
+        .args([
+            "compare",
+            "tests/data/whatif/target.yaml",
+            "--format",
+            "json",
+            "--quiet",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let s = &v[0]["summary"];
+    assert_eq!(s["targets_missed"], serde_json::json!(["hotline"]));
+    let hotline = &s["queues"][0];
+    assert!(
+        hotline["service_level"].as_f64().unwrap() < 0.9,
+        "{hotline}"
+    );
+    assert!(
+        stdout.contains("target: target missed: hotline delivers"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn runs_stopped_above_their_gap_are_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    // No branch-and-bound node: the solve stops before it proves anything.
+    let solver = dir.path().join("no-nodes.yaml");
+    std::fs::write(
+        &solver,
+        "time_limit_seconds: 60\nmip_rel_gap: 0.0\nthreads: 1\nrandom_seed: 1\npresolve: \"off\"\noptions: { mip_max_nodes: 0 }\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = output(rota().args(["compare", SMALL, "--solver"]).arg(&solver));
+    assert!(matches!(code, Some(0 | 1)), "{stdout}{stderr}");
+    let gap = stdout
+        .lines()
+        .find(|l| l.starts_with("gap "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(gap.contains("> 0%"), "{gap}");
+    assert!(
+        stderr.contains("warning: scenario stopped (other_limit) at a gap of")
+            && stderr.contains("above the configured 0.00%"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn sweeps_mark_missed_targets_and_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = output(
+        rota()
+            .args(["sweep", SMALL, "--vary", "target=0.8,0.97", "--out"])
+            .arg(dir.path()),
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("target missed: point 1 (target 0.97): "),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("point 0 (target 0.8)"), "{stderr}");
+    let sweep: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(
+        sweep["points"][0]["summary"]["targets_missed"],
+        serde_json::json!([])
+    );
+    let html = std::fs::read_to_string(dir.path().join("sweep.html")).unwrap();
+    assert!(
+        html.contains("class=\"miss\""),
+        "the missed point's row is marked"
+    );
+}
+
+#[test]
+fn calendar_events_name_the_queues_planned_and_the_breaks() {
+    let dir = tempfile::tempdir().unwrap();
+    let ics = dir.path().join("roster.ics");
+    let roster = "tests/data/rosters/good.csv";
+    rota()
+        .args([
+            "export",
+            roster,
+            "--scenario",
+            SMALL,
+            "--format",
+            "ics",
+            "--out",
+        ])
+        .arg(&ics)
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(&ics).unwrap();
+    let unfolded = icalendar::parser::unfold(&text);
+    let cal = icalendar::parser::read_calendar(&unfolded).unwrap();
+    let events: Vec<_> = cal
+        .components
+        .iter()
+        .filter(|c| c.name == "VEVENT")
+        .collect();
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_path(roster)
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(events.len(), rows.len());
+    let unescape = |v: &str| {
+        v.replace("\\n", "\n")
+            .replace("\\,", ",")
+            .replace("\\;", ";")
+    };
+    for row in &rows {
+        let uid = format!("{}-{}", &row[0], row[2].replace('-', ""));
+        let ev = events
+            .iter()
+            .find(|e| {
+                e.properties
+                    .iter()
+                    .any(|p| p.name == "UID" && p.val.as_str().starts_with(&format!("{uid}@")))
+            })
+            .unwrap_or_else(|| panic!("no event {uid}"));
+        let prop = |n: &str| {
+            unescape(
+                ev.properties
+                    .iter()
+                    .find(|p| p.name == n)
+                    .map(|p| p.val.as_str())
+                    .unwrap(),
+            )
+        };
+        let (summary, description) = (prop("SUMMARY"), prop("DESCRIPTION"));
+        // The queues of the roster row, not the agent's skills.
+        let queues = row[11].replace(';', ", ");
+        assert!(
+            summary.contains(&format!(" on {queues} (")),
+            "{summary} / {queues}"
+        );
+        assert!(
+            description.starts_with(&format!("Planned on: {queues}\n")),
+            "{description}"
+        );
+        // And the break times.
+        assert!(summary.contains(&row[10]), "{summary} / {}", &row[10]);
+        assert!(description.contains(&row[10]), "{description}");
+    }
+    // Huang Tao has both skills but is planned on chat only that day.
+    let t08 = events
+        .iter()
+        .flat_map(|e| e.properties.iter())
+        .find(|p| p.name == "SUMMARY" && p.val.as_str().contains("Huang Tao"))
+        .unwrap();
+    assert_eq!(
+        t08.val.as_str(),
+        "Shift: Huang Tao on chat (meal 15:00-15:30)"
+    );
+}
