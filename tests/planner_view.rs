@@ -205,20 +205,52 @@ fn runs_stopped_above_their_gap_are_flagged() {
     );
 }
 
+/// The attributes of every element of `html` that has `attr`, as maps.
+fn elements_with(html: &str, attr: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+    html.split('<')
+        .filter(|tag| tag.contains(&format!(" {attr}=\"")))
+        .map(|tag| {
+            let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+            tag.split('"')
+                .collect::<Vec<_>>()
+                .chunks(2)
+                .filter_map(|kv| {
+                    let key = kv[0].trim().strip_suffix('=')?.rsplit(' ').next()?;
+                    Some((key.to_string(), kv.get(1)?.to_string()))
+                })
+                .collect()
+        })
+        .collect()
+}
+
 #[test]
-fn sweeps_mark_missed_targets_and_exit_1() {
+fn sweeps_mark_missed_targets_exit_1_and_draw_every_series_visibly() {
     let dir = tempfile::tempdir().unwrap();
     let (code, _, stderr) = output(
         rota()
-            .args(["sweep", SMALL, "--vary", "target=0.8,0.97", "--out"])
+            .args([
+                "sweep",
+                SMALL,
+                "--vary",
+                "volume=0.9,1",
+                "--vary",
+                "target=0.8,0.97",
+                "--out",
+            ])
             .arg(dir.path()),
     );
     assert_eq!(code, Some(1), "{stderr}");
+    // Points run volume-major: 1 and 3 ask for 97 %.
+    for p in [
+        "point 1 (target 0.97, volume 0.9): ",
+        "point 3 (target 0.97, volume 1): ",
+    ] {
+        assert!(stderr.contains(&format!("target missed: {p}")), "{stderr}");
+    }
     assert!(
-        stderr.contains("target missed: point 1 (target 0.97): "),
+        !stderr.contains("point 0 ") && !stderr.contains("point 2 "),
         "{stderr}"
     );
-    assert!(!stderr.contains("point 0 (target 0.8)"), "{stderr}");
     let sweep: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("sweep.json")).unwrap()).unwrap();
     assert_eq!(
@@ -226,9 +258,78 @@ fn sweeps_mark_missed_targets_and_exit_1() {
         serde_json::json!([])
     );
     let html = std::fs::read_to_string(dir.path().join("sweep.html")).unwrap();
+    assert_eq!(
+        html.matches("<tr class=\"miss\">").count(),
+        2,
+        "missed rows marked"
+    );
+
+    // One colour per measure in every chart; the series of one measure (one
+    // per target) are drawn at different widths, so coinciding ones stay
+    // visible; each queue's service level and the targets are drawn.
+    let series = elements_with(&html, "data-series");
+    let mut colour_of: std::collections::BTreeMap<String, String> = Default::default();
+    for e in &series {
+        let label = &e["data-series"];
+        // The targets (80 %, 97 %) are one measure.
+        let measure = match label.split(" (").next().unwrap() {
+            t if t.starts_with("target ") => "target".to_string(),
+            m => m.to_string(),
+        };
+        let colour = e["stroke"].clone();
+        assert_eq!(
+            colour_of.entry(measure).or_insert(colour.clone()),
+            &colour,
+            "{label}"
+        );
+    }
+    for measure in [
+        "hotline service level",
+        "chat service level",
+        "paid hours",
+        "understaffed agent-hours",
+        "agents rostered",
+    ] {
+        let widths: std::collections::BTreeSet<&str> = series
+            .iter()
+            .filter(|e| e["data-series"].starts_with(&format!("{measure} (")))
+            .map(|e| e["stroke-width"].as_str())
+            .collect();
+        assert_eq!(widths.len(), 2, "{measure}: {widths:?}");
+    }
+    let colours: std::collections::BTreeSet<&String> = colour_of.values().collect();
+    assert_eq!(
+        colours.len(),
+        colour_of.len(),
+        "distinct measures, distinct colours: {colour_of:?}"
+    );
+    for target in ["target 80.0%", "target 97.0%"] {
+        assert!(
+            series.iter().any(|e| e["data-series"] == target),
+            "{target}"
+        );
+    }
+    assert!(html.contains("id=\"sweep-headcount\""));
+    // Round ticks: the y labels of the hours chart step evenly by 1, 2, 2.5 or 5 × 10^k.
+    let hours = &html[html.find("id=\"sweep-hours\"").unwrap()..];
+    let y_axis =
+        &hours[hours.find("class=\"y-axis\"").unwrap()..hours.find("class=\"x-axis\"").unwrap()];
+    let ticks: Vec<f64> = y_axis
+        .split("</text>")
+        .filter_map(|t| t.rsplit('>').next()?.trim().parse().ok())
+        .collect();
+    assert!(ticks.len() >= 3, "{ticks:?}");
+    let step = ticks[1] - ticks[0];
+    let mantissa = step / 10f64.powf(step.log10().floor());
     assert!(
-        html.contains("class=\"miss\""),
-        "the missed point's row is marked"
+        [1.0, 2.0, 2.5, 5.0]
+            .iter()
+            .any(|m| (m - mantissa).abs() < 1e-9),
+        "{ticks:?}"
+    );
+    assert!(
+        ticks.windows(2).all(|w| (w[1] - w[0] - step).abs() < 1e-9),
+        "{ticks:?}"
     );
 }
 

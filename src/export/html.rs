@@ -374,7 +374,7 @@ fn roster_timeline(p: &PlanOutput) -> Markup {
                                     text x=(format!("{x:.1}")) y="22" font-size="9" text-anchor="middle" fill="#475467" { (format!("{hour:02}")) }
                                 }
                             }
-                            @for (m, d) in &midnights {
+                            @for (m, d) in midnights.iter().filter(|(m, _)| xh(*m) + 60.0 <= w) {
                                 text x=(format!("{:.1}", xh(*m) + 3.0)) y="10" font-size="10" font-weight="600" fill="#344054" { (d.format("%a %m-%d")) }
                             }
                         }

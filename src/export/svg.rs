@@ -175,6 +175,7 @@ pub const QUEUE_COLOURS: [&str; 6] = [
 const LEFT: f64 = 62.0;
 const RIGHT: f64 = 14.0;
 const TOP: f64 = 30.0;
+const LEGEND_ROW: f64 = 17.0;
 const BOTTOM: f64 = 52.0;
 
 fn path_d(points: impl Iterator<Item = (f64, f64)>) -> String {
@@ -221,35 +222,45 @@ fn marker(kind: &str, x: f64, y: f64, colour: &str, width: f64) -> Markup {
     match kind {
         "none" => html! {},
         "square" => {
-            html! { rect x=(format!("{:.1}", x - r)) y=(format!("{:.1}", y - r)) width=(2.0 * r) height=(2.0 * r) fill=(colour) {} }
+            html! { rect x=(format!("{:.1}", x - r)) y=(format!("{:.1}", y - r)) width=(2.0 * r) height=(2.0 * r) fill=(colour) stroke="#fff" {} }
         }
         "triangle" => {
-            html! { path d=(format!("M{:.1},{:.1} L{:.1},{:.1} L{:.1},{:.1} Z", x, y - r - 1.0, x - r - 0.5, y + r, x + r + 0.5, y + r)) fill=(colour) {} }
+            html! { path d=(format!("M{:.1},{:.1} L{:.1},{:.1} L{:.1},{:.1} Z", x, y - r - 1.0, x - r - 0.5, y + r, x + r + 0.5, y + r)) fill=(colour) stroke="#fff" {} }
         }
         "diamond" => {
-            html! { path d=(format!("M{:.1},{:.1} L{:.1},{:.1} L{:.1},{:.1} L{:.1},{:.1} Z", x, y - r - 1.0, x + r + 1.0, y, x, y + r + 1.0, x - r - 1.0, y)) fill=(colour) {} }
+            html! { path d=(format!("M{:.1},{:.1} L{:.1},{:.1} L{:.1},{:.1} L{:.1},{:.1} Z", x, y - r - 1.0, x + r + 1.0, y, x, y + r + 1.0, x - r - 1.0, y)) fill=(colour) stroke="#fff" {} }
         }
-        _ => html! { circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r=(r) fill=(colour) {} },
+        _ => {
+            html! { circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r=(r) fill=(colour) stroke="#fff" {} }
+        }
     }
 }
 
 /// Draws the chart as inline SVG, `width` wide at most and scaling down
 /// with the page.
 pub fn render(c: &Chart) -> Markup {
-    let (w, h) = (c.width, c.height);
+    let w = c.width;
+    // Legend entries laid out left to right above the plot, in as many
+    // rows as they need; each row more makes the chart taller.
+    let mut legend = Vec::new();
+    let (mut lx, mut ly) = (LEFT, 13.0);
+    for s in &c.series {
+        let entry = 34.0 + 6.6 * s.label.chars().count() as f64;
+        if lx > LEFT && lx + entry > w - RIGHT {
+            lx = LEFT;
+            ly += LEGEND_ROW;
+        }
+        legend.push((lx, ly, s));
+        lx += entry;
+    }
+    let top = TOP + (ly - 13.0);
+    let h = c.height + (ly - 13.0);
     let span = |a: &Axis| if a.max > a.min { a.max - a.min } else { 1.0 };
     let x = |v: f64| LEFT + (w - LEFT - RIGHT) * (v - c.x.min) / span(&c.x);
-    let y = |v: f64| TOP + (h - TOP - BOTTOM) * (1.0 - (v - c.y.min) / span(&c.y));
-    let (x0, x1, y0, y1) = (LEFT, w - RIGHT, TOP, h - BOTTOM);
+    let y = |v: f64| top + (h - top - BOTTOM) * (1.0 - (v - c.y.min) / span(&c.y));
+    let (x0, x1, y0, y1) = (LEFT, w - RIGHT, top, h - BOTTOM);
     // Labelled minor ticks (hours) put the major labels (days) on a second row.
     let two_rows = c.x.ticks.iter().any(|t| !t.major && !t.label.is_empty());
-    // Legend entries laid out left to right above the plot.
-    let mut legend = Vec::new();
-    let mut lx = LEFT;
-    for s in &c.series {
-        legend.push((lx, s));
-        lx += 30.0 + 6.2 * s.label.chars().count() as f64;
-    }
     html! {
         svg id=(c.id) class="chart" xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (w) " " (h) }
             width="100%" style={ "max-width:" (w) "px;height:auto" } role="img" {
@@ -268,7 +279,7 @@ pub fn render(c: &Chart) -> Markup {
             g class="x-axis" {
                 @for t in &c.x.ticks {
                     @if t.major {
-                        line x1=(format!("{:.1}", x(t.at))) x2=(format!("{:.1}", x(t.at))) y1=(y0) y2=(y1 + 4.0) stroke="#98a2b3" {}
+                        line x1=(format!("{:.1}", x(t.at))) x2=(format!("{:.1}", x(t.at))) y1=(y0) y2=(y1 + 4.0) stroke="#c0c6d0" {}
                     } @else {
                         line x1=(format!("{:.1}", x(t.at))) x2=(format!("{:.1}", x(t.at))) y1=(y1) y2=(y1 + (if t.label.is_empty() { 3.0 } else { 5.0 })) stroke="#98a2b3" {}
                     }
@@ -301,7 +312,10 @@ pub fn render(c: &Chart) -> Markup {
                                 fill=(s.colour) fill-opacity="0.25" stroke="none" {}
                         }
                         Shape::Line(pts) => {
-                            path class=(s.class) data-series=(s.label) d=(path_d(pts.iter().map(|&(a, b)| (x(a), y(b)))))
+                            @let d = path_d(pts.iter().map(|&(a, b)| (x(a), y(b))));
+                            // A white casing: a line over another of the same colour stays visible.
+                            path d=(d) fill="none" stroke="#fff" stroke-width=(s.width + 2.0) stroke-dasharray=(s.dash) stroke-linejoin="round" {}
+                            path class=(s.class) data-series=(s.label) d=(d)
                                 fill="none" stroke=(s.colour) stroke-width=(s.width) stroke-dasharray=(s.dash) stroke-linejoin="round" {}
                             @for (a, b) in pts { (marker(s.marker, x(*a), y(*b), &s.colour, s.width)) }
                         }
@@ -313,21 +327,21 @@ pub fn render(c: &Chart) -> Markup {
                 }
             }
             g class="legend" {
-                @for (lx, s) in &legend {
+                @for (lx, ly, s) in &legend {
                     g class="legend-entry" {
                         @match &s.shape {
                             Shape::StepArea(_) | Shape::StepBand(..) => {
-                                rect x=(lx) y="8" width="18" height="10" fill=(s.colour) fill-opacity="0.35" stroke=(s.colour) {}
+                                rect x=(lx) y=(ly - 5.0) width="18" height="10" fill=(s.colour) fill-opacity="0.35" stroke=(s.colour) {}
                             }
                             Shape::Line(_) => {
-                                line x1=(lx) x2=(lx + 18.0) y1="13" y2="13" stroke=(s.colour) stroke-width="2" stroke-dasharray=(s.dash) {}
-                                (marker(s.marker, lx + 9.0, 13.0, &s.colour, 1.5))
+                                line x1=(lx) x2=(lx + 18.0) y1=(ly) y2=(ly) stroke=(s.colour) stroke-width="2" stroke-dasharray=(s.dash) {}
+                                (marker(s.marker, lx + 9.0, *ly, &s.colour, 1.5))
                             }
                             _ => {
-                                line x1=(lx) x2=(lx + 18.0) y1="13" y2="13" stroke=(s.colour) stroke-width="2" stroke-dasharray=(s.dash) {}
+                                line x1=(lx) x2=(lx + 18.0) y1=(ly) y2=(ly) stroke=(s.colour) stroke-width="2" stroke-dasharray=(s.dash) {}
                             }
                         }
-                        text x=(lx + 23.0) y="17" font-size="11" fill="#344054" { (s.label) }
+                        text x=(lx + 23.0) y=(ly + 4.0) font-size="11" fill="#344054" { (s.label) }
                     }
                 }
             }

@@ -14,6 +14,10 @@ use crate::whatif::{Param, SweepPoint, SweepResult};
 const PAID: &str = "#344054";
 const UNDER: &str = "#b42318";
 const HEADCOUNT: &str = "#7a5af8";
+const TARGET: &str = "#667085";
+/// (x, y) points of a line.
+type Points = Vec<(f64, f64)>;
+
 const DASHES: [&str; 4] = ["", "7 4", "2 3", "10 3 2 3"];
 const MARKERS: [&str; 4] = ["circle", "square", "triangle", "diamond"];
 
@@ -162,11 +166,23 @@ pub fn render(r: &SweepResult) -> String {
     let x = x_axis(&xs, param_title(axis.param));
     let nv = variants.len();
 
-    // Service level per queue, and each queue's target.
+    // Service level per queue, and the targets: one line per distinct
+    // target (grey when every queue has it, else in the queue's colour),
+    // straight when it does not vary along the x axis.
     let mut sl_series = Vec::new();
-    let mut target_series = Vec::new();
+    // (target points, the queues that have them)
+    let mut targets: Vec<(Points, Vec<usize>)> = Vec::new();
     for (qi, q) in queues.iter().enumerate() {
         let colour = QUEUE_COLOURS[qi % QUEUE_COLOURS.len()];
+        let per: Vec<(Variant, Vec<(f64, f64)>)> = (0..nv)
+            .map(|v| (variant(v), points(v, &|s| queue_field(s, q, "target"))))
+            .collect();
+        for (_, pts) in per.into_iter().filter(|(_, p)| !p.is_empty()) {
+            match targets.iter_mut().find(|(p, _)| *p == pts) {
+                Some((_, qs)) => qs.push(qi),
+                None => targets.push((pts, vec![qi])),
+            }
+        }
         let per: Vec<(Variant, Vec<(f64, f64)>)> = (0..nv)
             .map(|v| {
                 (
@@ -176,41 +192,29 @@ pub fn render(r: &SweepResult) -> String {
             })
             .collect();
         sl_series.extend(lines(&format!("{q} service level"), colour, &per));
-        // The target: one line when it is the same at every point.
-        let targets: Vec<Vec<(f64, f64)>> = (0..nv)
-            .map(|v| points(v, &|s| queue_field(s, q, "target")))
-            .collect();
-        let all: Vec<f64> = targets.iter().flatten().map(|p| p.1).collect();
-        let constant = all.windows(2).all(|w| (w[0] - w[1]).abs() < 1e-9);
-        if constant {
-            if let Some(t) = all.first() {
-                target_series.push(
-                    Series::new(format!("{q} target {}", pct(*t)), colour, Shape::Rule(*t))
-                        .dash("6 4")
-                        .width(1.2)
-                        .class("target"),
-                );
-            }
+    }
+    let mut target_series = Vec::new();
+    for (pts, qs) in &targets {
+        let (colour, who) = if qs.len() == queues.len() {
+            (TARGET, String::new())
         } else {
-            let mut seen: Vec<&Vec<(f64, f64)>> = Vec::new();
-            for (v, pts) in targets.iter().enumerate() {
-                if pts.is_empty() || seen.contains(&pts) {
-                    continue;
-                }
-                seen.push(pts);
-                target_series.push(
-                    Series::new(
-                        format!("{q} target{}", variant(v).suffix),
-                        colour,
-                        Shape::Line(pts.clone()),
-                    )
-                    .dash("6 4")
-                    .width(1.2)
-                    .marker("none")
-                    .class("target"),
-                );
-            }
-        }
+            let names: Vec<&str> = qs.iter().map(|&q| queues[q].as_str()).collect();
+            (
+                QUEUE_COLOURS[qs[0] % QUEUE_COLOURS.len()],
+                format!("{} ", names.join(", ")),
+            )
+        };
+        let flat = pts.windows(2).all(|w| (w[0].1 - w[1].1).abs() < 1e-9);
+        let series = if flat {
+            Series::new(
+                format!("{who}target {}", pct(pts[0].1)),
+                colour,
+                Shape::Rule(pts[0].1),
+            )
+        } else {
+            Series::new(format!("{who}target"), colour, Shape::Line(pts.clone())).marker("none")
+        };
+        target_series.push(series.dash("6 4").width(1.2).class("target"));
     }
     sl_series.extend(target_series);
     let sl_chart = Chart {
