@@ -198,7 +198,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         let names: Vec<_> = files.iter().map(|(n, _)| n.as_str()).collect();
         println!("wrote {} to {}", names.join(", "), args.out.display());
         for q in &missed {
-            for line in missed_lines(q) {
+            for line in rota::export::words::missed_lines(q) {
                 println!("{line}");
             }
         }
@@ -208,39 +208,6 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     } else {
         super::EXIT_FINDINGS
     })
-}
-
-/// What a queue that misses its goal misses, one line each.
-pub(super) fn missed_lines(q: &rota::report::QueueKpi) -> Vec<String> {
-    let mut lines = Vec::new();
-    let (what, sl) = match q.period {
-        rota::scenario::SlPeriod::Week => ("", q.service_level),
-        rota::scenario::SlPeriod::Day => (" on its worst day", q.worst_day_service_level),
-    };
-    if sl + 1e-9 < q.target {
-        lines.push(format!(
-            "target missed: {} delivers {:.1}%{} against {}",
-            q.queue,
-            sl * 100.0,
-            what,
-            target_short(q.target, q.threshold_seconds)
-        ));
-    }
-    if let Some(m) = q.interval_minimum.filter(|_| q.intervals_below_minimum > 0) {
-        lines.push(format!(
-            "minimum missed: {} has {} intervals below {:.1}%",
-            q.queue,
-            q.intervals_below_minimum,
-            m * 100.0
-        ));
-    }
-    if q.min_staff_short_intervals > 0 {
-        lines.push(format!(
-            "min_staff missed: {} is below its floor in {} intervals",
-            q.queue, q.min_staff_short_intervals
-        ));
-    }
-    lines
 }
 
 /// One warning per queue that no agent can serve, said before the solve.

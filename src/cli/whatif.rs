@@ -303,7 +303,7 @@ fn print_table(names: &[String], results: &[Result<Summary, String>], deferred: 
             Err(e) => println!("{n}: {e}"),
             Ok(s) => {
                 for q in s.queues.iter().filter(|q| q.unmet()) {
-                    for line in super::plan::missed_lines(q) {
+                    for line in rota::export::words::missed_lines(q) {
                         println!("{n}: {line}");
                     }
                 }

@@ -14,7 +14,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::svg::{self, Axis, Chart, Series, Shape, Tick, QUEUE_COLOURS};
 use super::words::{
-    asa_text, occupancy_text, pct, target_long, unserved_warning, worst_interval_text,
+    asa_text, missed_lines, occupancy_text, pct, target_long, unserved_warning, worst_interval_text,
 };
 use super::{Exporter, PlanOutput};
 use crate::error::Result;
@@ -469,14 +469,7 @@ impl Exporter for ReportHtml {
             warnings.push(unserved_warning(&q.id));
         }
         for q in &ev.queues {
-            if q.unmet() {
-                warnings.push(format!(
-                    "{} misses its goal: {} predicted against {}",
-                    q.queue,
-                    pct(q.service_level),
-                    target_long(q.target, q.threshold_seconds)
-                ));
-            }
+            warnings.extend(missed_lines(q));
             if q.intervals_below_target > 0 {
                 warnings.push(format!(
                     "{}: {} intervals below target; the worst is {}",

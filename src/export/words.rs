@@ -39,6 +39,39 @@ fn trim(v: f64) -> String {
     }
 }
 
+/// What a queue that misses its goal misses, one line each.
+pub fn missed_lines(q: &QueueKpi) -> Vec<String> {
+    let mut lines = Vec::new();
+    let (what, sl) = match q.period {
+        crate::scenario::SlPeriod::Week => ("", q.service_level),
+        crate::scenario::SlPeriod::Day => (" on its worst day", q.worst_day_service_level),
+    };
+    if sl + 1e-9 < q.target {
+        lines.push(format!(
+            "target missed: {} delivers {:.1}%{} against {}",
+            q.queue,
+            sl * 100.0,
+            what,
+            target_short(q.target, q.threshold_seconds)
+        ));
+    }
+    if let Some(m) = q.interval_minimum.filter(|_| q.intervals_below_minimum > 0) {
+        lines.push(format!(
+            "minimum missed: {} has {} intervals below {:.1}%",
+            q.queue,
+            q.intervals_below_minimum,
+            m * 100.0
+        ));
+    }
+    if q.min_staff_short_intervals > 0 {
+        lines.push(format!(
+            "min_staff missed: {} is below its floor in {} intervals",
+            q.queue, q.min_staff_short_intervals
+        ));
+    }
+    lines
+}
+
 /// The warning for a queue that no agent has among their skills.
 pub fn unserved_warning(queue: &str) -> String {
     format!(
