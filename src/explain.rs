@@ -436,7 +436,7 @@ rules:
             timezone: tz,
             shifts,
         };
-        let ev = crate::report::evaluate(&sc, &h, &reqs, &roster);
+        let ev = crate::report::evaluate(&sc, &h, &reqs, &roster).unwrap();
         let x = recurring_overstaffing(&sc, &h, &ev, &roster);
         assert_eq!(x.surpluses.len(), 1, "{x:?}");
         let s = &x.surpluses[0];
