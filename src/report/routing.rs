@@ -98,12 +98,15 @@ pub struct Routing {
     pub credited: Vec<Vec<Option<f64>>>,
 }
 
-/// Settings of the split's solves: exact, one thread, fixed seed.
+/// Settings of the split's solves: exact, fixed seed, and the threads HiGHS
+/// already runs (`threads: 0`): asking for another count after a solve with
+/// more threads in the same process makes HiGHS fail (`HiGHS failed: Error`
+/// from every plan with `threads: 2`, as solver-configs/default.yaml has).
 fn exact() -> SolverConfig {
     SolverConfig {
         time_limit_seconds: 600.0,
         mip_rel_gap: 0.0,
-        threads: 1,
+        threads: 0,
         random_seed: 0,
         presolve: "choose".into(),
         warm_start: false,
