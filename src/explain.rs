@@ -286,6 +286,7 @@ fn forced_overlap(
             morning_end,
             ends,
             window_req,
+            templates.len(),
         ));
     }
     if hits.is_empty() || 2 * hits.len() < days.len() {
@@ -297,14 +298,19 @@ fn forced_overlap(
     if ends <= window_req + 0.5 {
         return None;
     }
-    let (open, close, e, l, lmin, lmax, es, me, _, _) = hits[0];
+    let (open, close, e, l, lmin, lmax, es, me, _, _, n_templates) = hits[0];
+    let (lengths_from, starts_from) = if n_templates > 1 {
+        ("the shift templates of the day", "the same templates")
+    } else {
+        ("shift_lengths_hours", "shift_start")
+    };
     let len = if lmin == lmax {
         format!("{} h", hours(lmin))
     } else {
         format!("{}–{} h", hours(lmin), hours(lmax))
     };
     Some(format!(
-        "shifts last {len} (shift_lengths_hours) and start from {} to {} (shift_start): the shifts that open {} at {} run until {} or later, and those that close it at {} start at {} or earlier, so both are on duty at {}–{} — on average {:.1} agents open and close it, against {:.1} required then",
+        "shifts last {len} ({lengths_from}) and start from {} to {} ({starts_from}): the shifts that open {} at {} run until {} or later, and those that close it at {} start at {} or earlier, so both are on duty at {}–{} — on average {:.1} agents open and close it, against {:.1} required then",
         clock(e),
         clock(l),
         q.id,
