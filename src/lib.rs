@@ -8,6 +8,7 @@
 
 pub mod coverage;
 pub mod error;
+pub mod explain;
 pub mod export;
 pub mod forecast;
 pub mod history;

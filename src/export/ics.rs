@@ -75,7 +75,7 @@ pub fn roster_to_ics(roster: &Roster, opts: &IcsOptions) -> String {
         lines.push(format!("DTSTAMP:{dtstamp}"));
         lines.push(date_time("DTSTART", &s.start, tz));
         lines.push(date_time("DTEND", &s.end, tz));
-        lines.push(format!("SUMMARY:{}", escape_text(&summary(s))));
+        lines.push(format!("SUMMARY:{}", escape_text(&summary(s, tz))));
         lines.push(format!("DESCRIPTION:{}", escape_text(&description(s, tz))));
         lines.push(format!("LOCATION:{}", escape_text(&roster.site_name)));
         lines.push("CATEGORIES:rota shift".into());
@@ -155,30 +155,50 @@ fn local(t: &DateTime<Tz>, tz: Tz) -> String {
     t.with_timezone(&tz).format(LOCAL_FMT).to_string()
 }
 
-fn summary(s: &Shift) -> String {
-    if s.skills.is_empty() {
-        format!("Shift: {}", s.agent_name)
-    } else {
-        format!("Shift: {} ({})", s.agent_name, s.skills.join(", "))
+/// The breaks of a shift in local time: `meal 12:00-13:00`, each.
+fn break_times(s: &Shift, tz: Tz) -> Vec<String> {
+    s.breaks
+        .iter()
+        .map(|b| {
+            format!(
+                "{} {}-{}",
+                b.kind,
+                b.start.with_timezone(&tz).format("%H:%M"),
+                b.end.with_timezone(&tz).format("%H:%M")
+            )
+        })
+        .collect()
+}
+
+/// `Shift: NAME on QUEUES (BREAKS)`: the queues the agent is planned on in
+/// the shift (the roster's `skills` column), and the break times.
+fn summary(s: &Shift, tz: Tz) -> String {
+    let mut t = format!("Shift: {}", s.agent_name);
+    if !s.skills.is_empty() {
+        t.push_str(&format!(" on {}", s.skills.join(", ")));
     }
+    let breaks = break_times(s, tz);
+    if !breaks.is_empty() {
+        t.push_str(&format!(" ({})", breaks.join(", ")));
+    }
+    t
 }
 
 fn description(s: &Shift, tz: Tz) -> String {
-    let mut d = format!(
+    let mut d = String::new();
+    if !s.skills.is_empty() {
+        d.push_str(&format!("Planned on: {}\n", s.skills.join(", ")));
+    }
+    d.push_str(&format!(
         "Agent ID: {}\nPaid hours: {:.2}\nBreaks:",
         s.agent_id, s.paid_hours
-    );
+    ));
     if s.breaks.is_empty() {
         d.push_str(" none");
     }
-    for b in &s.breaks {
-        let (st, en) = (b.start.with_timezone(&tz), b.end.with_timezone(&tz));
-        d.push_str(&format!(
-            "\n{} {}-{}",
-            b.kind,
-            st.format("%H:%M"),
-            en.format("%H:%M")
-        ));
+    for b in break_times(s, tz) {
+        d.push('\n');
+        d.push_str(&b);
     }
     d
 }
@@ -460,7 +480,8 @@ mod tests {
         );
         assert!(u.contains("DTSTART;TZID=Asia/Shanghai:20260601T090000\r\n"));
         assert!(u.contains("DTSTAMP:20260102T030405Z\r\n"));
-        assert!(u.contains("SUMMARY:Shift: Wang Fang (hotline\\, chat)\r\n"));
+        assert!(u.contains("SUMMARY:Shift: Wang Fang on hotline\\, chat (meal 12:00-13:00)\r\n"));
+        assert!(u.contains("DESCRIPTION:Planned on: hotline\\, chat\\nAgent ID: a7"));
         assert!(u.contains("Paid hours: 9.00\\nBreaks:\\nmeal 12:00-13:00\r\n"));
     }
 
@@ -554,7 +575,9 @@ mod tests {
         }
         let text = export(tz, vec![s.clone()]);
         let u = unfold(&text);
-        assert!(u.contains(r"SUMMARY:Shift: Li\, Jr\; back\\slash (hotline\, chat)"));
+        assert!(
+            u.contains(r"SUMMARY:Shift: Li\, Jr\; back\\slash on hotline\, chat (rest 10:00-10:10")
+        );
         // DESCRIPTION is long enough to need folding.
         let raw_start = text.find("DESCRIPTION:").unwrap();
         let raw = &text[raw_start..text[raw_start..].find("\r\nLOCATION").unwrap() + raw_start];

@@ -56,6 +56,15 @@ impl Scenario {
         !self.history.file.as_os_str().is_empty()
     }
 
+    /// Queues that no agent has as a skill: they get no staff, whatever
+    /// the solver does, and every contact on them goes unanswered.
+    pub fn unserved_queues(&self) -> Vec<&Queue> {
+        self.queues
+            .iter()
+            .filter(|q| !self.agents.iter().any(|a| a.skills.contains(&q.id)))
+            .collect()
+    }
+
     /// The planned local dates, in order.
     pub fn dates(&self) -> Vec<NaiveDate> {
         (0..self.planning.days)
