@@ -92,6 +92,7 @@ macro_rules! bounded_f64 {
 
 bounded_f64!(de_non_negative, 0.0, f64::MAX, "value");
 bounded_f64!(de_fraction, 0.0, 0.99, "fraction");
+bounded_f64!(de_share, 0.0, 1.0, "share");
 bounded_f64!(de_occupancy, 0.05, 1.0, "occupancy cap");
 bounded_f64!(de_sl_target, 0.0, 0.9999, "service-level target");
 

@@ -47,6 +47,7 @@ mod handout;
 
 mod improve;
 mod model;
+mod replan;
 mod service_level;
 mod soft;
 mod warm;
@@ -70,6 +71,7 @@ use diagnose::diagnose;
 pub use diagnose::precheck;
 use improve::Run;
 use model::{build, Built};
+pub use replan::{replan, ReplanRequest};
 use warm::{initial_solution, solution_from_plan, Pick};
 
 /// Why the solver stopped, and what that means for the roster.
@@ -239,6 +241,13 @@ pub fn solve(
     reqs: &[QueueRequirements],
     cfg: &SolverConfig,
 ) -> Result<Solved> {
+    // replan: reserve agents are on call, never rostered by a plan (a
+    // re-plan calls them, src/solve/replan.rs).
+    if scenario.agents.iter().any(|a| a.reserve) {
+        let mut on_roster = scenario.clone();
+        on_roster.agents.retain(|a| !a.reserve);
+        return solve(&on_roster, horizon, reqs, cfg);
+    }
     let pre = precheck(scenario);
     if !pre.is_empty() {
         return Err(Error::Infeasible(pre.join("\n")));
@@ -392,6 +401,45 @@ pub fn solve(
             (status, bound, gap, phases)
         }
     };
+    let roster = roster_of(scenario, horizon, &days, &fin, &fin.plan(&days));
+    let info = SolveInfo {
+        status,
+        stop_reason: status.explain(cfg, gap),
+        objective: raw.objective,
+        best_bound,
+        mip_gap: gap,
+        solve_seconds: if staged {
+            t0.elapsed().as_secs_f64()
+        } else {
+            raw.seconds
+        },
+        time_limit_seconds: cfg.time_limit_seconds,
+        mip_rel_gap_target: cfg.mip_rel_gap,
+        threads: cfg.threads,
+        random_seed: cfg.random_seed,
+        variables: raw.n_vars,
+        binary_variables: binaries,
+        constraints: raw.n_cons,
+        method: if decompose {
+            SolveMethod::Decomposition
+        } else {
+            SolveMethod::Agents
+        },
+        phases,
+    };
+    Ok(Solved { roster, info })
+}
+
+/// The roster of a solved agent model: each agent's shift per day with the
+/// breaks `worked` gives it (`Run::plan`, or a re-plan's own hand-out), and
+/// the queues the agent's skill group served while the agent was on duty.
+fn roster_of(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    days: &[candidates::Day],
+    fin: &Run,
+    worked: &[Vec<Option<Pick>>],
+) -> Roster {
     let Built {
         w,
         groups,
@@ -400,8 +448,6 @@ pub fn solve(
     } = &fin.built;
     let val = |v: &Variable| fin.val(v);
 
-    // Shifts worked, then each group's breaks handed out to its shifts.
-    let worked = fin.plan(&days);
     let mut shifts = Vec::new();
     for (ai, a) in scenario.agents.iter().enumerate() {
         let g = group_of[ai];
@@ -461,30 +507,5 @@ pub fn solve(
         shifts,
     };
     roster.sort();
-    let info = SolveInfo {
-        status,
-        stop_reason: status.explain(cfg, gap),
-        objective: raw.objective,
-        best_bound,
-        mip_gap: gap,
-        solve_seconds: if staged {
-            t0.elapsed().as_secs_f64()
-        } else {
-            raw.seconds
-        },
-        time_limit_seconds: cfg.time_limit_seconds,
-        mip_rel_gap_target: cfg.mip_rel_gap,
-        threads: cfg.threads,
-        random_seed: cfg.random_seed,
-        variables: raw.n_vars,
-        binary_variables: binaries,
-        constraints: raw.n_cons,
-        method: if decompose {
-            SolveMethod::Decomposition
-        } else {
-            SolveMethod::Agents
-        },
-        phases,
-    };
-    Ok(Solved { roster, info })
+    roster
 }
