@@ -472,7 +472,14 @@ pub fn replan(
                     let given = assign_breaks(day, kind, &shifts, &counts);
                     for (&i, m) in rest.iter().zip(given) {
                         let s = &day.shifts[members[i].1];
-                        ms[i][kind] = Some(m.unwrap_or(bk.starts[s.start_idx].lo));
+                        // Should the counts not match, the window's first
+                        // break not yet started keeps the roster valid and
+                        // the past as it was.
+                        let w = &bk.starts[s.start_idx];
+                        let first = (w.lo..=w.hi)
+                            .find(|&m| bk.breaks[m].start >= from)
+                            .unwrap_or(w.lo);
+                        ms[i][kind] = Some(m.unwrap_or(first));
                     }
                 }
                 for ((ai, k), m) in members.into_iter().zip(ms) {
