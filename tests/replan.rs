@@ -249,12 +249,19 @@ fn replan_of_the_demo_from_wednesday_afternoon() {
     );
 
     // The remaining intervals' service level restored, or the shortfall explained.
-    for q in report["service_level"].as_array().unwrap() {
+    let queues = report["service_level"].as_array().unwrap();
+    // Doing nothing leaves the week short somewhere (else there is nothing to test).
+    assert!(
+        queues
+            .iter()
+            .any(|q| q["without_absent"].as_f64().unwrap() < q["target"].as_f64().unwrap()),
+        "{queues:?}"
+    );
+    for q in queues {
         let (after, target) = (
             q["replanned"].as_f64().unwrap(),
             q["target"].as_f64().unwrap(),
         );
-        assert!(q["without_absent"].as_f64().unwrap() < target, "{q}");
         let explained = report["shortfall"].as_array().unwrap().iter().any(|l| {
             l.as_str()
                 .unwrap()
