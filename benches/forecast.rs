@@ -58,6 +58,7 @@ rules:
         scenario,
         path: PathBuf::from("bench.yaml"),
         history_path: PathBuf::from("h.csv"),
+        origins: Default::default(),
     };
     (loaded, history, horizon)
 }

@@ -36,12 +36,12 @@ impl std::fmt::Display for Location {
 /// The error type of the library.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    /// A file could not be read or written. The OS error is part of the
+    /// message and not a `source`, so that it is printed once.
+    #[error("{}: {error}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// An input file is malformed or holds a value that is not allowed.
     #[error("{}{}: {message}", path.display(), location_suffix(location))]
@@ -74,7 +74,9 @@ fn location_suffix(loc: &Location) -> String {
 }
 
 impl Error {
-    /// An input error at a known place.
+    /// An input error at a known place. The message is made safe to print
+    /// (control characters escaped, quoted input cut short:
+    /// [`crate::limits::safe_message`]).
     pub fn input(
         path: impl Into<PathBuf>,
         line: Option<usize>,
@@ -88,7 +90,7 @@ impl Error {
                 column: None,
                 field: field.map(str::to_string),
             },
-            message: message.into(),
+            message: crate::limits::safe_message(&message.into()),
         }
     }
 
@@ -96,7 +98,7 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error: source,
         }
     }
 }

@@ -43,7 +43,11 @@ impl Inputs {
             Some(name) => SolverConfig::resolve(path, name)?,
             None => SolverConfig::resolve(path, &sc.solver)?,
         };
-        let solver = SolverConfig::load(&solver_path)?;
+        let solver = SolverConfig::load(&solver_path).map_err(|e| match solver_override {
+            // `--solver PATH` is no field of the scenario.
+            Some(_) => e,
+            None => loaded.origins.solver.file_error("solver", e),
+        })?;
         Ok(Inputs {
             loaded,
             history,
@@ -51,6 +55,15 @@ impl Inputs {
             solver,
             solver_path,
         })
+    }
+
+    /// Every file these inputs were read from: the scenario files (a
+    /// variant and what it extends), the history and the solver settings.
+    pub fn files(&self) -> Vec<std::path::PathBuf> {
+        let mut v = self.loaded.origins.sources.clone();
+        v.push(self.loaded.history_path.clone());
+        v.push(self.solver_path.clone());
+        v
     }
 
     /// The scenario.
@@ -76,7 +89,40 @@ impl Inputs {
                 }
             }
         }
+        self.check_loads(&f)?;
         Ok(f)
+    }
+
+    /// Refuses a forecast whose offered load in some interval is past
+    /// [`MAX_LOAD_ERLANGS`](crate::limits::MAX_LOAD_ERLANGS): no roster of
+    /// a scenario's agents could serve it, and Erlang's recursions would
+    /// run for minutes per interval.
+    fn check_loads(&self, f: &Forecast) -> Result<()> {
+        let seconds = f64::from(self.horizon.interval_minutes) * 60.0;
+        let max = crate::limits::MAX_LOAD_ERLANGS;
+        for qf in &f.queues {
+            let worst = (0..qf.volume.len())
+                .map(|t| (t, qf.volume[t] * qf.aht_seconds[t] / seconds))
+                .max_by(|a, b| a.1.total_cmp(&b.1));
+            if let Some((t, load)) = worst.filter(|(_, l)| l.is_nan() || *l > max) {
+                let when = self
+                    .horizon
+                    .intervals
+                    .get(t)
+                    .map(|iv| iv.start.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_default();
+                return Err(crate::Error::input(
+                    &self.loaded.path,
+                    None,
+                    Some(&format!("queues[{}]", qf.queue)),
+                    format!(
+                        "queue `{}` is offered {load:.0} Erlangs at {when} ({:.0} contacts of {:.0} s): rota staffs at most {max} Erlangs a queue and interval (see docs/limits.md); check the history, events and adjustments",
+                        qf.queue, qf.volume[t], qf.aht_seconds[t]
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Staffing stage.
@@ -86,7 +132,15 @@ impl Inputs {
 
     /// Optimization stage.
     pub fn solve(&self, reqs: &[QueueRequirements]) -> Result<Solved> {
-        solve::solve(self.scenario(), &self.horizon, reqs, &self.solver)
+        let solved = solve::solve(self.scenario(), &self.horizon, reqs, &self.solver)?;
+        // Never report a roster priced at NaN or infinity as a solve.
+        if !solved.info.objective.is_finite() {
+            return Err(crate::Error::Solver(format!(
+                "the objective is {} (a weight or cost too large to add up?): no roster reported",
+                solved.info.objective
+            )));
+        }
+        Ok(solved)
     }
 
     /// Independent check and evaluation of the optimizer's roster, and its

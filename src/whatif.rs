@@ -27,7 +27,9 @@ use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
 use crate::error::{Error, Location, Result};
-use crate::scenario::{find_line, Adjustment, LoadedScenario, Scenario};
+use crate::scenario::{
+    find_line, key_line, yaml_error, Adjustment, FieldOrigin, LoadedScenario, Origins, Scenario,
+};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -130,28 +132,66 @@ pub fn set_path(root: &mut Value, path: &str, value: Value) -> std::result::Resu
 }
 
 /// Loads a scenario file; a file with `extend:` is a variant of another
-/// (which may itself be a variant).
+/// (which may itself be a variant, at most
+/// [`MAX_EXTEND_CHAIN`](crate::limits::MAX_EXTEND_CHAIN) deep, never in a cycle).
 pub fn load_scenario(path: &Path) -> Result<LoadedScenario> {
-    merged(path).map(|(_, loaded)| loaded)
+    merged(path, &mut Vec::new()).map(|(_, loaded)| loaded)
 }
 
-/// The scenario document after every `extend` is applied, and the loaded scenario.
-fn merged(path: &Path) -> Result<(Value, LoadedScenario)> {
+/// The scenario document after every `extend` is applied, and the loaded
+/// scenario. `chain` holds the canonical paths of the variants that led here.
+fn merged(path: &Path, chain: &mut Vec<PathBuf>) -> Result<(Value, LoadedScenario)> {
     let src = read(path)?;
-    let is_variant = serde_yaml::from_str::<Value>(&src)
-        .ok()
-        .and_then(|v| v.get("extend").cloned())
-        .is_some();
-    if !is_variant {
-        let loaded = Scenario::load(path)?;
-        let root: Value =
-            serde_yaml::from_str(&src).map_err(|e| crate::scenario::yaml_error(path, &e))?;
-        return Ok((root, loaded));
+    crate::limits::check_yaml(&src, path)?;
+    let root: Value = serde_yaml::from_str(&src).map_err(|e| yaml_error(path, &src, &e))?;
+    if root.get("extend").is_none() {
+        return Ok((root, LoadedScenario::from_text(&src, path)?));
     }
+    let extend_line = find_line(&src, "extend", 0);
+    let here = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    if let Some(i) = chain.iter().position(|p| p == &here) {
+        let names: Vec<String> = chain[i..]
+            .iter()
+            .chain([&here])
+            .map(|p| {
+                p.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .to_string()
+            })
+            .collect();
+        return Err(Error::input(
+            path,
+            extend_line,
+            Some("extend"),
+            format!(
+                "the variants extend each other in a cycle: {}",
+                names.join(" extends ")
+            ),
+        ));
+    }
+    if chain.len() >= crate::limits::MAX_EXTEND_CHAIN {
+        return Err(Error::input(
+            path,
+            extend_line,
+            Some("extend"),
+            format!(
+                "more than {} variants extend one another: rota follows at most that many (see docs/limits.md)",
+                crate::limits::MAX_EXTEND_CHAIN
+            ),
+        ));
+    }
+    chain.push(here);
     let variant: VariantFile =
-        serde_yaml::from_str(&src).map_err(|e| crate::scenario::yaml_error(path, &e))?;
+        serde_yaml::from_str(&src).map_err(|e| yaml_error(path, &src, &e))?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let (mut root, base_loaded) = merged(&dir.join(&variant.extend))?;
+    // A base that cannot be read is the variant's fault, at its `extend` line.
+    let extend_origin = FieldOrigin {
+        file: path.to_path_buf(),
+        line: extend_line,
+    };
+    let (mut root, base_loaded) = merged(&dir.join(&variant.extend), chain)
+        .map_err(|e| extend_origin.file_error("extend", e))?;
     let at = |key: &str, msg: String| Error::input(path, find_line(&src, key, 0), Some(key), msg);
     // Where each change came from: the path it changed and the variant key.
     let mut origins: Vec<(String, String)> = Vec::new();
@@ -203,19 +243,37 @@ fn merged(path: &Path) -> Result<(Value, LoadedScenario)> {
             .iter()
             .any(|(p, _)| p == prefix || p.starts_with(&format!("{prefix}.")))
     };
-    let history_path = if touched("history") {
-        dir.join(&scenario.history.file)
-    } else {
-        base_loaded.history_path.clone()
+    let here_at = |keys: &[&str]| FieldOrigin {
+        file: path.to_path_buf(),
+        line: key_line(&src, keys).or_else(|| find_line(&src, keys[0], 0)),
     };
+    let (history_path, history_origin) = if touched("history") {
+        (
+            dir.join(&scenario.history.file),
+            here_at(&["history", "file"]),
+        )
+    } else {
+        (
+            base_loaded.history_path.clone(),
+            base_loaded.origins.history.clone(),
+        )
+    };
+    let (scenario_path, solver_origin) = if touched("solver") {
+        (path.to_path_buf(), here_at(&["solver"]))
+    } else {
+        (base_loaded.path.clone(), base_loaded.origins.solver.clone())
+    };
+    let mut sources = vec![path.to_path_buf()];
+    sources.extend(base_loaded.origins.sources.iter().cloned());
     let loaded = LoadedScenario {
         scenario,
-        path: if touched("solver") {
-            path.to_path_buf()
-        } else {
-            base_loaded.path.clone()
-        },
+        path: scenario_path,
         history_path,
+        origins: Origins {
+            sources,
+            history: history_origin,
+            solver: solver_origin,
+        },
     };
     Ok((root, loaded))
 }
@@ -304,6 +362,16 @@ pub enum Param {
 }
 
 impl Param {
+    /// The parameter's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Param::Volume => "volume",
+            Param::Aht => "aht",
+            Param::Shrinkage => "shrinkage",
+            Param::Target => "target",
+        }
+    }
+
     fn parse(s: &str) -> std::result::Result<Param, String> {
         match s {
             "volume" => Ok(Param::Volume),
@@ -402,7 +470,7 @@ impl Axis {
                 .collect::<std::result::Result<Vec<_>, _>>()?
         };
         let bad = values.iter().find(|&&v| match param {
-            Param::Volume | Param::Aht => v < 0.0,
+            Param::Volume | Param::Aht => !(0.0..=crate::limits::MAX_MULTIPLIER).contains(&v),
             Param::Shrinkage => !(0.0..=0.99).contains(&v),
             Param::Target => !(0.0..1.0).contains(&v),
         });
@@ -411,6 +479,37 @@ impl Axis {
         }
         Ok(Axis { param, values })
     }
+}
+
+/// Checks the axes of a grid: each parameter varied once, and at most
+/// [`MAX_SWEEP_POINTS`](crate::limits::MAX_SWEEP_POINTS) points in all.
+pub fn check_axes(axes: &[Axis]) -> std::result::Result<(), String> {
+    for (i, a) in axes.iter().enumerate() {
+        if axes[..i].iter().any(|b| b.param == a.param) {
+            return Err(format!(
+                "`{}` is varied twice: give each parameter one --vary (list every value in it)",
+                a.param.name()
+            ));
+        }
+    }
+    let max = crate::limits::MAX_SWEEP_POINTS;
+    let points = axes
+        .iter()
+        .try_fold(1usize, |n, a| n.checked_mul(a.values.len()))
+        .unwrap_or(usize::MAX);
+    if points > max {
+        let sizes: Vec<String> = axes.iter().map(|a| a.values.len().to_string()).collect();
+        return Err(format!(
+            "the grid has {} points ({}): rota sweeps at most {max} (see docs/limits.md)",
+            if points == usize::MAX {
+                "more than 2^64".to_string()
+            } else {
+                points.to_string()
+            },
+            sizes.join(" × ")
+        ));
+    }
+    Ok(())
 }
 
 /// The points of a grid, in a fixed order (the last axis varies fastest).
@@ -540,6 +639,26 @@ mod tests {
         assert!(Axis::parse("target=0.8,1.2")
             .unwrap_err()
             .contains("out of range"));
+        assert!(Axis::parse("volume=1,1e9")
+            .unwrap_err()
+            .contains("out of range"));
+        // Repeated axes and grids past the cap are refused.
+        let v = |s: &str| Axis::parse(s).unwrap();
+        assert!(check_axes(&[v("volume=1,2"), v("volume=3")])
+            .unwrap_err()
+            .contains("`volume` is varied twice"));
+        let big = [
+            v("volume=0..99.9:0.1"),
+            v("aht=0..99.9:0.1"),
+            v("shrinkage=0.1,0.2"),
+        ];
+        assert!(big.iter().all(|a| a.values.len() <= 1000));
+        let e = check_axes(&big).unwrap_err();
+        assert!(
+            e.contains("2000000 points") && e.contains("at most 10000"),
+            "{e}"
+        );
+        check_axes(&[v("volume=0.8..1.4:0.1"), v("target=0.8,0.9")]).unwrap();
         let all: Vec<usize> = (0..3)
             .flat_map(|i| shard_indices(14, i, 3))
             .collect::<std::collections::BTreeSet<_>>()

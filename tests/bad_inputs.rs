@@ -1,13 +1,32 @@
 //! The corpus of bad inputs in tests/data/bad/: each folder holds a
 //! `scenario.yaml` (and a `history.csv` or `roster.csv` when the fault is
 //! there) and `expected`, the fragments its one-line error must contain.
-//! Folders with a roster run `rota validate`, the others `rota plan`. Every
-//! case must exit 2, name the file (and line and field where the case says
-//! so), and write nothing.
+//! Folders with a `command` file run that command line (`{case}` is the
+//! folder, `{out}` an output folder that must stay unwritten); folders with
+//! a roster run `rota validate`, the others `rota plan`. Every case must
+//! exit 2, name the file (and line and field where the case says so), print
+//! one short line with any OS error once, and write nothing: no output
+//! folder, and the case's own files unchanged.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use assert_cmd::Command;
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            out.insert(
+                p.file_name().unwrap().to_string_lossy().to_string(),
+                std::fs::read(&p).unwrap(),
+            );
+        }
+    }
+    out
+}
 
 #[test]
 fn every_bad_input_gets_one_clear_error_and_writes_nothing() {
@@ -17,16 +36,24 @@ fn every_bad_input_gets_one_clear_error_and_writes_nothing() {
         .filter(|p| p.is_dir())
         .collect();
     cases.sort();
-    assert!(cases.len() >= 30, "corpus went missing: {cases:?}");
+    assert!(cases.len() >= 65, "corpus went missing: {cases:?}");
     let mut failures = Vec::new();
     for case in &cases {
         let name = case.file_name().unwrap().to_string_lossy().to_string();
         let expected = std::fs::read_to_string(case.join("expected")).unwrap();
         let out = tempfile::tempdir().unwrap();
         let out_dir = out.path().join("out");
+        let before = snapshot(case);
         let mut cmd = Command::cargo_bin("rota").unwrap();
         let roster = case.join("roster.csv");
-        if roster.exists() {
+        if let Ok(line) = std::fs::read_to_string(case.join("command")) {
+            let case_dir = case.display().to_string();
+            let out_text = out_dir.display().to_string();
+            cmd.args(
+                line.split_whitespace()
+                    .map(|a| a.replace("{case}", &case_dir).replace("{out}", &out_text)),
+            );
+        } else if roster.exists() {
             cmd.args(["validate"])
                 .arg(case.join("scenario.yaml"))
                 .arg(&roster);
@@ -47,6 +74,12 @@ fn every_bad_input_gets_one_clear_error_and_writes_nothing() {
         if stderr.contains("panicked") || stderr.lines().count() != 1 {
             failures.push(format!("{name}: not one clear line: {stderr}"));
         }
+        if stderr.len() > 700 {
+            failures.push(format!("{name}: {} bytes of error: {stderr}", stderr.len()));
+        }
+        if stderr.matches("(os error").count() > 1 {
+            failures.push(format!("{name}: the OS error twice: {stderr}"));
+        }
         for want in expected.lines().filter(|l| !l.is_empty()) {
             if !stderr.contains(want) {
                 failures.push(format!("{name}: expected `{want}` in: {stderr}"));
@@ -54,6 +87,9 @@ fn every_bad_input_gets_one_clear_error_and_writes_nothing() {
         }
         if out_dir.exists() {
             failures.push(format!("{name}: output written despite bad input"));
+        }
+        if snapshot(case) != before {
+            failures.push(format!("{name}: the case's own files changed"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -302,7 +302,12 @@ fn bad_input_is_named_with_file_line_and_field_and_writes_nothing() {
                 "min_hours: -8, max_hours: 24 }\n  - { id: T02",
             )),
             Box::new(keep),
-            vec!["scenario.yaml", "line 11", "at least 0"],
+            vec![
+                "scenario.yaml",
+                "line 11",
+                "field `agents[0].min_hours`",
+                "between 0 and",
+            ],
         ),
         (
             "negative count",
@@ -421,4 +426,26 @@ fn a_time_limit_with_no_roster_found_is_said_plainly_and_writes_nothing() {
         "{stderr}"
     );
     assert!(!out.exists());
+}
+
+/// The roster's evaluation solves small programs of its own after the
+/// optimizer; HiGHS shares one thread scheduler per process, so they must
+/// not ask for another thread count than the plan's solver settings did
+/// (a plan with `threads: 2` once failed with "HiGHS failed: Error").
+#[test]
+fn plan_with_two_solver_threads_is_evaluated() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("two-threads.yaml");
+    std::fs::write(
+        &settings,
+        "time_limit_seconds: 120\nmip_rel_gap: 0.0\nthreads: 2\nrandom_seed: 42\npresolve: choose\n",
+    )
+    .unwrap();
+    rota()
+        .args(["plan", SMALL, "--quiet", "--solver"])
+        .arg(&settings)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(0);
 }

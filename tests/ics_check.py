@@ -20,11 +20,26 @@ def utc(text):
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def formula(text):
+    """Whether a spreadsheet would take the cell for a formula (OWASP)."""
+    return text[:1] in ("=", "+", "-", "@", "\t", "\r") or (text[:1] == "'" and formula(text[1:]))
+
+
+def cell(text):
+    """The text of a CSV cell rota neutralised with a leading quote."""
+    return text[1:] if text[:1] == "'" and formula(text[1:]) else text
+
+
+def uid_key(uid):
+    """agent-YYYYMMDD of a UID `{agent}-{YYYYMMDD}@{site}.rota` (ids may hold `@`)."""
+    return uid.rsplit("@", 1)[0]
+
+
 def main(ics_path, roster_path):
     raw = open(ics_path, "rb").read()
     rows = {}
     for r in csv.DictReader(open(roster_path, newline="", encoding="utf-8")):
-        key = f"{r['agent_id']}-{r['date'].replace('-', '')}"
+        key = f"{cell(r['agent_id'])}-{r['date'].replace('-', '')}"
         rows[key] = (utc(r["start_utc"]), utc(r["end_utc"]))
     failures = []
 
@@ -40,7 +55,7 @@ def main(ics_path, roster_path):
         if "rota shift" not in str(ev.get("CATEGORIES").to_ical().decode()):
             continue
         uid = str(ev["UID"])
-        key = uid.split("@")[0]
+        key = uid_key(uid)
         seen[key] = (ev.decoded("DTSTART").astimezone(dt.timezone.utc), ev.decoded("DTEND").astimezone(dt.timezone.utc))
     if set(seen) != set(rows):
         failures.append(f"icalendar: events {sorted(set(seen) ^ set(rows))} differ from the roster")
@@ -57,7 +72,7 @@ def main(ics_path, roster_path):
     for ev in vcal.vevent_list:
         if "rota shift" not in ",".join(ev.categories.value):
             continue
-        key = ev.uid.value.split("@")[0]
+        key = uid_key(ev.uid.value)
         got = (ev.dtstart.value.astimezone(dt.timezone.utc), ev.dtend.value.astimezone(dt.timezone.utc))
         if rows.get(key) != got:
             failures.append(f"vobject: {key} decodes to {got}, roster says {rows.get(key)}")
@@ -72,7 +87,7 @@ def main(ics_path, roster_path):
     for ev in ical_cal.events:
         if "rota shift" not in (ev.categories or []):
             continue
-        key = ev.uid.split("@")[0]
+        key = uid_key(ev.uid)
         got = (ev.dtstart.astimezone(dt.timezone.utc), ev.dtend.astimezone(dt.timezone.utc))
         if rows.get(key) != got:
             failures.append(f"ical: {key} decodes to {got}, roster says {rows.get(key)}")

@@ -1,5 +1,7 @@
-//! Killing `rota plan` at any moment never leaves a half-written file: every
-//! output file is, byte for byte, either the previous plan's or the new one's.
+//! Killing `rota plan` at any moment never leaves a half-written file or a
+//! mix of plans: the output folder holds, byte for byte, the whole previous
+//! plan or the whole new one (the new set is swapped in at once). Two plans
+//! into one folder take turns (a lock), and leave one whole plan.
 
 use std::path::Path;
 use std::time::Duration;
@@ -94,16 +96,11 @@ fn a_killed_plan_leaves_old_or_new_files_never_a_mix_within_a_file() {
         std::thread::sleep(Duration::from_millis(*delay_ms));
         let _ = child.kill(); // SIGKILL: no chance to clean up
         let _ = child.wait();
-        let (mut old_files, mut new_files) = (0, 0);
-        for f in FILES {
-            let got = normalised(&target.join(f));
-            old_files += usize::from(got == normalised(&old.join(f)));
-            new_files += usize::from(got == normalised(&new.join(f)));
-            assert!(
-                got == normalised(&old.join(f)) || got == normalised(&new.join(f)),
-                "{f} after a kill at {delay_ms} ms is neither the old nor the new file"
-            );
-        }
+        let (old_files, new_files) = count(&target, &old, &new);
+        assert!(
+            old_files == FILES.len() || new_files == FILES.len(),
+            "after a kill at {delay_ms} ms the folder mixes plans: {old_files} old files, {new_files} new ones"
+        );
         outcomes.push((old_files, new_files));
     }
     // The kills span the run: the first came before anything was written,
@@ -118,4 +115,81 @@ fn a_killed_plan_leaves_old_or_new_files_never_a_mix_within_a_file() {
         Some(FILES.len()),
         "{outcomes:?}"
     );
+    // A kill can leave a staging folder beside the output folder (hidden,
+    // never an output name); the next plan into the folder removes it.
+    std::fs::create_dir(dir.path().join(".t0.rota-killed")).unwrap();
+    assert!(plan(&new_scenario, &dir.path().join("t0"))
+        .status()
+        .unwrap()
+        .success());
+    assert!(
+        !siblings(dir.path()).iter().any(|n| n.starts_with(".t0.")),
+        "{:?}",
+        siblings(dir.path())
+    );
+}
+
+/// Files of `target` equal to the old plan's and to the new plan's.
+fn count(target: &Path, old: &Path, new: &Path) -> (usize, usize) {
+    let (mut old_files, mut new_files) = (0, 0);
+    for f in FILES {
+        let got = normalised(&target.join(f));
+        old_files += usize::from(got == normalised(&old.join(f)));
+        new_files += usize::from(got == normalised(&new.join(f)));
+        assert!(
+            got == normalised(&old.join(f)) || got == normalised(&new.join(f)),
+            "{f} is neither the old nor the new file"
+        );
+    }
+    (old_files, new_files)
+}
+
+fn siblings(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect()
+}
+
+#[test]
+fn two_plans_into_one_folder_leave_one_whole_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let abs = |p: &str| Path::new(p).canonicalize().unwrap();
+    let a = abs("tests/data/small/scenario.yaml");
+    let text = std::fs::read_to_string(&a).unwrap();
+    let b = dir.path().join("two-days.yaml");
+    std::fs::write(
+        &b,
+        text.replace("days: 3", "days: 2")
+            .replace(
+                "file: history.csv",
+                &format!("file: {}", abs("tests/data/small/history.csv").display()),
+            )
+            .replace(
+                "../solver-test.yaml",
+                &abs("tests/data/solver-test.yaml").display().to_string(),
+            ),
+    )
+    .unwrap();
+    let (ref_a, ref_b) = (dir.path().join("ref-a"), dir.path().join("ref-b"));
+    assert!(plan(&a, &ref_a).status().unwrap().success());
+    assert!(plan(&b, &ref_b).status().unwrap().success());
+    let shared = dir.path().join("shared");
+    for _ in 0..3 {
+        let mut runs = [
+            plan(&a, &shared).spawn().unwrap(),
+            plan(&b, &shared).spawn().unwrap(),
+        ];
+        for r in &mut runs {
+            assert!(r.wait().unwrap().success());
+        }
+        let (from_a, from_b) = count(&shared, &ref_a, &ref_b);
+        assert!(
+            from_a == FILES.len() || from_b == FILES.len(),
+            "two plans mixed in one folder: {from_a} files of one, {from_b} of the other"
+        );
+    }
+    let mut names = siblings(dir.path());
+    names.sort();
+    assert_eq!(names, ["ref-a", "ref-b", "shared", "two-days.yaml"]);
 }

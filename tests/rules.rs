@@ -7,22 +7,10 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-type Row = BTreeMap<String, String>;
+mod common;
+use common::small;
 
-/// Writes the small scenario with `edit` applied to its text into `dir`.
-fn small(dir: &Path, edit: &dyn Fn(String) -> String) -> PathBuf {
-    let abs = |p: &str| Path::new(p).canonicalize().unwrap().display().to_string();
-    let text = std::fs::read_to_string("tests/data/small/scenario.yaml")
-        .unwrap()
-        .replace(
-            "file: history.csv",
-            &format!("file: {}", abs("tests/data/small/history.csv")),
-        )
-        .replace("../solver-test.yaml", &abs("tests/data/solver-test.yaml"));
-    let scenario = dir.join("scenario.yaml");
-    std::fs::write(&scenario, edit(text)).unwrap();
-    scenario
-}
+type Row = BTreeMap<String, String>;
 
 /// Plans the small scenario with `edit` applied to its text; returns the roster rows.
 fn plan(edit: &dyn Fn(String) -> String) -> (tempfile::TempDir, Vec<Row>, PathBuf) {

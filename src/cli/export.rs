@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use rota::export::ics::{per_agent, roster_to_ics, IcsOptions};
 use rota::export::plan_json::roster_doc;
 use rota::export::roster_csv::{activities_csv, roster_csv};
-use rota::export::{slug, write_files};
+use rota::export::{calendar_file_names, slug, write_file, write_files};
 use rota::roster::read::read_roster;
 use rota::roster::validate::validate;
 
@@ -25,7 +25,8 @@ pub struct Args {
     /// Output file; with --per-agent, an output folder. Defaults to roster.<format> beside the roster (roster-calendars/ with --per-agent).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// iCalendar: one file per agent, named AGENT_ID.ics.
+    /// iCalendar: one file per agent, named AGENT_ID.ics (ids with other
+    /// characters than letters, digits, `-` and `_`: a slug and a hash).
     #[arg(long)]
     per_agent: bool,
     /// iCalendar: also write each break as an event of its own.
@@ -50,6 +51,50 @@ fn generated_at() -> DateTime<Utc> {
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let loaded = rota::whatif::load_scenario(&args.scenario)?;
     let sc = &loaded.scenario;
+    let dir_of = |p: &Path| {
+        p.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    };
+    let ext = match args.format {
+        Format::Ics => "ics",
+        Format::Csv => "csv",
+        Format::Json => "json",
+    };
+    anyhow::ensure!(
+        !args.per_agent || matches!(args.format, Format::Ics),
+        "--per-agent goes with --format ics"
+    );
+    // Outputs are checked before any work: never an input, by any spelling.
+    let mut inputs = loaded.origins.sources.clone();
+    inputs.push(args.roster.clone());
+    let out = if args.per_agent {
+        let dir = args
+            .out
+            .clone()
+            .unwrap_or_else(|| dir_of(&args.roster).join("roster-calendars"));
+        rota::export::check_output_folder(&dir)?;
+        // Calendars are named after agent ids; an input of the same name is refused below.
+        dir
+    } else {
+        let stem = if args.activities {
+            "roster-activities"
+        } else {
+            "roster"
+        };
+        let out = args
+            .out
+            .clone()
+            .unwrap_or_else(|| dir_of(&args.roster).join(format!("{stem}.{ext}")));
+        anyhow::ensure!(
+            !out.is_dir(),
+            "--out {} is a folder: give the name of a file (a folder goes with --per-agent)",
+            out.display()
+        );
+        rota::export::check_outputs(std::slice::from_ref(&out), &inputs)?;
+        out
+    };
     let roster = read_roster(&args.roster, &sc.site.name, sc.site.timezone)?;
     let violations = validate(sc, &roster);
     if !violations.is_empty() {
@@ -64,17 +109,6 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         );
         return Ok(super::EXIT_FINDINGS);
     }
-    let dir_of = |p: &Path| {
-        p.parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."))
-    };
-    let ext = match args.format {
-        Format::Ics => "ics",
-        Format::Csv => "csv",
-        Format::Json => "json",
-    };
     let site = slug(&sc.site.name);
     let opts = IcsOptions {
         site_slug: &site,
@@ -83,20 +117,18 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         break_events: args.break_events,
     };
     if args.per_agent {
-        anyhow::ensure!(
-            matches!(args.format, Format::Ics),
-            "--per-agent goes with --format ics"
-        );
-        let dir = args
-            .out
-            .clone()
-            .unwrap_or_else(|| dir_of(&args.roster).join("roster-calendars"));
-        let files: Vec<(String, Vec<u8>)> = per_agent(&roster)
-            .into_iter()
-            .map(|(id, r)| {
-                let name = format!("{}.ics", slug(&id));
+        let dir = out;
+        let calendars = per_agent(&roster);
+        let ids: Vec<&str> = calendars.iter().map(|(id, _)| id.as_str()).collect();
+        let names = calendar_file_names(&ids)?;
+        let paths: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
+        rota::export::check_outputs(&paths, &inputs)?;
+        let files: Vec<(String, Vec<u8>)> = calendars
+            .iter()
+            .zip(names)
+            .map(|((_, r), name)| {
                 let cal = roster_to_ics(
-                    &r,
+                    r,
                     &IcsOptions {
                         calendar_name: &format!("{} shifts", r.shifts[0].agent_name),
                         ..opts
@@ -125,24 +157,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             v
         }
     };
-    let out = args.out.clone().unwrap_or_else(|| {
-        let stem = if args.activities {
-            "roster-activities"
-        } else {
-            "roster"
-        };
-        dir_of(&args.roster).join(format!("{stem}.{ext}"))
-    });
-    anyhow::ensure!(
-        out != args.roster,
-        "--out would overwrite the roster being exported"
-    );
-    let name = out
-        .file_name()
-        .context("--out must name a file")?
-        .to_string_lossy()
-        .to_string();
-    write_files(&dir_of(&out), &[(name, bytes)])?;
+    out.file_name().context("--out must name a file")?;
+    write_file(&out, &bytes)?;
     eprintln!("wrote {}", out.display());
     Ok(super::EXIT_OK)
 }

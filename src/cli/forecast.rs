@@ -43,13 +43,12 @@ fn parse_method(s: &str) -> Result<ForecastMethod, String> {
     })
 }
 
-fn warn(findings: &[Finding]) {
-    for f in findings {
-        match &f.queue {
-            Some(q) => eprintln!("warning: {q}: {}", f.message),
-            None => eprintln!("warning: {}", f.message),
-        }
-    }
+/// Prints the findings of reading and cleaning history, each text once.
+pub(super) fn warn(findings: &[Finding]) {
+    super::warn_all(findings.iter().map(|f| match &f.queue {
+        Some(q) => format!("{q}: {}", f.message),
+        None => f.message.clone(),
+    }));
 }
 
 fn pct(x: f64) -> String {
@@ -147,12 +146,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let history = History::for_scenario(&loaded)?;
     let horizon = Horizon::new(&loaded.scenario);
     let sc = &loaded.scenario;
-    for (q, n) in &history.ignored_queues {
-        eprintln!(
-            "warning: {}: {n} rows of queue `{q}` ignored: the scenario has no such queue",
-            loaded.history_path.display()
-        );
-    }
+    super::warn_all(super::ignored_queues_warning(
+        &loaded.history_path,
+        &history.ignored_queues,
+    ));
     if let Some(weeks) = args.backtest_weeks {
         if weeks == 0 {
             anyhow::bail!("--backtest-weeks must be at least 1");
@@ -173,6 +170,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     }
     let f = forecast::forecast(&loaded, &history, &horizon)?;
     if let Some(dir) = &args.out {
+        rota::export::check_outputs(
+            &[dir.join("forecast.csv")],
+            &[loaded.path.clone(), loaded.history_path.clone()],
+        )?;
         write_files(
             dir,
             &[("forecast.csv".to_string(), forecast_csv(sc, &horizon, &f)?)],

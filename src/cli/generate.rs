@@ -6,23 +6,17 @@ use anyhow::Context;
 use rota::history::generate::{generate, write_csv, HistorySpec};
 
 pub fn run(spec: &Path, out: &Path) -> anyhow::Result<i32> {
+    rota::export::check_outputs(&[out.to_path_buf()], &[spec.to_path_buf()])?;
     let text =
-        std::fs::read_to_string(spec).with_context(|| format!("cannot read {}", spec.display()))?;
+        rota::limits::read_text_within(spec, rota::limits::MAX_SCENARIO_BYTES, "generator spec")?;
+    rota::limits::check_yaml(&text, spec)?;
     let spec_v =
         HistorySpec::from_yaml_str(&text).with_context(|| format!("{}", spec.display()))?;
     let rows = generate(&spec_v).with_context(|| format!("{}", spec.display()))?;
     let mut bytes = Vec::new();
     write_csv(&rows, &mut bytes)?;
-    let dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = out
-        .file_name()
-        .context("--out must name a file")?
-        .to_string_lossy()
-        .to_string();
-    rota::export::write_files(dir, &[(name, bytes)])?;
+    out.file_name().context("--out must name a file")?;
+    rota::export::write_file(out, &bytes)?;
     eprintln!("wrote {} rows to {}", rows.len(), out.display());
     Ok(super::EXIT_OK)
 }

@@ -86,6 +86,55 @@ enum Command {
     },
 }
 
+/// Prints warnings on standard error, each distinct text once: a text
+/// repeated N times gets `(N times)`.
+pub(crate) fn warn_all<I: IntoIterator<Item = String>>(warnings: I) {
+    let mut order: Vec<String> = Vec::new();
+    let mut count: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for w in warnings {
+        let n = count.entry(w.clone()).or_insert(0);
+        if *n == 0 {
+            order.push(w);
+        }
+        *n += 1;
+    }
+    for w in order {
+        match count[&w] {
+            1 => eprintln!("warning: {w}"),
+            n => eprintln!("warning: {w} ({n} times)"),
+        }
+    }
+}
+
+/// The warning about history rows of queues the scenario does not have:
+/// one line, however many queues (a few named, with their row counts).
+pub(crate) fn ignored_queues_warning(
+    path: &std::path::Path,
+    ignored: &std::collections::BTreeMap<String, usize>,
+) -> Option<String> {
+    if ignored.is_empty() {
+        return None;
+    }
+    let rows: usize = ignored.values().sum();
+    let mut by_rows: Vec<(&String, &usize)> = ignored.iter().collect();
+    by_rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let shown: Vec<String> = by_rows
+        .iter()
+        .take(3)
+        .map(|(q, n)| format!("`{}` ({n})", rota::limits::excerpt(q)))
+        .collect();
+    let more = match ignored.len().saturating_sub(3) {
+        0 => String::new(),
+        k => format!(" and {k} more"),
+    };
+    Some(format!(
+        "{}: {rows} rows of {} queues the scenario does not have ignored: {}{more}",
+        path.display(),
+        ignored.len(),
+        shown.join(", ")
+    ))
+}
+
 /// Parses the command line and runs the command; returns the exit code.
 pub fn run() -> anyhow::Result<i32> {
     let cli = Cli::parse();

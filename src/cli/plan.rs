@@ -56,29 +56,29 @@ fn spinner(quiet: bool) -> ProgressBar {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
+    // Outputs are checked before any work: a folder that is a file, or a
+    // file of the plan that is one of its inputs.
+    rota::export::check_output_folder(&args.out)?;
     let pb = spinner(args.quiet);
     pb.set_message(format!("reading {}", args.scenario.display()));
     let inputs = Inputs::load(&args.scenario, args.solver.as_deref())?;
+    let exporters = plan_exporters();
+    let outputs: Vec<_> = exporters
+        .iter()
+        .map(|e| args.out.join(e.file_name()))
+        .collect();
+    rota::export::check_outputs(&outputs, &inputs.files())?;
     let sc = inputs.scenario();
-    for (q, n) in &inputs.history.ignored_queues {
-        pb.suspend(|| {
-            eprintln!(
-                "warning: {}: {n} rows of queue `{q}` ignored: the scenario has no such queue",
-                inputs.loaded.history_path.display()
-            )
-        });
-    }
+    pb.suspend(|| {
+        super::warn_all(super::ignored_queues_warning(
+            &inputs.loaded.history_path,
+            &inputs.history.ignored_queues,
+        ))
+    });
     pb.set_message("forecasting volume and handle time");
     let forecast = inputs.forecast()?;
     if !args.quiet {
-        for f in &forecast.findings {
-            let q = f
-                .queue
-                .as_deref()
-                .map(|q| format!("{q}: "))
-                .unwrap_or_default();
-            pb.suspend(|| eprintln!("warning: {q}{}", f.message));
-        }
+        pb.suspend(|| super::forecast::warn(&forecast.findings));
     }
     pb.set_message("computing required agents (Erlang C/A, concurrency, deadlines)");
     let reqs = inputs.requirements(&forecast);
@@ -120,7 +120,6 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         );
         return Ok(super::EXIT_FINDINGS);
     }
-    let exporters = plan_exporters();
     let files = render_all(&exporters, &plan)?;
     write_files(&args.out, &files)?;
     pb.finish_and_clear();

@@ -88,6 +88,11 @@ pub fn run_cmd(args: Args) -> anyhow::Result<i32> {
         }
     }
     let inputs = rota::plan::Inputs::load(&args.scenario, None)?;
+    if let Some(dir) = &args.out {
+        let mut files = inputs.files();
+        files.push(args.roster.clone());
+        rota::export::check_outputs(&[dir.join("simulation.csv")], &files)?;
+    }
     let sc = inputs.scenario();
     let roster = read_roster(&args.roster, &sc.site.name, sc.site.timezone)?;
     let forecast = inputs.forecast()?;
@@ -134,7 +139,7 @@ pub fn run_cmd(args: Args) -> anyhow::Result<i32> {
                     ]
                 };
                 let mut rec = vec![
-                    q.queue.clone(),
+                    rota::export::spreadsheet_safe(&q.queue),
                     inputs.horizon.intervals[t].start.to_rfc3339(),
                     format!("{:.3}", k.arrivals),
                 ];

@@ -118,8 +118,38 @@ fn check(args: &Args) -> anyhow::Result<()> {
         );
     }
     if let Some(p) = args.patience {
-        if !(p.is_finite() && p > 0.0) {
-            bail!("--patience must be above 0 seconds, got {p}");
+        if !(p.is_finite() && p > 0.0 && p <= 1.0e7) {
+            bail!("--patience must be above 0 and at most 10000000 seconds, got {p}");
+        }
+    }
+    // Bounded work: past these, Erlang's recursions run for minutes or
+    // more, and no centre has that many agents (docs/limits.md).
+    let load = args.volume * args.aht / (args.interval_minutes * 60.0);
+    let max_load = rota::limits::MAX_LOAD_ERLANGS;
+    if load > max_load {
+        bail!(
+            "--volume {} with --aht {} over {} minutes is an offered load of {load:.0} Erlangs: rota staffs at most {max_load} Erlangs (see docs/limits.md)",
+            args.volume,
+            args.aht,
+            args.interval_minutes
+        );
+    }
+    if let Some(n) = args.agents.filter(|n| *n > rota::limits::MAX_SERVERS) {
+        bail!(
+            "--agents {n}: rota evaluates at most {} agents (see docs/limits.md)",
+            rota::limits::MAX_SERVERS
+        );
+    }
+    for (name, v) in [
+        ("target-seconds", Some(args.target_seconds)),
+        ("target-asa", args.target_asa),
+        ("aht", Some(args.aht)),
+    ] {
+        if let Some(v) = v.filter(|v| *v > rota::limits::MAX_SECONDS) {
+            bail!(
+                "--{name} {v}: at most {} seconds (a day)",
+                rota::limits::MAX_SECONDS
+            );
         }
     }
     Ok(())

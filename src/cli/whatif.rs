@@ -275,8 +275,11 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<i32> {
         .iter()
         .map(|v| Axis::parse(v).map_err(anyhow::Error::msg))
         .collect::<anyhow::Result<_>>()?;
+    rota::whatif::check_axes(&axes).map_err(anyhow::Error::msg)?;
     let (shard_i, shard_n) = parse_shard(&args)?;
+    rota::export::check_output_folder(&args.out)?;
     let base = Inputs::load(&args.scenario, args.solver.as_deref())?;
+    rota::export::check_outputs(&sweep_outputs(&args.out, shard_i, shard_n), &base.files())?;
     let points = grid(&axes);
     let mine = shard_indices(points.len(), shard_i, shard_n);
     let parallel = mine.len().min(rayon::current_num_threads()).max(1);
@@ -329,6 +332,15 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<i32> {
     write_sweep(&args.out, &result)
 }
 
+/// The files a sweep (or one shard of it) writes into `out`.
+fn sweep_outputs(out: &Path, i: usize, n: usize) -> Vec<PathBuf> {
+    if n == 1 {
+        vec![out.join("sweep.json"), out.join("sweep.html")]
+    } else {
+        vec![out.join(format!("shard-{i}-of-{n}.json"))]
+    }
+}
+
 fn write_sweep(out: &Path, r: &SweepResult) -> anyhow::Result<i32> {
     let mut json = serde_json::to_vec_pretty(r)?;
     json.push(b'\n');
@@ -365,7 +377,9 @@ pub struct MergeArgs {
 }
 
 pub fn merge_shards(args: MergeArgs) -> anyhow::Result<i32> {
+    rota::export::check_output_folder(&args.out)?;
     let mut shards = Vec::new();
+    let mut read = Vec::new();
     for d in &args.dirs {
         let mut files: Vec<PathBuf> = std::fs::read_dir(d)
             .with_context(|| format!("cannot read {}", d.display()))?
@@ -378,10 +392,16 @@ pub fn merge_shards(args: MergeArgs) -> anyhow::Result<i32> {
             .collect();
         files.sort();
         for f in files {
-            let r: SweepResult = serde_json::from_slice(
-                &std::fs::read(&f).with_context(|| format!("cannot read {}", f.display()))?,
-            )
-            .with_context(|| format!("{}: not a rota sweep shard", f.display()))?;
+            let bytes = rota::limits::open_within(&f, rota::limits::MAX_SHARD_BYTES, "shard")
+                .and_then(|mut r| {
+                    let mut v = Vec::new();
+                    std::io::Read::read_to_end(&mut r, &mut v)
+                        .map_err(|e| rota::Error::io(&f, e))?;
+                    Ok(v)
+                })?;
+            read.push(f.clone());
+            let r: SweepResult = serde_json::from_slice(&bytes)
+                .with_context(|| format!("{}: not a rota sweep shard", f.display()))?;
             if r.schema != SWEEP_SCHEMA {
                 bail!(
                     "{}: schema `{}`, expected `{SWEEP_SCHEMA}`",
@@ -392,6 +412,7 @@ pub fn merge_shards(args: MergeArgs) -> anyhow::Result<i32> {
             shards.push(r);
         }
     }
+    rota::export::check_outputs(&sweep_outputs(&args.out, 0, 1), &read)?;
     let merged = merge(shards).map_err(anyhow::Error::msg)?;
     write_sweep(&args.out, &merged)
 }

@@ -266,7 +266,9 @@ fn description(s: &Shift, tz: Tz) -> String {
     d
 }
 
-/// Escapes a TEXT value (RFC 5545 3.3.11). CR is dropped, LF becomes `\n`.
+/// Escapes a TEXT value (RFC 5545 3.3.11). CR is dropped, LF becomes `\n`;
+/// other control characters, which TEXT does not allow, are dropped too
+/// (tab, which it allows, is kept).
 fn escape_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -275,7 +277,8 @@ fn escape_text(s: &str) -> String {
             ';' => out.push_str("\\;"),
             ',' => out.push_str("\\,"),
             '\n' => out.push_str("\\n"),
-            '\r' => {}
+            '\t' => out.push(c),
+            c if c.is_control() => {}
             _ => out.push(c),
         }
     }
@@ -656,6 +659,11 @@ mod tests {
         assert!(folded.split("\r\n").all(|l| l.len() <= 75));
         assert_eq!(unfold(&folded), format!("{line}\r\n"));
         assert_eq!(escape_text("a\r\nb"), "a\\nb");
+        // Control characters TEXT does not allow never reach the file.
+        assert_eq!(
+            escape_text("a\u{7}b\u{1b}[31mc\u{7f}d\u{85}e\tf"),
+            "ab[31mcde\tf"
+        );
     }
 
     #[test]

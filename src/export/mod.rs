@@ -11,9 +11,9 @@ pub mod requirements;
 pub mod roster_csv;
 pub mod summary;
 pub mod sweep_html;
+pub mod write;
 
-use std::io::Write;
-use std::path::Path;
+pub use write::{check_output_folder, check_outputs, write_file, write_files};
 
 use chrono::{DateTime, Utc};
 
@@ -83,6 +83,85 @@ pub fn slug(name: &str) -> String {
     }
 }
 
+/// A text cell of a CSV file made safe for spreadsheets (OWASP's advice on
+/// CSV injection): a cell that starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return would be taken for a formula, so it gets a leading `'`;
+/// so does a cell that starts with `'` followed by such a cell, so that
+/// [`spreadsheet_text`] restores every text exactly.
+pub fn spreadsheet_safe(text: &str) -> String {
+    if needs_quote(text) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// The text of a cell written by [`spreadsheet_safe`].
+pub fn spreadsheet_text(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if needs_quote(rest) => rest,
+        _ => cell,
+    }
+}
+
+fn needs_quote(text: &str) -> bool {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => true,
+        Some('\'') => needs_quote(&text[1..]),
+        _ => false,
+    }
+}
+
+/// File names of per-agent calendars, one per id, in the order given.
+/// An id of ASCII letters, digits, `-` and `_` (not starting with `-`)
+/// names its file as written (`HZ001.ics`); any other id, and ids that
+/// differ only in case (they would share one file on case-insensitive file
+/// systems), get a lowercase ASCII slug and a hash of the exact id
+/// (`agent-3f2a9c1b.ics`), the same from run to run. Two names never
+/// collide, case aside.
+pub fn calendar_file_names(ids: &[&str]) -> Result<Vec<String>> {
+    use std::collections::BTreeMap;
+    use std::hash::Hasher;
+    let plain = |id: &str| {
+        !id.is_empty()
+            && !id.starts_with('-')
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    let mut folded: BTreeMap<String, usize> = BTreeMap::new();
+    for id in ids.iter().filter(|id| plain(id)) {
+        *folded.entry(id.to_ascii_lowercase()).or_default() += 1;
+    }
+    let names: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            if plain(id) && folded[&id.to_ascii_lowercase()] == 1 {
+                format!("{id}.ics")
+            } else {
+                let mut h = siphasher::sip::SipHasher13::new_with_keys(0, 0);
+                h.write(id.as_bytes());
+                let stem = slug(id);
+                let stem = if stem == "site" {
+                    "agent".to_string()
+                } else {
+                    stem
+                };
+                format!("{stem}-{:08x}.ics", h.finish() as u32)
+            }
+        })
+        .collect();
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for (name, id) in names.iter().zip(ids) {
+        if let Some(other) = seen.insert(name.to_lowercase(), id) {
+            return Err(Error::Solver(format!(
+                "the calendars of agents `{other}` and `{id}` would share the file {name}"
+            )));
+        }
+    }
+    Ok(names)
+}
+
 /// A per-queue, per-interval CSV table: the columns `queue, interval_start,
 /// date, local_time`, then `headers`, whose values `row(queue index, interval
 /// index)` gives. Queues in scenario order, intervals in time order.
@@ -101,7 +180,7 @@ where
         for (qi, q) in scenario.queues.iter().enumerate() {
             for (t, iv) in horizon.intervals.iter().enumerate() {
                 let mut rec = vec![
-                    q.id.clone(),
+                    spreadsheet_safe(&q.id),
                     iv.start.to_rfc3339(),
                     iv.date.to_string(),
                     iv.start.format("%H:%M").to_string(),
@@ -125,34 +204,6 @@ where
         .map_err(|e| Error::Solver(format!("csv: {e}")))
 }
 
-/// Writes every file into `dir` atomically: each is written to a temporary
-/// file in the same folder and flushed, and only when all are complete are
-/// they renamed into place. An interrupted run leaves the old files as they were.
-pub fn write_files(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut staged = Vec::new();
-    for (name, bytes) in files {
-        let prefix = format!(".{name}.");
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".tmp");
-        // Temporary files are private (0600); the outputs are ordinary files.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(0o644));
-        }
-        let mut tmp = builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
-        tmp.write_all(bytes)
-            .and_then(|_| tmp.as_file().sync_all())
-            .map_err(|e| Error::io(tmp.path(), e))?;
-        staged.push((tmp, dir.join(name)));
-    }
-    for (tmp, dest) in staged {
-        tmp.persist(&dest).map_err(|e| Error::io(&dest, e.error))?;
-    }
-    Ok(())
-}
-
 /// Renders every exporter's file.
 pub fn render_all(
     exporters: &[Box<dyn Exporter>],
@@ -169,32 +220,48 @@ mod tests {
     use super::*;
 
     #[test]
+    fn spreadsheet_cells_are_neutralised_and_restored() {
+        for (text, cell) in [
+            ("=1+1", "'=1+1"),
+            ("+86 571", "'+86 571"),
+            ("-5", "'-5"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("'=x", "''=x"),
+            ("''-x", "'''-x"),
+            ("'Tis", "'Tis"),
+            ("O'Brien", "O'Brien"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_safe(text), cell, "{text:?}");
+            assert_eq!(spreadsheet_text(cell), text, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn calendar_names_never_collide() {
+        let ids = [
+            "HZ001", "hz001", "王芳", "李娜", "a.b", "a-b", "A_B", "-x", "x",
+        ];
+        let names = calendar_file_names(&ids).unwrap();
+        let lower: std::collections::BTreeSet<String> =
+            names.iter().map(|n| n.to_lowercase()).collect();
+        assert_eq!(lower.len(), ids.len(), "{names:?}");
+        assert_eq!(names[5], "a-b.ics");
+        assert_eq!(names[6], "A_B.ics");
+        assert_eq!(names[8], "x.ics");
+        assert!(names[0].starts_with("hz001-") && names[1].starts_with("hz001-"));
+        assert!(names[2].starts_with("agent-") && names[3].starts_with("agent-"));
+        // Stable: the same id, the same name, whatever else is in the roster.
+        assert_eq!(calendar_file_names(&["王芳"]).unwrap()[0], names[2]);
+    }
+
+    #[test]
     fn slugs() {
         assert_eq!(slug("Hangzhou Service Centre"), "hangzhou-service-centre");
         assert_eq!(slug("杭州"), "site");
         assert_eq!(slug("A  B--c!"), "a-b-c");
-    }
-
-    #[test]
-    fn write_files_replaces_whole_files_and_leaves_no_temporaries() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.csv"), "old").unwrap();
-        write_files(
-            dir.path(),
-            &[
-                ("a.csv".into(), b"new".to_vec()),
-                ("b.csv".into(), b"b".to_vec()),
-            ],
-        )
-        .unwrap();
-        assert_eq!(
-            std::fs::read_to_string(dir.path().join("a.csv")).unwrap(),
-            "new"
-        );
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names.len(), 2, "{names:?}");
     }
 }

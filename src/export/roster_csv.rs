@@ -90,8 +90,8 @@ pub fn activities_csv(roster: &Roster) -> Result<Vec<u8>> {
             for (kind, a, b, paid) in segments {
                 let is_work = kind == "work";
                 w.write_record([
-                    s.agent_id.clone(),
-                    s.agent_name.clone(),
+                    super::spreadsheet_safe(&s.agent_id),
+                    super::spreadsheet_safe(&s.agent_name),
                     s.date.to_string(),
                     kind,
                     a.format(LOCAL_FORMAT).to_string(),
@@ -106,7 +106,7 @@ pub fn activities_csv(roster: &Roster) -> Result<Vec<u8>> {
                     (b - a).num_minutes().to_string(),
                     paid.to_string(),
                     if is_work {
-                        s.skills.join(";")
+                        super::spreadsheet_safe(&s.skills.join(";"))
                     } else {
                         String::new()
                     },

@@ -246,12 +246,39 @@ fn prepare(
 ) -> Option<Prepared> {
     let tz = sc.site.timezone;
     let slots = (24 * 60 / step) as usize;
-    let recs: Vec<_> = history
-        .records
-        .iter()
-        .filter(|r| r.queue == q.id && r.start.date_naive() < plan_start)
-        .filter(|r| r.start.date_naive() >= plan_start - Duration::weeks(104))
+    let oldest = plan_start - Duration::weeks(104);
+    let mine = || history.records.iter().filter(|r| r.queue == q.id);
+    let recs: Vec<_> = mine()
+        .filter(|r| r.start.date_naive() < plan_start)
+        .filter(|r| r.start.date_naive() >= oldest)
         .collect();
+    // Rows the forecast cannot use are said, never dropped in silence.
+    let later: Vec<NaiveDate> = mine()
+        .map(|r| r.start.date_naive())
+        .filter(|d| *d >= plan_start)
+        .collect();
+    if let Some(last) = later.iter().max() {
+        findings.push(Finding {
+            kind: "after_plan_start",
+            queue: Some(q.id.clone()),
+            count: later.len(),
+            message: format!(
+                "{} history rows dated on or after the plan's first day {plan_start} (up to {last}) not used: the forecast learns from history before the plan",
+                later.len()
+            ),
+        });
+    }
+    let older = mine().filter(|r| r.start.date_naive() < oldest).count();
+    if older > 0 {
+        findings.push(Finding {
+            kind: "too_old",
+            queue: Some(q.id.clone()),
+            count: older,
+            message: format!(
+                "{older} history rows older than two years before the plan (before {oldest}) not used"
+            ),
+        });
+    }
     let start = recs.iter().map(|r| r.start.date_naive()).min()?;
     let n_days = (plan_start - start).num_days() as usize;
     // History resolution: the smallest gap between consecutive rows.
@@ -862,6 +889,7 @@ rules:
             scenario: Scenario::from_yaml_str(&y, Path::new("t.yaml")).unwrap(),
             path: PathBuf::from("t.yaml"),
             history_path: PathBuf::from("h.csv"),
+            origins: Default::default(),
         }
     }
 

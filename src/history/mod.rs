@@ -39,7 +39,8 @@ pub struct Record {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Finding {
     /// `duplicate`, `timezone`, `fractional`, `missing_day`, `missing_interval`,
-    /// `outlier`, `anomalous_day`, `dst`, `closed_weekday`.
+    /// `outlier`, `anomalous_day`, `dst`, `closed_weekday`, `after_plan_start`,
+    /// `too_old`.
     pub kind: &'static str,
     /// The queue concerned, when one.
     pub queue: Option<String>,
@@ -147,7 +148,7 @@ fn from_local(
     }
 }
 
-fn parse_number(s: &str, what: &str) -> std::result::Result<f64, String> {
+fn parse_number(s: &str, what: &str, max: f64) -> std::result::Result<f64, String> {
     let v: f64 = s
         .trim()
         .parse()
@@ -157,6 +158,11 @@ fn parse_number(s: &str, what: &str) -> std::result::Result<f64, String> {
     }
     if v < 0.0 {
         return Err(format!("{what} cannot be negative, got {v}"));
+    }
+    if v > max {
+        return Err(format!(
+            "{what} is {v}, above the {max} rota reads in one row (see docs/limits.md)"
+        ));
     }
     Ok(v)
 }
@@ -177,7 +183,9 @@ impl History {
         Self::load_with(path, tz, queues, &ReadOptions::default())
     }
 
-    /// Reads the history of a scenario as its `history:` section says.
+    /// Reads the history of a scenario as its `history:` section says. A
+    /// file that cannot be read at all is blamed on `history.file`, at its
+    /// line of the scenario.
     pub fn for_scenario(loaded: &crate::scenario::LoadedScenario) -> Result<History> {
         let sc = &loaded.scenario;
         let queues: Vec<&str> = sc.queues.iter().map(|q| q.id.as_str()).collect();
@@ -187,6 +195,7 @@ impl History {
             &queues,
             &ReadOptions::from_source(&sc.history),
         )
+        .map_err(|e| loaded.origins.history.error("history.file", e))
     }
 
     /// Reads history with explicit options.
@@ -326,22 +335,29 @@ impl History {
             }
             let start = parse_timestamp_in(raw_ts, tz, local_tz, opts.local_timestamps)
                 .map_err(|m| fail("interval_start", m))?;
-            let offered =
-                parse_number(field("offered"), "offered").map_err(|m| fail("offered", m))?;
+            let offered = parse_number(field("offered"), "offered", crate::limits::MAX_OFFERED)
+                .map_err(|m| fail("offered", m))?;
             let aht_seconds = if col.contains_key("aht_seconds") {
                 let s = field("aht_seconds");
                 if s.is_empty() {
                     None
                 } else {
-                    Some(parse_number(s, "aht_seconds").map_err(|m| fail("aht_seconds", m))?)
+                    Some(
+                        parse_number(s, "aht_seconds", crate::limits::MAX_SECONDS)
+                            .map_err(|m| fail("aht_seconds", m))?,
+                    )
                 }
             } else if col.contains_key("handle_seconds") {
                 let s = field("handle_seconds");
                 if s.is_empty() || offered == 0.0 {
                     None
                 } else {
-                    let total =
-                        parse_number(s, "handle_seconds").map_err(|m| fail("handle_seconds", m))?;
+                    let total = parse_number(
+                        s,
+                        "handle_seconds",
+                        crate::limits::MAX_OFFERED * crate::limits::MAX_SECONDS,
+                    )
+                    .map_err(|m| fail("handle_seconds", m))?;
                     Some(total / offered)
                 }
             } else {

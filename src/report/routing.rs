@@ -98,12 +98,14 @@ pub struct Routing {
     pub credited: Vec<Vec<Option<f64>>>,
 }
 
-/// Settings of the split's solves: exact, one thread, fixed seed.
+/// Settings of the split's solves: exact, fixed seed. The thread count is
+/// left to HiGHS: its scheduler is shared by the process, and asking another
+/// count than the optimizer's solve did is an error.
 fn exact() -> SolverConfig {
     SolverConfig {
         time_limit_seconds: 600.0,
         mip_rel_gap: 0.0,
-        threads: 1,
+        threads: 0,
         random_seed: 0,
         presolve: "choose".into(),
         warm_start: false,

@@ -8,11 +8,12 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::export::{spreadsheet_safe, spreadsheet_text};
 use crate::roster::model::{Break, Roster, Shift};
 
 /// Local date-time format of the roster file.
@@ -49,9 +50,11 @@ impl CsvRow {
             .iter()
             .map(|b| (b.end - b.start).num_minutes())
             .sum();
+        // Text cells are neutralised for spreadsheets; `read_roster_from`
+        // restores them.
         CsvRow {
-            agent_id: s.agent_id.clone(),
-            agent_name: s.agent_name.clone(),
+            agent_id: spreadsheet_safe(&s.agent_id),
+            agent_name: spreadsheet_safe(&s.agent_name),
             date: s.date.format("%Y-%m-%d").to_string(),
             start_local: s.start.format(LOCAL_FORMAT).to_string(),
             end_local: s.end.format(LOCAL_FORMAT).to_string(),
@@ -81,7 +84,7 @@ impl CsvRow {
                 })
                 .collect::<Vec<_>>()
                 .join("; "),
-            skills: s.skills.join(";"),
+            skills: spreadsheet_safe(&s.skills.join(";")),
         }
     }
 }
@@ -208,8 +211,7 @@ pub fn read_roster_from<R: std::io::Read>(
                 ),
             ));
         }
-        let date = NaiveDate::parse_from_str(&row.date, "%Y-%m-%d")
-            .map_err(|_| fail("date", format!("unparsable date `{}`", row.date)))?;
+        let date = crate::scenario::parse_date(&row.date).map_err(|m| fail("date", m))?;
         let su = parse_utc(&row.start_utc).map_err(|m| fail("start_utc", m))?;
         let eu = parse_utc(&row.end_utc).map_err(|m| fail("end_utc", m))?;
         let start = local_instant(&row.start_local, tz, su).map_err(|m| fail("start_local", m))?;
@@ -236,16 +238,15 @@ pub fn read_roster_from<R: std::io::Read>(
                 )
             })?;
         let breaks = parse_breaks(&row.breaks, start, tz).map_err(|m| fail("breaks", m))?;
-        let skills = row
-            .skills
+        let skills = spreadsheet_text(&row.skills)
             .split(';')
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .collect();
         shifts.push(Shift {
-            agent_id: row.agent_id,
-            agent_name: row.agent_name,
+            agent_id: spreadsheet_text(&row.agent_id).to_string(),
+            agent_name: spreadsheet_text(&row.agent_name).to_string(),
             date,
             start,
             end,

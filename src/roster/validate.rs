@@ -178,6 +178,20 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
         for s in &shifts {
             let d = Some(s.date);
             *per_day.entry(s.date).or_default() += 1;
+            // A hand edit that renames an agent is caught: the name must be
+            // the scenario's for that id.
+            if s.agent_name.trim() != agent.name.trim() {
+                v(
+                    agent_id,
+                    d,
+                    "agent-name",
+                    format!(
+                        "the roster names agent `{agent_id}` `{}`, the scenario `{}`",
+                        crate::limits::excerpt(&s.agent_name),
+                        agent.name
+                    ),
+                );
+            }
             if !dates.contains(&s.date) {
                 v(
                     agent_id,

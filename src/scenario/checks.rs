@@ -296,13 +296,16 @@ impl Scenario {
             }
         }
         let ot = &self.replan.overtime;
-        if ot.step_minutes == 0 || ot.max_minutes_per_shift % ot.step_minutes != 0 {
+        if ot.step_minutes == 0
+            || ot.max_minutes_per_shift % ot.step_minutes != 0
+            || ot.max_minutes_per_shift > 12 * 60
+        {
             return Err(err(
                 "step_minutes",
                 0,
                 "replan.overtime.step_minutes",
                 format!(
-                    "overtime steps of {} minutes must be positive and divide max_minutes_per_shift ({})",
+                    "overtime steps of {} minutes must be positive and divide max_minutes_per_shift ({}, at most 720)",
                     ot.step_minutes, ot.max_minutes_per_shift
                 ),
             ));
@@ -444,6 +447,42 @@ impl Scenario {
                 ));
             }
         }
+        // Date ranges: `until` on or after `date`, never silently ignored.
+        let ranges = self
+            .calendar
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (format!("calendar.events[{i}]"), &e.name, e.date, e.until))
+            .chain(
+                self.adjustments
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| (format!("adjustments[{i}]"), &a.name, a.date, a.until)),
+            )
+            .chain(
+                self.peaks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (format!("peaks[{i}]"), &p.name, p.date, p.until)),
+            );
+        for (field, name, date, until) in ranges {
+            if let Some(u) = until.filter(|u| *u < date) {
+                let section = field.split(['[', '.']).next().unwrap_or("until");
+                let needle = if name.is_empty() {
+                    format!("until: {u}")
+                } else {
+                    format!("name: {name}")
+                };
+                return Err(Error::input(
+                    path,
+                    find_line(src, &needle, 0).or_else(|| find_line(src, section, 0)),
+                    Some(&format!("{field}.until")),
+                    format!("until {u} is before date {date}"),
+                ));
+            }
+        }
+        self.check_identifiers(src, path)?;
         if r.max_working_days == 0 {
             return Err(err(
                 "max_working_days",
@@ -456,7 +495,78 @@ impl Scenario {
     }
 }
 
+/// Longest id or name, in characters.
+const MAX_ID_CHARS: usize = 100;
+
+/// What is wrong with an id or name, if anything: empty, too long, control
+/// characters, spaces around it (roster files are read trimmed), or one of
+/// `forbidden`.
+fn text_problem(text: &str, forbidden: &[char]) -> Option<String> {
+    if text.trim().is_empty() {
+        return Some("must not be empty".into());
+    }
+    if text.chars().count() > MAX_ID_CHARS {
+        return Some(format!("is longer than {MAX_ID_CHARS} characters"));
+    }
+    if text.chars().any(char::is_control) {
+        return Some("holds control characters (tabs, line breaks, ...)".into());
+    }
+    if text.trim() != text {
+        return Some("has spaces before or after it".into());
+    }
+    forbidden
+        .iter()
+        .find(|c| text.contains(**c))
+        .map(|c| format!("must not contain `{c}`"))
+}
+
 impl Scenario {
+    /// Ids and names are written into CSV, iCalendar and file names: they
+    /// hold no control characters and no spaces around them, and queue ids
+    /// no `;` (it separates an agent's skills in roster.csv).
+    fn check_identifiers(&self, src: &str, path: &Path) -> Result<()> {
+        // (field, the text, the lines that may hold it, most precise first)
+        let mut items: Vec<(String, &str, Vec<&str>, &[char])> = vec![
+            ("site.name".into(), &self.site.name, vec!["site:"], &[]),
+            ("name".into(), &self.name, vec!["name:"], &[]),
+        ];
+        for (i, q) in self.queues.iter().enumerate() {
+            items.push((format!("queues[{i}].id"), &q.id, vec!["queues:"], &[';']));
+        }
+        for (i, a) in self.agents.iter().enumerate() {
+            items.push((format!("agents[{i}].id"), &a.id, vec!["agents:"], &[]));
+            items.push((
+                format!("agents[{i}].name"),
+                &a.name,
+                vec![a.id.as_str(), "agents:"],
+                &[],
+            ));
+        }
+        for (i, t) in self.rules.shift_templates.iter().enumerate() {
+            items.push((
+                format!("rules.shift_templates[{i}].name"),
+                &t.name,
+                vec!["shift_templates:"],
+                &[],
+            ));
+        }
+        for (field, text, near, forbidden) in items {
+            if let Some(problem) = text_problem(text, forbidden) {
+                let line = std::iter::once(text)
+                    .chain(near)
+                    .filter(|n| !n.trim().is_empty())
+                    .find_map(|n| find_line(src, n, 0));
+                return Err(Error::input(
+                    path,
+                    line,
+                    Some(&field),
+                    format!("`{}` {problem}", crate::limits::excerpt(text)),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The meal and rest breaks: sound sizes, windows that fit the shifts
     /// they apply to, and windows disjoint from each other.
     fn check_breaks(&self, src: &str, path: &Path) -> Result<()> {

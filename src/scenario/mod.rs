@@ -14,9 +14,9 @@ mod solver;
 
 use chrono::{Datelike, NaiveDate, Weekday};
 
-pub use de::ClockTime;
-pub use load::LoadedScenario;
-pub(crate) use load::{find_line, yaml_error};
+pub use de::{parse_date, ClockTime};
+pub(crate) use load::{find_line, key_line, yaml_error};
+pub use load::{FieldOrigin, LoadedScenario, Origins};
 pub use schema::*;
 pub use solver::*;
 

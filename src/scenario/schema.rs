@@ -76,6 +76,7 @@ pub struct Site {
 #[serde(deny_unknown_fields)]
 pub struct Planning {
     /// First local date of the plan.
+    #[serde(deserialize_with = "de_date")]
     pub week_start: NaiveDate,
     /// Number of days planned (1 to 14).
     #[serde(default = "default_days")]
@@ -201,7 +202,7 @@ pub struct ForecastSettings {
     pub backtest_weeks: u32,
     /// A history cell further than this many robust standard deviations from
     /// its weekday-and-slot median is an outlier and is damped to that bound.
-    #[serde(default = "default_outlier", deserialize_with = "de_non_negative")]
+    #[serde(default = "default_outlier", deserialize_with = "de_threshold")]
     pub outlier_threshold: f64,
     /// Lower and upper quantile of the band, e.g. `[0.1, 0.9]`.
     #[serde(default = "default_band")]
@@ -247,13 +248,14 @@ pub struct Calendar {
 pub struct Event {
     pub name: String,
     /// First date.
+    #[serde(deserialize_with = "de_date")]
     pub date: NaiveDate,
     /// Last date (inclusive); defaults to `date`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_opt_date")]
     pub until: Option<NaiveDate>,
     /// Volume multiplier (2.5 = two and a half times the usual volume); when
     /// absent, learned from past dates of events of the same name in history.
-    #[serde(default, deserialize_with = "de_opt_non_negative")]
+    #[serde(default, deserialize_with = "de_opt_multiplier")]
     pub volume_multiplier: Option<f64>,
     /// Queues affected; all when absent.
     #[serde(default, deserialize_with = "de_queue_refs")]
@@ -288,15 +290,16 @@ pub struct Adjustment {
     #[serde(default)]
     pub name: String,
     /// First date.
+    #[serde(deserialize_with = "de_date")]
     pub date: NaiveDate,
     /// Last date (inclusive); defaults to `date`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_opt_date")]
     pub until: Option<NaiveDate>,
     /// Multiplier of forecast volume.
-    #[serde(default = "one", deserialize_with = "de_non_negative")]
+    #[serde(default = "one", deserialize_with = "de_multiplier")]
     pub volume_multiplier: f64,
     /// Multiplier of forecast handle time.
-    #[serde(default = "one", deserialize_with = "de_non_negative")]
+    #[serde(default = "one", deserialize_with = "de_multiplier")]
     pub aht_multiplier: f64,
     /// Queues affected; all when absent.
     #[serde(default, deserialize_with = "de_queue_refs")]
@@ -381,10 +384,10 @@ pub struct ServiceLevel {
     #[serde(deserialize_with = "de_sl_target")]
     pub target: f64,
     /// Required for voice and chat; for email and ticket queues it is the deadline.
-    #[serde(default = "unset_seconds", deserialize_with = "de_non_negative")]
+    #[serde(default = "unset_seconds", deserialize_with = "de_seconds")]
     pub seconds: f64,
     /// Optional ceiling on the average speed of answer, in seconds.
-    #[serde(default, deserialize_with = "de_opt_non_negative")]
+    #[serde(default, deserialize_with = "de_opt_seconds")]
     pub max_asa_seconds: Option<f64>,
 }
 
@@ -401,10 +404,10 @@ pub struct Queue {
     #[serde(default)]
     pub model: QueueModel,
     /// Mean patience before abandoning, seconds (required for `erlang_a`).
-    #[serde(default, deserialize_with = "de_opt_non_negative")]
+    #[serde(default, deserialize_with = "de_opt_patience")]
     pub patience_seconds: Option<f64>,
     /// Deadline of deferred work (email, ticket), hours after arrival.
-    #[serde(default, deserialize_with = "de_opt_non_negative")]
+    #[serde(default, deserialize_with = "de_opt_deadline_hours")]
     pub deadline_hours: Option<f64>,
     /// Chat sessions an agent handles at once (chat only).
     #[serde(default = "default_concurrency")]
@@ -414,7 +417,7 @@ pub struct Queue {
     #[serde(default = "unset_service_level")]
     pub service_level: ServiceLevel,
     /// Fixed handle time in seconds; when absent it is forecast from history.
-    #[serde(default, deserialize_with = "de_opt_non_negative")]
+    #[serde(default, deserialize_with = "de_opt_seconds")]
     pub aht_seconds: Option<f64>,
     #[serde(default, deserialize_with = "de_opt_fraction")]
     pub shrinkage: Option<f64>,
@@ -507,17 +510,17 @@ struct AgentSpec {
     name: String,
     #[serde(deserialize_with = "de_skills")]
     skills: Vec<SkillSpec>,
-    #[serde(deserialize_with = "de_non_negative")]
+    #[serde(deserialize_with = "de_contract_hours")]
     min_hours: f64,
-    #[serde(deserialize_with = "de_non_negative")]
+    #[serde(deserialize_with = "de_contract_hours")]
     max_hours: f64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_dates")]
     days_off: Vec<NaiveDate>,
     #[serde(default)]
     available: Option<Availability>,
     #[serde(default)]
     previous: Option<PreviousWeek>,
-    #[serde(default = "one", deserialize_with = "de_non_negative")]
+    #[serde(default = "one", deserialize_with = "de_hourly_cost")]
     hourly_cost: f64,
     #[serde(default)]
     prefers: Vec<Preference>,
@@ -626,17 +629,19 @@ fn parse_weekday(s: &str) -> Option<Weekday> {
 
 impl<'de> Deserialize<'de> for DaySpec {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        if let Some(w) = parse_weekday(&s) {
-            return Ok(DaySpec::Weekday(w));
-        }
-        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-            .map(DaySpec::Date)
-            .map_err(|_| {
-                serde::de::Error::custom(format!(
-                    "invalid day `{s}`: expected a weekday (mon, tue, wed, thu, fri, sat, sun) or a date YYYY-MM-DD"
-                ))
-            })
+        parse_str(d, |s| {
+            if let Some(w) = parse_weekday(s) {
+                return Ok(DaySpec::Weekday(w));
+            }
+            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+                .map(DaySpec::Date)
+                .map_err(|_| {
+                    format!(
+                        "invalid day `{}`: expected a weekday (mon, tue, wed, thu, fri, sat, sun) or a date YYYY-MM-DD",
+                        crate::limits::excerpt(s)
+                    )
+                })
+        })
     }
 }
 
@@ -659,10 +664,7 @@ pub struct Preference {
     pub start_before: Option<ClockTime>,
     #[serde(default)]
     pub end_before: Option<ClockTime>,
-    #[serde(
-        default = "default_preference_weight",
-        deserialize_with = "de_non_negative"
-    )]
+    #[serde(default = "default_preference_weight", deserialize_with = "de_weight")]
     pub weight: f64,
 }
 
@@ -730,14 +732,16 @@ pub struct PreviousWeek {
 fn de_opt_local_time<'de, D: Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<Option<chrono::NaiveDateTime>, D::Error> {
-    let s = String::deserialize(d)?;
-    chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M")
-        .map(Some)
-        .map_err(|_| {
-            serde::de::Error::custom(format!(
-                "invalid local time `{s}`: expected YYYY-MM-DD HH:MM"
-            ))
-        })
+    parse_str(d, |s| {
+        chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M")
+            .map(Some)
+            .map_err(|_| {
+                format!(
+                    "invalid local time `{}`: expected YYYY-MM-DD HH:MM",
+                    crate::limits::excerpt(s)
+                )
+            })
+    })
 }
 
 /// A peak period: understaffing there weighs more.
@@ -746,8 +750,9 @@ fn de_opt_local_time<'de, D: Deserializer<'de>>(
 pub struct Peak {
     #[serde(default)]
     pub name: String,
+    #[serde(deserialize_with = "de_date")]
     pub date: NaiveDate,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_opt_date")]
     pub until: Option<NaiveDate>,
     /// Daily start of the peak (default 00:00).
     #[serde(default = "default_open")]
@@ -756,7 +761,7 @@ pub struct Peak {
     #[serde(default = "default_close")]
     pub to: ClockTime,
     /// Multiplier of the understaffing weight in the peak.
-    #[serde(deserialize_with = "de_non_negative")]
+    #[serde(deserialize_with = "de_weight")]
     pub weight: f64,
     #[serde(default, deserialize_with = "de_queue_refs")]
     pub queues: Option<Vec<String>>,
@@ -808,10 +813,10 @@ fn default_step() -> u32 {
 pub struct MealBreak {
     pub minutes: u32,
     /// The break starts at least this many hours after the shift starts.
-    #[serde(deserialize_with = "de_non_negative")]
+    #[serde(deserialize_with = "de_shift_hours")]
     pub earliest_start_hours: f64,
     /// The break ends at most this many hours after the shift starts.
-    #[serde(deserialize_with = "de_non_negative")]
+    #[serde(deserialize_with = "de_shift_hours")]
     pub latest_end_hours: f64,
     /// Whether the break is paid working time.
     #[serde(default)]
@@ -820,7 +825,7 @@ pub struct MealBreak {
     #[serde(default = "default_break_step")]
     pub step_minutes: u32,
     /// Only shifts at least this long (hours, start to end) get a meal break.
-    #[serde(default, deserialize_with = "de_non_negative")]
+    #[serde(default, deserialize_with = "de_shift_hours")]
     pub min_shift_hours: f64,
 }
 
@@ -836,10 +841,10 @@ fn default_break_step() -> u32 {
 pub struct RestBreak {
     pub minutes: u32,
     /// The break starts at least this many hours after the shift starts.
-    #[serde(deserialize_with = "de_non_negative")]
+    #[serde(deserialize_with = "de_shift_hours")]
     pub earliest_start_hours: f64,
     /// The break ends at most this many hours after the shift starts.
-    #[serde(deserialize_with = "de_non_negative")]
+    #[serde(deserialize_with = "de_shift_hours")]
     pub latest_end_hours: f64,
     /// Whether the break is paid working time (rest breaks usually are).
     #[serde(default = "default_true")]
@@ -848,7 +853,7 @@ pub struct RestBreak {
     #[serde(default = "default_break_step")]
     pub step_minutes: u32,
     /// Only shifts at least this long (hours, start to end) get this break.
-    #[serde(default, deserialize_with = "de_non_negative")]
+    #[serde(default, deserialize_with = "de_shift_hours")]
     pub min_shift_hours: f64,
 }
 
@@ -906,7 +911,7 @@ pub struct ShiftTemplate {
     #[serde(default)]
     pub days: Vec<Weekday>,
     /// Dates the template applies on, besides `days`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_dates")]
     pub dates: Vec<NaiveDate>,
 }
 
@@ -937,7 +942,7 @@ pub struct Rules {
     #[serde(default)]
     pub rest_breaks: Vec<RestBreak>,
     /// Minimum rest between the end of one shift and the start of the next.
-    #[serde(default = "default_rest", deserialize_with = "de_non_negative")]
+    #[serde(default = "default_rest", deserialize_with = "de_rest_hours")]
     pub min_rest_hours: f64,
     /// Most days an agent works in the planning horizon.
     #[serde(default = "default_max_days")]
@@ -1042,34 +1047,25 @@ fn default_max_days() -> u32 {
 #[serde(deny_unknown_fields)]
 pub struct Weights {
     /// Penalty per agent-hour below the requirement.
-    #[serde(default = "default_under", deserialize_with = "de_non_negative")]
+    #[serde(default = "default_under", deserialize_with = "de_weight")]
     pub understaffing: f64,
     /// Penalty per agent-hour above the requirement.
-    #[serde(default = "default_over", deserialize_with = "de_non_negative")]
+    #[serde(default = "default_over", deserialize_with = "de_weight")]
     pub overstaffing: f64,
     /// Cost per paid hour.
-    #[serde(default = "default_paid", deserialize_with = "de_non_negative")]
+    #[serde(default = "default_paid", deserialize_with = "de_weight")]
     pub paid_hour: f64,
     /// Multiplier of every preference's own weight, per day it is not honoured.
-    #[serde(default = "one", deserialize_with = "de_non_negative")]
+    #[serde(default = "one", deserialize_with = "de_weight")]
     pub preference: f64,
     /// Penalty per weekend day of the busiest agent (scaled by contract), with `rules.fairness`.
-    #[serde(
-        default = "default_weekend_fairness",
-        deserialize_with = "de_non_negative"
-    )]
+    #[serde(default = "default_weekend_fairness", deserialize_with = "de_weight")]
     pub weekend_fairness: f64,
     /// Penalty per late shift of the agent with the most (scaled by contract), with `rules.fairness`.
-    #[serde(
-        default = "default_late_fairness",
-        deserialize_with = "de_non_negative"
-    )]
+    #[serde(default = "default_late_fairness", deserialize_with = "de_weight")]
     pub late_fairness: f64,
     /// Penalty per agent-hour below a `min_staff` floor.
-    #[serde(
-        default = "default_min_staff_weight",
-        deserialize_with = "de_non_negative"
-    )]
+    #[serde(default = "default_min_staff_weight", deserialize_with = "de_weight")]
     pub min_staff: f64,
 }
 
@@ -1173,24 +1169,15 @@ pub struct Objective {
     #[serde(default, deserialize_with = "de_opt_sl_target")]
     pub interval_minimum: Option<f64>,
     /// Penalty per contact the period falls short of its target.
-    #[serde(
-        default = "default_shortfall_weight",
-        deserialize_with = "de_non_negative"
-    )]
+    #[serde(default = "default_shortfall_weight", deserialize_with = "de_weight")]
     pub shortfall_weight: f64,
     /// Penalty per contact of an interval times the service level it lacks
     /// to reach `interval_minimum` (times the peak weight).
-    #[serde(
-        default = "default_minimum_weight",
-        deserialize_with = "de_non_negative"
-    )]
+    #[serde(default = "default_minimum_weight", deserialize_with = "de_weight")]
     pub minimum_weight: f64,
     /// Value of each contact answered within the threshold, beyond the targets
     /// (a small tie-break towards better service at equal cost).
-    #[serde(
-        default = "default_answered_value",
-        deserialize_with = "de_non_negative"
-    )]
+    #[serde(default = "default_answered_value", deserialize_with = "de_weight")]
     pub answered_value: f64,
     /// Most the piecewise-linear envelope may exceed the exact concave hull
     /// of the service-level points (fewer pieces for a larger value).
@@ -1248,7 +1235,7 @@ pub struct MinStaff {
     #[serde(deserialize_with = "de_queue_ref")]
     pub queue: String,
     /// Agents on the queue (before shrinkage), e.g. 2.
-    #[serde(deserialize_with = "de_non_negative")]
+    #[serde(deserialize_with = "de_staff")]
     pub agents: f64,
     /// Daily start (default 00:00).
     #[serde(default = "default_open")]
@@ -1257,10 +1244,10 @@ pub struct MinStaff {
     #[serde(default = "default_close")]
     pub to: ClockTime,
     /// First date; every planned day when absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_opt_date")]
     pub date: Option<NaiveDate>,
     /// Last date (inclusive); `date` when absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_opt_date")]
     pub until: Option<NaiveDate>,
 }
 
@@ -1275,18 +1262,14 @@ impl MinStaff {
 }
 
 fn de_queue_ref<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
-    let q = String::deserialize(d)?;
-    KNOWN_QUEUES.with(|k| {
-        if let Some(known) = k.borrow().as_ref() {
-            if !known.contains(&q) {
-                return Err(serde::de::Error::custom(format!(
-                    "unknown queue `{q}`: not among the scenario's queues"
-                )));
-            }
-        }
-        Ok(())
-    })?;
-    Ok(q)
+    parse_str(d, |q| {
+        KNOWN_QUEUES.with(|k| match k.borrow().as_ref() {
+            Some(known) if !known.contains(q) => Err(format!(
+                "unknown queue `{q}`: not among the scenario's queues"
+            )),
+            _ => Ok(q.to_string()),
+        })
+    })
 }
 
 /// The service-level goal of a voice or chat queue (`objective:` with its
@@ -1330,7 +1313,7 @@ pub struct Overtime {
     /// Most overtime hours per agent over the planned days.
     #[serde(
         default = "default_overtime_hours",
-        deserialize_with = "de_non_negative"
+        deserialize_with = "de_contract_hours"
     )]
     pub max_hours: f64,
     /// Most minutes one shift may run past its regular length.
@@ -1340,7 +1323,7 @@ pub struct Overtime {
     #[serde(default = "default_overtime_step")]
     pub step_minutes: u32,
     /// Pay of an overtime hour as a multiple of the agent's hourly cost.
-    #[serde(default = "default_premium", deserialize_with = "de_non_negative")]
+    #[serde(default = "default_premium", deserialize_with = "de_multiplier")]
     pub premium: f64,
 }
 
@@ -1399,32 +1382,20 @@ fn default_decay() -> f64 {
 #[serde(deny_unknown_fields)]
 pub struct ReplanSettings {
     /// Cost of a shift moved to another start or length on its day.
-    #[serde(
-        default = "default_change_weight",
-        deserialize_with = "de_non_negative"
-    )]
+    #[serde(default = "default_change_weight", deserialize_with = "de_weight")]
     pub changed_shift: f64,
     /// Cost of a published shift cancelled (absences' shifts excepted).
-    #[serde(
-        default = "default_change_weight",
-        deserialize_with = "de_non_negative"
-    )]
+    #[serde(default = "default_change_weight", deserialize_with = "de_weight")]
     pub cancelled_shift: f64,
     /// Cost of a shift added on a day the agent had none.
-    #[serde(
-        default = "default_change_weight",
-        deserialize_with = "de_non_negative"
-    )]
+    #[serde(default = "default_change_weight", deserialize_with = "de_weight")]
     pub added_shift: f64,
     /// The remedies in order of preference; one left out is not used.
     #[serde(default = "default_remedies")]
     pub remedies: Vec<Remedy>,
     /// Cost of one use of the first remedy; the remedy in position i
     /// (counted from 1) costs i times this.
-    #[serde(
-        default = "default_remedy_weight",
-        deserialize_with = "de_non_negative"
-    )]
+    #[serde(default = "default_remedy_weight", deserialize_with = "de_weight")]
     pub remedy_weight: f64,
     #[serde(default)]
     pub overtime: Overtime,

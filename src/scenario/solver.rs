@@ -11,14 +11,15 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SolverConfig {
-    /// Wall-clock limit of one solve, in seconds.
-    #[serde(deserialize_with = "de_non_negative")]
+    /// Wall-clock limit of one solve, in seconds (at most a week).
+    #[serde(deserialize_with = "de_time_limit")]
     pub time_limit_seconds: f64,
     /// Stop when the relative gap between the incumbent and the best bound is at most this.
-    #[serde(deserialize_with = "de_non_negative")]
+    #[serde(deserialize_with = "de_gap")]
     pub mip_rel_gap: f64,
-    /// Threads HiGHS may use (0 = HiGHS decides).
-    #[serde(default)]
+    /// Threads HiGHS may use (0 = HiGHS decides; at most
+    /// [`crate::limits::MAX_THREADS`]).
+    #[serde(default, deserialize_with = "de_threads")]
     pub threads: u32,
     /// HiGHS random seed: same seed, same model, same roster.
     #[serde(default)]
@@ -32,6 +33,8 @@ pub struct SolverConfig {
     pub warm_start: bool,
     /// Further HiGHS options by their HiGHS name (booleans, numbers or strings),
     /// e.g. `mip_heuristic_effort: 0.3`; see the HiGHS option definitions.
+    /// Only options that steer the search are allowed ([`option_allowed`]):
+    /// none that reads or writes files or prints.
     #[serde(default)]
     pub options: std::collections::BTreeMap<String, HighsValue>,
     /// `agents` solves one model with a binary per agent, day and shift;
@@ -94,14 +97,56 @@ impl SolverConfig {
             crate::limits::MAX_SCENARIO_BYTES,
             "solver settings",
         )?;
-        let cfg: SolverConfig = serde_yaml::from_str(&src).map_err(|e| yaml_error(path, &e))?;
+        SolverConfig::from_yaml_str(&src, path)
+    }
+
+    /// Parses and checks solver settings from YAML text; `path` is used in errors only.
+    pub fn from_yaml_str(src: &str, path: &Path) -> Result<SolverConfig> {
+        crate::limits::check_yaml(src, path)?;
+        let cfg: SolverConfig = serde_yaml::from_str(src).map_err(|e| {
+            let mut err = yaml_error(path, src, &e);
+            if let Error::Input {
+                location, message, ..
+            } = &mut err
+            {
+                if message.contains("untagged enum HighsValue") {
+                    *message = "every HiGHS option takes a boolean, a number or a text".into();
+                    location.field = location.field.clone().or(Some("options".into()));
+                }
+            }
+            err
+        })?;
+        let at = |key: &str, field: String, msg: String| {
+            Error::input(path, find_line(src, key, 0), Some(&field), msg)
+        };
         if !matches!(cfg.presolve.as_str(), "on" | "off" | "choose") {
-            return Err(Error::input(
-                path,
-                find_line(&src, "presolve", 0),
-                Some("presolve"),
+            return Err(at(
+                "presolve",
+                "presolve".into(),
                 format!("must be on, off or choose, got `{}`", cfg.presolve),
             ));
+        }
+        // HiGHS itself judges each option's name and value, on an empty model.
+        let mut probe = highs::ColProblem::default().optimise(highs::Sense::Minimise);
+        for (k, v) in &cfg.options {
+            let field = format!("options.{k}");
+            let key = format!("{k}:");
+            if let Err(why) = option_allowed(k) {
+                return Err(at(&key, field, why));
+            }
+            let r = match v {
+                HighsValue::Bool(b) => probe.try_set_option(k.as_str(), *b),
+                HighsValue::Int(i) => probe.try_set_option(k.as_str(), *i),
+                HighsValue::Float(f) => probe.try_set_option(k.as_str(), *f),
+                HighsValue::Text(t) => probe.try_set_option(k.as_str(), t.as_str()),
+            };
+            if r.is_err() {
+                return Err(at(
+                    &key,
+                    field,
+                    format!("HiGHS has no option `{k}` that takes this value (see the HiGHS option definitions)"),
+                ));
+            }
         }
         Ok(cfg)
     }
@@ -134,5 +179,156 @@ impl SolverConfig {
             Some("solver"),
             format!("no solver-configs/{file} found beside the scenario or in a folder above it"),
         ))
+    }
+}
+
+/// Whether a HiGHS option may be set from a solver-settings file: options
+/// that steer the search (`mip_*`, `simplex_*`, `presolve_*`, `ipm_*`,
+/// `pdlp_*`, tolerances, `parallel`, `solver`, `run_crossover`, ...) and
+/// HiGHS's console log (`output_flag`, `log_to_console`); never one that
+/// names, reads or writes a file (`log_file`, `solution_file`, `write_*`,
+/// `read_*`, `mip_improving_solution_file`, ...), and not those rota sets
+/// from its own fields. The error says why.
+pub fn option_allowed(name: &str) -> std::result::Result<(), String> {
+    const OWN: [(&str, &str); 5] = [
+        ("time_limit", "time_limit_seconds"),
+        ("mip_rel_gap", "mip_rel_gap"),
+        ("random_seed", "random_seed"),
+        ("presolve", "presolve"),
+        ("threads", "threads"),
+    ];
+    if let Some((_, field)) = OWN.iter().find(|(o, _)| *o == name) {
+        return Err(format!(
+            "set `{field}` instead of the HiGHS option `{name}`"
+        ));
+    }
+    const FILES: [&str; 4] = ["file", "write", "read", "image"];
+    if FILES.iter().any(|w| name.contains(w)) {
+        return Err(format!(
+            "the HiGHS option `{name}` is not allowed: rota refuses options that read or write files (see docs/limits.md)"
+        ));
+    }
+    if name.contains("concurrency") {
+        return Err(format!(
+            "the HiGHS option `{name}` is not allowed: set `threads` instead"
+        ));
+    }
+    const PREFIXES: [&str; 10] = [
+        "mip_",
+        "simplex_",
+        "presolve_",
+        "ipm_",
+        "pdlp_",
+        "icrash",
+        "qp_",
+        "ipx_",
+        "dual_",
+        "primal_",
+    ];
+    const NAMES: [&str; 18] = [
+        "output_flag",
+        "log_to_console",
+        "parallel",
+        "solver",
+        "run_crossover",
+        "objective_bound",
+        "objective_target",
+        "infinite_cost",
+        "infinite_bound",
+        "small_matrix_value",
+        "large_matrix_value",
+        "cost_scale_factor",
+        "allowed_matrix_scale_factor",
+        "allowed_cost_scale_factor",
+        "use_implied_bounds_from_presolve",
+        "factor_pivot_threshold",
+        "factor_pivot_tolerance",
+        "kkt_tolerance",
+    ];
+    if PREFIXES.iter().any(|p| name.starts_with(p))
+        || NAMES.contains(&name)
+        || name.ends_with("_tolerance")
+    {
+        return Ok(());
+    }
+    Err(format!(
+        "the HiGHS option `{name}` is not among those rota allows (options that steer the search: mip_*, simplex_*, presolve_*, ipm_*, pdlp_*, tolerances, parallel, solver, run_crossover; output_flag and log_to_console; see docs/scenario.md)"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> std::result::Result<SolverConfig, String> {
+        SolverConfig::from_yaml_str(text, Path::new("s.yaml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn options_that_touch_files_or_print_are_refused_with_their_line() {
+        let base = "time_limit_seconds: 10\nmip_rel_gap: 0.01\noptions:\n";
+        for (opt, why) in [
+            ("log_file: /tmp/x.log", "read or write files"),
+            ("solution_file: /tmp/x.sol", "read or write files"),
+            ("write_model_to_file: true", "read or write files"),
+            ("mip_improving_solution_file: /tmp/x", "read or write files"),
+            ("read_solution_file: /etc/passwd", "read or write files"),
+            ("highs_debug_level: 3", "not among those rota allows"),
+            ("threads: 1000", "set `threads`"),
+            ("simplex_max_concurrency: 1000", "set `threads`"),
+            ("ranging: on", "not among those rota allows"),
+        ] {
+            let e = parse(&format!("{base}  {opt}\n")).unwrap_err();
+            let key = opt.split(':').next().unwrap();
+            assert!(
+                e.contains("line 4")
+                    && e.contains(&format!("field `options.{key}`"))
+                    && e.contains(why),
+                "{opt}: {e}"
+            );
+        }
+        let ok = parse(&format!(
+            "{base}  mip_heuristic_effort: 0.3\n  parallel: \"on\"\n  output_flag: true\n"
+        ))
+        .unwrap();
+        assert_eq!(ok.options.len(), 3);
+        // HiGHS judges the value: out of range, or the wrong type.
+        let e = parse(&format!("{base}  mip_heuristic_effort: 7.5\n")).unwrap_err();
+        assert!(e.contains("options.mip_heuristic_effort"), "{e}");
+        let e = parse(&format!("{base}  mip_max_nodes: [1]\n")).unwrap_err();
+        assert!(
+            e.contains("boolean, a number or a text") && e.contains("line 4"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn numbers_are_bounded_and_errors_name_the_field_and_line() {
+        let e = parse("time_limit_seconds: 10\nmip_rel_gap: 0.01\nthreads: 100000\n").unwrap_err();
+        assert!(
+            e.contains("line 3") && e.contains("field `threads`") && e.contains("between 0 and 64"),
+            "{e}"
+        );
+        let e = parse("time_limit_seconds: 1e308\nmip_rel_gap: 0.01\n").unwrap_err();
+        assert!(
+            e.contains("line 1") && e.contains("field `time_limit_seconds`"),
+            "{e}"
+        );
+        let e = parse("time_limit_seconds: 10\nmip_rel_gap: 2\n").unwrap_err();
+        assert!(
+            e.contains("line 2") && e.contains("field `mip_rel_gap`"),
+            "{e}"
+        );
+        let e = parse("time_limit_seconds: 10\n").unwrap_err();
+        assert!(
+            e.contains("field `mip_rel_gap`") && e.contains("missing"),
+            "{e}"
+        );
+        let e =
+            parse("time_limit_seconds: 10\nmip_rel_gap: 0.01\nmip_rel_gap: 0.02\n").unwrap_err();
+        assert!(
+            e.contains("line 3") && e.contains("duplicate key `mip_rel_gap`"),
+            "{e}"
+        );
     }
 }

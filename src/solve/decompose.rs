@@ -511,11 +511,26 @@ pub(super) fn decompose(
         let share = left * c.agents.len() as f64 / remaining.max(1) as f64;
         remaining -= c.agents.len();
         // The class program; should it find no hand-out in its time, the
-        // constructive hand-out (with whatever it leaves unmatched).
-        let chosen = match assign_class(scenario, days, c, &counts[ci], &with_time(cfg, share))? {
+        // constructive hand-out (with whatever it leaves unmatched); should
+        // the counted shifts not fit the agents' own rules at all (days in a
+        // row across weeks, say), the class program with every shift open.
+        let t = Instant::now();
+        let chosen = match assign_class(
+            scenario,
+            days,
+            c,
+            &counts[ci],
+            &with_time(cfg, share),
+            false,
+        )? {
             Some(p) => Some(p),
-            None => hand_out_class(scenario, days, &c.agents, &counts[ci])
-                .map(|(rows, m)| (rows, m as f64, true, 0, 0)),
+            None => match hand_out_class(scenario, days, &c.agents, &counts[ci]) {
+                Some((rows, m)) => Some((rows, m as f64, true, 0, 0)),
+                None => {
+                    let left = (share - t.elapsed().as_secs_f64()).max(1.0);
+                    assign_class(scenario, days, c, &counts[ci], &with_time(cfg, left), true)?
+                }
+            },
         };
         match chosen {
             Some((rows, missing, limited, vars, cons)) => {
@@ -627,6 +642,7 @@ fn assign_class(
     class: &Class,
     counts: &[Vec<usize>],
     cfg: &SolverConfig,
+    anywhere: bool,
 ) -> Result<Option<(Vec<Vec<Option<usize>>>, f64, bool, usize, usize)>> {
     let mut sub = scenario.clone();
     sub.agents = class
@@ -636,19 +652,27 @@ fn assign_class(
         .collect();
     let mut model = new_model();
     let mut members = empty_members(1, days);
+    // The counted candidates only, unless `anywhere`: then every candidate,
+    // a shift beyond the counts costing like an extra one.
     let fixes: Fixes = vec![
         counts
             .iter()
             .map(|row| {
                 row.iter()
-                    .map(|&c| if c > 0 { Fix::Free } else { Fix::Off })
+                    .map(|&c| {
+                        if c > 0 || anywhere {
+                            Fix::Free
+                        } else {
+                            Fix::Off
+                        }
+                    })
                     .collect()
             })
             .collect();
         class.agents.len()
     ];
     let group_of = vec![0; class.agents.len()];
-    let (x, _, _) = add_agents(
+    let x = add_agents(
         &mut model,
         &sub,
         days,
@@ -656,7 +680,8 @@ fn assign_class(
         &mut members,
         Relax::Nothing,
         Some(&fixes),
-    );
+    )
+    .x;
     // The agents' preferences and fair shares decide among equal hand-outs.
     super::soft::add_soft(&mut model, &sub, days, &x);
     // Each counted shift is filled; a miss or an extra costs as much as the
@@ -664,7 +689,7 @@ fn assign_class(
     let mut slacks = Vec::new();
     for (d, day) in days.iter().enumerate() {
         for (k, s) in day.shifts.iter().enumerate() {
-            if counts[d][k] == 0 {
+            if counts[d][k] == 0 && !anywhere {
                 continue;
             }
             let miss = model.add(variable().min(0.0), false);

@@ -358,12 +358,36 @@ pub fn solve(
             )));
         }
         _ if raw.values.is_empty() => {
+            // What each step achieved, so that the planner (and a bug
+            // report) can see where the time went.
+            let steps: Vec<String> = decomposed
+                .iter()
+                .flat_map(|d| &d.phases)
+                .map(|p| {
+                    format!(
+                        "{} {} in {:.1} s{}",
+                        p.name,
+                        p.status,
+                        p.solve_seconds,
+                        if p.objective.is_some() {
+                            ""
+                        } else {
+                            " without a solution"
+                        }
+                    )
+                })
+                .chain(std::iter::once(format!(
+                    "agents {:?} in {:.1} s without a solution",
+                    raw.status, raw.seconds
+                )))
+                .collect();
             return Err(Error::Solver(match raw.status {
                 HighsModelStatus::ReachedTimeLimit => format!(
-                    "no roster found within the {} s time limit; raise time_limit_seconds in the solver config",
-                    cfg.time_limit_seconds
+                    "no roster found within the {} s time limit ({}); raise time_limit_seconds in the solver config",
+                    cfg.time_limit_seconds,
+                    steps.join("; ")
                 ),
-                s => format!("HiGHS stopped with status {s:?} and no roster"),
+                s => format!("HiGHS stopped with status {s:?} and no roster ({})", steps.join("; ")),
             }));
         }
         HighsModelStatus::Optimal if raw.gap <= 1e-9 => SolveStatus::Optimal,

@@ -152,6 +152,8 @@ pub(super) struct Built {
     pub(super) group_of: Vec<usize>,
     /// Penalised slack of the relaxed rules, when diagnosing.
     pub(super) slacks: Vec<RuleSlack>,
+    /// Per agent, the days-off block binaries (`AgentVars::blocks`).
+    pub(super) blocks: Vec<Vec<(usize, Variable)>>,
     /// The fairness bounds (`rules.fairness`).
     pub(super) fair: Vec<super::soft::FairTerm>,
 }
@@ -227,7 +229,12 @@ pub(super) fn build_relaxed(
     // group's agents (`members`); coverage and breaks refer to these counts
     // rather than to every agent's variable, which keeps the model sparse.
     let mut members = empty_members(groups.len(), days);
-    let (x, hours_slack, slacks) = add_agents(
+    let AgentVars {
+        x,
+        hours_slack,
+        slacks,
+        blocks,
+    } = add_agents(
         &mut model,
         scenario,
         days,
@@ -280,8 +287,22 @@ pub(super) fn build_relaxed(
         proficiency,
         group_of,
         slacks,
+        blocks,
         fair,
     }
+}
+
+/// What `add_agents` adds.
+pub(super) struct AgentVars {
+    /// `x[agent][day][shift candidate]`.
+    pub(super) x: Vec<Vec<Vec<Variable>>>,
+    /// Per agent and week, the slack on the week's minimum hours (when relaxed).
+    pub(super) hours_slack: Vec<Vec<Option<Variable>>>,
+    /// Every slack of the relaxed rules.
+    pub(super) slacks: Vec<RuleSlack>,
+    /// Per agent, `(first day, y)`: the binary "days off from this day on
+    /// make the week's block" (`consecutive_days_off`).
+    pub(super) blocks: Vec<Vec<(usize, Variable)>>,
 }
 
 /// Every agent's shifts and weekly rules; each agent's shift variables are
@@ -297,11 +318,7 @@ pub(super) fn add_agents(
     members: &mut [Vec<Vec<Expression>>],
     relax: Relax,
     fixes: Option<&Fixes>,
-) -> (
-    Vec<Vec<Vec<Variable>>>,
-    Vec<Vec<Option<Variable>>>,
-    Vec<RuleSlack>,
-) {
+) -> AgentVars {
     let rules = relax == Relax::Rules;
     let mut slacks = Vec::new();
     let r = &scenario.rules;
@@ -311,7 +328,9 @@ pub(super) fn add_agents(
 
     let mut x = Vec::new();
     let mut hours_slack = Vec::new();
+    let mut blocks = Vec::new();
     for (ai, a) in scenario.agents.iter().enumerate() {
+        let mut agent_blocks = Vec::new();
         let g = group_of[ai];
         let mut xa: Vec<Vec<Variable>> = Vec::new();
         let mut hours: Vec<Expression> = vec![Expression::default(); days.len()];
@@ -400,6 +419,7 @@ pub(super) fn add_agents(
             let mut any_block = Expression::default();
             for s in week.first..=(week.first + week.len).saturating_sub(l) {
                 let y = model.add(variable().binary(), true);
+                agent_blocks.push((s, y));
                 any_block.add_mul(1.0, y);
                 for w in &worked[s..(s + l).min(days.len())] {
                     model
@@ -470,9 +490,15 @@ pub(super) fn add_agents(
             }
         }
         hours_slack.push(slack_of_agent);
+        blocks.push(agent_blocks);
         x.push(xa);
     }
-    (x, hours_slack, slacks)
+    AgentVars {
+        x,
+        hours_slack,
+        slacks,
+        blocks,
+    }
 }
 
 /// A penalised slack of `rule` of agent `agent`, when `on`.

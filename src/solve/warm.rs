@@ -123,22 +123,66 @@ pub(super) fn greedy(
                         .iter()
                         .any(|s| allowed(scenario, a, &days[d], s))
             });
-            day_order.sort_by(|&x, &y| {
-                needs[y]
-                    .partial_cmp(&needs[x])
-                    .unwrap_or(std::cmp::Ordering::Equal)
-                    .then(x.cmp(&y))
-            });
-            if day_order.len() < combo.len() {
-                return None;
+            // The days of the week with the most unmet demand that keep the
+            // days-off block and the days in a row (counting the run the
+            // previous weeks end with).
+            let block = week.days_off_block(r);
+            let max_run = r.max_consecutive_days.map(|k| k as usize);
+            let carried = {
+                let before = row[..week.first]
+                    .iter()
+                    .rev()
+                    .take_while(|p| p.is_some())
+                    .count();
+                if before == week.first {
+                    before + a.previous.as_ref().map_or(0, |p| p.consecutive_days) as usize
+                } else {
+                    before
+                }
+            };
+            let keeps_rules = |set: &[usize]| -> bool {
+                let worked: Vec<bool> = week.days().map(|d| set.contains(&d)).collect();
+                if let Some(l) = block {
+                    if !worked.windows(l).any(|w| w.iter().all(|x| !x)) {
+                        return false;
+                    }
+                }
+                if let Some(k) = max_run {
+                    let mut run = carried;
+                    for &w in &worked {
+                        run = if w { run + 1 } else { 0 };
+                        if run > k {
+                            return false;
+                        }
+                    }
+                }
+                true
+            };
+            let mut chosen: Option<(f64, Vec<usize>)> = None;
+            let n = combo.len();
+            let mut subset: Vec<usize> = (0..n).collect();
+            while n <= day_order.len() {
+                let set: Vec<usize> = subset.iter().map(|&i| day_order[i]).collect();
+                let score: f64 = set.iter().map(|&d| needs[d]).sum();
+                if keeps_rules(&set) && chosen.as_ref().is_none_or(|(s, _)| score > *s + 1e-9) {
+                    chosen = Some((score, set));
+                }
+                // The next subset of `n` of the eligible days, in lexicographic order.
+                let Some(i) = (0..n).rev().find(|&i| subset[i] < day_order.len() - n + i) else {
+                    break;
+                };
+                subset[i] += 1;
+                for j in i + 1..n {
+                    subset[j] = subset[j - 1] + 1;
+                }
             }
-            let mut chosen: Vec<usize> = day_order[..combo.len()].to_vec();
-            chosen.sort();
+            let (_, chosen) = chosen?;
             // One start time for every chosen day; lengths assigned longest first.
             let mut best_start: Option<(f64, Vec<(usize, usize)>)> = None;
             for &m in &starts {
                 let mut picks = Vec::new();
                 let mut score = 0.0;
+                let mut rested = prev_end;
                 for (j, &d) in chosen.iter().enumerate() {
                     let len = lengths[combo[j]].0;
                     let Some(k) = days[d].shifts.iter().position(|s| {
@@ -146,9 +190,11 @@ pub(super) fn greedy(
                         local == chrono::NaiveTime::from_hms_opt(m / 60, m % 60, 0).expect("clock")
                             && ((s.end - s.start).num_minutes() as f64 - len * 60.0).abs() < 0.5
                             && allowed(scenario, a, &days[d], s)
+                            && rested.is_none_or(|e| s.start >= e + rest)
                     }) else {
                         continue;
                     };
+                    rested = Some(days[d].shifts[k].end);
                     for &(t, f) in
                         &coverage(horizon, days[d].shifts[k].start, days[d].shifts[k].end)
                     {
@@ -326,6 +372,23 @@ pub(super) fn solution_from_plan(
             let need = reqs[qi].intervals[t].scheduled as f64;
             vals[pos[under]] = (need - served[qi][t]).max(0.0);
             vals[pos[over]] = (served[qi][t] - need).max(0.0);
+        }
+    }
+    // Each week's block of days off: the first run of days off that makes it.
+    let l = scenario.rules.consecutive_days_off.unwrap_or(0) as usize;
+    for (ai, row) in plan.iter().enumerate() {
+        let mut done_weeks: Vec<usize> = Vec::new();
+        for &(first, y) in &built.blocks[ai] {
+            let week = scenario
+                .weeks()
+                .into_iter()
+                .position(|w| w.holds(first))
+                .expect("block in a week");
+            let off = (first..(first + l).min(row.len())).all(|d| row[d].is_none());
+            if off && !done_weeks.contains(&week) {
+                vals[pos[&y]] = 1.0;
+                done_weeks.push(week);
+            }
         }
     }
     super::soft::warm_fair(&built.fair, pos, &mut vals);

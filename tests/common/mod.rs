@@ -126,3 +126,25 @@ pub fn strip_times(v: &mut serde_json::Value) {
         _ => {}
     }
 }
+
+/// Writes the small test scenario with `edit` applied to its text into
+/// `dir`, its history and solver settings named by absolute paths.
+pub fn small(dir: &std::path::Path, edit: &dyn Fn(String) -> String) -> std::path::PathBuf {
+    let abs = |p: &str| {
+        std::path::Path::new(p)
+            .canonicalize()
+            .unwrap()
+            .display()
+            .to_string()
+    };
+    let text = std::fs::read_to_string("tests/data/small/scenario.yaml")
+        .unwrap()
+        .replace(
+            "file: history.csv",
+            &format!("file: {}", abs("tests/data/small/history.csv")),
+        )
+        .replace("../solver-test.yaml", &abs("tests/data/solver-test.yaml"));
+    let scenario = dir.join("scenario.yaml");
+    std::fs::write(&scenario, edit(text)).unwrap();
+    scenario
+}
