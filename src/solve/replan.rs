@@ -659,14 +659,28 @@ impl Greedy<'_> {
         let (sc, h) = (self.scenario, self.horizon);
         let w = &sc.weights;
         let dh = h.interval_hours();
-        let Ok(eval) = crate::report::evaluate(sc, h, self.reqs, start) else {
-            return;
-        };
-        let staff: Vec<Vec<f64>> = eval
-            .intervals
-            .iter()
-            .map(|q| q.iter().map(|k| k.staffed).collect())
-            .collect();
+        // Staff per queue from the roster's pools, poured into their queues
+        // (no HiGHS solve before the model's: HiGHS keeps the first thread
+        // count a process asks for).
+        let pools = crate::report::routing::pools(sc, h, start);
+        let mut staff = vec![vec![0.0; h.intervals.len()]; sc.queues.len()];
+        let mut order: Vec<usize> = (0..pools.keys.len()).collect();
+        order.sort_by_key(|&p| pools.keys[p].0.len());
+        for p in order {
+            let (qs, rates) = &pools.keys[p];
+            let no_floor = vec![0.0; qs.len()];
+            for t in 0..h.intervals.len() {
+                let need: Vec<f64> = qs
+                    .iter()
+                    .map(|&q| self.reqs[q].intervals[t].scheduled as f64)
+                    .collect();
+                let mut now: Vec<f64> = qs.iter().map(|&q| staff[q][t]).collect();
+                crate::coverage::pour(pools.duty[p][t], rates, &no_floor, &need, &mut now);
+                for (&q, v) in qs.iter().zip(now) {
+                    staff[q][t] = v;
+                }
+            }
+        }
         let mut residual: Vec<Vec<f64>> = self
             .reqs
             .iter()
