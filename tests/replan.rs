@@ -316,7 +316,7 @@ fn replan_of_the_demo_from_wednesday_afternoon() {
     let mut files: Vec<String> = std::fs::read_dir(out.join("calendars"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .filter(|n| !n.ends_with("-cancel.ics"))
+        .filter(|n| n.ends_with(".ics") && !n.ends_with("-cancel.ics"))
         .collect();
     files.sort();
     let want: Vec<String> = agents
