@@ -112,6 +112,89 @@ pub fn roster_to_ics(roster: &Roster, opts: &IcsOptions) -> String {
     out
 }
 
+/// A calendar that updates one published before (`rota replan`): every
+/// event keeps its UID, carries the `SEQUENCE` of its agent-day (how many
+/// versions changed it), and the cancelled shifts come as cancelled events.
+pub struct CalendarUpdate<'a> {
+    /// `SEQUENCE` of each (agent id, date); 0 when not listed.
+    pub sequence: &'a std::collections::BTreeMap<(String, chrono::NaiveDate), u32>,
+    /// Shifts of the previous version that are gone (STATUS:CANCELLED,
+    /// category `rota cancelled shift`).
+    pub cancelled: &'a [Shift],
+    /// `PUBLISH` (the calendar as it now stands) or `CANCEL` (only the
+    /// cancelled events, for sending to the agents concerned).
+    pub method: &'a str,
+}
+
+/// Renders an update of a published calendar (see [`CalendarUpdate`]); the
+/// shifts of `roster` as in [`roster_to_ics`], one per agent-day.
+pub fn roster_update_to_ics(roster: &Roster, opts: &IcsOptions, update: &CalendarUpdate) -> String {
+    let tz = roster.timezone;
+    let mut lines: Vec<String> = vec![
+        "BEGIN:VCALENDAR".into(),
+        "VERSION:2.0".into(),
+        format!("PRODID:{PRODID}"),
+        "CALSCALE:GREGORIAN".into(),
+        format!("METHOD:{}", update.method),
+        format!("X-WR-CALNAME:{}", escape_text(opts.calendar_name)),
+        format!("X-WR-TIMEZONE:{}", tz.name()),
+    ];
+    let mut events: Vec<(&Shift, bool)> = roster.shifts.iter().map(|s| (s, false)).collect();
+    events.extend(update.cancelled.iter().map(|s| (s, true)));
+    events.sort_by(|(a, _), (b, _)| {
+        (a.start.with_timezone(&Utc), &a.agent_id).cmp(&(b.start.with_timezone(&Utc), &b.agent_id))
+    });
+    let first = events
+        .iter()
+        .map(|(s, _)| s.start.with_timezone(&Utc))
+        .min();
+    let last = events.iter().map(|(s, _)| s.end.with_timezone(&Utc)).max();
+    if let (Some(first), Some(last)) = (first, last) {
+        lines.extend(vtimezone(
+            tz,
+            first - Duration::days(1),
+            last + Duration::days(1),
+        ));
+    }
+    let dtstamp = opts.dtstamp.format("%Y%m%dT%H%M%SZ").to_string();
+    for (s, cancelled) in events {
+        let uid = format!(
+            "{}-{}@{}.rota",
+            s.agent_id,
+            s.date.format("%Y%m%d"),
+            opts.site_slug
+        );
+        let seq = update
+            .sequence
+            .get(&(s.agent_id.clone(), s.date))
+            .copied()
+            .unwrap_or(0);
+        lines.push("BEGIN:VEVENT".into());
+        lines.push(format!("UID:{}", escape_text(&uid)));
+        lines.push(format!("DTSTAMP:{dtstamp}"));
+        lines.push(format!("SEQUENCE:{seq}"));
+        lines.push(date_time("DTSTART", &s.start, tz));
+        lines.push(date_time("DTEND", &s.end, tz));
+        if cancelled {
+            lines.push(format!(
+                "SUMMARY:{}",
+                escape_text(&format!("Cancelled: {}", summary(s, tz)))
+            ));
+            lines.push("STATUS:CANCELLED".into());
+            lines.push("CATEGORIES:rota cancelled shift".into());
+        } else {
+            lines.push(format!("SUMMARY:{}", escape_text(&summary(s, tz))));
+            lines.push(format!("DESCRIPTION:{}", escape_text(&description(s, tz))));
+            lines.push("STATUS:CONFIRMED".into());
+            lines.push("CATEGORIES:rota shift".into());
+        }
+        lines.push(format!("LOCATION:{}", escape_text(&roster.site_name)));
+        lines.push("END:VEVENT".into());
+    }
+    lines.push("END:VCALENDAR".into());
+    lines.iter().map(|l| fold_line(l)).collect()
+}
+
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {

@@ -6,6 +6,7 @@ pub mod forecast;
 pub mod html;
 pub mod ics;
 pub mod plan_json;
+pub mod replan_report;
 pub mod requirements;
 pub mod roster_csv;
 pub mod summary;
