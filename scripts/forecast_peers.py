@@ -34,6 +34,10 @@ Peers (statsforecast, season lengths of one open day and one open week):
   12), both chosen per origin like window_average's window;
 - mfles (not run by default): MFLES with the same season lengths.
 
+With --keep DIR the backtest files stay in DIR, and peer_cells.csv there
+holds the peers' forecasts of the same cells (backtest_cells.csv's keys and
+actual, then one column per peer), for combinations and error breakdowns.
+
 The real series are read from where the scenario says; --data-dir DIR
 runs a temporary copy of the scenario with its history file taken from DIR
 (for a checkout that does not sit beside ../shared/data).
@@ -74,7 +78,10 @@ def parse_args():
     p.add_argument("--rota", default="target/release/rota")
     p.add_argument("--data-dir")
     p.add_argument("--peers", default="seasonal_naive,window_average,mstl,slot_average")
-    p.add_argument("--keep", help="keep rota's backtest files in this folder")
+    p.add_argument(
+        "--keep",
+        help="keep rota's backtest files in this folder, and write the peers' forecasts of the same cells there (peer_cells.csv)",
+    )
     return p.parse_args()
 
 
@@ -275,6 +282,17 @@ def peer_forecast(name, series, origin, days):
     return f, time.perf_counter() - t, detail
 
 
+def write_peer_cells(folder, first, qid, qcells, peers, values):
+    """peer_cells.csv: backtest_cells.csv's keys and actual, then each peer's forecast."""
+    with open(os.path.join(folder, "peer_cells.csv"), "w" if first else "a", newline="") as f:
+        w = csv.writer(f)
+        if first:
+            w.writerow(["queue", "origin", "date", "local_time", "lead_week", "actual"] + peers)
+        for c in qcells:
+            v = values[(c["origin"], c["date"], c["local_time"])]
+            w.writerow([qid, c["origin"], c["date"], c["local_time"], c["lead_week"], c["actual"]] + [f"{v[p]:.4f}" for p in peers])
+
+
 def score(cells):
     """WAPE, MASE (against rota's seasonal naive), bias of (forecast, naive, actual) cells."""
     f, n, y = (np.array(x) for x in zip(*cells))
@@ -303,12 +321,13 @@ def main():
         f"{args.scenario}: {args.origins} origins over the {args.backtest_weeks} weeks before the plan, "
         f"{args.lead_weeks} weeks ahead each; rota {rota_seconds:.2f} s for every method and auto at every origin"
     )
-    for q in rota_json["queues"]:
+    for qi, q in enumerate(rota_json["queues"]):
         qid = q["queue"]
         series = Series(by_queue[qid])
         warm_up(peers, series)
         qcells = [c for c in cells if c["queue"] == qid]
         origins = [date(o["origin"]) for o in q["origins"]]
+        peer_values = collections.defaultdict(dict)
         auto_chose = {o["origin"]: o["auto_method"] for o in q["origins"]}
         # (forecaster, origin, lead) -> [(f, naive, y)]
         scored = collections.defaultdict(list)
@@ -329,7 +348,10 @@ def main():
                     row = f[date(c["date"])]
                     value = row[series.slot_index[c["local_time"]]]
                     key = (p, str(origin), int(c["lead_week"]))
+                    peer_values[(c["origin"], c["date"], c["local_time"])][p] = value
                     scored[key].append((value, float(c["seasonal_naive"]), float(c["actual"])))
+        if args.keep:
+            write_peer_cells(args.keep, qi == 0, qid, qcells, peers, peer_values)
         # The harness's own scoring of rota's cells must give rota's figures.
         for o in q["origins"]:
             for a in o["accuracy"]:
