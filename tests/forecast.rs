@@ -37,7 +37,9 @@ fn backtest_json_reports_every_method_per_queue() {
                 "seasonal_naive",
                 "decomposition",
                 "holt_winters",
-                "day_of_month"
+                "day_of_month",
+                "smoothed_level",
+                "combined"
             ]
         );
         for m in methods {
@@ -110,6 +112,31 @@ fn forecast_writes_the_band_and_json() {
         }
     }
     assert_eq!(open_rows, 2 * 3 * 24);
+}
+
+#[test]
+fn combined_is_the_mean_of_day_of_month_and_smoothed_level() {
+    let volumes = |method: &str| -> Vec<f64> {
+        let v = common::rota_json(["forecast", SMALL, "--format", "json", "--method", method]);
+        let mut out = Vec::new();
+        for q in v["queues"].as_array().unwrap() {
+            assert_eq!(q["method"], method);
+            for i in q["intervals"].as_array().unwrap() {
+                out.push(i["volume"].as_f64().unwrap());
+            }
+        }
+        out
+    };
+    let (dom, level, combined) = (
+        volumes("day_of_month"),
+        volumes("smoothed_level"),
+        volumes("combined"),
+    );
+    assert_eq!(combined.len(), 2 * 3 * 48);
+    assert!(dom.iter().zip(&level).any(|(a, b)| (a - b).abs() > 0.01));
+    for ((a, b), c) in dom.iter().zip(&level).zip(&combined) {
+        assert!((c - (a + b) / 2.0).abs() < 1e-6, "{a} {b} {c}");
+    }
 }
 
 fn write_scenario(dir: &Path, forecast: &str, history: &str) -> std::path::PathBuf {
@@ -265,6 +292,8 @@ fn backtest_at_origins_writes_cells_that_recompute_its_figures() {
             "decomposition",
             "holt_winters",
             "day_of_month",
+            "smoothed_level",
+            "combined",
             "auto",
             "auto_method"
         ]
@@ -275,7 +304,7 @@ fn backtest_at_origins_writes_cells_that_recompute_its_figures() {
     for row in r.records() {
         let row = row.unwrap();
         let y: f64 = row[5].parse().unwrap();
-        for (i, m) in headers.iter().enumerate().take(11).skip(6) {
+        for (i, m) in headers.iter().enumerate().take(13).skip(6) {
             let f: f64 = row[i].parse().unwrap();
             let e = sums
                 .entry((row[0].to_string(), row[1].to_string(), m.clone()))
@@ -303,7 +332,7 @@ fn backtest_at_origins_writes_cells_that_recompute_its_figures() {
             }
         }
     }
-    assert_eq!(checked, 2 * 2 * 5);
+    assert_eq!(checked, 2 * 2 * 7);
     // The history file covers the open intervals (08:00-20:00) of every day.
     let h = csv::Reader::from_path(dir.path().join("backtest_history.csv"))
         .unwrap()

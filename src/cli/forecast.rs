@@ -31,7 +31,7 @@ pub struct Args {
     /// into this folder (for scripts/forecast_peers.py).
     #[arg(long, value_name = "DIR", requires = "origins")]
     backtest_out: Option<PathBuf>,
-    /// Method: auto, seasonal_naive, decomposition, holt_winters or day_of_month (default: the scenario's).
+    /// Method: auto, seasonal_naive, decomposition, holt_winters, day_of_month, smoothed_level or combined (default: the scenario's).
     #[arg(long, value_parser = parse_method)]
     method: Option<ForecastMethod>,
     /// Output format.
@@ -51,7 +51,7 @@ enum Format {
 fn parse_method(s: &str) -> Result<ForecastMethod, String> {
     ForecastMethod::parse(s).ok_or_else(|| {
         format!(
-            "unknown method `{s}`: expected auto, seasonal_naive, decomposition, holt_winters or day_of_month"
+            "unknown method `{s}`: expected auto, seasonal_naive, decomposition, holt_winters, day_of_month, smoothed_level or combined"
         )
     })
 }
@@ -97,7 +97,7 @@ pub fn backtest_table(b: &Backtest) -> String {
                     "-".into()
                 },
                 a.cells,
-                if m.method == q.best { "  best" } else { "" }
+                if m.method == q.best { "  auto" } else { "" }
             );
         }
     }

@@ -17,10 +17,14 @@
 //!   `forecast.outlier_threshold` robust standard deviations from its
 //!   neighbours' median is damped to that bound.
 //!
-//! Methods (`methods.rs`): seasonal naive, multiplicative decomposition, and
-//! Holt-Winters on daily totals spread by intraday shares. `auto` picks per
-//! queue the lowest WAPE over the last `forecast.backtest_weeks` weeks held
-//! out. The plan's event multipliers multiply the forecast; it is zero
+//! Methods (`methods.rs`): seasonal naive, multiplicative decomposition,
+//! Holt-Winters on daily totals, a weekday level (day_of_month) and a
+//! smoothed level, the last three with day-of-month factors and spread by
+//! intraday shares, and `combined`, the mean of day_of_month and
+//! smoothed_level. `auto` backtests them per queue over the last
+//! `forecast.backtest_weeks` weeks, each week forecast as many weeks ahead
+//! as the plan needs, and keeps `combined` unless another method's WAPE is
+//! lower by more than a quarter. The plan's event multipliers multiply the forecast; it is zero
 //! outside opening hours. The band is the forecast times the quantiles of
 //! actual/forecast seen in that backtest, never narrower than Poisson.
 //! Handle time is a contact-weighted weekday × slot mean, shrunk towards the
@@ -168,12 +172,22 @@ pub struct BacktestCell {
     pub forecasts: Vec<f64>,
 }
 
-const METHODS: [ForecastMethod; 4] = [
+const METHODS: [ForecastMethod; 6] = [
     ForecastMethod::SeasonalNaive,
     ForecastMethod::Decomposition,
     ForecastMethod::HoltWinters,
     ForecastMethod::DayOfMonth,
+    ForecastMethod::SmoothedLevel,
+    ForecastMethod::Combined,
 ];
+
+/// The members of [`ForecastMethod::Combined`], averaged with equal weights.
+pub const COMBINED: [ForecastMethod; 2] =
+    [ForecastMethod::DayOfMonth, ForecastMethod::SmoothedLevel];
+
+/// `auto` keeps [`ForecastMethod::Combined`] unless another method's
+/// backtest WAPE is lower than its by more than this share.
+pub const SWITCH_MARGIN: f64 = 0.25;
 
 fn predict(
     method: ForecastMethod,
@@ -182,14 +196,45 @@ fn predict(
     horizon: usize,
     weeks: usize,
 ) -> Vec<Vec<f64>> {
-    match method {
-        ForecastMethod::SeasonalNaive => methods::seasonal_naive(g, origin, horizon),
-        ForecastMethod::HoltWinters => methods::holt_winters(g, origin, horizon, weeks),
-        ForecastMethod::DayOfMonth => methods::day_of_month(g, origin, horizon, weeks),
-        ForecastMethod::Decomposition | ForecastMethod::Auto | ForecastMethod::File => {
-            methods::decomposition(g, origin, horizon, weeks)
-        }
+    predict_all(&[method], g, origin, horizon, weeks)
+        .pop()
+        .expect("one forecast")
+}
+
+/// The forecasts of `list`, each method computed once (`combined` reuses
+/// its members').
+fn predict_all(
+    list: &[ForecastMethod],
+    g: &Grid,
+    origin: usize,
+    horizon: usize,
+    weeks: usize,
+) -> Vec<Vec<Vec<f64>>> {
+    let mut done: BTreeMap<ForecastMethod, Vec<Vec<f64>>> = BTreeMap::new();
+    let needed = list.iter().flat_map(|&m| match m {
+        ForecastMethod::Combined => COMBINED.to_vec(),
+        m => vec![m],
+    });
+    for m in needed {
+        done.entry(m).or_insert_with(|| match m {
+            ForecastMethod::SeasonalNaive => methods::seasonal_naive(g, origin, horizon),
+            ForecastMethod::HoltWinters => methods::holt_winters(g, origin, horizon, weeks),
+            ForecastMethod::DayOfMonth => methods::day_of_month(g, origin, horizon, weeks),
+            ForecastMethod::SmoothedLevel => methods::smoothed_level(g, origin, horizon, weeks),
+            ForecastMethod::Decomposition
+            | ForecastMethod::Combined
+            | ForecastMethod::Auto
+            | ForecastMethod::File => methods::decomposition(g, origin, horizon, weeks),
+        });
     }
+    list.iter()
+        .map(|m| match m {
+            ForecastMethod::Combined => {
+                methods::mean_of(&COMBINED.iter().map(|c| &done[c]).collect::<Vec<_>>())
+            }
+            m => done[m].clone(),
+        })
+        .collect()
 }
 
 /// One queue's history on the grid, with its cleaning for the plan.
@@ -274,28 +319,38 @@ impl<'a> QueueHistory<'a> {
     }
 
     /// Backtests `candidates` on the `weeks` weeks before `origin`, each
-    /// week forecast from the days before it (cleaned with those days
-    /// only), and picks the lowest WAPE.
-    fn choose(&self, origin: usize, candidates: &[ForecastMethod], weeks: u32) -> Choice {
+    /// week forecast 1 to `leads` weeks ahead (from the days before it,
+    /// cleaned with those days only), and picks one: the lowest WAPE over
+    /// all those forecasts, but `combined`, when it is a candidate, unless
+    /// that WAPE is lower than its by more than [`SWITCH_MARGIN`].
+    fn choose(
+        &self,
+        origin: usize,
+        candidates: &[ForecastMethod],
+        weeks: u32,
+        leads: u32,
+    ) -> Choice {
+        let (weeks, leads) = (weeks as usize, leads.max(1) as usize);
         let mut cells: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new(); candidates.len()];
-        for k in (1..=weeks as usize).rev() {
-            let Some(o) = origin.checked_sub(7 * k) else {
+        // From the origin j weeks back, lead week l forecasts the week
+        // j + 1 - l weeks back: one of the `weeks` weeks when that is 1 to `weeks`.
+        for j in (1..weeks + leads).rev() {
+            let Some(o) = origin.checked_sub(7 * j) else {
                 continue;
             };
-            if o < 14 {
+            let (first, last) = ((j + 1).saturating_sub(weeks).max(1), leads.min(j));
+            if o < 14 || first > last {
                 continue;
             }
             let c = self.cleaned(o);
-            let naive = methods::seasonal_naive(&c.grid, o, 7);
-            let scored = self.scored(o, 7);
-            for (i, &m) in candidates.iter().enumerate() {
-                let f = match m {
-                    ForecastMethod::SeasonalNaive => naive.clone(),
-                    _ => self.predict(&c, m, 7),
-                };
+            let hist = self.sc.history.weeks as usize;
+            let naive = methods::seasonal_naive(&c.grid, o, 7 * last);
+            let forecasts = predict_all(candidates, &c.grid, o, 7 * last, hist);
+            let scored = self.scored(o + 7 * (first - 1), 7 * (last + 1 - first));
+            for (f, cells) in forecasts.iter().zip(cells.iter_mut()) {
                 for &(d, s, y) in &scored {
                     let mult = self.multiplier(&c, d);
-                    cells[i].push((f[d - o][s] * mult, naive[d - o][s] * mult, y));
+                    cells.push((f[d - o][s] * mult, naive[d - o][s] * mult, y));
                 }
             }
         }
@@ -304,18 +359,28 @@ impl<'a> QueueHistory<'a> {
             chosen: None,
             cells: Vec::new(),
         };
-        let mut best = f64::INFINITY;
-        for (&m, cells) in candidates.iter().zip(cells) {
+        let mut best: Option<(f64, usize)> = None;
+        let mut combined: Option<(f64, usize)> = None;
+        for (i, (&m, cells)) in candidates.iter().zip(&cells).enumerate() {
             if cells.is_empty() {
                 continue;
             }
-            let acc = backtest::score(&cells);
-            if acc.wape < best {
-                best = acc.wape;
-                choice.chosen = Some(m);
-                choice.cells = cells;
+            let acc = backtest::score(cells);
+            if best.is_none_or(|(w, _)| acc.wape < w) {
+                best = Some((acc.wape, i));
+            }
+            if m == ForecastMethod::Combined {
+                combined = Some((acc.wape, i));
             }
             choice.tried.push((m, acc));
+        }
+        let pick = match (best, combined) {
+            (Some((b, _)), Some((c, i))) if b >= (1.0 - SWITCH_MARGIN) * c => Some(i),
+            (best, _) => best.map(|(_, i)| i),
+        };
+        if let Some(i) = pick {
+            choice.chosen = Some(candidates[i]);
+            choice.cells = std::mem::take(&mut cells[i]);
         }
         choice
     }
@@ -405,7 +470,9 @@ pub fn forecast_with(
             std::slice::from_ref(&method)
         };
         let origin = h.raw.days();
-        let choice = h.choose(origin, candidates, sc.forecast.backtest_weeks);
+        let ndays = horizon.dates.len();
+        let leads = ndays.div_ceil(7) as u32;
+        let choice = h.choose(origin, candidates, sc.forecast.backtest_weeks, leads);
         let chosen = choice.chosen.unwrap_or(if method == ForecastMethod::Auto {
             ForecastMethod::Decomposition
         } else {
@@ -414,7 +481,6 @@ pub fn forecast_with(
         let (lo, hi) = band_ratios(&choice.cells, sc.forecast.band);
         let z_lo = Normal::standard().inverse_cdf(sc.forecast.band[0]);
         let z_hi = Normal::standard().inverse_cdf(sc.forecast.band[1]);
-        let ndays = horizon.dates.len();
         let pred = h.predict(&h.full, chosen, ndays);
         let base = methods::decomposition(&h.full.grid, origin, ndays, hw);
         let mut volume = Vec::with_capacity(horizon.intervals.len());
@@ -504,7 +570,7 @@ pub fn backtest(
     let mut queues = Vec::new();
     for q in &sc.queues {
         let h = QueueHistory::new(loaded, q, history, horizon.interval_minutes, &mut findings)?;
-        let choice = h.choose(h.raw.days(), &METHODS, weeks);
+        let choice = h.choose(h.raw.days(), &METHODS, weeks, 1);
         if choice.tried.len() < METHODS.len() || h.raw.days() < 7 * weeks as usize + 14 {
             return Err(too_short(
                 loaded,
@@ -596,16 +662,10 @@ pub fn backtest_origins(
                 ));
             }
             let c = h.cleaned(o);
-            let choice = h.choose(o, &METHODS, sc.forecast.backtest_weeks);
+            let choice = h.choose(o, &METHODS, sc.forecast.backtest_weeks, lead_weeks);
             let auto = choice.chosen.unwrap_or(ForecastMethod::Decomposition);
             let naive = methods::seasonal_naive(&c.grid, o, days);
-            let forecasts: Vec<Vec<Vec<f64>>> = METHODS
-                .iter()
-                .map(|&m| match m {
-                    ForecastMethod::SeasonalNaive => naive.clone(),
-                    _ => h.predict(&c, m, days),
-                })
-                .collect();
+            let forecasts = predict_all(&METHODS, &c.grid, o, days, sc.history.weeks as usize);
             let auto_index = METHODS.iter().position(|&m| m == auto).expect("a method");
             let mut scored: Vec<Vec<Vec<(f64, f64, f64)>>> =
                 vec![vec![Vec::new(); lead_weeks as usize]; METHODS.len() + 1];
@@ -1175,38 +1235,41 @@ queues:
         assert!(origins(d("2003-10-27"), 6, 5, 2).is_some());
     }
 
-    #[test]
-    fn a_backtest_never_sees_the_days_after_its_origin() {
-        // Generated history with noise; then every day from the origin on is
-        // multiplied by 5. Forecasts made at the origin must not change: the
-        // cleaning (anomalous days, outliers) and the choice of `auto` only
-        // look at the days before it.
-        let spec = HistorySpec::from_yaml_str(
+    /// A generated Berlin queue open 08:00-20:00, 3000 calls a weekday
+    /// (Saturdays half, Sundays 0.3), from `start` to 2026-05-03 with
+    /// `fields` added to its spec, and a scenario planning the week after.
+    fn berlin(seed: u64, start: &str, fields: &str) -> (HistorySpec, LoadedScenario) {
+        let spec = HistorySpec::from_yaml_str(&format!(
             r#"
-seed: 11
+seed: {seed}
 timezone: Europe/Berlin
 interval_minutes: 30
-start_date: 2026-01-05
+start_date: {start}
 end_date: 2026-05-03
 queues:
-  - name: q
-    open: "08:00"
-    close: "20:00"
-    daily_volume: 3000
-    day_noise_cv: 0.1
-    weekday_factors: { sat: 0.5, sun: 0.3 }
-    profile: { floor: 0.2, bumps: [ { center: "11:00", width_hours: 2.0, weight: 1.0 } ] }
-    aht_seconds: 240
-"#,
-        )
+  - {{ name: q, open: "08:00", close: "20:00", daily_volume: 3000, aht_seconds: 240, {fields},
+       weekday_factors: {{ sat: 0.5, sun: 0.3 }},
+       profile: {{ floor: 0.2, bumps: [ {{ center: "11:00", width_hours: 2.0, weight: 1.0 }} ] }} }}
+"#
+        ))
         .unwrap();
-        let tz = chrono_tz::Europe::Berlin;
         let l = loaded(
             "Europe/Berlin",
             "2026-05-04",
             "",
             r#", open: "08:00", close: "20:00""#,
         );
+        (spec, l)
+    }
+
+    #[test]
+    fn a_backtest_never_sees_the_days_after_its_origin() {
+        // Generated history with noise; then every day from the origin on is
+        // multiplied by 5. Forecasts made at the origin must not change: the
+        // cleaning (anomalous days, outliers) and the choice of `auto` only
+        // look at the days before it.
+        let (spec, l) = berlin(11, "2026-01-05", "day_noise_cv: 0.1");
+        let tz = chrono_tz::Europe::Berlin;
         let horizon = Horizon::new(&l.scenario);
         let origin = NaiveDate::from_ymd_opt(2026, 3, 30).unwrap();
         let run = |factor: f64| {
@@ -1239,6 +1302,49 @@ queues:
             a.queues[0].origins[0].auto_method,
             b.queues[0].origins[0].auto_method
         );
+    }
+
+    /// `auto` on 16 weeks of generated history growing by `trend` a week.
+    fn auto_on_trend(trend: f64) -> QueueForecast {
+        let fields = format!("day_noise_cv: 0.05, trend_per_week: {trend}");
+        let (spec, l) = berlin(5, "2026-01-12", &fields);
+        let records = generate(&spec)
+            .unwrap()
+            .iter()
+            .map(|r| r.to_record(chrono_tz::Europe::Berlin))
+            .collect();
+        let history = History {
+            records,
+            ..History::default()
+        };
+        let horizon = Horizon::new(&l.scenario);
+        let mut f = forecast(&l, &history, &horizon).unwrap();
+        f.queues.remove(0)
+    }
+
+    #[test]
+    fn auto_keeps_the_combination_unless_another_method_is_far_better() {
+        let wape = |q: &QueueForecast, m: ForecastMethod| {
+            q.backtest.iter().find(|(x, _)| *x == m).unwrap().1.wape
+        };
+        // A steady queue: the combination, although another method's
+        // backtest WAPE is a little lower.
+        let q = auto_on_trend(1.0);
+        assert_eq!(q.method, ForecastMethod::Combined);
+        assert_eq!(q.backtest.len(), METHODS.len());
+        let combined = wape(&q, ForecastMethod::Combined);
+        assert!(q.backtest.iter().any(|(_, a)| a.wape < combined));
+        // Growing 8 % a week: the combination (no trend) lags, and a method
+        // with a trend beats it by more than a quarter.
+        let q = auto_on_trend(1.08);
+        assert_ne!(q.method, ForecastMethod::Combined);
+        let best = q
+            .backtest
+            .iter()
+            .min_by(|a, b| a.1.wape.total_cmp(&b.1.wape))
+            .unwrap();
+        assert_eq!(q.method, best.0);
+        assert!(best.1.wape < 0.75 * wape(&q, ForecastMethod::Combined));
     }
 
     /// A scenario whose queue has no fixed handle time, with `events`, and

@@ -195,6 +195,11 @@ pub enum ForecastMethod {
     HoltWinters,
     /// Weekday level × day-of-month factor × intraday profile.
     DayOfMonth,
+    /// Exponentially smoothed level × weekday factor × day-of-month factor
+    /// × intraday profile.
+    SmoothedLevel,
+    /// The mean of several methods' forecasts.
+    Combined,
     /// Read from `forecast.file` (not a method a scenario can ask for).
     #[serde(skip_deserializing)]
     File,
@@ -209,6 +214,8 @@ impl ForecastMethod {
             ForecastMethod::Decomposition => "decomposition",
             ForecastMethod::HoltWinters => "holt_winters",
             ForecastMethod::DayOfMonth => "day_of_month",
+            ForecastMethod::SmoothedLevel => "smoothed_level",
+            ForecastMethod::Combined => "combined",
             ForecastMethod::File => "file",
         }
     }
@@ -221,6 +228,8 @@ impl ForecastMethod {
             ForecastMethod::Decomposition,
             ForecastMethod::HoltWinters,
             ForecastMethod::DayOfMonth,
+            ForecastMethod::SmoothedLevel,
+            ForecastMethod::Combined,
         ]
         .into_iter()
         .find(|m| m.name() == s)
