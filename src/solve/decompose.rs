@@ -325,6 +325,9 @@ pub(super) struct Decomposed {
     /// Whether a step stopped at its time limit.
     pub(super) hit_time_limit: bool,
     pub(super) phases: Vec<SolvePhase>,
+    /// The integer tours of step 1 under the scenario's own objective (the
+    /// values of the tour model's variables), a start for [`tighten`].
+    pub(super) tours: Option<Vec<f64>>,
 }
 
 /// The result of the decomposition's first two steps.
@@ -343,6 +346,7 @@ fn unaided(bound: f64, hit_time_limit: bool, phases: Vec<SolvePhase>) -> Outcome
         bound,
         hit_time_limit,
         phases,
+        tours: None,
     })
 }
 
@@ -400,10 +404,37 @@ pub(super) fn method(
         best_bound: None,
         ..phase("final", &fin.raw, fin.raw.seconds)
     });
-    if d.bound.is_finite() && !fin.raw.values.is_empty() {
+    // A little is kept for reading the roster out.
+    let deadline = t0 + std::time::Duration::from_secs_f64(0.95 * cfg.time_limit_seconds);
+    if d.bound.is_finite()
+        && !fin.raw.values.is_empty()
+        && super::relative_gap(fin.raw.objective, d.bound) > cfg.mip_rel_gap
+    {
+        progress.step("integer tours: a tighter bound");
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64();
+        if let Some((bound, ph)) = tighten(
+            scenario,
+            horizon,
+            reqs,
+            days,
+            cfg,
+            d.tours.as_deref(),
+            TIGHTEN_SHARE * left,
+        )? {
+            if bound > d.bound {
+                d.bound = bound.min(fin.raw.objective);
+                progress.bound(d.bound);
+            }
+            d.phases.push(ph);
+        }
+    }
+    if d.bound.is_finite()
+        && !fin.raw.values.is_empty()
+        && super::relative_gap(fin.raw.objective, d.bound) > cfg.mip_rel_gap
+    {
         progress.step("improving: neighbourhoods of agents re-solved");
-        // A little is kept for reading the roster out.
-        let deadline = t0 + std::time::Duration::from_secs_f64(0.95 * cfg.time_limit_seconds);
         let (best, bound, timed_out, ph) = improve::improve(
             scenario, horizon, reqs, days, cfg, fin, d.bound, deadline, progress,
         )?;
@@ -420,6 +451,51 @@ pub(super) fn method(
         method: SolveMethod::Decomposition,
         staged: true,
     })
+}
+
+/// Share of the time left after the final model that the tighter bound
+/// ([`tighten`]) may take; the improvement gets the rest.
+const TIGHTEN_SHARE: f64 = 0.5;
+
+/// A bound of the whole problem at least as strong as the tours
+/// relaxation: the tour model with integer counts and no bounds but the
+/// class sizes. Every roster maps to a solution of it with the same cost
+/// less the per-agent soft terms (module doc), so HiGHS's best bound on it,
+/// at optimality or at its time limit, bounds every roster. Started from the
+/// integer tours of step 1 (`start`, the same variables), it needs only to
+/// close its own gap. `None` when there is no time for it or HiGHS proves
+/// nothing.
+fn tighten(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    cfg: &SolverConfig,
+    start: Option<&[f64]>,
+    seconds: f64,
+) -> Result<Option<(f64, SolvePhase)>> {
+    if seconds < 1.0 {
+        return Ok(None);
+    }
+    let t = Instant::now();
+    let n_classes = classes(scenario, &skill_groups(scenario).2).len();
+    let open: CountBounds = vec![
+        days.iter()
+            .map(|d| vec![(0, usize::MAX); d.shifts.len()])
+            .collect();
+        n_classes
+    ];
+    let agg = build_aggregate(scenario, horizon, reqs, days, Some(&open));
+    let r = run(agg.model, &with_time(cfg, seconds), start)?;
+    let bound = match r.status {
+        HighsModelStatus::Optimal => r.objective.min(r.best_bound.max(f64::NEG_INFINITY)),
+        _ => r.best_bound,
+    };
+    let mut ph = phase("integer tours (bound)", &r, t.elapsed().as_secs_f64());
+    // Its incumbent is tours, not a roster: only its bound counts.
+    ph.objective = None;
+    ph.best_bound = bound.is_finite().then_some(bound);
+    Ok(bound.is_finite().then_some((bound, ph)))
 }
 
 /// Steps 1 and 2: tours per class, then agents per class. Uses at most
@@ -545,6 +621,7 @@ pub(super) fn decompose(
     let Some((raw, pos, n, breaks, classes, group_of)) = raw else {
         return Ok(unaided(bound, hit_time_limit, phases));
     };
+    let tours = (phases.last().is_some_and(|p| p.name == "tours")).then(|| raw.values.clone());
     let val = |v: &Variable| value(&raw.values, v, &pos);
     let counts: Vec<Vec<Vec<usize>>> = n
         .iter()
@@ -655,6 +732,7 @@ pub(super) fn decompose(
         bound,
         hit_time_limit,
         phases,
+        tours,
     }))
 }
 
