@@ -337,6 +337,11 @@ fn describe(
                     r.min_rest_hours,
                     end.format("%Y-%m-%d %H:%M")
                 )
+            } else if let Some((rot, pattern)) = scenario
+                .rotation_on(a, date)
+                .filter(|(r, _)| r.weight.is_none())
+            {
+                format!("the rotation {} ({pattern} that week) on", rot.id)
             } else if let Some(av) = &a.available {
                 format!("the availability {}-{} on", av.from, av.to)
             } else {

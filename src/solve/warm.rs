@@ -63,8 +63,16 @@ pub(super) fn greedy(
             let max_days = week.max_working_days(r);
             let (min_hours, max_hours) = (week.min_hours(a), week.max_hours(a));
             // The lengths of the agent's templates that apply every day (all the
-            // agent's lengths when none does), with their paid hours.
-            let mine: Vec<_> = templates.iter().filter(|t| a.may_work(&t.name)).collect();
+            // agent's lengths when none does), with their paid hours; the
+            // week's templates when the agent keeps a hard rotation.
+            let pattern = scenario
+                .rotation_on(a, days[week.first].date)
+                .filter(|(r, _)| r.weight.is_none())
+                .and_then(|(_, p)| p.templates.as_ref());
+            let mine: Vec<_> = templates
+                .iter()
+                .filter(|t| a.may_work(&t.name) && pattern.is_none_or(|ts| ts.contains(&t.name)))
+                .collect();
             let every_day: Vec<_> = mine
                 .iter()
                 .filter(|t| dates.iter().all(|&d| t.applies_on(d)))
