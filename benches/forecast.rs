@@ -72,6 +72,7 @@ fn bench(c: &mut Criterion) {
         ForecastMethod::SeasonalNaive,
         ForecastMethod::Decomposition,
         ForecastMethod::HoltWinters,
+        ForecastMethod::DayOfMonth,
     ] {
         g.bench_function(m.name(), |b| {
             b.iter(|| forecast_with(&loaded, &history, &horizon, Some(m)).unwrap())

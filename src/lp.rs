@@ -80,7 +80,49 @@ pub struct RawSolution {
     pub n_cons: usize,
 }
 
+/// Solves `model` with the settings `cfg`, from the solution `start` if any.
 pub fn run(model: Model, cfg: &SolverConfig, start: Option<&[f64]>) -> Result<RawSolution> {
+    run_watched(model, cfg, start, None)
+}
+
+/// What HiGHS reports while it solves a MIP: its best objective (primal
+/// bound; infinite before the first solution) and its best bound.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MipProgress {
+    pub incumbent: f64,
+    pub bound: f64,
+}
+
+/// A function told of a MIP's progress, from HiGHS's thread.
+pub type Watch<'a> = &'a (dyn Fn(MipProgress) + Sync);
+
+/// HiGHS's callback: hands the MIP's bounds to the `Watch` behind `user`.
+unsafe extern "C" fn on_mip(
+    kind: std::os::raw::c_int,
+    _message: *const std::os::raw::c_char,
+    out: *const highs_sys::HighsCallbackDataOut,
+    _input: *mut highs_sys::HighsCallbackDataIn,
+    user: *mut std::os::raw::c_void,
+) {
+    if out.is_null() || user.is_null() || kind != highs_sys::kHighsCallbackMipInterrupt {
+        return;
+    }
+    // SAFETY: `user` is the `&Watch` that `run_watched` registered and keeps
+    // alive until the solve returns; `out` is HiGHS's data for this call.
+    let (watch, out) = unsafe { (&*(user as *const Watch), &*out) };
+    watch(MipProgress {
+        incumbent: out.mip_primal_bound,
+        bound: out.mip_dual_bound,
+    });
+}
+
+/// [`run`], telling `watch` of the MIP's progress as HiGHS solves it.
+pub fn run_watched(
+    model: Model,
+    cfg: &SolverConfig,
+    start: Option<&[f64]>,
+    watch: Option<Watch>,
+) -> Result<RawSolution> {
     let Model {
         vars,
         order,
@@ -144,6 +186,20 @@ pub fn run(model: Model, cfg: &SolverConfig, start: Option<&[f64]>) -> Result<Ra
     if let Some(start) = start {
         // A rejected start is not fatal: HiGHS then searches from scratch.
         let _ = m.try_set_solution(Some(start), None, None, None);
+    }
+    let watch_slot: Option<Watch> = watch;
+    if let Some(w) = &watch_slot {
+        // SAFETY: the pointer is to `watch_slot`, which lives until after
+        // `try_solve` returns; HiGHS calls back only during the solve.
+        unsafe {
+            let highs = m.as_mut_ptr();
+            highs_sys::Highs_setCallback(
+                highs,
+                Some(on_mip),
+                w as *const Watch as *mut std::os::raw::c_void,
+            );
+            highs_sys::Highs_startCallback(highs, highs_sys::kHighsCallbackMipInterrupt);
+        }
     }
     let t0 = Instant::now();
     let solved = m

@@ -58,11 +58,13 @@ impl Inputs {
     }
 
     /// Every file these inputs were read from: the scenario files (a
-    /// variant and what it extends), the history and the solver settings.
+    /// variant and what it extends), the history, the solver settings and
+    /// `forecast.file` and `requirements.file`.
     pub fn files(&self) -> Vec<std::path::PathBuf> {
         let mut v = self.loaded.origins.sources.clone();
         v.push(self.loaded.history_path.clone());
         v.push(self.solver_path.clone());
+        v.extend(forecast::external::input_files(&self.loaded));
         v
     }
 
@@ -132,7 +134,17 @@ impl Inputs {
 
     /// Optimization stage.
     pub fn solve(&self, reqs: &[QueueRequirements]) -> Result<Solved> {
-        let solved = solve::solve(self.scenario(), &self.horizon, reqs, &self.solver)?;
+        self.solve_with(reqs, &solve::Progress::none())
+    }
+
+    /// Optimization stage, telling `progress` how it goes.
+    pub fn solve_with(
+        &self,
+        reqs: &[QueueRequirements],
+        progress: &solve::Progress,
+    ) -> Result<Solved> {
+        let solved =
+            solve::solve_with(self.scenario(), &self.horizon, reqs, &self.solver, progress)?;
         // Never report a roster priced at NaN or infinity as a solve.
         if !solved.info.objective.is_finite() {
             return Err(crate::Error::Solver(format!(

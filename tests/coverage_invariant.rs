@@ -46,6 +46,7 @@ fn staffed(
             volume_p90: v.clone(),
             method: ForecastMethod::SeasonalNaive,
             backtest: Vec::new(),
+            required_agents: None,
         })
         .collect();
     requirements(

@@ -35,6 +35,23 @@ fn target_text(target: f64, seconds: f64) -> String {
     }
 }
 
+/// The solve's progress line: the step, the best roster so far, the best
+/// bound and the gap, against the time limit and the configured gap.
+pub(crate) fn progress_line(p: &rota::solve::SolveProgress, limit: f64, target: f64) -> String {
+    let num = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.1}"));
+    let gap = p
+        .gap()
+        .map_or("—".to_string(), |g| format!("{:.2}%", g * 100.0));
+    format!(
+        "{} | best roster {} | bound {} | gap {gap} (stops at {:.2}%) | {:.0} of {limit} s",
+        p.step,
+        num(p.incumbent),
+        num(p.bound),
+        target * 100.0,
+        p.seconds
+    )
+}
+
 pub(crate) fn generated_at() -> DateTime<Utc> {
     std::env::var("SOURCE_DATE_EPOCH")
         .ok()
@@ -88,8 +105,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         inputs.solver.time_limit_seconds,
         inputs.solver.mip_rel_gap * 100.0
     ));
+    let limit = inputs.solver.time_limit_seconds;
+    let target = inputs.solver.mip_rel_gap;
+    let show = |p: &rota::solve::SolveProgress| pb.set_message(progress_line(p, limit, target));
     let mut solved = inputs
-        .solve(&reqs)
+        .solve_with(&reqs, &rota::solve::Progress::to(&show))
         .with_context(|| format!("cannot roster {}", args.scenario.display()))?;
     pb.set_message("checking the roster");
     let (violations, evaluation) = inputs.check(&reqs, &mut solved)?;

@@ -86,6 +86,27 @@ impl Scenario {
                 "must be at least 1".into(),
             ));
         }
+        if !self.has_history() && self.forecast.file.is_none() {
+            let why = if self.requirements.is_some() {
+                "requirements.file gives the agents, but volume and handle time are still needed to predict the service level a roster delivers: "
+            } else {
+                ""
+            };
+            return Err(err(
+                "name:",
+                0,
+                "history",
+                format!("{why}the scenario needs `history` (interval history to forecast from) or `forecast.file` (a forecast made elsewhere)"),
+            ));
+        }
+        if self.requirements.is_some() && self.objective.mode == ObjectiveMode::ServiceLevel {
+            return Err(err(
+                "mode:",
+                0,
+                "objective.mode",
+                "service_level chooses staff from volume and handle time, while requirements.file fixes the agents: use one or the other".into(),
+            ));
+        }
         if self.queues.len() > crate::limits::MAX_QUEUES
             || self.agents.len() > crate::limits::MAX_AGENTS
         {

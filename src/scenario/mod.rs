@@ -51,6 +51,11 @@ impl Scenario {
             .fold(0.0, f64::max)
     }
 
+    /// Whether the scenario names a history file.
+    pub fn has_history(&self) -> bool {
+        !self.history.file.as_os_str().is_empty()
+    }
+
     /// The planned local dates, in order.
     pub fn dates(&self) -> Vec<NaiveDate> {
         (0..self.planning.days)

@@ -22,7 +22,13 @@ pub struct Scenario {
     pub description: String,
     pub site: Site,
     pub planning: Planning,
+    /// Interval history to forecast from; may be left out when
+    /// `forecast.file` gives every queue's forecast.
+    #[serde(default)]
     pub history: HistorySource,
+    /// Agents required per queue and interval, from another tool.
+    #[serde(default)]
+    pub requirements: Option<RequirementsSource>,
     #[serde(default)]
     pub calendar: Calendar,
     /// What-if changes to the forecast: volume and handle-time multipliers per
@@ -94,7 +100,8 @@ fn default_interval() -> u32 {
     30
 }
 
-/// Where the interval history comes from.
+/// Where the interval history comes from. A scenario without a `history`
+/// section has the default: no file (an empty path).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HistorySource {
@@ -116,6 +123,27 @@ pub struct HistorySource {
     /// Queue id of every row, for a file without a queue column.
     #[serde(default)]
     pub queue: Option<String>,
+}
+
+impl Default for HistorySource {
+    fn default() -> Self {
+        HistorySource {
+            file: PathBuf::new(),
+            weeks: default_weeks(),
+            timezone: None,
+            timestamps: TimestampMode::default(),
+            columns: None,
+            queue: None,
+        }
+    }
+}
+
+/// Where the required agents come from (`requirements:`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequirementsSource {
+    /// CSV file (queue, interval_start, agents), relative to the scenario file.
+    pub file: PathBuf,
 }
 
 /// How history timestamps are read.
@@ -166,6 +194,11 @@ pub enum ForecastMethod {
     SeasonalNaive,
     Decomposition,
     HoltWinters,
+    /// Weekday level × day-of-month factor × intraday profile.
+    DayOfMonth,
+    /// Read from `forecast.file` (not a method a scenario can ask for).
+    #[serde(skip_deserializing)]
+    File,
 }
 
 impl ForecastMethod {
@@ -176,6 +209,8 @@ impl ForecastMethod {
             ForecastMethod::SeasonalNaive => "seasonal_naive",
             ForecastMethod::Decomposition => "decomposition",
             ForecastMethod::HoltWinters => "holt_winters",
+            ForecastMethod::DayOfMonth => "day_of_month",
+            ForecastMethod::File => "file",
         }
     }
 
@@ -186,6 +221,7 @@ impl ForecastMethod {
             ForecastMethod::SeasonalNaive,
             ForecastMethod::Decomposition,
             ForecastMethod::HoltWinters,
+            ForecastMethod::DayOfMonth,
         ]
         .into_iter()
         .find(|m| m.name() == s)
@@ -208,6 +244,11 @@ pub struct ForecastSettings {
     /// Lower and upper quantile of the band, e.g. `[0.1, 0.9]`.
     #[serde(default = "default_band")]
     pub band: [f64; 2],
+    /// A forecast made elsewhere (queue, interval_start, volume,
+    /// aht_seconds, optional volume_p10 and volume_p90), relative to the
+    /// scenario file: the queues it lists are not forecast from history.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
 }
 
 impl Default for ForecastSettings {
@@ -217,6 +258,7 @@ impl Default for ForecastSettings {
             backtest_weeks: default_backtest_weeks(),
             outlier_threshold: default_outlier(),
             band: default_band(),
+            file: None,
         }
     }
 }
@@ -258,6 +300,11 @@ pub struct Event {
     /// absent, learned from past dates of events of the same name in history.
     #[serde(default, deserialize_with = "de_opt_multiplier")]
     pub volume_multiplier: Option<f64>,
+    /// Handle-time multiplier (1.2 = calls 20 % longer); when absent,
+    /// learned from past dates of events of the same name in history that
+    /// have handle times (1 when there are none).
+    #[serde(default, deserialize_with = "de_opt_multiplier")]
+    pub aht_multiplier: Option<f64>,
     /// Queues affected; all when absent.
     #[serde(default, deserialize_with = "de_queue_refs")]
     pub queues: Option<Vec<String>>,

@@ -59,16 +59,19 @@ use highs::HighsModelStatus;
 
 use super::candidates::{allowed, Day};
 use super::handout::hand_out_class;
+use super::improve::{self, Run};
+use super::model::build;
 use super::model::{
     add_agents, add_breaks_and_coverage, empty_members, keep_picks, new_model, rest_cliques,
     skill_groups, Fix, Fixes, Model, Relax,
 };
 use super::warm::Pick;
-use super::{hand_out_breaks, phase, picked, value, SolvePhase};
+use super::warm::{initial_solution, solution_from_plan};
+use super::{hand_out_breaks, phase, picked, value, Outcome, Progress, SolvePhase};
 use crate::error::Result;
 use crate::horizon::Horizon;
 use crate::lp::{run, RawSolution};
-use crate::scenario::{ObjectiveMode, Scenario, SolverConfig};
+use crate::scenario::{ObjectiveMode, Scenario, SolveMethod, SolverConfig};
 use crate::staffing::QueueRequirements;
 
 /// Interchangeable agents: same skill group, contract and hourly cost.
@@ -325,7 +328,7 @@ pub(super) struct Decomposed {
 }
 
 /// The result of the decomposition's first two steps.
-pub(super) enum Outcome {
+pub(super) enum Outcome1 {
     /// The tour model has no solution, so neither has the scenario.
     Infeasible,
     Done(Decomposed),
@@ -333,8 +336,8 @@ pub(super) enum Outcome {
 
 /// The decomposition stopped early: the agent model searches on its own,
 /// and the bound found so far still holds.
-fn unaided(bound: f64, hit_time_limit: bool, phases: Vec<SolvePhase>) -> Outcome {
-    Outcome::Done(Decomposed {
+fn unaided(bound: f64, hit_time_limit: bool, phases: Vec<SolvePhase>) -> Outcome1 {
+    Outcome1::Done(Decomposed {
         fixes: None,
         plan: None,
         bound,
@@ -349,6 +352,76 @@ fn with_time(cfg: &SolverConfig, seconds: f64) -> SolverConfig {
     c
 }
 
+/// The decomposition as a method: steps 1 and 2 ([`decompose`]), then the
+/// final model started from the hand-out (step 3) and the improvement with
+/// the time left (step 4, `improve.rs`). Should steps 1 and 2 find no
+/// hand-out, the agent model searches on its own from the greedy roster,
+/// and the tours' bound still holds.
+pub(super) fn method(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    cfg: &SolverConfig,
+    progress: &Progress,
+    t0: Instant,
+) -> Result<Outcome> {
+    let mut d = match decompose(scenario, horizon, reqs, days, cfg, progress)? {
+        Outcome1::Infeasible => {
+            return Err(crate::error::Error::Infeasible(super::diagnose(
+                scenario, horizon, reqs, days, cfg,
+            )))
+        }
+        Outcome1::Done(d) => d,
+    };
+    progress.step("final model: breaks, queues and prices of the hand-out");
+    let built = build(scenario, horizon, reqs, days, false, d.fixes.as_ref());
+    let pos = built.model.positions();
+    let start = match &d.plan {
+        Some(plan) => Some(solution_from_plan(
+            scenario, horizon, reqs, days, &built, &pos, plan,
+        )),
+        None if cfg.warm_start => initial_solution(scenario, horizon, reqs, days, &built, &pos),
+        None => None,
+    };
+    let mut final_cfg = cfg.clone();
+    final_cfg.time_limit_seconds = (cfg.time_limit_seconds - t0.elapsed().as_secs_f64()).max(1.0);
+    // Unrestricted (no hand-out), the final model's bound is the whole problem's.
+    let whole = d.fixes.is_none();
+    let mut fin = Run::solve(
+        built,
+        &final_cfg,
+        start.as_deref(),
+        Some(&progress.mip(whole)),
+    )?;
+    // Restricted to the decomposition's shifts, its own bound says nothing
+    // of the whole problem.
+    d.phases.push(SolvePhase {
+        best_bound: None,
+        ..phase("final", &fin.raw, fin.raw.seconds)
+    });
+    if d.bound.is_finite() && !fin.raw.values.is_empty() {
+        progress.step("improving: neighbourhoods of agents re-solved");
+        // A little is kept for reading the roster out.
+        let deadline = t0 + std::time::Duration::from_secs_f64(0.95 * cfg.time_limit_seconds);
+        let (best, bound, timed_out, ph) = improve::improve(
+            scenario, horizon, reqs, days, cfg, fin, d.bound, deadline, progress,
+        )?;
+        fin = best;
+        d.bound = bound;
+        d.hit_time_limit |= timed_out;
+        d.phases.push(ph);
+    }
+    Ok(Outcome {
+        run: fin,
+        bound: Some(d.bound),
+        hit_time_limit: d.hit_time_limit,
+        phases: d.phases,
+        method: SolveMethod::Decomposition,
+        staged: true,
+    })
+}
+
 /// Steps 1 and 2: tours per class, then agents per class. Uses at most
 /// 40% of the time limit for the tours and up to 50% with the agents.
 pub(super) fn decompose(
@@ -357,9 +430,11 @@ pub(super) fn decompose(
     reqs: &[QueueRequirements],
     days: &[Day],
     cfg: &SolverConfig,
-) -> Result<Outcome> {
+    progress: &Progress,
+) -> Result<Outcome1> {
     let t0 = Instant::now();
     let total = cfg.time_limit_seconds;
+    progress.step("tours relaxation: the bound");
     // The relaxation of the tour model: its optimum bounds the whole problem.
     let agg = build_aggregate(scenario, horizon, reqs, days, None);
     let pos = agg.model.positions();
@@ -377,7 +452,7 @@ pub(super) fn decompose(
         lp.status,
         HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible
     ) {
-        return Ok(Outcome::Infeasible);
+        return Ok(Outcome1::Infeasible);
     }
     let mut hit_time_limit = lp.status != HighsModelStatus::Optimal;
     let bound = if lp.status == HighsModelStatus::Optimal {
@@ -385,6 +460,8 @@ pub(super) fn decompose(
     } else {
         f64::NAN
     };
+    progress.bound(bound);
+    progress.step("integer tours near the relaxation");
     if lp.values.is_empty() {
         // No relaxation within the time: the agent model searches on its own.
         return Ok(unaided(bound, hit_time_limit, phases));
@@ -498,6 +575,7 @@ pub(super) fn decompose(
         })
         .collect();
 
+    progress.step("handing the tours to agents");
     // Step 2: agents per class, with the time left up to half the limit
     // (the rest improves the roster, `improve.rs`), shared by class size.
     let t1 = Instant::now();
@@ -571,7 +649,7 @@ pub(super) fn decompose(
     // rule in force. (Letting it move agents among all the tours' shifts
     // found nothing better in 25 s on the 200-agent benchmark.)
     let fixes = neighbourhood(days, &classes, &counts, &pick, MOVE_MINUTES);
-    Ok(Outcome::Done(Decomposed {
+    Ok(Outcome1::Done(Decomposed {
         fixes: Some(fixes),
         plan: Some(plan),
         bound,

@@ -25,10 +25,10 @@ use rand_chacha::ChaCha8Rng;
 use super::candidates::Day;
 use super::model::{build, keep_picks, Built};
 use super::warm::{solution_from_plan, Pick};
-use super::{hand_out_breaks, picked, value, SolvePhase};
+use super::{hand_out_breaks, picked, value, Progress, SolvePhase};
 use crate::error::Result;
 use crate::horizon::Horizon;
-use crate::lp::{run, RawSolution};
+use crate::lp::{run_watched, RawSolution, Watch};
 use crate::scenario::{Scenario, SolverConfig};
 use crate::staffing::QueueRequirements;
 
@@ -37,16 +37,29 @@ pub(super) struct Run {
     pub(super) raw: RawSolution,
     pub(super) pos: HashMap<Variable, usize>,
     pub(super) built: Built,
+    /// Integer variables of the model solved.
+    pub(super) binaries: usize,
 }
 
 impl Run {
     /// Solves `built` from `start`.
-    pub(super) fn solve(built: Built, cfg: &SolverConfig, start: Option<&[f64]>) -> Result<Run> {
+    pub(super) fn solve(
+        built: Built,
+        cfg: &SolverConfig,
+        start: Option<&[f64]>,
+        watch: Option<Watch>,
+    ) -> Result<Run> {
         let pos = built.model.positions();
         let mut built = built;
+        let binaries = built.model.binaries;
         let model = std::mem::replace(&mut built.model, super::model::new_model());
-        let raw = run(model, cfg, start)?;
-        Ok(Run { raw, pos, built })
+        let raw = run_watched(model, cfg, start, watch)?;
+        Ok(Run {
+            raw,
+            pos,
+            built,
+            binaries,
+        })
     }
 
     /// The value of `v` in the solution.
@@ -91,6 +104,7 @@ pub(super) fn improve(
     incumbent: Run,
     bound: f64,
     deadline: Instant,
+    progress: &Progress,
 ) -> Result<(Run, f64, bool, SolvePhase)> {
     let t0 = Instant::now();
     let n = scenario.agents.len();
@@ -141,7 +155,7 @@ pub(super) fn improve(
         let mut sub = cfg.clone();
         sub.time_limit_seconds = per_try.min(left);
         sub.mip_rel_gap = cfg.mip_rel_gap.min(1e-4);
-        let r = Run::solve(built, &sub, Some(&start))?;
+        let r = Run::solve(built, &sub, Some(&start), Some(&progress.mip(false)))?;
         overhead = overhead.max(tried.elapsed().as_secs_f64() - r.raw.seconds);
         if r.raw.status == HighsModelStatus::ReachedTimeLimit {
             size = (size.saturating_sub(5)).max(SIZES.0);
@@ -151,6 +165,7 @@ pub(super) fn improve(
         let whole = free.iter().all(|&f| f) && r.raw.status == HighsModelStatus::Optimal;
         if whole && r.raw.best_bound.is_finite() {
             bound = bound.max(r.raw.best_bound);
+            progress.bound(bound);
         }
         if !r.raw.values.is_empty() && r.raw.objective < best.raw.objective - 1e-6 {
             better += 1;

@@ -39,6 +39,7 @@
 //! plus paid hours. The solve reports status, objective, best bound, gap and why it
 //! stopped; a time-limited incumbent is never called optimal.
 
+mod agents;
 mod breaks;
 mod candidates;
 mod decompose;
@@ -47,6 +48,7 @@ mod handout;
 
 mod improve;
 mod model;
+mod readout;
 mod service_level;
 mod soft;
 mod warm;
@@ -60,7 +62,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::horizon::Horizon;
-use crate::roster::model::{Break, Roster, Shift};
+use crate::roster::model::Roster;
 use crate::scenario::{ObjectiveMode, Scenario, SolveMethod, SolverConfig};
 use crate::staffing::QueueRequirements;
 
@@ -69,8 +71,7 @@ use candidates::candidates;
 use diagnose::diagnose;
 pub use diagnose::precheck;
 use improve::Run;
-use model::{build, Built};
-use warm::{initial_solution, solution_from_plan, Pick};
+use warm::Pick;
 
 /// Why the solver stopped, and what that means for the roster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -228,9 +229,132 @@ fn phase(name: &str, raw: &crate::lp::RawSolution, seconds: f64) -> SolvePhase {
     }
 }
 
-/// Share of the time limit the requirement roster may take when it is the
-/// start of a service-level solve.
-const REQUIREMENTS_SHARE: f64 = 0.5;
+/// How a solve is going, for a progress line: the step, the best roster's
+/// objective so far and the best bound of the whole problem so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolveProgress {
+    pub step: String,
+    pub incumbent: Option<f64>,
+    pub bound: Option<f64>,
+    pub seconds: f64,
+}
+
+impl SolveProgress {
+    /// `(incumbent − bound) / |incumbent|` when both are known.
+    pub fn gap(&self) -> Option<f64> {
+        Some(relative_gap(self.incumbent?, self.bound?))
+    }
+}
+
+/// Collects what the steps of a solve report and passes it on to a
+/// caller's function (the binary's progress line). Thread-safe: HiGHS
+/// reports from its own thread.
+pub struct Progress<'a> {
+    sink: Option<&'a (dyn Fn(&SolveProgress) + Sync)>,
+    t0: Instant,
+    state: std::sync::Mutex<SolveProgress>,
+}
+
+impl<'a> Progress<'a> {
+    /// Progress told to `sink`.
+    pub fn to(sink: &'a (dyn Fn(&SolveProgress) + Sync)) -> Progress<'a> {
+        Progress {
+            sink: Some(sink),
+            ..Progress::none()
+        }
+    }
+
+    /// Progress told to no one.
+    pub fn none() -> Progress<'static> {
+        Progress {
+            sink: None,
+            t0: Instant::now(),
+            state: std::sync::Mutex::new(SolveProgress {
+                step: String::new(),
+                incumbent: None,
+                bound: None,
+                seconds: 0.0,
+            }),
+        }
+    }
+
+    fn update(&self, f: impl FnOnce(&mut SolveProgress)) {
+        let Some(sink) = self.sink else { return };
+        let snapshot = {
+            let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            f(&mut s);
+            s.seconds = self.t0.elapsed().as_secs_f64();
+            s.clone()
+        };
+        sink(&snapshot);
+    }
+
+    /// A new step begins.
+    pub(crate) fn step(&self, name: &str) {
+        self.update(|s| s.step = name.to_string());
+    }
+
+    /// A roster of the whole problem with this objective exists.
+    pub(crate) fn incumbent(&self, objective: f64) {
+        if objective.is_finite() {
+            self.update(|s| {
+                s.incumbent = Some(s.incumbent.map_or(objective, |o| o.min(objective)))
+            });
+        }
+    }
+
+    /// Every roster of the whole problem costs at least this.
+    pub(crate) fn bound(&self, bound: f64) {
+        if bound.is_finite() {
+            self.update(|s| s.bound = Some(s.bound.map_or(bound, |b| b.max(bound))));
+        }
+    }
+
+    /// What HiGHS reports of a MIP whose rosters are rosters of the whole
+    /// problem (`whole`: its bound bounds the whole problem too).
+    pub(crate) fn mip(&self, whole: bool) -> impl Fn(crate::lp::MipProgress) + Sync + '_ {
+        move |m: crate::lp::MipProgress| {
+            self.incumbent(m.incumbent);
+            if whole {
+                self.bound(m.bound);
+            }
+        }
+    }
+}
+
+/// What a method hands back: the final run of the agent model, from which
+/// the roster is read, and what the steps found.
+struct Outcome {
+    run: Run,
+    /// A bound of the whole problem from an earlier step (the tours'
+    /// relaxation); `None` when the run's own bound is the bound.
+    bound: Option<f64>,
+    hit_time_limit: bool,
+    phases: Vec<SolvePhase>,
+    method: SolveMethod,
+    /// Whether the steps took more than the final run (so the solve time is
+    /// the whole method's).
+    staged: bool,
+}
+
+/// The method for `scenario` under `cfg`: the agent model, or the
+/// decomposition (tours, then agents).
+pub fn method_for(scenario: &Scenario, cfg: &SolverConfig) -> SolveMethod {
+    match cfg.method {
+        SolveMethod::Auto => {
+            let from = match scenario.objective.mode {
+                ObjectiveMode::ServiceLevel => cfg.decompose_service_level_from_agents,
+                ObjectiveMode::Requirements => cfg.decompose_from_agents,
+            };
+            if scenario.agents.len() >= from {
+                SolveMethod::Decomposition
+            } else {
+                SolveMethod::Agents
+            }
+        }
+        m => m,
+    }
+}
 
 /// Solves the roster for the scenario's requirements.
 pub fn solve(
@@ -239,121 +363,64 @@ pub fn solve(
     reqs: &[QueueRequirements],
     cfg: &SolverConfig,
 ) -> Result<Solved> {
+    solve_with(scenario, horizon, reqs, cfg, &Progress::none())
+}
+
+/// [`solve`], telling `progress` how it goes. The steps: check the
+/// contracts can be met at all, build the candidates, run the method
+/// (`agents.rs` or `decompose.rs`), read the roster out of its final run.
+pub fn solve_with(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    cfg: &SolverConfig,
+    progress: &Progress,
+) -> Result<Solved> {
     let pre = precheck(scenario);
     if !pre.is_empty() {
         return Err(Error::Infeasible(pre.join("\n")));
     }
     let t0 = Instant::now();
     let days = candidates(scenario);
-    let decompose = match cfg.method {
-        SolveMethod::Agents => false,
-        SolveMethod::Decomposition => true,
-        // The service-level agent model seldom leaves its start within a
-        // minute even at the demo's size; the decomposition does.
-        SolveMethod::Auto => {
-            let from = match scenario.objective.mode {
-                ObjectiveMode::ServiceLevel => cfg.decompose_service_level_from_agents,
-                ObjectiveMode::Requirements => cfg.decompose_from_agents,
-            };
-            scenario.agents.len() >= from
+    let outcome = match method_for(scenario, cfg) {
+        SolveMethod::Decomposition => {
+            decompose::method(scenario, horizon, reqs, &days, cfg, progress, t0)?
         }
+        _ => agents::method(scenario, horizon, reqs, &days, cfg, progress)?,
     };
-    let mut decomposed = if decompose {
-        match decompose::decompose(scenario, horizon, reqs, &days, cfg)? {
-            decompose::Outcome::Infeasible => {
-                return Err(Error::Infeasible(diagnose(
-                    scenario, horizon, reqs, &days, cfg,
-                )))
-            }
-            decompose::Outcome::Done(d) => Some(d),
-        }
-    } else {
-        None
-    };
-    // The service-level model is slow to leave a greedy roster, so it starts
-    // from the requirement roster, solved first with part of the time.
-    let by_requirements = if decomposed.is_none()
-        && cfg.warm_start
-        && scenario.objective.mode == ObjectiveMode::ServiceLevel
-    {
-        let mut sc = scenario.clone();
-        sc.objective.mode = ObjectiveMode::Requirements;
-        let mut part = cfg.clone();
-        part.time_limit_seconds = cfg.time_limit_seconds * REQUIREMENTS_SHARE;
-        part.method = SolveMethod::Decomposition;
-        let first = solve(&sc, horizon, reqs, &part)?;
-        warm::plan_from_roster(scenario, &days, &first.roster).map(|plan| {
-            let phases = first.info.phases.into_iter().map(|mut p| {
-                p.name = format!("requirements start: {}", p.name);
-                p
-            });
-            (plan, phases.collect::<Vec<_>>())
-        })
-    } else {
-        None
-    };
-    let built = build(
-        scenario,
-        horizon,
-        reqs,
-        &days,
-        false,
-        decomposed.as_ref().and_then(|d| d.fixes.as_ref()),
-    );
-    let binaries = built.model.binaries;
-    let pos = built.model.positions();
-    let plan = match (&decomposed, &by_requirements) {
-        (Some(d), _) => d.plan.as_ref(),
-        (None, Some((plan, _))) => Some(plan),
-        (None, None) => None,
-    };
-    let start = match plan {
-        Some(plan) => Some(solution_from_plan(
-            scenario, horizon, reqs, &days, &built, &pos, plan,
-        )),
-        None if cfg.warm_start => initial_solution(scenario, horizon, reqs, &days, &built, &pos),
-        None => None,
-    };
-    let staged = decomposed.is_some() || by_requirements.is_some();
-    let mut final_cfg = cfg.clone();
-    if staged {
-        final_cfg.time_limit_seconds =
-            (cfg.time_limit_seconds - t0.elapsed().as_secs_f64()).max(1.0);
-    }
-    let mut fin = Run::solve(built, &final_cfg, start.as_deref())?;
-    // Restricted to the decomposition's shifts, its own bound says nothing
-    // of the whole problem.
-    let final_phase = SolvePhase {
-        best_bound: None,
-        ..phase("final", &fin.raw, fin.raw.seconds)
-    };
-    // The decomposition's roster is improved with the time left.
-    let mut improved = None;
-    if let Some(d) = decomposed.as_mut().filter(|d| d.bound.is_finite()) {
-        if !fin.raw.values.is_empty() {
-            // A little is kept for reading the roster out.
-            let deadline = t0 + std::time::Duration::from_secs_f64(0.95 * cfg.time_limit_seconds);
-            let (best, bound, timed_out, phase) =
-                improve::improve(scenario, horizon, reqs, &days, cfg, fin, d.bound, deadline)?;
-            fin = best;
-            d.bound = bound;
-            d.hit_time_limit |= timed_out;
-            improved = Some(phase);
-        }
-    }
+    finish(scenario, horizon, reqs, &days, cfg, outcome, t0)
+}
+
+/// The roster of the outcome's final run, and what the solve achieved.
+fn finish(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[candidates::Day],
+    cfg: &SolverConfig,
+    outcome: Outcome,
+    t0: Instant,
+) -> Result<Solved> {
+    let Outcome {
+        run: fin,
+        bound,
+        hit_time_limit,
+        phases,
+        method,
+        staged,
+    } = outcome;
     let raw = &fin.raw;
     let status = match raw.status {
         HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
             return Err(Error::Infeasible(diagnose(
-                scenario, horizon, reqs, &days, cfg,
+                scenario, horizon, reqs, days, cfg,
             )));
         }
         _ if raw.values.is_empty() => {
             // What each step achieved, so that the planner (and a bug
             // report) can see where the time went.
-            let steps: Vec<String> = decomposed
+            let steps: Vec<String> = phases
                 .iter()
-                .flat_map(|d| &d.phases)
                 .map(|p| {
                     format!(
                         "{} {} in {:.1} s{}",
@@ -367,10 +434,6 @@ pub fn solve(
                         }
                     )
                 })
-                .chain(std::iter::once(format!(
-                    "agents {:?} in {:.1} s without a solution",
-                    raw.status, raw.seconds
-                )))
                 .collect();
             return Err(Error::Solver(match raw.status {
                 HighsModelStatus::ReachedTimeLimit => format!(
@@ -386,17 +449,13 @@ pub fn solve(
         HighsModelStatus::ReachedTimeLimit => SolveStatus::TimeLimit,
         _ => SolveStatus::OtherLimit,
     };
-    // The decomposition's final model is restricted, so its own bound says
-    // nothing of the whole problem: the gap is taken to the tours' bound.
-    let (status, best_bound, gap, phases) = match decomposed {
-        None => {
-            let mut phases = by_requirements.map(|(_, p)| p).unwrap_or_default();
-            phases.push(phase("agents", raw, raw.seconds));
-            (status, raw.best_bound, raw.gap, phases)
-        }
-        Some(d) => {
-            let bound = if d.bound.is_finite() {
-                d.bound.min(raw.objective)
+    // A restricted final model's own bound says nothing of the whole
+    // problem: with an earlier step's bound, the gap is taken to it.
+    let (status, best_bound, gap) = match bound {
+        None => (status, raw.best_bound, raw.gap),
+        Some(b) => {
+            let bound = if b.is_finite() {
+                b.min(raw.objective)
             } else {
                 raw.best_bound.min(raw.objective)
             };
@@ -405,86 +464,15 @@ pub fn solve(
                 SolveStatus::Optimal
             } else if gap <= cfg.mip_rel_gap {
                 SolveStatus::GapLimit
-            } else if d.hit_time_limit || raw.status == HighsModelStatus::ReachedTimeLimit {
+            } else if hit_time_limit || raw.status == HighsModelStatus::ReachedTimeLimit {
                 SolveStatus::TimeLimit
             } else {
                 SolveStatus::Decomposed
             };
-            let mut phases = d.phases;
-            phases.push(final_phase);
-            phases.extend(improved);
-            (status, bound, gap, phases)
+            (status, bound, gap)
         }
     };
-    let Built {
-        w,
-        groups,
-        group_of,
-        ..
-    } = &fin.built;
-    let val = |v: &Variable| fin.val(v);
-
-    // Shifts worked, then each group's breaks handed out to its shifts.
-    let worked = fin.plan(&days);
-    let mut shifts = Vec::new();
-    for (ai, a) in scenario.agents.iter().enumerate() {
-        let g = group_of[ai];
-        for (di, day) in days.iter().enumerate() {
-            let Some((k, ms)) = &worked[ai][di] else {
-                continue;
-            };
-            let s = &day.shifts[*k];
-            let mut breaks: Vec<Break> = day
-                .kinds
-                .iter()
-                .zip(ms)
-                .filter_map(|(bk, m)| {
-                    m.map(|m| Break {
-                        kind: bk.kind.into(),
-                        start: bk.breaks[m].start,
-                        end: bk.breaks[m].end,
-                    })
-                })
-                .collect();
-            breaks.sort_by_key(|b| b.start);
-            // Queues the agent's skill group served while the agent was on
-            // duty: every interval with any presence, so that the report's
-            // split of this agent can follow the model's.
-            let spans: Vec<_> = breaks.iter().map(|b| (b.start, b.end)).collect();
-            let on_duty: Vec<usize> = crate::coverage::presence(horizon, s.start, s.end, &spans)
-                .into_iter()
-                .map(|(t, _)| t)
-                .collect();
-            let skills: Vec<String> = groups[g]
-                .iter()
-                .filter(|q| {
-                    let qi = scenario
-                        .queues
-                        .iter()
-                        .position(|x| &x.id == *q)
-                        .expect("queue");
-                    on_duty.iter().any(|&t| val(&w[&(g, qi)][t]) > 1e-6)
-                })
-                .cloned()
-                .collect();
-            shifts.push(Shift {
-                agent_id: a.id.clone(),
-                agent_name: a.name.clone(),
-                date: day.date,
-                start: s.start,
-                end: s.end,
-                breaks,
-                skills,
-                paid_hours: s.paid_hours,
-            });
-        }
-    }
-    let mut roster = Roster {
-        site_name: scenario.site.name.clone(),
-        timezone: scenario.site.timezone,
-        shifts,
-    };
-    roster.sort();
+    let roster = readout::roster(scenario, horizon, days, &fin);
     let info = SolveInfo {
         status,
         stop_reason: status.explain(cfg, gap),
@@ -501,13 +489,9 @@ pub fn solve(
         threads: cfg.threads,
         random_seed: cfg.random_seed,
         variables: raw.n_vars,
-        binary_variables: binaries,
+        binary_variables: fin.binaries,
         constraints: raw.n_cons,
-        method: if decompose {
-            SolveMethod::Decomposition
-        } else {
-            SolveMethod::Agents
-        },
+        method,
         phases,
     };
     Ok(Solved { roster, info })
