@@ -199,8 +199,15 @@ fn a_hard_rotation_binds_and_matches_exhaustive_search() {
     let unbound = shifts_of(&solve(&free(), &horizon, &reqs, &exact()).unwrap().roster);
     assert_ne!(kept, unbound);
     assert!(
-        solve(&hard, &horizon, &reqs, &exact()).unwrap().info.objective
-            > solve(&free(), &horizon, &reqs, &exact()).unwrap().info.objective + 1.0
+        solve(&hard, &horizon, &reqs, &exact())
+            .unwrap()
+            .info
+            .objective
+            > solve(&free(), &horizon, &reqs, &exact())
+                .unwrap()
+                .info
+                .objective
+                + 1.0
     );
     assert!(
         unbound
@@ -222,7 +229,10 @@ fn a_staggered_agent_starts_the_cycle_elsewhere() {
     // met by the early week second.
     let sc = Scenario::from_yaml_str(
         &TINY
-            .replace("rotation: early-late", "rotation: early-late, rotation_week: 1")
+            .replace(
+                "rotation: early-late",
+                "rotation: early-late, rotation_week: 1",
+            )
             .replace("ROTATIONS", HARD),
         std::path::Path::new("staggered.yaml"),
     )
@@ -286,7 +296,10 @@ fn a_soft_rotation_is_priced_exactly() {
             })
             .count();
         let f = rota::roster::soft::evaluate(&soft, &solved.roster).unwrap();
-        assert!((c.soft - 30.0 * off as f64).abs() < 1e-9, "{c:?}, {off} off");
+        assert!(
+            (c.soft - 30.0 * off as f64).abs() < 1e-9,
+            "{c:?}, {off} off"
+        );
         let counted: usize = f
             .rotations
             .as_ref()
@@ -329,10 +342,7 @@ weights: { understaffing: 100, overstaffing: 5, paid_hour: 1, weekend_fairness: 
 "#;
     let sc = Scenario::from_yaml_str(text, std::path::Path::new("fair.yaml")).unwrap();
     let horizon = Horizon::new(&sc);
-    let reqs = vec![req(
-        horizon.intervals.len(),
-        &mornings(&[5, 6, 12, 13]),
-    )];
+    let reqs = vec![req(horizon.intervals.len(), &mornings(&[5, 6, 12, 13]))];
     let solved = solve(&sc, &horizon, &reqs, &exact()).unwrap();
     assert_eq!(solved.info.status, SolveStatus::Optimal);
     assert!(validate(&sc, &solved.roster).is_empty());
@@ -381,7 +391,9 @@ fn validator_catches_rosters_that_break_rotations() {
     // reported as a soft finding.
     assert!(!text.contains("agent R05"), "R05 is valid:\n{text}");
     assert!(
-        text.contains("off the pattern: R05 (Chen Jing): rotation early-late-wish (weight 10) on 2026-11-02"),
+        text.contains(
+            "off the pattern: R05 (Chen Jing): rotation early-late-wish (weight 10) on 2026-11-02"
+        ),
         "{text}"
     );
 }

@@ -178,7 +178,7 @@ pub fn evaluate(scenario: &Scenario, roster: &Roster) -> Option<SoftFindings> {
             let mut weight = 0.0;
             let mut rotation = String::new();
             for s in roster.shifts.iter().filter(|s| s.agent_id == a.id) {
-                if let Some((r, _)) = off_rotation(scenario, a, s) {
+                if let Some((r, _)) = off_rotation(scenario, a, s, s.length_hours()) {
                     dates.push(s.date);
                     weight = r.weight.unwrap_or(0.0);
                     rotation = r.id.clone();

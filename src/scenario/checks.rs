@@ -293,6 +293,17 @@ impl Scenario {
                     ));
                 }
             }
+            if a.reserve && a.min_hours > 0.0 {
+                return Err(err(
+                    &needle,
+                    0,
+                    &format!("agents[{i}].min_hours"),
+                    format!(
+                        "agent `{}`: a reserve agent is paid only when called, so min_hours must be 0 (it is {})",
+                        a.id, a.min_hours
+                    ),
+                ));
+            }
             if a.min_hours > a.max_hours {
                 return Err(err(
                     &needle,
@@ -304,6 +315,30 @@ impl Scenario {
                     ),
                 ));
             }
+        }
+        let ot = &self.replan.overtime;
+        if ot.step_minutes == 0
+            || ot.max_minutes_per_shift % ot.step_minutes != 0
+            || ot.max_minutes_per_shift > 12 * 60
+        {
+            return Err(err(
+                "step_minutes",
+                0,
+                "replan.overtime.step_minutes",
+                format!(
+                    "overtime steps of {} minutes must be positive and divide max_minutes_per_shift ({}, at most 720)",
+                    ot.step_minutes, ot.max_minutes_per_shift
+                ),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        if let Some(dup) = self.replan.remedies.iter().find(|r| !seen.insert(**r)) {
+            return Err(err(
+                "remedies",
+                0,
+                "replan.remedies",
+                format!("remedy `{}` is listed twice", dup.name()),
+            ));
         }
         let r = &self.rules;
         if let Some((f, msg)) = start_window_problem(&r.shift_start) {

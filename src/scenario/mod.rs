@@ -56,6 +56,15 @@ impl Scenario {
         !self.history.file.as_os_str().is_empty()
     }
 
+    /// Queues that no agent has as a skill: they get no staff, whatever
+    /// the solver does, and every contact on them goes unanswered.
+    pub fn unserved_queues(&self) -> Vec<&Queue> {
+        self.queues
+            .iter()
+            .filter(|q| !self.agents.iter().any(|a| a.skills.contains(&q.id)))
+            .collect()
+    }
+
     /// The planned local dates, in order.
     pub fn dates(&self) -> Vec<NaiveDate> {
         (0..self.planning.days)
@@ -107,11 +116,20 @@ impl Scenario {
     /// The entry of `agent`'s rotation for planned date `date`: entry
     /// `(rotation_week + w) mod n` of the cycle of `n` weeks in week `w` of
     /// the plan, with the rotation; `None` for an agent without rotation.
-    pub fn rotation_on(&self, agent: &Agent, date: NaiveDate) -> Option<(&Rotation, &RotationWeek)> {
+    pub fn rotation_on(
+        &self,
+        agent: &Agent,
+        date: NaiveDate,
+    ) -> Option<(&Rotation, &RotationWeek)> {
         let r = self.rotation_of(agent)?;
         let w = self.week_of(date)?;
         let n = r.weeks.len();
-        (n > 0).then(|| (r, &r.weeks[(agent.rotation_week.unwrap_or(0) as usize + w) % n]))
+        (n > 0).then(|| {
+            (
+                r,
+                &r.weeks[(agent.rotation_week.unwrap_or(0) as usize + w) % n],
+            )
+        })
     }
 
     /// Shrinkage of a queue (its own or the default).

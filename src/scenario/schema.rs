@@ -62,6 +62,9 @@ pub struct Scenario {
     /// that name them (`Agent::rotation`).
     #[serde(default)]
     pub rotations: Vec<Rotation>,
+    /// What a re-plan's changes cost and which remedies it may use (`docs/replan.md`).
+    #[serde(default)]
+    pub replan: ReplanSettings,
 }
 
 fn default_solver() -> String {
@@ -536,6 +539,9 @@ pub struct Agent {
     /// Which week of the rotation's cycle the plan's first week is for this
     /// agent (0 when absent).
     pub rotation_week: Option<u32>,
+    /// On call in the reserve pool: never rostered by `plan`, called (and
+    /// paid) only by a re-plan.
+    pub reserve: bool,
 }
 
 impl Agent {
@@ -580,6 +586,8 @@ struct AgentSpec {
     rotation: Option<String>,
     #[serde(default)]
     rotation_week: Option<u32>,
+    #[serde(default)]
+    reserve: bool,
 }
 
 impl From<AgentSpec> for Agent {
@@ -615,6 +623,7 @@ impl From<AgentSpec> for Agent {
             templates: a.templates,
             rotation: a.rotation,
             rotation_week: a.rotation_week,
+            reserve: a.reserve,
         }
     }
 }
@@ -1386,4 +1395,166 @@ fn de_queue_ref<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, 
 pub struct SlGoal {
     pub target: f64,
     pub interval_minimum: Option<f64>,
+}
+
+/// A remedy a re-plan may use when the published roster falls short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Remedy {
+    /// Moving the breaks of shifts that are otherwise kept.
+    Breaks,
+    /// Extending shifts at their end, paid at the overtime premium.
+    Overtime,
+    /// Calling agents of the reserve pool (`reserve: true`).
+    Reserve,
+    /// Giving an agent a shift on a day the published roster gave off.
+    DaysOff,
+}
+
+impl Remedy {
+    /// The remedy's name as written in the scenario.
+    pub fn name(self) -> &'static str {
+        match self {
+            Remedy::Breaks => "breaks",
+            Remedy::Overtime => "overtime",
+            Remedy::Reserve => "reserve",
+            Remedy::DaysOff => "days_off",
+        }
+    }
+}
+
+/// Overtime a re-plan may add by extending shifts.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Overtime {
+    /// Most overtime hours per agent over the planned days.
+    #[serde(
+        default = "default_overtime_hours",
+        deserialize_with = "de_contract_hours"
+    )]
+    pub max_hours: f64,
+    /// Most minutes one shift may run past its regular length.
+    #[serde(default = "default_overtime_minutes")]
+    pub max_minutes_per_shift: u32,
+    /// Extensions come in steps of this many minutes.
+    #[serde(default = "default_overtime_step")]
+    pub step_minutes: u32,
+    /// Pay of an overtime hour as a multiple of the agent's hourly cost.
+    #[serde(default = "default_premium", deserialize_with = "de_multiplier")]
+    pub premium: f64,
+}
+
+impl Default for Overtime {
+    fn default() -> Self {
+        Overtime {
+            max_hours: default_overtime_hours(),
+            max_minutes_per_shift: default_overtime_minutes(),
+            step_minutes: default_overtime_step(),
+            premium: default_premium(),
+        }
+    }
+}
+
+fn default_overtime_hours() -> f64 {
+    4.0
+}
+fn default_overtime_minutes() -> u32 {
+    120
+}
+fn default_overtime_step() -> u32 {
+    30
+}
+fn default_premium() -> f64 {
+    1.5
+}
+
+/// The intraday re-forecast from actuals (`rota replan --actuals`).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reforecast {
+    /// Share of the gap between actual and forecast so far carried into the
+    /// rest of the day (1: the whole ratio, 0: none).
+    #[serde(default = "one", deserialize_with = "de_share")]
+    pub weight: f64,
+    /// Factor the carried share is multiplied by for each later day.
+    #[serde(default = "default_decay", deserialize_with = "de_share")]
+    pub decay_per_day: f64,
+}
+
+impl Default for Reforecast {
+    fn default() -> Self {
+        Reforecast {
+            weight: 1.0,
+            decay_per_day: default_decay(),
+        }
+    }
+}
+
+fn default_decay() -> f64 {
+    0.5
+}
+
+/// The `replan:` section (`docs/replan.md`).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplanSettings {
+    /// Cost of a shift moved to another start or length on its day.
+    #[serde(default = "default_change_weight", deserialize_with = "de_weight")]
+    pub changed_shift: f64,
+    /// Cost of a published shift cancelled (absences' shifts excepted).
+    #[serde(default = "default_change_weight", deserialize_with = "de_weight")]
+    pub cancelled_shift: f64,
+    /// Cost of a shift added on a day the agent had none.
+    #[serde(default = "default_change_weight", deserialize_with = "de_weight")]
+    pub added_shift: f64,
+    /// The remedies in order of preference; one left out is not used.
+    #[serde(default = "default_remedies")]
+    pub remedies: Vec<Remedy>,
+    /// Cost of one use of the first remedy; the remedy in position i
+    /// (counted from 1) costs i times this.
+    #[serde(default = "default_remedy_weight", deserialize_with = "de_weight")]
+    pub remedy_weight: f64,
+    #[serde(default)]
+    pub overtime: Overtime,
+    #[serde(default)]
+    pub reforecast: Reforecast,
+}
+
+impl Default for ReplanSettings {
+    fn default() -> Self {
+        ReplanSettings {
+            changed_shift: default_change_weight(),
+            cancelled_shift: default_change_weight(),
+            added_shift: default_change_weight(),
+            remedies: default_remedies(),
+            remedy_weight: default_remedy_weight(),
+            overtime: Overtime::default(),
+            reforecast: Reforecast::default(),
+        }
+    }
+}
+
+impl ReplanSettings {
+    /// Cost of one use of `remedy`; `None` when the scenario does not allow it.
+    pub fn remedy_cost(&self, remedy: Remedy) -> Option<f64> {
+        self.remedies
+            .iter()
+            .position(|r| *r == remedy)
+            .map(|i| self.remedy_weight * (i + 1) as f64)
+    }
+}
+
+fn default_change_weight() -> f64 {
+    50.0
+}
+fn default_remedy_weight() -> f64 {
+    10.0
+}
+fn default_remedies() -> Vec<Remedy> {
+    vec![
+        Remedy::Breaks,
+        Remedy::Overtime,
+        Remedy::Reserve,
+        Remedy::DaysOff,
+    ]
 }
