@@ -359,7 +359,7 @@ weights: { understaffing: 100, overstaffing: 5, paid_hour: 1, weekend_fairness: 
         .roster
         .shifts
         .iter()
-        .all(|s| (s.agent_id == "A") == (s.date.to_string() < "2026-11-16".to_string())));
+        .all(|s| (s.agent_id == "A") == (s.date.to_string().as_str() < "2026-11-16")));
     let f = rota::roster::soft::evaluate(&sc, &solved.roster).unwrap();
     let fair = f.fairness.unwrap();
     assert_eq!(fair.weekend_days.max, 2);
@@ -395,5 +395,101 @@ fn validator_catches_rosters_that_break_rotations() {
             "off the pattern: R05 (Chen Jing): rotation early-late-wish (weight 10) on 2026-11-02"
         ),
         "{text}"
+    );
+}
+
+#[test]
+fn the_rotation_example_plans_keeps_its_rotations_and_validates() {
+    // scenarios/hangzhou-rotation.yaml, read here from its comments: four
+    // weeks from Monday 2026-11-09; HZ001-HZ006 work early weeks (starts
+    // 08:00-10:00) then late weeks (13:00-15:00), HZ007-HZ012 the other way
+    // round (hard); HZ015-HZ019 are off on the weekends of weeks 0 and 2,
+    // HZ020-HZ024 on those of weeks 1 and 3, at 40 a shift (soft).
+    const EXAMPLE: &str = "scenarios/hangzhou-rotation.yaml";
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    assert_cmd::Command::cargo_bin("rota")
+        .unwrap()
+        .env("SOURCE_DATE_EPOCH", "1790000000")
+        .args(["plan", EXAMPLE, "--solver", "fast", "--quiet", "--out"])
+        .arg(out)
+        .assert()
+        .code(0);
+    assert_cmd::Command::cargo_bin("rota")
+        .unwrap()
+        .args(["validate", EXAMPLE])
+        .arg(out.join("roster.csv"))
+        .assert()
+        .code(0);
+    let monday = chrono::NaiveDate::from_ymd_opt(2026, 11, 9).unwrap();
+    let mut rows = csv::Reader::from_path(out.join("roster.csv")).unwrap();
+    let header = rows.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (agent, date, start) = (col("agent_id"), col("date"), col("start_local"));
+    let (mut hotline, mut weekend_worked) = (0, 0);
+    for row in rows.records() {
+        let row = row.unwrap();
+        let n: u32 = row[agent][2..].parse().unwrap();
+        let day: chrono::NaiveDate = row[date].parse().unwrap();
+        let week = (day - monday).num_days() / 7;
+        let minute = {
+            let clock = &row[start][11..16];
+            clock[..2].parse::<u32>().unwrap() * 60 + clock[3..].parse::<u32>().unwrap()
+        };
+        if (1..=12).contains(&n) {
+            hotline += 1;
+            let early = (week + i64::from(n >= 7)) % 2 == 0;
+            let window = if early { 480..=600 } else { 780..=900 };
+            assert!(window.contains(&minute), "{:?}", row);
+        }
+        if (15..=24).contains(&n) {
+            let off = (week + i64::from(n >= 20)) % 2 == 0;
+            use chrono::Datelike;
+            if off && day.weekday().number_from_monday() >= 6 {
+                weekend_worked += 1;
+            }
+        }
+    }
+    assert!(hotline > 0);
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let penalty = s["soft"]["rotation_penalty"].as_f64().unwrap();
+    assert!(
+        (penalty - 40.0 * weekend_worked as f64).abs() < 1e-9,
+        "{penalty} for {weekend_worked} shifts off"
+    );
+    let listed: usize = s["soft"]["rotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["dates"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(listed, weekend_worked);
+}
+
+#[test]
+fn a_rotation_that_leaves_too_few_days_is_named_in_the_diagnosis() {
+    // The late week keeps Monday to Saturday off: one 4-hour shift fits,
+    // the contract asks for 8 hours.
+    let sc = tiny(&HARD.replace(
+        "days_off: [sat, sun]",
+        "days_off: [mon, tue, wed, thu, fri, sat]",
+    ));
+    let horizon = Horizon::new(&sc);
+    let reqs = vec![req(horizon.intervals.len(), &[])];
+    let msg = match solve(&sc, &horizon, &reqs, &exact()) {
+        Err(rota::error::Error::Infeasible(msg)) => msg,
+        Err(e) => panic!("expected an infeasible scenario, got {e}"),
+        Ok(_) => panic!("expected an infeasible scenario, got a roster"),
+    };
+    assert!(
+        msg.contains("agent A (Rotating A) must work at least 8 h"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(
+            "the rotation early-late (templates late, off on mon, tue, wed, thu, fri, sat that week) on 2026-11-1"
+        ),
+        "{msg}"
     );
 }

@@ -259,11 +259,15 @@ pub(super) fn print_soft(f: &rota::roster::soft::SoftFindings) {
     }
     if let Some(misses) = &f.rotations {
         let shifts: usize = misses.iter().map(|m| m.dates.len()).sum();
-        println!(
-            "rotation: {shifts} shift{} off the pattern of a soft rotation (penalty {:.1})",
-            if shifts == 1 { "" } else { "s" },
-            f.rotation_penalty.unwrap_or(0.0)
-        );
+        if shifts == 0 {
+            println!("rotation: every shift keeps the pattern of its soft rotation");
+        } else {
+            println!(
+                "rotation: {shifts} shift{} off the pattern of a soft rotation (penalty {:.1})",
+                if shifts == 1 { "" } else { "s" },
+                f.rotation_penalty.unwrap_or(0.0)
+            );
+        }
         for m in misses {
             let dates: Vec<String> = m.dates.iter().map(|d| d.to_string()).collect();
             println!(

@@ -196,7 +196,7 @@ pub fn evaluate(scenario: &Scenario, roster: &Roster) -> Option<SoftFindings> {
                 });
             }
         }
-        out.rotation_penalty = Some(misses.iter().map(|m| m.penalty).sum());
+        out.rotation_penalty = Some(misses.iter().fold(0.0, |sum, m| sum + m.penalty));
         out.rotations = Some(misses);
     }
     if let Some(f) = &scenario.rules.fairness {

@@ -179,7 +179,7 @@ pub(super) fn greedy(
                 let score: f64 = set.iter().map(|&d| needs[d]).sum();
                 let better = chosen
                     .as_ref()
-                    .is_none_or(|(r, s, _)| room > *r || (room == *r && score > *s + 1e-9));
+                    .is_none_or(|(r, s, _)| (room && !*r) || (room == *r && score > *s + 1e-9));
                 if better {
                     chosen = Some((room, score, set));
                 }
