@@ -324,14 +324,10 @@ fn fair_shares_count_over_the_whole_plan() {
     // is off on the first weekend, so A works it. Counted over the whole
     // plan, fairness gives B both days of the second weekend (two each);
     // counted week by week, a split of the second weekend would do as well.
-    let text = r#"
-name: fair fortnight
-site: { name: Tiny, timezone: Asia/Shanghai }
-planning: { week_start: 2026-11-09, days: 14, interval_minutes: 60 }
-history: { file: unused.csv }
-queues:
-  - { id: a, channel: voice, service_level: { target: 0.8, seconds: 20 } }
-agents:
+    // The two weeks and the queue of TINY.
+    let head = &TINY[..TINY.find("agents:").unwrap()];
+    let text = head.to_string()
+        + r#"agents:
   - { id: A, name: Agent A, skills: [a], min_hours: 0, max_hours: 8 }
   - { id: B, name: Agent B, skills: [a], min_hours: 0, max_hours: 8, days_off: [2026-11-14, 2026-11-15] }
 rules:
@@ -340,7 +336,7 @@ rules:
   fairness: {}
 weights: { understaffing: 100, overstaffing: 5, paid_hour: 1, weekend_fairness: 20 }
 "#;
-    let sc = Scenario::from_yaml_str(text, std::path::Path::new("fair.yaml")).unwrap();
+    let sc = Scenario::from_yaml_str(&text, std::path::Path::new("fair.yaml")).unwrap();
     let horizon = Horizon::new(&sc);
     let reqs = vec![req(horizon.intervals.len(), &mornings(&[5, 6, 12, 13]))];
     let solved = solve(&sc, &horizon, &reqs, &exact()).unwrap();

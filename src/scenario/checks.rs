@@ -597,20 +597,29 @@ impl Scenario {
     /// and can work some template of every week of it.
     fn check_rotations(&self, src: &str, path: &Path, names: &BTreeSet<&str>) -> Result<()> {
         let section = find_line(src, "rotations:", 0);
-        // The line of rotation `id`: the first after `rotations:` naming it.
-        let line_of = |id: &str| -> Option<usize> {
+        let lines: Vec<&str> = src.lines().collect();
+        // The line of rotation `i`: after `rotations:`, the line giving its
+        // id (the id whole, not the start of a longer one), counting the
+        // rotations before it with the same id; else `rotations:`'s.
+        let line_of = |i: usize| -> Option<usize> {
             let from = section?;
+            let id = &self.rotations[i].id;
+            let nth = self.rotations[..i].iter().filter(|r| &r.id == id).count();
             let needle = format!("id: {id}");
-            src.lines()
-                .enumerate()
-                .skip(from)
-                .find(|(_, l)| l.contains(&needle))
-                .map(|(i, _)| i + 1)
+            let names = |l: &str| {
+                l.match_indices(&needle).any(|(at, _)| {
+                    !l[at + needle.len()..]
+                        .starts_with(|c: char| c.is_alphanumeric() || c == '-' || c == '_')
+                })
+            };
+            (from..lines.len())
+                .filter(|&k| names(lines[k]))
+                .nth(nth)
+                .map(|k| k + 1)
                 .or(section)
         };
         // The line of entry `j` of a cycle whose `weeks:` (at or after the
         // rotation's line) is written one entry a line; else the rotation's.
-        let lines: Vec<&str> = src.lines().collect();
         let week_line = |at: Option<usize>, j: usize| -> Option<usize> {
             let from = at?.checked_sub(1)?;
             let w = (from..lines.len()).find(|&i| lines[i].contains("weeks:"))?;
@@ -621,7 +630,7 @@ impl Scenario {
         let known = |name: &str| name == DEFAULT_TEMPLATE || names.contains(name);
         let mut ids = BTreeSet::new();
         for (i, rot) in self.rotations.iter().enumerate() {
-            let line = line_of(&rot.id);
+            let line = line_of(i);
             let fail = |f: &str, msg: String| {
                 Error::input(path, line, Some(&format!("rotations[{i}]{f}")), msg)
             };
@@ -651,7 +660,8 @@ impl Scenario {
                 if list.is_empty() {
                     return Err(fail(
                         &field,
-                        "lists no template (leave `templates` out for any template, or give the week's days_off)".into(),
+                        "lists no template: leave `templates` out for a week of any template"
+                            .into(),
                     ));
                 }
                 if let Some(name) = list.iter().find(|t| !known(t)) {
