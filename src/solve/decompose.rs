@@ -74,7 +74,8 @@ use crate::lp::{run, RawSolution};
 use crate::scenario::{ObjectiveMode, Scenario, SolveMethod, SolverConfig};
 use crate::staffing::QueueRequirements;
 
-/// Interchangeable agents: same skill group, contract and hourly cost.
+/// Interchangeable agents: same skill group, contract, hourly cost and
+/// rotation (at the same week of its cycle).
 #[derive(Debug, Clone)]
 pub(super) struct Class {
     pub(super) group: usize,
@@ -83,14 +84,22 @@ pub(super) struct Class {
 
 /// The classes of the scenario's agents, in first-seen order.
 pub(super) fn classes(scenario: &Scenario, group_of: &[usize]) -> Vec<Class> {
-    let mut keys: Vec<(usize, u64, u64, u64)> = Vec::new();
+    type Key<'a> = (usize, u64, u64, u64, Option<(&'a str, u32)>);
+    let mut keys: Vec<Key> = Vec::new();
     let mut out: Vec<Class> = Vec::new();
     for (ai, a) in scenario.agents.iter().enumerate() {
+        // Agents on one rotation at the same point of its cycle work the
+        // same patterns; on another, or out of step, they are told apart.
+        let rotation = a
+            .rotation
+            .as_deref()
+            .map(|r| (r, a.rotation_week.unwrap_or(0)));
         let key = (
             group_of[ai],
             a.hourly_cost.to_bits(),
             a.min_hours.to_bits(),
             a.max_hours.to_bits(),
+            rotation,
         );
         match keys.iter().position(|k| *k == key) {
             Some(c) => out[c].agents.push(ai),
