@@ -237,7 +237,8 @@ pub(super) fn unserved_warnings(sc: &rota::scenario::Scenario) -> Vec<String> {
         .collect()
 }
 
-/// Preferences honoured and fair shares, as the roster has them.
+/// Preferences honoured, shifts off soft rotations and fair shares, as the
+/// roster has them.
 pub(super) fn print_soft(f: &rota::roster::soft::SoftFindings) {
     if f.preferences > 0 {
         println!(
@@ -251,6 +252,29 @@ pub(super) fn print_soft(f: &rota::roster::soft::SoftFindings) {
                 m.agent_id,
                 m.agent_name,
                 m.preference,
+                m.weight,
+                dates.join(", ")
+            );
+        }
+    }
+    if let Some(misses) = &f.rotations {
+        let shifts: usize = misses.iter().map(|m| m.dates.len()).sum();
+        if shifts == 0 {
+            println!("rotation: every shift keeps the pattern of its soft rotation");
+        } else {
+            println!(
+                "rotation: {shifts} shift{} off the pattern of a soft rotation (penalty {:.1})",
+                if shifts == 1 { "" } else { "s" },
+                f.rotation_penalty.unwrap_or(0.0)
+            );
+        }
+        for m in misses {
+            let dates: Vec<String> = m.dates.iter().map(|d| d.to_string()).collect();
+            println!(
+                "          off the pattern: {} ({}): rotation {} (weight {}) on {}",
+                m.agent_id,
+                m.agent_name,
+                m.rotation,
                 m.weight,
                 dates.join(", ")
             );

@@ -114,6 +114,7 @@ impl Summary {
                 .collect(),
             soft: crate::roster::soft::evaluate(p.scenario, p.roster).map(|mut f| {
                 f.preference_penalty = round(f.preference_penalty, 4);
+                f.rotation_penalty = f.rotation_penalty.map(|p| round(p, 4));
                 f
             }),
         }

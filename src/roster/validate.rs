@@ -10,7 +10,7 @@ use chrono::{Datelike, Duration, NaiveDate, Timelike};
 use serde::Serialize;
 
 use crate::roster::model::{Break, Roster, Shift};
-use crate::scenario::{Scenario, ShiftTemplate};
+use crate::scenario::{Agent, Rotation, Scenario, ShiftTemplate};
 
 /// One broken rule.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -58,6 +58,106 @@ fn misfit(
         ));
     }
     out
+}
+
+/// Whether template `t` applies on `date`: every day when it names no day
+/// or date. Worked out here from the rules' fields, not with the helpers
+/// the optimizer's candidates use, so a slip there cannot hide.
+fn applies_on(t: &ShiftTemplate, date: NaiveDate) -> bool {
+    (t.days.is_empty() && t.dates.is_empty())
+        || t.days.contains(&date.weekday())
+        || t.dates.contains(&date)
+}
+
+/// Whether shift `s` starts at one of template `t`'s start times.
+fn starts_in(t: &ShiftTemplate, s: &Shift) -> bool {
+    let start_min = s.start.hour() * 60 + s.start.minute();
+    let sw = &t.start;
+    start_min >= sw.earliest.minutes()
+        && start_min <= sw.latest.minutes()
+        && (start_min - sw.earliest.minutes()) % sw.step_minutes == 0
+        && s.start.second() == 0
+}
+
+/// Whether `hours` is one of template `t`'s lengths.
+fn lasts(t: &ShiftTemplate, hours: f64) -> bool {
+    t.lengths_hours.iter().any(|&l| (l - hours).abs() < EPS_H)
+}
+
+/// The templates that apply on the day of shift `s` and that `agent` may
+/// work (all of the day's without the agent's list).
+fn open_to<'t>(templates: &'t [ShiftTemplate], agent: &Agent, s: &Shift) -> Vec<&'t ShiftTemplate> {
+    templates
+        .iter()
+        .filter(|t| applies_on(t, s.date))
+        .filter(|t| match &agent.templates {
+            Some(list) => list.contains(&t.name),
+            None => true,
+        })
+        .collect()
+}
+
+/// How shift `s` of `agent` leaves the pattern of the agent's rotation, if
+/// it does: the rotation and what is wrong. The week of the plan holding the
+/// shift's day picks the entry of the cycle (`rotation_week` + week, modulo
+/// the cycle's length); the shift is off it on a weekday the entry keeps off,
+/// or when it fits a template the agent may work but none the entry lists
+/// (its start and `hours`, the shift's length less any overtime).
+/// Shared by the validator (hard rotations) and the soft findings (soft ones).
+pub(crate) fn off_rotation<'s>(
+    scenario: &'s Scenario,
+    agent: &Agent,
+    s: &Shift,
+    hours: f64,
+) -> Option<(&'s Rotation, String)> {
+    let id = agent.rotation.as_ref()?;
+    let rot = scenario.rotations.iter().find(|r| &r.id == id)?;
+    let d = scenario.dates().iter().position(|&d| d == s.date)?;
+    let (wi, week) = scenario
+        .weeks()
+        .into_iter()
+        .enumerate()
+        .find(|(_, w)| w.holds(d))?;
+    if rot.weeks.is_empty() {
+        return None;
+    }
+    let j = (agent.rotation_week.unwrap_or(0) as usize + wi) % rot.weeks.len();
+    let entry = &rot.weeks[j];
+    let which = format!(
+        "the week of {} (week {j} of rotation {id})",
+        scenario.dates()[week.first]
+    );
+    let weekday = s.date.weekday();
+    if entry.days_off.contains(&weekday) {
+        return Some((
+            rot,
+            format!(
+                "works on {}, a day off in {which}",
+                crate::scenario::weekday_name(weekday)
+            ),
+        ));
+    }
+    let list = entry.templates.as_ref()?;
+    let templates = scenario.rules.templates();
+    let mine = open_to(&templates, agent, s);
+    let of: Vec<&str> = mine
+        .iter()
+        .filter(|t| starts_in(t, s) && lasts(t, hours))
+        .map(|t| t.name.as_str())
+        .collect();
+    if of.is_empty() || of.iter().any(|t| list.iter().any(|l| l == t)) {
+        return None;
+    }
+    Some((
+        rot,
+        format!(
+            "works a {}-{} shift of template {} in {which}, which allows only templates {}",
+            s.start.format("%H:%M"),
+            s.end.format("%H:%M"),
+            of.join(", "),
+            list.join(", ")
+        ),
+    ))
 }
 
 /// Checks `roster` against the hard rules of `scenario`; returns every violation, sorted.
@@ -208,46 +308,27 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                     format!("shift dated {} starts on {}", s.date, s.start.date_naive()),
                 );
             }
-            let start_min = s.start.hour() * 60 + s.start.minute();
             let len = s.length_hours();
             // Shift templates: the default one (shift_start, shift_lengths_hours)
             // and the named ones on their days; the agent's list restricts them.
             // Worked out here from the rules' fields, not with the helpers the
             // optimizer's candidates use, so a slip there cannot hide.
-            let starts_in = |t: &ShiftTemplate| {
-                let sw = &t.start;
-                start_min >= sw.earliest.minutes()
-                    && start_min <= sw.latest.minutes()
-                    && (start_min - sw.earliest.minutes()) % sw.step_minutes == 0
-                    && s.start.second() == 0
-            };
-            let lasts_at =
-                |t: &ShiftTemplate, h: f64| t.lengths_hours.iter().any(|&l| (l - h).abs() < EPS_H);
+            let starts_in = |t: &ShiftTemplate| starts_in(t, s);
             waive.set(allow.cut_short(s));
             let extra = allow.overtime_hours(len, |h| {
-                templates.iter().any(|t| starts_in(t) && lasts_at(t, h))
+                templates.iter().any(|t| starts_in(t) && lasts(t, h))
             });
             *overtime.entry((agent_id, s.date)).or_default() += extra;
             let regular = len - extra;
-            let lasts = |t: &ShiftTemplate| lasts_at(t, regular);
-            let weekday = s.date.weekday();
-            let today: Vec<_> = templates
-                .iter()
-                .filter(|t| {
-                    (t.days.is_empty() && t.dates.is_empty())
-                        || t.days.contains(&weekday)
-                        || t.dates.contains(&s.date)
-                })
-                .collect();
-            let mine: Vec<_> = today
-                .iter()
-                .filter(|t| match &agent.templates {
-                    Some(list) => list.contains(&t.name),
-                    None => true,
-                })
-                .copied()
-                .collect();
+            let lasts = |t: &ShiftTemplate| lasts(t, regular);
+            let today: Vec<_> = templates.iter().filter(|t| applies_on(t, s.date)).collect();
+            let mine = open_to(&templates, agent, s);
             let fits = |ts: &[&ShiftTemplate]| ts.iter().any(|t| starts_in(t) && lasts(t));
+            if let Some((_, message)) =
+                off_rotation(scenario, agent, s, regular).filter(|(r, _)| r.weight.is_none())
+            {
+                v(agent_id, d, "rotation", message);
+            }
             if !fits(&mine) && fits(&today) {
                 let of: Vec<&str> = today
                     .iter()

@@ -181,6 +181,11 @@ pub(super) fn de_opt_multiplier<'de, D: Deserializer<'de>>(
 ) -> std::result::Result<Option<f64>, D::Error> {
     de_multiplier(d).map(Some)
 }
+pub(super) fn de_opt_weight<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<f64>, D::Error> {
+    de_weight(d).map(Some)
+}
 pub(super) fn de_opt_seconds<'de, D: Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<Option<f64>, D::Error> {

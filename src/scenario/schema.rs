@@ -58,6 +58,10 @@ pub struct Scenario {
     /// Floors of agents on a queue (net of breaks) in some intervals.
     #[serde(default)]
     pub min_staff: Vec<MinStaff>,
+    /// Shift patterns that rotate week by week, followed by the agents
+    /// that name them (`Agent::rotation`).
+    #[serde(default)]
+    pub rotations: Vec<Rotation>,
     /// What a re-plan's changes cost and which remedies it may use (`docs/replan.md`).
     #[serde(default)]
     pub replan: ReplanSettings,
@@ -539,6 +543,11 @@ pub struct Agent {
     /// Shift templates the agent may work (by name; `default` is
     /// `rules.shift_start` with `rules.shift_lengths_hours`); all when absent.
     pub templates: Option<Vec<String>>,
+    /// The id of the rotation (`Scenario::rotations`) the agent follows.
+    pub rotation: Option<String>,
+    /// Which week of the rotation's cycle the plan's first week is for this
+    /// agent (0 when absent).
+    pub rotation_week: Option<u32>,
     /// On call in the reserve pool: never rostered by `plan`, called (and
     /// paid) only by a re-plan.
     pub reserve: bool,
@@ -583,6 +592,10 @@ struct AgentSpec {
     #[serde(default)]
     templates: Option<Vec<String>>,
     #[serde(default)]
+    rotation: Option<String>,
+    #[serde(default)]
+    rotation_week: Option<u32>,
+    #[serde(default)]
     reserve: bool,
 }
 
@@ -617,6 +630,8 @@ impl From<AgentSpec> for Agent {
             hourly_cost: a.hourly_cost,
             prefers: a.prefers,
             templates: a.templates,
+            rotation: a.rotation,
+            rotation_week: a.rotation_week,
             reserve: a.reserve,
         }
     }
@@ -977,6 +992,61 @@ impl ShiftTemplate {
         (self.days.is_empty() && self.dates.is_empty())
             || self.days.contains(&date.weekday())
             || self.dates.contains(&date)
+    }
+}
+
+/// A rotation: a cycle of weekly shift patterns. Agent `a` following it
+/// works week `w` of the plan (`Scenario::weeks`) by entry
+/// `(a.rotation_week + w) mod weeks.len()` of the cycle.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rotation {
+    /// Name agents give in their `rotation`.
+    pub id: String,
+    /// The cycle, one entry per week.
+    #[serde(default)]
+    pub weeks: Vec<RotationWeek>,
+    /// Soft: the cost of each shift worked off the pattern. Hard (a shift off
+    /// the pattern may not be worked) when absent.
+    #[serde(default, deserialize_with = "de_opt_weight")]
+    pub weight: Option<f64>,
+}
+
+/// One week of a rotation's cycle.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotationWeek {
+    /// The shift templates worked this week; any of the agent's when absent.
+    #[serde(default)]
+    pub templates: Option<Vec<String>>,
+    /// Weekdays off this week.
+    #[serde(default)]
+    pub days_off: Vec<Weekday>,
+}
+
+impl RotationWeek {
+    /// Whether the week's pattern lets a shift of template `name` be worked
+    /// on a day of weekday `day`.
+    pub fn allows(&self, day: Weekday, name: &str) -> bool {
+        !self.days_off.contains(&day)
+            && self
+                .templates
+                .as_ref()
+                .is_none_or(|ts| ts.iter().any(|t| t == name))
+    }
+}
+
+impl fmt::Display for RotationWeek {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.templates {
+            Some(ts) => write!(f, "templates {}", ts.join(", "))?,
+            None => write!(f, "any template")?,
+        }
+        if !self.days_off.is_empty() {
+            let days: Vec<&str> = self.days_off.iter().map(|d| weekday_name(*d)).collect();
+            write!(f, ", off on {}", days.join(", "))?;
+        }
+        Ok(())
     }
 }
 

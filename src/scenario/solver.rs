@@ -63,8 +63,11 @@ pub enum SolveMethod {
     Decomposition,
 }
 
+/// The decomposition reaches a small gap in seconds from about twenty
+/// agents on, where the agent model stalls near its greedy start on a short
+/// time limit (docs/benchmarks.md, "Which method `auto` picks").
 fn default_decompose_from() -> usize {
-    100
+    20
 }
 
 fn default_decompose_sl_from() -> usize {
