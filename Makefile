@@ -10,9 +10,11 @@ demo: setup
 	cargo run --release -- plan $(DEMO) --out $(OUT)
 	cargo run --release -- validate $(DEMO) $(OUT)/roster.csv
 
+# In the release profile, so the tests reuse the HiGHS that `make demo` built
+# (highs-sys compiles HiGHS from source once per profile).
 test:
 	./scripts/setup.sh --test
-	cargo test
+	cargo test --release
 
 check: setup
 	cargo fmt --all -- --check

@@ -1,6 +1,6 @@
 //! Time to fit and forecast one year of 15-minute history for 10 queues
 //! (generated in the bench), with `auto` (every method backtested on 4 weeks,
-//! the best refitted) and with each method alone.
+//! the one kept refitted) and with each method alone.
 //!
 //! Run: `cargo bench --bench forecast`.
 
@@ -72,6 +72,9 @@ fn bench(c: &mut Criterion) {
         ForecastMethod::SeasonalNaive,
         ForecastMethod::Decomposition,
         ForecastMethod::HoltWinters,
+        ForecastMethod::DayOfMonth,
+        ForecastMethod::SmoothedLevel,
+        ForecastMethod::Combined,
     ] {
         g.bench_function(m.name(), |b| {
             b.iter(|| forecast_with(&loaded, &history, &horizon, Some(m)).unwrap())

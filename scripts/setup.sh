@@ -5,19 +5,23 @@
 #   highs-sys crate (bindgen needs libclang);
 # - with --test: chromium (the report test opens report.html in headless
 #   Chromium) and the Python iCalendar parsers icalendar, vobject and ical,
-#   which the export tests use to check rota's calendars independently.
+#   which the export tests use to check rota's calendars independently. The
+#   parsers go into a virtual environment inside the build folder
+#   (${CARGO_TARGET_DIR:-target}/test-venv), never into the system's Python;
+#   the tests look for it there. `cargo clean` removes it.
 set -euo pipefail
 for_tests=false
 [ "${1:-}" = "--test" ] && for_tests=true
 packages=(cmake g++ libclang-dev)
-if $for_tests; then packages+=(chromium python3 python3-pip); fi
+if $for_tests; then packages+=(chromium python3 python3-venv); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
-# A python3 outside Debian's packages (e.g. pyenv) serves as well.
-if command -v python3 >/dev/null 2>&1 && python3 -m pip --version >/dev/null 2>&1; then
-  missing=("${missing[@]/python3-pip}")
+# A python3 outside Debian's packages (e.g. pyenv) that can make a virtual
+# environment serves as well.
+if command -v python3 >/dev/null 2>&1 && python3 -c "import venv, ensurepip" >/dev/null 2>&1; then
+  missing=("${missing[@]/python3-venv}")
   missing=("${missing[@]/python3}")
 fi
 read -r -a missing <<< "${missing[*]:-}"
@@ -32,8 +36,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-if $for_tests && ! python3 -c "import icalendar, vobject, ical" >/dev/null 2>&1; then
-  echo "installing the Python iCalendar parsers used by the tests" >&2
-  python3 -m pip install --quiet --disable-pip-version-check icalendar vobject ical 2>&1 \
-    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages icalendar vobject ical
+venv="${CARGO_TARGET_DIR:-target}/test-venv"
+if $for_tests && ! "$venv/bin/python3" -c "import icalendar, vobject, ical" >/dev/null 2>&1; then
+  echo "installing the Python iCalendar parsers used by the tests into $venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check icalendar vobject ical
 fi

@@ -53,6 +53,9 @@ pub enum Error {
     /// The scenario cannot be planned as stated (for example rules that conflict).
     #[error("{0}")]
     Infeasible(String),
+    /// The store of published rosters (`src/store/`) cannot be used.
+    #[error("{}: {message}", path.display())]
+    Store { path: PathBuf, message: String },
     /// The solver failed for a reason that is not the scenario's fault.
     #[error("solver: {0}")]
     Solver(String),

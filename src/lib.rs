@@ -8,6 +8,7 @@
 
 pub mod coverage;
 pub mod error;
+pub mod explain;
 pub mod export;
 pub mod forecast;
 pub mod history;
@@ -16,12 +17,14 @@ pub mod instance;
 pub mod limits;
 pub mod lp;
 pub mod plan;
+pub mod replan;
 pub mod report;
 pub mod roster;
 pub mod scenario;
 pub mod simulate;
 pub mod solve;
 pub mod staffing;
+pub mod store;
 pub mod whatif;
 
 pub use error::{Error, Result};

@@ -10,7 +10,7 @@ use crate::history::History;
 use crate::horizon::Horizon;
 use crate::report::{self, Cost, Evaluation};
 use crate::roster::validate::{validate, Violation};
-use crate::scenario::{LoadedScenario, Scenario, SolverConfig};
+use crate::scenario::{LoadedScenario, Scenario, SolverConfig, SolverSource};
 use crate::solve::{self, SolveInfo, SolveStatus, Solved};
 use crate::staffing::{self, QueueRequirements};
 
@@ -21,7 +21,8 @@ pub struct Inputs {
     pub history: History,
     pub horizon: Horizon,
     pub solver: SolverConfig,
-    pub solver_path: std::path::PathBuf,
+    /// Where `solver` came from: a file, or built-in named settings.
+    pub solver_source: SolverSource,
 }
 
 impl Inputs {
@@ -38,12 +39,14 @@ impl Inputs {
         let sc = &loaded.scenario;
         let history = History::for_scenario(&loaded)?;
         let horizon = Horizon::new(sc);
-        let solver_path = match solver_override {
-            Some(s) if s.contains('/') || s.ends_with(".yaml") => std::path::PathBuf::from(s),
-            Some(name) => SolverConfig::resolve(path, name)?,
-            None => SolverConfig::resolve(path, &sc.solver)?,
+        let solver_source = match solver_override {
+            Some(s) if s.contains('/') || s.ends_with(".yaml") => {
+                SolverSource::File(std::path::PathBuf::from(s))
+            }
+            Some(name) => SolverConfig::locate(path, name)?,
+            None => SolverConfig::locate(path, &sc.solver)?,
         };
-        let solver = SolverConfig::load(&solver_path).map_err(|e| match solver_override {
+        let solver = solver_source.load().map_err(|e| match solver_override {
             // `--solver PATH` is no field of the scenario.
             Some(_) => e,
             None => loaded.origins.solver.file_error("solver", e),
@@ -53,16 +56,20 @@ impl Inputs {
             history,
             horizon,
             solver,
-            solver_path,
+            solver_source,
         })
     }
 
     /// Every file these inputs were read from: the scenario files (a
-    /// variant and what it extends), the history and the solver settings.
+    /// variant and what it extends), the history, the solver settings and
+    /// `forecast.file` and `requirements.file`.
     pub fn files(&self) -> Vec<std::path::PathBuf> {
         let mut v = self.loaded.origins.sources.clone();
         v.push(self.loaded.history_path.clone());
-        v.push(self.solver_path.clone());
+        if let SolverSource::File(p) = &self.solver_source {
+            v.push(p.clone());
+        }
+        v.extend(forecast::external::input_files(&self.loaded));
         v
     }
 
@@ -227,7 +234,7 @@ impl Inputs {
             history: self.history.clone(),
             horizon,
             solver: self.solver.clone(),
-            solver_path: self.solver_path.clone(),
+            solver_source: self.solver_source.clone(),
         }
     }
 

@@ -541,6 +541,36 @@ pub struct SweepPoint {
     pub error: Option<String>,
 }
 
+impl SweepPoint {
+    /// Queues whose goal this point misses (`targets_missed` of its summary).
+    pub fn targets_missed(&self) -> Vec<String> {
+        self.summary
+            .as_ref()
+            .and_then(|s| s["targets_missed"].as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|q| q.as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// Whether the point's solve stopped above the gap its settings ask for.
+    pub fn above_gap(&self) -> bool {
+        self.summary.as_ref().is_some_and(|s| {
+            above_gap(
+                s["mip_gap"].as_f64().unwrap_or(0.0),
+                s["mip_rel_gap_target"].as_f64().unwrap_or(0.0),
+            )
+        })
+    }
+}
+
+/// Whether a solve stopped with a relative gap above the one its settings
+/// ask for (`mip_rel_gap`): a time-limited run, whose differences from
+/// other runs smaller than its gap may be solver noise.
+pub fn above_gap(mip_gap: f64, target: f64) -> bool {
+    mip_gap > target + 1e-9
+}
+
 /// The results of a sweep, or of one shard of it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SweepResult {

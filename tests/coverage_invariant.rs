@@ -8,7 +8,8 @@
 //!   objective equal to the recomputed cost;
 //! - a property test over random small scenarios (both objective modes; 15-,
 //!   30- and 60-minute grids; break steps of 5 and 15 minutes; odd shift
-//!   starts): the proven-optimal objective equals the recomputed cost within
+//!   starts; soft rotations on templates or a day off): the proven-optimal
+//!   objective equals the recomputed cost within
 //!   1e-6, and in service-level mode the credited service level never
 //!   exceeds Erlang's at the staff the roster gives.
 
@@ -46,6 +47,7 @@ fn staffed(
             volume_p90: v.clone(),
             method: ForecastMethod::SeasonalNaive,
             backtest: Vec::new(),
+            required_agents: None,
         })
         .collect();
     requirements(
@@ -259,6 +261,9 @@ struct Case {
     agents: Vec<(u8, f64)>,
     volume: Vec<Vec<f64>>,
     under: f64,
+    /// A soft rotation for the odd agents: 0 none, 1 the `default` template
+    /// only (a `late` template starting 13:00-14:00 is off it), 2 the day off.
+    rotation: u8,
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -278,9 +283,22 @@ fn case() -> impl Strategy<Value = Case> {
         proptest::collection::vec((1u8..=3, prop_oneof![Just(1.0), Just(0.8)]), 2..=4),
         proptest::collection::vec(proptest::collection::vec(0.0f64..30.0, 12), 2),
         prop_oneof![Just(20.0), Just(100.0)],
+        0u8..=2,
     )
         .prop_map(
-            |(grid, break_step, start_offset, lengths, meal, rest, sl, agents, volume, under)| {
+            |(
+                grid,
+                break_step,
+                start_offset,
+                lengths,
+                meal,
+                rest,
+                sl,
+                agents,
+                volume,
+                under,
+                rotation,
+            )| {
                 Case {
                     grid,
                     break_step,
@@ -292,6 +310,7 @@ fn case() -> impl Strategy<Value = Case> {
                     agents,
                     volume,
                     under,
+                    rotation,
                 }
             },
         )
@@ -304,6 +323,12 @@ fn scenario_of(c: &Case) -> Scenario {
         "rules:\n  shift_start: {{ earliest: \"08:{:02}\", latest: \"12:{:02}\", step_minutes: 60 }}\n  shift_lengths_hours: {:?}\n",
         c.start_offset, c.start_offset, c.lengths
     );
+    if c.rotation == 1 {
+        rules.push_str(&format!(
+            "  shift_templates:\n    - {{ name: late, start: {{ earliest: \"13:{:02}\", latest: \"14:{:02}\", step_minutes: 60 }}, lengths_hours: {:?} }}\n",
+            c.start_offset, c.start_offset, c.lengths
+        ));
+    }
     if c.meal && longest >= 5.0 {
         rules.push_str(&format!(
             "  meal_break: {{ minutes: 30, earliest_start_hours: 2, latest_end_hours: 3.5, step_minutes: {}, min_shift_hours: 5 }}\n",
@@ -331,11 +356,21 @@ fn scenario_of(c: &Case) -> Scenario {
         .enumerate()
         .map(|(i, &(k, p))| {
             format!(
-                "  - {{ id: A{i}, name: Agent {i}, skills: {}, min_hours: 0, max_hours: 8 }}\n",
-                rates(k, p)
+                "  - {{ id: A{i}, name: Agent {i}, skills: {}, min_hours: 0, max_hours: 8{} }}\n",
+                rates(k, p),
+                if c.rotation > 0 && i % 2 == 1 {
+                    ", rotation: r"
+                } else {
+                    ""
+                }
             )
         })
         .collect();
+    let rotations = match c.rotation {
+        1 => "rotations: [{ id: r, weight: 7, weeks: [{ templates: [default] }] }]\n",
+        2 => "rotations: [{ id: r, weight: 7, weeks: [{ days_off: [mon] }] }]\n",
+        _ => "",
+    };
     let objective = if c.service_level {
         "objective: { mode: service_level, target: 0.8, interval_minimum: 0.5 }\n"
     } else {
@@ -344,7 +379,7 @@ fn scenario_of(c: &Case) -> Scenario {
     tiny(
         c.grid,
         &format!(
-            "queues:\n  - {{ id: a, channel: voice, service_level: {{ target: 0.8, seconds: 20 }} }}\n  - {{ id: b, channel: voice, service_level: {{ target: 0.8, seconds: 20 }} }}\nagents:\n{agents}{rules}weights: {{ understaffing: {}, overstaffing: 2, paid_hour: 1 }}\n{objective}",
+            "queues:\n  - {{ id: a, channel: voice, service_level: {{ target: 0.8, seconds: 20 }} }}\n  - {{ id: b, channel: voice, service_level: {{ target: 0.8, seconds: 20 }} }}\nagents:\n{agents}{rules}{rotations}weights: {{ understaffing: {}, overstaffing: 2, paid_hour: 1 }}\n{objective}",
             c.under
         ),
     )

@@ -21,15 +21,24 @@ fn decomposition_brackets_the_proven_optimum() {
     assert_eq!(exact.info.status, SolveStatus::Optimal);
     let optimum = exact.info.objective;
 
+    // Asked for no gap, the decomposition runs every step: a tighter bound
+    // from the integer tours, then the improvement.
     inputs.solver.method = SolveMethod::Decomposition;
+    let gap_asked = inputs.solver.mip_rel_gap;
+    inputs.solver.mip_rel_gap = 0.0;
     let d = inputs.solve(&reqs).unwrap();
+    inputs.solver.mip_rel_gap = gap_asked;
     assert_eq!(d.info.method, SolveMethod::Decomposition);
     let names: Vec<&str> = d.info.phases.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names.first(), Some(&"tours relaxation"));
     assert!(names.contains(&"final"), "{names:?}");
-    // With time left the roster is improved; a neighbourhood of every agent
-    // (8 here) is the whole agent model, which reaches the optimum.
-    assert_eq!(names.last(), Some(&"improve"), "{names:?}");
+    // Short of the bound after the final model, the roster is improved
+    // with the time left; a neighbourhood of every agent (8 here) is the
+    // whole agent model, which reaches the optimum.
+    let fin = d.info.phases.iter().find(|p| p.name == "final").unwrap();
+    if fin.objective.unwrap() > d.info.best_bound + 1e-9 {
+        assert_eq!(names.last(), Some(&"improve"), "{names:?}");
+    }
     assert!(
         (d.info.objective - optimum).abs() <= 1e-4 * optimum.abs(),
         "improved objective {} against the optimum {optimum}",

@@ -6,6 +6,8 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
+mod common;
+
 const LONDON: &str = "tests/data/london/scenario.yaml";
 const LONDON_ROSTER: &str = "tests/data/london/roster.csv";
 
@@ -17,12 +19,12 @@ fn rota() -> Command {
 
 /// Runs tests/ics_check.py (installed parsers: see scripts/setup.sh).
 fn check_with_python(ics: &Path, roster_csv: &Path) {
-    let out = std::process::Command::new("python3")
+    let out = std::process::Command::new(common::python())
         .arg("tests/ics_check.py")
         .arg(ics)
         .arg(roster_csv)
         .output()
-        .expect("python3 runs (scripts/setup.sh installs it and the parsers)");
+        .expect("python3 runs (scripts/setup.sh --test installs it and the parsers in target/test-venv)");
     let text =
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -31,7 +31,17 @@ fn backtest_json_reports_every_method_per_queue() {
             .iter()
             .map(|m| m["method"].as_str().unwrap())
             .collect();
-        assert_eq!(names, ["seasonal_naive", "decomposition", "holt_winters"]);
+        assert_eq!(
+            names,
+            [
+                "seasonal_naive",
+                "decomposition",
+                "holt_winters",
+                "day_of_month",
+                "smoothed_level",
+                "combined"
+            ]
+        );
         for m in methods {
             assert!(m["wape"].as_f64().unwrap() > 0.0);
             assert!(m["bias"].as_f64().unwrap().abs() < 1.0);
@@ -102,6 +112,31 @@ fn forecast_writes_the_band_and_json() {
         }
     }
     assert_eq!(open_rows, 2 * 3 * 24);
+}
+
+#[test]
+fn combined_is_the_mean_of_day_of_month_and_smoothed_level() {
+    let volumes = |method: &str| -> Vec<f64> {
+        let v = common::rota_json(["forecast", SMALL, "--format", "json", "--method", method]);
+        let mut out = Vec::new();
+        for q in v["queues"].as_array().unwrap() {
+            assert_eq!(q["method"], method);
+            for i in q["intervals"].as_array().unwrap() {
+                out.push(i["volume"].as_f64().unwrap());
+            }
+        }
+        out
+    };
+    let (dom, level, combined) = (
+        volumes("day_of_month"),
+        volumes("smoothed_level"),
+        volumes("combined"),
+    );
+    assert_eq!(combined.len(), 2 * 3 * 48);
+    assert!(dom.iter().zip(&level).any(|(a, b)| (a - b).abs() > 0.01));
+    for ((a, b), c) in dom.iter().zip(&level).zip(&combined) {
+        assert!((c - (a + b) / 2.0).abs() < 1e-6, "{a} {b} {c}");
+    }
 }
 
 fn write_scenario(dir: &Path, forecast: &str, history: &str) -> std::path::PathBuf {
@@ -217,4 +252,91 @@ rules:
         "{stderr}"
     );
     assert!(stderr.contains("read as local clock times"), "{stderr}");
+}
+
+#[test]
+fn backtest_at_origins_writes_cells_that_recompute_its_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().expect("temporary directory in UTF-8");
+    let v = common::rota_json([
+        "forecast",
+        SMALL,
+        "--backtest-weeks",
+        "2",
+        "--origins",
+        "2",
+        "--lead-weeks",
+        "1",
+        "--backtest-out",
+        out,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        v["origins"],
+        serde_json::json!(["2026-10-19", "2026-10-26"])
+    );
+    // WAPE of every method, origin and queue recomputed from the cells file.
+    let mut r = csv::Reader::from_path(dir.path().join("backtest_cells.csv")).unwrap();
+    let headers: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        headers,
+        [
+            "queue",
+            "origin",
+            "date",
+            "local_time",
+            "lead_week",
+            "actual",
+            "seasonal_naive",
+            "decomposition",
+            "holt_winters",
+            "day_of_month",
+            "smoothed_level",
+            "combined",
+            "auto",
+            "auto_method"
+        ]
+    );
+    // (queue, origin, method) -> (sum |f - y|, sum y)
+    let mut sums: std::collections::BTreeMap<(String, String, String), (f64, f64)> =
+        Default::default();
+    for row in r.records() {
+        let row = row.unwrap();
+        let y: f64 = row[5].parse().unwrap();
+        for (i, m) in headers.iter().enumerate().take(13).skip(6) {
+            let f: f64 = row[i].parse().unwrap();
+            let e = sums
+                .entry((row[0].to_string(), row[1].to_string(), m.clone()))
+                .or_default();
+            e.0 += (f - y).abs();
+            e.1 += y;
+        }
+    }
+    let mut checked = 0;
+    for q in v["queues"].as_array().unwrap() {
+        for o in q["origins"].as_array().unwrap() {
+            for a in o["accuracy"].as_array().unwrap() {
+                let key = (
+                    q["queue"].as_str().unwrap().to_string(),
+                    o["origin"].as_str().unwrap().to_string(),
+                    a["method"].as_str().unwrap().to_string(),
+                );
+                let (err, act) = sums[&key];
+                // The file rounds forecasts to 4 decimals.
+                assert!(
+                    (err / act - a["wape"].as_f64().unwrap()).abs() < 1e-5,
+                    "{key:?}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 2 * 2 * 7);
+    // The history file covers the open intervals (08:00-20:00) of every day.
+    let h = csv::Reader::from_path(dir.path().join("backtest_history.csv"))
+        .unwrap()
+        .records()
+        .count();
+    assert_eq!(h, 28 * 24 * 2);
 }

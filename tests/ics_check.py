@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Checks rota's iCalendar output with three independent parsers.
 
-Usage: ics_check.py CALENDAR.ics ROSTER.csv
+Usage: ics_check.py CALENDAR.ics ROSTER.csv [CHANGES.csv]
 
 For every VEVENT of a shift (CATEGORIES "rota shift"), the instants decoded
 by `icalendar`, `vobject` and `ical` must equal the roster row's start_utc and
 end_utc (matched by agent id and date, which the UID carries). Every TZID used
-must have a VTIMEZONE. Prints one line per check and exits 1 on any mismatch.
+must have a VTIMEZONE. With a re-plan's CHANGES.csv, every changed
+agent-day's event must carry a SEQUENCE of at least 1, the cancelled ones
+(change `cancelled` or `absent`) with STATUS:CANCELLED and the others not,
+in all three parsers. Prints one line per check and exits 1 on any mismatch.
 """
 import csv
 import datetime as dt
@@ -91,9 +94,44 @@ def main(ics_path, roster_path):
         n += 1
     print(f"ical: {n} shift events checked")
 
+    if len(sys.argv) > 3:
+        failures += check_updates(raw, sys.argv[3])
+
     for f in failures:
         print("FAIL", f)
     return 1 if failures else 0
+
+
+def check_updates(raw, changes_path):
+    """SEQUENCE and STATUS of the changed agent-days, in all three parsers."""
+    import icalendar
+    import vobject
+    from ical.calendar_stream import IcsCalendarStream
+
+    changes = {}
+    for r in csv.DictReader(open(changes_path, newline="", encoding="utf-8")):
+        changes[f"{r['agent_id']}-{r['date'].replace('-', '')}"] = r["change"] in ("cancelled", "absent")
+    failures = []
+    decoded = {"icalendar": {}, "vobject": {}, "ical": {}}
+    for ev in icalendar.Calendar.from_ical(raw).walk("VEVENT"):
+        decoded["icalendar"][str(ev["UID"]).split("@")[0]] = (int(ev.get("SEQUENCE", 0)), str(ev.get("STATUS", "")))
+    for ev in vobject.readOne(raw.decode("utf-8")).vevent_list:
+        decoded["vobject"][ev.uid.value.split("@")[0]] = (int(ev.sequence.value), ev.status.value)
+    for ev in IcsCalendarStream.calendar_from_ics(raw.decode("utf-8")).events:
+        status = ev.status.value if hasattr(ev.status, "value") else str(ev.status)
+        decoded["ical"][ev.uid.split("@")[0]] = (ev.sequence or 0, status)
+    for lib, events in decoded.items():
+        for key, cancelled in changes.items():
+            if key not in events:
+                failures.append(f"{lib}: no event for the changed agent-day {key}")
+                continue
+            seq, status = events[key]
+            if seq < 1:
+                failures.append(f"{lib}: {key} changed but its SEQUENCE is {seq}")
+            if (status.upper() == "CANCELLED") != cancelled:
+                failures.append(f"{lib}: {key} has STATUS {status}, cancelled is {cancelled}")
+        print(f"{lib}: {len(changes)} changed events checked for SEQUENCE and STATUS")
+    return failures
 
 
 if __name__ == "__main__":

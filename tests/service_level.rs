@@ -114,13 +114,26 @@ fn requirements_mode_is_unchanged_by_an_absent_objective() {
 
 #[test]
 fn compare_shows_both_rosters_and_exit_codes_follow_the_goal() {
-    let doc = common::rota_json([
-        "compare",
-        "tests/data/small/sl-requirements.yaml",
-        "tests/data/small/sl-objective.yaml",
-        "--format",
-        "json",
-    ]);
+    let out = Command::cargo_bin("rota")
+        .unwrap()
+        .args([
+            "compare",
+            "tests/data/small/sl-requirements.yaml",
+            "tests/data/small/sl-objective.yaml",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Exit 1 exactly when a run misses its goal (here: an interval below the minimum).
+    let missed = doc.as_array().unwrap().iter().any(|r| {
+        !r["summary"]["targets_missed"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    });
+    assert_eq!(out.status.code(), Some(if missed { 1 } else { 0 }));
     let modes: Vec<&str> = doc
         .as_array()
         .unwrap()

@@ -33,6 +33,14 @@ fn telecom_multichannel_plans_and_validates() {
         tickets["service_level"].as_f64().unwrap() >= 0.95,
         "{tickets}"
     );
+    // The report says the ticket target in hours, and no speed of answer.
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let kpi = &report[report.find("id=\"kpi-table\"").unwrap()..];
+    let row = &kpi[kpi.find("<td>tickets</td>").expect("tickets row")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("<td>95 % within 24 h</td>"), "{row}");
+    assert!(row.contains("<td>—</td>"), "{row}");
+    assert!(!row.contains("86400") && !row.contains(" at -"), "{row}");
     // The requirement rows of the ticket queue are written too.
     let req = std::fs::read_to_string(out.join("requirements.csv")).unwrap();
     assert!(req.lines().filter(|l| l.starts_with("tickets,")).count() == 7 * 48);

@@ -139,14 +139,22 @@ fn a_bad_variant_is_blamed_at_its_own_line() {
 #[test]
 fn compare_is_deterministic_and_side_by_side() {
     let run = || -> Value {
-        let mut v = common::rota_json([
-            "compare",
-            BASE,
-            "tests/data/whatif/hire.yaml",
-            "tests/data/whatif/target.yaml",
-            "--format",
-            "json",
-        ]);
+        // The 90/15 variant misses its target: exit 1.
+        let out = rota()
+            .args([
+                "compare",
+                BASE,
+                "tests/data/whatif/hire.yaml",
+                "tests/data/whatif/target.yaml",
+                "--format",
+                "json",
+            ])
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        let mut v: Value = serde_json::from_slice(&out).unwrap();
         common::strip_times(&mut v);
         v
     };
@@ -177,7 +185,7 @@ fn compare_is_deterministic_and_side_by_side() {
         "agents used",
         "hotline SL",
         "chat worst interval",
-        "hotline ASA s",
+        "hotline ASA",
         "chat occupancy",
         "understaffed agent-h",
     ] {
@@ -205,7 +213,9 @@ fn sharded_sweeps_merge_to_the_single_machine_run() {
         for (k, v) in env {
             c.env(k, v);
         }
-        c.assert().code(0);
+        // Exit 1 when a point misses its target (the 90 % ones may).
+        c.assert()
+            .code(predicates::prelude::predicate::in_iter([0, 1]));
     };
     sweep(&[], &d("whole"), &[]);
     // Three shards, started as a Kubernetes Indexed Job, a Slurm array task and by hand.
@@ -242,7 +252,7 @@ fn sharded_sweeps_merge_to_the_single_machine_run() {
         .arg("--out")
         .arg(d("merged"))
         .assert()
-        .code(0);
+        .code(predicates::prelude::predicate::in_iter([0, 1]));
     let load = |p: &Path| {
         let mut v: Value =
             serde_json::from_slice(&std::fs::read(p.join("sweep.json")).unwrap()).unwrap();

@@ -4,8 +4,10 @@ mod export;
 mod forecast;
 mod generate;
 mod plan;
+mod replan;
 mod simulate;
 mod staff;
+mod store;
 mod validate;
 mod whatif;
 
@@ -48,6 +50,14 @@ enum Command {
     Sweep(whatif::SweepArgs),
     /// Combine the shard files of a sweep into the whole sweep.
     Merge(whatif::MergeArgs),
+    /// Validate a roster and record it as a new version in the store (rota.db beside the scenario).
+    Publish(store::PublishArgs),
+    /// List the versions in the store, and check that it is intact.
+    Versions(store::VersionsArgs),
+    /// Per agent and day, what changed between two versions in the store.
+    Diff(store::DiffArgs),
+    /// Re-plan the latest published version from an instant on: absences, actuals, fewest changes.
+    Replan(replan::Args),
     /// Required agents for one interval (Erlang C, or Erlang A with --patience).
     Staff(staff::Args),
     /// Simulate a roster (discrete events, replications) beside Erlang's prediction.
@@ -141,6 +151,10 @@ pub fn run() -> anyhow::Result<i32> {
         Command::Merge(args) => whatif::merge_shards(args),
         Command::Forecast(args) => forecast::run(args),
         Command::Staff(args) => staff::run(args),
+        Command::Publish(args) => store::publish(args),
+        Command::Versions(args) => store::versions(args),
+        Command::Diff(args) => store::diff_cmd(args),
+        Command::Replan(args) => replan::run(args),
         Command::Simulate(args) => simulate::run_cmd(args),
         Command::GenerateHistory { spec, out } => generate::run(&spec, &out),
         Command::GenerateInstance {

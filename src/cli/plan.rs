@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
+use rota::export::words::{asa_text, occupancy_text, target_short, worst_interval_text};
 use rota::export::{plan_exporters, render_all, write_files, PlanOutput};
 use rota::plan::Inputs;
 
@@ -16,7 +17,8 @@ pub struct Args {
     /// Folder for the plan's files.
     #[arg(long, default_value = "out")]
     out: PathBuf,
-    /// Solver settings: a name in solver-configs/ (fast, default, thorough) or a path.
+    /// Solver settings: fast, default or thorough (built in; a solver-configs/NAME.yaml
+    /// beside the scenario or above it overrides them), or a path.
     #[arg(long)]
     solver: Option<String>,
     /// Print nothing but errors.
@@ -26,15 +28,6 @@ pub struct Args {
 
 /// The creation time stamped into outputs: SOURCE_DATE_EPOCH when set (for
 /// reproducible builds of the same plan), else now.
-/// `80%/20s`, or `95%/24h` for deadlines of an hour or more.
-fn target_text(target: f64, seconds: f64) -> String {
-    if seconds >= 3600.0 {
-        format!("{:.0}%/{:.0}h", target * 100.0, seconds / 3600.0)
-    } else {
-        format!("{:.0}%/{:.0}s", target * 100.0, seconds)
-    }
-}
-
 /// The solve's progress line: the step, the best roster so far, the best
 /// bound and the gap, against the time limit and the configured gap.
 pub(crate) fn progress_line(p: &rota::solve::SolveProgress, limit: f64, target: f64) -> String {
@@ -92,6 +85,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             &inputs.history.ignored_queues,
         ))
     });
+    if !args.quiet {
+        for w in unserved_warnings(sc) {
+            pb.suspend(|| eprintln!("{w}"));
+        }
+    }
     pb.set_message("forecasting volume and handle time");
     let forecast = inputs.forecast()?;
     if !args.quiet {
@@ -164,11 +162,15 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             s.mip_gap * 100.0,
             s.solve_seconds,
             s.time_limit_seconds,
-            std::env::current_dir()
-                .ok()
-                .and_then(|d| inputs.solver_path.strip_prefix(d).ok())
-                .unwrap_or(&inputs.solver_path)
-                .display()
+            match &inputs.solver_source {
+                rota::scenario::SolverSource::File(p) => std::env::current_dir()
+                    .ok()
+                    .and_then(|d| p.strip_prefix(d).ok())
+                    .unwrap_or(p)
+                    .display()
+                    .to_string(),
+                built_in => built_in.to_string(),
+            }
         );
         println!("          {}", s.stop_reason);
         let agents_used = solved
@@ -191,22 +193,22 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             evaluation.understaffed_agent_hours, evaluation.overstaffed_agent_hours
         );
         println!(
-            "{:<10} {:>9} {:>10} {:>28} {:>8} {:>10}",
+            "{:<10} {:>9} {:>10} {:>28} {:>9} {:>10}",
             "queue", "target", "predicted", "worst interval", "ASA", "occupancy"
         );
         for q in &evaluation.queues {
+            let deferred = sc
+                .queues
+                .iter()
+                .any(|x| x.id == q.queue && x.channel.is_deferred());
             println!(
-                "{:<10} {:>9} {:>9.1}% {:>28} {:>7.1}s {:>9.1}%",
+                "{:<10} {:>9} {:>9.1}% {:>28} {:>9} {:>10}",
                 q.queue,
-                target_text(q.target, q.threshold_seconds),
+                target_short(q.target, q.threshold_seconds),
                 q.service_level * 100.0,
-                format!(
-                    "{:.1}% at {}",
-                    q.worst_interval_service_level * 100.0,
-                    q.worst_interval_start.as_deref().unwrap_or("-")
-                ),
-                q.asa_seconds,
-                q.occupancy * 100.0
+                worst_interval_text(q),
+                asa_text(q, deferred),
+                occupancy_text(q)
             );
         }
         if let Some(f) = rota::roster::soft::evaluate(sc, &solved.roster) {
@@ -215,32 +217,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         let names: Vec<_> = files.iter().map(|(n, _)| n.as_str()).collect();
         println!("wrote {} to {}", names.join(", "), args.out.display());
         for q in &missed {
-            let (what, sl) = match q.period {
-                rota::scenario::SlPeriod::Week => ("", q.service_level),
-                rota::scenario::SlPeriod::Day => (" on its worst day", q.worst_day_service_level),
-            };
-            if sl + 1e-9 < q.target {
-                println!(
-                    "target missed: {} delivers {:.1}%{} against {}",
-                    q.queue,
-                    sl * 100.0,
-                    what,
-                    target_text(q.target, q.threshold_seconds)
-                );
-            }
-            if let Some(m) = q.interval_minimum.filter(|_| q.intervals_below_minimum > 0) {
-                println!(
-                    "minimum missed: {} has {} intervals below {:.1}%",
-                    q.queue,
-                    q.intervals_below_minimum,
-                    m * 100.0
-                );
-            }
-            if q.min_staff_short_intervals > 0 {
-                println!(
-                    "min_staff missed: {} is below its floor in {} intervals",
-                    q.queue, q.min_staff_short_intervals
-                );
+            for line in rota::export::words::missed_lines(q) {
+                println!("{line}");
             }
         }
     }
@@ -251,7 +229,16 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     })
 }
 
-/// Preferences honoured and fair shares, as the roster has them.
+/// One warning per queue that no agent can serve, said before the solve.
+pub(super) fn unserved_warnings(sc: &rota::scenario::Scenario) -> Vec<String> {
+    sc.unserved_queues()
+        .iter()
+        .map(|q| format!("warning: {}", rota::export::words::unserved_warning(&q.id)))
+        .collect()
+}
+
+/// Preferences honoured, shifts off soft rotations and fair shares, as the
+/// roster has them.
 pub(super) fn print_soft(f: &rota::roster::soft::SoftFindings) {
     if f.preferences > 0 {
         println!(
@@ -265,6 +252,29 @@ pub(super) fn print_soft(f: &rota::roster::soft::SoftFindings) {
                 m.agent_id,
                 m.agent_name,
                 m.preference,
+                m.weight,
+                dates.join(", ")
+            );
+        }
+    }
+    if let Some(misses) = &f.rotations {
+        let shifts: usize = misses.iter().map(|m| m.dates.len()).sum();
+        if shifts == 0 {
+            println!("rotation: every shift keeps the pattern of its soft rotation");
+        } else {
+            println!(
+                "rotation: {shifts} shift{} off the pattern of a soft rotation (penalty {:.1})",
+                if shifts == 1 { "" } else { "s" },
+                f.rotation_penalty.unwrap_or(0.0)
+            );
+        }
+        for m in misses {
+            let dates: Vec<String> = m.dates.iter().map(|d| d.to_string()).collect();
+            println!(
+                "          off the pattern: {} ({}): rotation {} (weight {}) on {}",
+                m.agent_id,
+                m.agent_name,
+                m.rotation,
                 m.weight,
                 dates.join(", ")
             );

@@ -2,12 +2,19 @@
 
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeSet;
+
 use anyhow::{bail, Context};
+use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use rota::export::summary::Summary;
+use rota::export::words::{asa_text, occupancy_text, pct};
 use rota::export::write_files;
 use rota::plan::Inputs;
-use rota::whatif::{grid, merge, shard_indices, Axis, SweepPoint, SweepResult, SWEEP_SCHEMA};
+use rota::report::QueueKpi;
+use rota::whatif::{
+    above_gap, grid, merge, shard_indices, Axis, SweepPoint, SweepResult, SWEEP_SCHEMA,
+};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Format {
@@ -25,6 +32,9 @@ pub struct CompareArgs {
     solver: Option<String>,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// No progress bar and no warnings on standard error; the table (or JSON) only.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// HiGHS threads for each of `runs` solves running at once on this machine.
@@ -35,10 +45,45 @@ fn threads_each(runs: usize) -> u32 {
     (cores / runs.clamp(1, cores)).max(1) as u32
 }
 
-fn summarise(inputs: &Inputs) -> anyhow::Result<serde_json::Value> {
+/// A progress bar over `n` scenarios on standard error (drawn only on a
+/// terminal), hidden with `--quiet`.
+fn progress(n: usize, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(n as u64);
+    pb.set_style(
+        ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} scenarios planned {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    pb.enable_steady_tick(std::time::Duration::from_millis(200));
+    pb
+}
+
+fn summarise(inputs: &Inputs) -> anyhow::Result<Summary> {
     let outcome = inputs.run()?;
     let out = outcome.output(inputs, chrono::DateTime::UNIX_EPOCH);
-    Ok(serde_json::to_value(Summary::new(&out))?)
+    Ok(Summary::new(&out))
+}
+
+/// The warning for a run that stopped above the gap its settings ask for,
+/// or `None`: differences smaller than its gap may be solver noise.
+fn gap_warning(name: &str, mip_gap: f64, target: f64, status: &str) -> Option<String> {
+    above_gap(mip_gap, target).then(|| {
+        format!(
+            "warning: {name} stopped ({status}) at a gap of {:.2}%, above the configured {:.2}%: differences from the other runs smaller than that may be solver noise (give it more time, e.g. --solver thorough)",
+            mip_gap * 100.0,
+            target * 100.0
+        )
+    })
+}
+
+fn status_text(s: &Summary) -> String {
+    serde_json::to_value(s.solve.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 pub fn compare(args: CompareArgs) -> anyhow::Result<i32> {
@@ -46,22 +91,50 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<i32> {
     for p in &args.scenarios {
         all.push(Inputs::load(p, args.solver.as_deref())?);
     }
+    let names: Vec<String> = args
+        .scenarios
+        .iter()
+        .map(|p| {
+            p.file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default()
+        })
+        .collect();
     let parallel = all.len().min(rayon::current_num_threads()).max(1);
     let per = threads_each(parallel);
     for i in &mut all {
         i.solver.threads = per;
     }
-    eprintln!(
-        "running {} scenarios, {} at a time, {} HiGHS thread(s) each",
-        all.len(),
-        parallel,
-        per
-    );
-    let results: Vec<Result<serde_json::Value, String>> = all
+    if !args.quiet {
+        for (n, i) in names.iter().zip(&all) {
+            for w in super::plan::unserved_warnings(i.scenario()) {
+                eprintln!("{n}: {w}");
+            }
+        }
+        eprintln!(
+            "running {} scenarios, {} at a time, {} HiGHS thread(s) each",
+            all.len(),
+            parallel,
+            per
+        );
+    }
+    let pb = progress(all.len(), args.quiet);
+    let results: Vec<Result<Summary, String>> = all
         .par_iter()
-        .map(|i| summarise(i).map_err(|e| format!("{e:#}")))
+        .zip(&names)
+        .map(|(i, n)| {
+            let r = summarise(i).map_err(|e| format!("{e:#}"));
+            pb.inc(1);
+            pb.set_message(format!("(last: {n})"));
+            r
+        })
         .collect();
+    pb.finish_and_clear();
     let failed = results.iter().filter(|r| r.is_err()).count();
+    let missed = results
+        .iter()
+        .filter(|r| r.as_ref().is_ok_and(|s| !s.targets_missed.is_empty()))
+        .count();
     match args.format {
         Format::Json => {
             let doc: Vec<serde_json::Value> = args
@@ -75,127 +148,146 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<i32> {
                 .collect();
             println!("{}", serde_json::to_string_pretty(&doc)?);
         }
-        Format::Text => print_table(&args.scenarios, &results),
+        Format::Text => {
+            let deferred: BTreeSet<&str> = all
+                .iter()
+                .flat_map(|i| i.scenario().queues.iter())
+                .filter(|q| q.channel.is_deferred())
+                .map(|q| q.id.as_str())
+                .collect();
+            print_table(&names, &results, &deferred)
+        }
     }
-    Ok(if failed == 0 {
-        super::EXIT_OK
-    } else {
+    if !args.quiet {
+        for (n, r) in names.iter().zip(&results) {
+            if let Ok(s) = r {
+                let w = gap_warning(
+                    n,
+                    s.solve.mip_gap,
+                    s.solve.mip_rel_gap_target,
+                    &status_text(s),
+                );
+                if let Some(w) = w {
+                    eprintln!("{w}");
+                }
+            }
+        }
+    }
+    Ok(if failed > 0 {
         super::EXIT_ERROR
+    } else if missed > 0 {
+        super::EXIT_FINDINGS
+    } else {
+        super::EXIT_OK
     })
 }
 
-fn print_table(files: &[PathBuf], results: &[Result<serde_json::Value, String>]) {
-    let names: Vec<String> = files
+/// The value `f` gives of queue `q` in a summary, `-` when it has no such queue.
+fn queue_cell(s: &Summary, q: &str, f: &dyn Fn(&QueueKpi) -> String) -> String {
+    s.queues
         .iter()
-        .map(|p| {
-            p.file_stem()
-                .map(|s| s.to_string_lossy().to_string())
-                .unwrap_or_default()
-        })
-        .collect();
+        .find(|x| x.queue == q)
+        .map_or("-".to_string(), f)
+}
+
+fn print_table(names: &[String], results: &[Result<Summary, String>], deferred: &BTreeSet<&str>) {
     let width = names
         .iter()
         .map(|n| n.len())
         .max()
         .unwrap_or(10)
-        .clamp(12, 28);
+        .clamp(13, 28);
     let mut rows: Vec<(String, Vec<String>)> = Vec::new();
-    let get =
-        |r: &Result<serde_json::Value, String>, f: &dyn Fn(&serde_json::Value) -> String| match r {
-            Ok(s) => f(s),
-            Err(_) => "error".into(),
+    let add =
+        |rows: &mut Vec<(String, Vec<String>)>, label: &str, f: &dyn Fn(&Summary) -> String| {
+            rows.push((
+                label.to_string(),
+                results
+                    .iter()
+                    .map(|r| r.as_ref().map_or("error".to_string(), f))
+                    .collect(),
+            ));
         };
-    let num = |k: &'static str, digits: usize| {
-        move |s: &serde_json::Value| format!("{:.*}", digits, s[k].as_f64().unwrap_or(f64::NAN))
-    };
-    let add = |rows: &mut Vec<(String, Vec<String>)>,
-               label: &str,
-               f: &dyn Fn(&serde_json::Value) -> String| {
-        rows.push((
-            label.to_string(),
-            results.iter().map(|r| get(r, f)).collect(),
-        ));
-    };
-    add(&mut rows, "status", &|s| {
-        s["status"].as_str().unwrap_or("").to_string()
-    });
+    add(&mut rows, "status", &status_text);
     add(&mut rows, "gap", &|s| {
-        format!("{:.2}%", s["mip_gap"].as_f64().unwrap_or(0.0) * 100.0)
+        let g = format!("{:.2}%", s.solve.mip_gap * 100.0);
+        if above_gap(s.solve.mip_gap, s.solve.mip_rel_gap_target) {
+            format!("{g} > {}%", s.solve.mip_rel_gap_target * 100.0)
+        } else {
+            g
+        }
     });
-    add(&mut rows, "objective", &num("objective", 1));
+    add(&mut rows, "targets", &|s| {
+        if s.targets_missed.is_empty() {
+            "met".into()
+        } else {
+            format!("MISSED {}", s.targets_missed.join(","))
+        }
+    });
+    add(&mut rows, "objective", &|s| {
+        format!("{:.1}", s.solve.objective)
+    });
     add(&mut rows, "mode", &|s| {
-        s["objective_mode"].as_str().unwrap_or("").to_string()
+        serde_json::to_value(s.objective_mode)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
     });
-    add(&mut rows, "paid hours (cost)", &num("scheduled_hours", 1));
-    add(&mut rows, "weighted paid cost", &num("paid_cost", 1));
+    add(&mut rows, "paid hours (cost)", &|s| {
+        format!("{:.1}", s.scheduled_hours)
+    });
+    add(&mut rows, "weighted paid cost", &|s| {
+        format!("{:.1}", s.paid_cost)
+    });
     add(&mut rows, "agents used", &|s| {
-        format!("{} of {}", s["agents_rostered"], s["agents"])
+        format!("{} of {}", s.agents_rostered, s.agents)
     });
-    add(
-        &mut rows,
-        "understaffed agent-h",
-        &num("understaffed_agent_hours", 1),
-    );
-    add(
-        &mut rows,
-        "overstaffed agent-h",
-        &num("overstaffed_agent_hours", 1),
-    );
-    let queues: Vec<String> = results
-        .iter()
-        .filter_map(|r| r.as_ref().ok())
-        .flat_map(|s| s["queues"].as_array().cloned().unwrap_or_default())
-        .filter_map(|q| q["queue"].as_str().map(str::to_string))
-        .fold(Vec::new(), |mut v, q| {
-            if !v.contains(&q) {
-                v.push(q);
+    add(&mut rows, "understaffed agent-h", &|s| {
+        format!("{:.1}", s.understaffed_agent_hours)
+    });
+    add(&mut rows, "overstaffed agent-h", &|s| {
+        format!("{:.1}", s.overstaffed_agent_hours)
+    });
+    let mut queues: Vec<&str> = Vec::new();
+    for s in results.iter().filter_map(|r| r.as_ref().ok()) {
+        for q in &s.queues {
+            if !queues.contains(&q.queue.as_str()) {
+                queues.push(&q.queue);
             }
-            v
-        });
+        }
+    }
     for q in &queues {
-        let field = |s: &serde_json::Value, k: &str| -> Option<f64> {
-            s["queues"]
-                .as_array()?
-                .iter()
-                .find(|x| x["queue"] == q.as_str())?[k]
-                .as_f64()
-        };
-        let pct = |k: &'static str| {
-            move |s: &serde_json::Value| {
-                field(s, k)
-                    .map(|v| format!("{:.1}%", v * 100.0))
-                    .unwrap_or("-".into())
-            }
-        };
-        add(&mut rows, &format!("{q} SL"), &pct("service_level"));
-        add(
-            &mut rows,
-            &format!("{q} worst interval"),
-            &pct("worst_interval_service_level"),
-        );
-        add(
-            &mut rows,
-            &format!("{q} worst day"),
-            &pct("worst_day_service_level"),
-        );
+        let is_deferred = deferred.contains(q);
+        add(&mut rows, &format!("{q} SL"), &|s| {
+            queue_cell(s, q, &|k| {
+                let missed = k.unmet();
+                format!("{}{}", pct(k.service_level), if missed { " *" } else { "" })
+            })
+        });
+        add(&mut rows, &format!("{q} worst interval"), &|s| {
+            queue_cell(s, q, &|k| pct(k.worst_interval_service_level))
+        });
+        add(&mut rows, &format!("{q} worst day"), &|s| {
+            queue_cell(s, q, &|k| pct(k.worst_day_service_level))
+        });
         add(&mut rows, &format!("{q} below minimum"), &|s| {
-            let below = field(s, "intervals_below_minimum");
-            let min = field(s, "interval_minimum");
-            match (below, min) {
-                (Some(b), Some(m)) => format!("{b} < {:.0}%", m * 100.0),
-                _ => "-".into(),
-            }
+            queue_cell(s, q, &|k| match k.interval_minimum {
+                Some(m) => format!("{} < {:.0}%", k.intervals_below_minimum, m * 100.0),
+                None => "-".into(),
+            })
         });
-        add(&mut rows, &format!("{q} abandoned"), &pct("abandonment"));
-        add(&mut rows, &format!("{q} ASA s"), &|s| {
-            field(s, "asa_seconds")
-                .map(|v| format!("{v:.1}"))
-                .unwrap_or("-".into())
+        add(&mut rows, &format!("{q} abandoned"), &|s| {
+            queue_cell(s, q, &|k| k.abandonment.map_or("-".into(), pct))
         });
-        add(&mut rows, &format!("{q} occupancy"), &pct("occupancy"));
+        add(&mut rows, &format!("{q} ASA"), &|s| {
+            queue_cell(s, q, &|k| asa_text(k, is_deferred))
+        });
+        add(&mut rows, &format!("{q} occupancy"), &|s| {
+            queue_cell(s, q, &occupancy_text)
+        });
     }
     print!("{:<22}", "");
-    for n in &names {
+    for n in names {
         print!(" {:>width$}", n, width = width);
     }
     println!();
@@ -207,8 +299,15 @@ fn print_table(files: &[PathBuf], results: &[Result<serde_json::Value, String>])
         println!();
     }
     for (n, r) in names.iter().zip(results) {
-        if let Err(e) = r {
-            println!("{n}: {e}");
+        match r {
+            Err(e) => println!("{n}: {e}"),
+            Ok(s) => {
+                for q in s.queues.iter().filter(|q| q.unmet()) {
+                    for line in rota::export::words::missed_lines(q) {
+                        println!("{n}: {line}");
+                    }
+                }
+            }
         }
     }
 }
@@ -234,6 +333,9 @@ pub struct SweepArgs {
     /// Solver settings for every point.
     #[arg(long)]
     solver: Option<String>,
+    /// No progress bar and no notes on standard error.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 fn parse_shard(args: &SweepArgs) -> anyhow::Result<(usize, usize)> {
@@ -284,28 +386,60 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<i32> {
     let mine = shard_indices(points.len(), shard_i, shard_n);
     let parallel = mine.len().min(rayon::current_num_threads()).max(1);
     let per = threads_each(parallel);
-    eprintln!(
-        "sweep of {} points; shard {}/{} runs {} of them, {} at a time",
-        points.len(),
-        shard_i,
-        shard_n,
-        mine.len(),
-        parallel
-    );
+    if !args.quiet {
+        for w in super::plan::unserved_warnings(base.scenario()) {
+            eprintln!("{w}");
+        }
+        eprintln!(
+            "sweep of {} points; shard {}/{} runs {} of them, {} at a time",
+            points.len(),
+            shard_i,
+            shard_n,
+            mine.len(),
+            parallel
+        );
+    }
+    let pb = progress(mine.len(), args.quiet);
     let results: Vec<SweepPoint> = mine
         .par_iter()
         .map(|&k| {
+            let point = plan_point(&base, &points[k], k, per);
+            pb.inc(1);
+            point
+        })
+        .collect();
+    pb.finish_and_clear();
+    let result = SweepResult {
+        schema: SWEEP_SCHEMA.to_string(),
+        scenario: base.scenario().name.clone(),
+        axes,
+        total_points: points.len(),
+        shard: (shard_i, shard_n),
+        points: results,
+    };
+    write_sweep(&args.out, &result, args.quiet)
+}
+
+/// Plans point `k` of a sweep with `threads` HiGHS threads.
+fn plan_point(
+    base: &Inputs,
+    point: &[(rota::whatif::Param, f64)],
+    k: usize,
+    threads: u32,
+) -> SweepPoint {
+    {
+        {
             let mut sc = base.scenario().clone();
-            for (p, v) in &points[k] {
+            for (p, v) in point {
                 p.apply(&mut sc, *v);
             }
             let mut inputs = base.with_scenario(sc);
-            inputs.solver.threads = per;
-            let params = points[k]
+            inputs.solver.threads = threads;
+            let params = point
                 .iter()
                 .map(|(p, v)| (format!("{p:?}").to_lowercase(), *v))
                 .collect();
-            match summarise(&inputs) {
+            match summarise(&inputs).and_then(|s| Ok(serde_json::to_value(s)?)) {
                 Ok(s) => SweepPoint {
                     index: k,
                     params,
@@ -319,17 +453,8 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<i32> {
                     error: Some(format!("{e:#}")),
                 },
             }
-        })
-        .collect();
-    let result = SweepResult {
-        schema: SWEEP_SCHEMA.to_string(),
-        scenario: base.scenario().name.clone(),
-        axes,
-        total_points: points.len(),
-        shard: (shard_i, shard_n),
-        points: results,
-    };
-    write_sweep(&args.out, &result)
+        }
+    }
 }
 
 /// The files a sweep (or one shard of it) writes into `out`.
@@ -341,7 +466,10 @@ fn sweep_outputs(out: &Path, i: usize, n: usize) -> Vec<PathBuf> {
     }
 }
 
-fn write_sweep(out: &Path, r: &SweepResult) -> anyhow::Result<i32> {
+/// Writes the sweep (or one shard's file), says which points miss a target
+/// or stopped above their gap, and returns the exit code: 2 when a point
+/// could not be planned, 1 when one misses a target.
+fn write_sweep(out: &Path, r: &SweepResult, quiet: bool) -> anyhow::Result<i32> {
     let mut json = serde_json::to_vec_pretty(r)?;
     json.push(b'\n');
     let files = if r.shard.1 == 1 {
@@ -357,13 +485,47 @@ fn write_sweep(out: &Path, r: &SweepResult) -> anyhow::Result<i32> {
     };
     write_files(out, &files)?;
     let names: Vec<_> = files.iter().map(|(n, _)| n.as_str()).collect();
-    eprintln!("wrote {} to {}", names.join(", "), out.display());
+    let label = |p: &SweepPoint| {
+        let params: Vec<String> = p.params.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        format!("point {} ({})", p.index, params.join(", "))
+    };
     let failed = r.points.iter().filter(|p| p.error.is_some()).count();
-    if failed > 0 {
-        eprintln!("{failed} points could not be planned; see their `error`");
-        return Ok(super::EXIT_FINDINGS);
+    let missed: Vec<&SweepPoint> = r
+        .points
+        .iter()
+        .filter(|p| !p.targets_missed().is_empty())
+        .collect();
+    if !quiet {
+        eprintln!("wrote {} to {}", names.join(", "), out.display());
+        for p in r.points.iter().filter(|p| p.above_gap()) {
+            let s = p.summary.as_ref().expect("planned");
+            if let Some(w) = gap_warning(
+                &label(p),
+                s["mip_gap"].as_f64().unwrap_or(0.0),
+                s["mip_rel_gap_target"].as_f64().unwrap_or(0.0),
+                s["status"].as_str().unwrap_or(""),
+            ) {
+                eprintln!("{w}");
+            }
+        }
+        for p in &missed {
+            eprintln!(
+                "target missed: {}: {}",
+                label(p),
+                p.targets_missed().join(", ")
+            );
+        }
+        if failed > 0 {
+            eprintln!("{failed} points could not be planned; see their `error`");
+        }
     }
-    Ok(super::EXIT_OK)
+    Ok(if failed > 0 {
+        super::EXIT_ERROR
+    } else if !missed.is_empty() {
+        super::EXIT_FINDINGS
+    } else {
+        super::EXIT_OK
+    })
 }
 
 #[derive(clap::Args)]
@@ -374,6 +536,9 @@ pub struct MergeArgs {
     /// Output folder for sweep.json and sweep.html.
     #[arg(long, default_value = "out/sweep")]
     out: PathBuf,
+    /// No notes on standard error.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 pub fn merge_shards(args: MergeArgs) -> anyhow::Result<i32> {
@@ -414,5 +579,5 @@ pub fn merge_shards(args: MergeArgs) -> anyhow::Result<i32> {
     }
     rota::export::check_outputs(&sweep_outputs(&args.out, 0, 1), &read)?;
     let merged = merge(shards).map_err(anyhow::Error::msg)?;
-    write_sweep(&args.out, &merged)
+    write_sweep(&args.out, &merged, args.quiet)
 }

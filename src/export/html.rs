@@ -1,143 +1,441 @@
 //! `report.html`: one self-contained page for planners (no scripts, no
-//! network): warnings, the KPI table, coverage against requirement per queue
-//! as SVG charts, daily totals, and the roster as a timeline per agent with
-//! breaks. HTML is built with maud, which escapes every value.
+//! network): warnings, the KPI table, the labour cost, recurring
+//! overstaffing and what causes it, per queue and interval charts of the
+//! forecast, required against staffed agents and the predicted service
+//! level, daily totals, and the roster as a timeline per agent with breaks.
+//! HTML is built with maud, which escapes every value; the charts are the
+//! inline SVG of [`super::svg`].
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, Timelike};
+use chrono::{DateTime, NaiveDate, Timelike};
+use chrono_tz::Tz;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
+use super::svg::{self, Axis, Chart, Series, Shape, Tick, QUEUE_COLOURS};
+use super::words::{
+    asa_text, missed_lines, occupancy_text, pct, target_long, unserved_warning, worst_interval_text,
+};
 use super::{Exporter, PlanOutput};
 use crate::error::Result;
+use crate::explain::{clock, recurring_overstaffing};
+use crate::horizon::Horizon;
 use crate::roster::model::Shift;
+use crate::scenario::Channel;
 
 /// The planner's report.
 pub struct ReportHtml;
 
 const STYLE: &str = r#"
-body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "PingFang SC", sans-serif; margin: 2rem; color: #1d2433; }
-h1 { margin-bottom: .2rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #d8dde6; padding-bottom: .3rem; }
+body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "PingFang SC", sans-serif; margin: 1.5rem; color: #1d2433; max-width: 1220px; }
+h1 { margin-bottom: .2rem; font-size: 1.6rem; } h2 { margin-top: 2rem; border-bottom: 1px solid #d8dde6; padding-bottom: .3rem; } h3 { margin: 1.4rem 0 .2rem 0; }
 .meta { color: #5b6475; }
-table { border-collapse: collapse; font-size: .9rem; }
-th, td { padding: .3rem .6rem; border-bottom: 1px solid #e6e9ef; text-align: right; white-space: nowrap; }
+table { border-collapse: collapse; font-size: .88rem; }
+th, td { padding: .3rem .45rem; border-bottom: 1px solid #e6e9ef; text-align: right; }
+td { white-space: nowrap; } th { white-space: normal; vertical-align: bottom; }
 th:first-child, td:first-child, td.left, th.left { text-align: left; }
+#kpi-table { width: 100%; }
 tr.miss td.sl { color: #b42318; font-weight: 600; }
-.warn { background: #fff4e5; border-left: 4px solid #f79009; padding: .6rem 1rem; }
+.warn { background: #fff4e5; border-left: 4px solid #f79009; padding: .6rem 1rem .6rem 2rem; }
 .ok { background: #ecfdf3; border-left: 4px solid #12b76a; padding: .6rem 1rem; }
-figure { margin: 1rem 0 2rem 0; } figcaption { color: #5b6475; font-size: .85rem; }
+.note { background: #f5f8ff; border-left: 4px solid #2e90fa; padding: .6rem 1rem .6rem 2rem; }
+figure { margin: .4rem 0 1rem 0; }
 .legend span { display: inline-block; margin-right: 1rem; font-size: .85rem; }
 .sw { display: inline-block; width: .9rem; height: .6rem; margin-right: .3rem; vertical-align: middle; }
-#roster-table td.day { padding: .15rem .3rem; font-size: .75rem; text-align: center; }
-#roster-table td.off { color: #98a2b3; }
+.scroll { overflow-x: auto; }
+#roster-table td { padding: 0 .45rem; }
+#roster-table td.timeline, #roster-table th.timeline { padding: 0; }
 "#;
 
-fn pct(v: f64) -> String {
-    format!("{:.1}%", v * 100.0)
+/// Colours with one meaning on the whole page.
+const FORECAST: &str = "#7a5af8";
+const STAFFED: &str = "#2e90fa";
+const REQUIRED: &str = "#b42318";
+const FLOOR: &str = "#f79009";
+const SERVICE: &str = "#12b76a";
+const TARGET: &str = "#344054";
+const BREAK: &str = "#fdb022";
+/// Roster bars on several queues (one queue: its colour of [`QUEUE_COLOURS`]).
+const SEVERAL: &str = "#475467";
+
+/// Chart width in SVG units (the page's content width at 1,280 px).
+const CHART_WIDTH: f64 = 1180.0;
+
+/// The x axis of the plan's intervals: a major tick at each local midnight
+/// (labelled with the day), minor ticks each hour, labelled every few hours.
+fn time_axis(h: &Horizon) -> Axis {
+    let every = match h.dates.len() {
+        1 => 2,
+        2..=4 => 3,
+        _ => 6,
+    };
+    let mut ticks = Vec::new();
+    for (t, iv) in h.intervals.iter().enumerate() {
+        let local = iv.start.with_timezone(&h.tz);
+        if local.minute() != 0 {
+            continue;
+        }
+        let hour = local.hour();
+        ticks.push(if hour == 0 {
+            Tick {
+                at: t as f64,
+                label: iv.date.format("%a %m-%d").to_string(),
+                major: true,
+            }
+        } else {
+            Tick {
+                at: t as f64,
+                label: if hour % every == 0 {
+                    format!("{hour:02}")
+                } else {
+                    String::new()
+                },
+                major: false,
+            }
+        });
+    }
+    ticks.push(Tick {
+        at: h.intervals.len() as f64,
+        label: String::new(),
+        major: true,
+    });
+    Axis {
+        min: 0.0,
+        max: h.intervals.len().max(1) as f64,
+        ticks,
+        title: format!("local time ({}), hours of each day", h.tz.name()),
+    }
 }
 
-/// Coverage chart of one queue: staffed (area) against required (step line).
-fn coverage_chart(p: &PlanOutput, qi: usize) -> Markup {
-    let (w, h, left, bottom, top) = (1100.0, 230.0, 40.0, 28.0, 10.0);
-    let n = p.horizon.intervals.len().max(1);
-    let kpis = &p.evaluation.intervals[qi];
-    let max = kpis
-        .iter()
-        .map(|k| k.staffed.max(k.required as f64))
-        .fold(1.0, f64::max)
-        .ceil();
-    let x = |t: f64| left + (w - left - 10.0) * t / n as f64;
-    let y = |v: f64| top + (h - top - bottom) * (1.0 - v / max);
-    let mut staffed = format!("M{:.1},{:.1}", x(0.0), y(0.0));
-    let mut required = String::new();
-    for (t, k) in kpis.iter().enumerate() {
-        staffed.push_str(&format!(
-            " L{:.1},{:.1} L{:.1},{:.1}",
-            x(t as f64),
-            y(k.staffed),
-            x(t as f64 + 1.0),
-            y(k.staffed)
-        ));
-        let cmd = if t == 0 { 'M' } else { 'L' };
-        required.push_str(&format!(
-            "{cmd}{:.1},{:.1} L{:.1},{:.1} ",
-            x(t as f64),
-            y(k.required as f64),
-            x(t as f64 + 1.0),
-            y(k.required as f64)
-        ));
+/// What a queue's contacts are called.
+fn contacts(c: Channel) -> &'static str {
+    match c {
+        Channel::Voice => "calls",
+        Channel::Chat => "chats",
+        Channel::Email => "emails",
+        Channel::Ticket => "tickets",
     }
-    staffed.push_str(&format!(" L{:.1},{:.1} Z", x(n as f64), y(0.0)));
+}
+
+/// The three charts of a queue: forecast volume, required against staffed
+/// agents, predicted service level with its target.
+fn queue_charts(p: &PlanOutput, qi: usize) -> Markup {
     let q = &p.scenario.queues[qi];
-    let step = (max / 4.0).ceil().max(1.0);
-    let ticks: Vec<f64> = (0..=((max / step) as usize))
-        .map(|i| i as f64 * step)
-        .collect();
-    let days: Vec<(usize, NaiveDate)> = p
-        .horizon
-        .intervals
+    let h = p.horizon;
+    let kpis = &p.evaluation.intervals[qi];
+    let f = &p.forecast.queues[qi];
+    let goal = p.scenario.sl_goal(q);
+    let target = if q.channel.is_deferred() {
+        q.service_level.target
+    } else {
+        goal.target
+    };
+    let x = time_axis(h);
+    let per = format!("{} per {} min", contacts(q.channel), h.interval_minutes);
+    let volume = Chart {
+        id: format!("volume-{}", q.id),
+        title: format!("Forecast {} of {}, per interval", contacts(q.channel), q.id),
+        width: CHART_WIDTH,
+        height: 190.0,
+        x: x.clone(),
+        y: svg::value_axis(f.volume_p90.iter().chain(&f.volume).copied(), &per, false),
+        series: vec![
+            Series::new(
+                format!(
+                    "{:.0}–{:.0} % band",
+                    p.scenario.forecast.band[0] * 100.0,
+                    p.scenario.forecast.band[1] * 100.0
+                ),
+                FORECAST,
+                Shape::StepBand(f.volume_p10.clone(), f.volume_p90.clone()),
+            )
+            .class("band"),
+            Series::new(
+                format!("forecast {}", contacts(q.channel)),
+                FORECAST,
+                Shape::Step(f.volume.clone()),
+            )
+            .class("forecast"),
+        ],
+        percent: false,
+    };
+    let staffed: Vec<f64> = kpis.iter().map(|k| k.staffed).collect();
+    let required: Vec<f64> = kpis.iter().map(|k| k.required as f64).collect();
+    let floors: Vec<f64> = kpis.iter().map(|k| k.min_staff).collect();
+    let mut agent_series = vec![
+        Series::new(
+            "staffed (net of breaks)",
+            STAFFED,
+            Shape::StepArea(staffed.clone()),
+        )
+        .class("staffed"),
+        Series::new(
+            "required (after shrinkage)",
+            REQUIRED,
+            Shape::Step(required.clone()),
+        )
+        .class("required"),
+    ];
+    if floors.iter().any(|v| *v > 0.0) {
+        agent_series.push(
+            Series::new("min_staff floor", FLOOR, Shape::Step(floors.clone()))
+                .dash("5 3")
+                .class("floor"),
+        );
+    }
+    let agents = Chart {
+        id: format!("coverage-{}", q.id),
+        title: format!("Agents on {} against the requirement, per interval", q.id),
+        width: CHART_WIDTH,
+        height: 210.0,
+        x: x.clone(),
+        y: svg::value_axis(
+            staffed.iter().chain(&required).chain(&floors).copied(),
+            "agents",
+            false,
+        ),
+        series: agent_series,
+        percent: false,
+    };
+    // Intervals without contacts have no service level to show: gaps.
+    let sl: Vec<f64> = kpis
         .iter()
-        .enumerate()
-        .filter(|(_, iv)| iv.start.hour() == 0 && iv.start.minute() == 0)
-        .map(|(t, iv)| (t, iv.date))
-        .collect();
-    html! {
-        figure {
-            svg id={ "coverage-" (q.id) } class="coverage-chart" xmlns="http://www.w3.org/2000/svg"
-                width=(w) height=(h) viewBox={ "0 0 " (w) " " (h) } role="img" {
-                title { "Agents on " (q.id) " against the requirement, per interval" }
-                @for v in &ticks {
-                    line x1=(left) x2=(w - 10.0) y1=(y(*v)) y2=(y(*v)) stroke="#eef0f4" {}
-                    text x=(left - 6.0) y=(y(*v) + 4.0) font-size="10" text-anchor="end" fill="#5b6475" { (v) }
-                }
-                @for (t, d) in &days {
-                    line x1=(x(*t as f64)) x2=(x(*t as f64)) y1=(top) y2=(h - bottom) stroke="#d0d5dd" {}
-                    text x=(x(*t as f64) + 4.0) y=(h - 10.0) font-size="11" fill="#344054" { (d.format("%a %m-%d")) }
-                }
-                path class="staffed" d=(staffed) fill="#b2ddff" stroke="#2e90fa" stroke-width="1" {}
-                path class="required" d=(required) fill="none" stroke="#b42318" stroke-width="1.5" {}
+        .zip(&p.requirements[qi].intervals)
+        .map(|(k, r)| {
+            if r.volume > 0.0 {
+                k.service_level
+            } else {
+                f64::NAN
             }
-            figcaption.legend {
-                span { span.sw style="background:#b2ddff;border:1px solid #2e90fa" {} "staffed (net of breaks)" }
-                span { span.sw style="background:#b42318" {} "required after shrinkage" }
-                span { (q.id) ": target " (pct(q.service_level.target)) " in " (q.service_level.seconds) " s" }
+        })
+        .collect();
+    let (sl_label, sl_title) = if q.channel.is_deferred() {
+        (
+            format!("finished within {} h", q.service_level.seconds / 3600.0),
+            "share finished in time",
+        )
+    } else {
+        (
+            format!("predicted within {} s", q.service_level.seconds),
+            "service level",
+        )
+    };
+    let mut sl_series = vec![
+        Series::new(sl_label, SERVICE, Shape::Step(sl))
+            .width(1.8)
+            .class("service-level"),
+        Series::new(
+            format!("target {}", target_long(target, q.service_level.seconds)),
+            TARGET,
+            Shape::Rule(target),
+        )
+        .dash("6 4")
+        .class("target"),
+    ];
+    if let Some(m) = goal.interval_minimum.filter(|_| !q.channel.is_deferred()) {
+        sl_series.push(
+            Series::new(
+                format!("interval minimum {}", pct(m)),
+                REQUIRED,
+                Shape::Rule(m),
+            )
+            .dash("2 3")
+            .class("minimum"),
+        );
+    }
+    let service = Chart {
+        id: format!("service-level-{}", q.id),
+        title: format!("Predicted service level of {}, per interval", q.id),
+        width: CHART_WIDTH,
+        height: 190.0,
+        x,
+        y: svg::value_axis(std::iter::empty(), sl_title, true),
+        series: sl_series,
+        percent: true,
+    };
+    html! {
+        h3 {
+            (q.id)
+            @if !q.name.is_empty() && q.name != q.id { " · " (q.name) }
+            " · target " (target_long(target, q.service_level.seconds))
+            @if !q.channel.is_deferred() && p.scenario.objective.period == crate::scenario::SlPeriod::Day { " each day" }
+        }
+        figure { (svg::render(&volume)) }
+        figure { (svg::render(&agents)) }
+        figure { (svg::render(&service)) }
+    }
+}
+
+/// The roster as a timeline: one row per agent over the whole plan, the
+/// shifts as bars (a night shift across midnight drawn whole), breaks in
+/// amber, hour ticks on top.
+fn roster_timeline(p: &PlanOutput) -> Markup {
+    let sc = p.scenario;
+    let h = p.horizon;
+    let tz = h.tz;
+    let t0 =
+        crate::horizon::local_midnight(tz, *h.dates.first().unwrap_or(&sc.planning.week_start));
+    let end = p
+        .roster
+        .shifts
+        .iter()
+        .map(|s| s.end)
+        .fold(h.end, |a, b| a.max(b));
+    let total = ((end - t0).num_seconds() as f64 / 3600.0).max(1.0);
+    let pph = (860.0 / total).max(2.0);
+    // Room on the right for the label of a shift that ends the plan.
+    let w = total * pph + 60.0;
+    let xh = |t: DateTime<Tz>| (t - t0).num_seconds() as f64 / 3600.0 * pph;
+    let mut by_agent: BTreeMap<&str, Vec<&Shift>> = BTreeMap::new();
+    for s in &p.roster.shifts {
+        by_agent.entry(s.agent_id.as_str()).or_default().push(s);
+    }
+    // Local midnights and hours, as real instants (DST days are 23 or 25 h).
+    let mut midnights: Vec<(DateTime<Tz>, NaiveDate)> = Vec::new();
+    let mut d = t0.date_naive();
+    loop {
+        let m = crate::horizon::local_midnight(tz, d);
+        if m > end {
+            break;
+        }
+        midnights.push((m, d));
+        d = d.succ_opt().expect("date");
+    }
+    let hours: Vec<(f64, u32)> = {
+        let mut v = Vec::new();
+        let mut t = t0;
+        while t <= end {
+            let local = t.with_timezone(&tz);
+            if local.minute() == 0 {
+                v.push((xh(t), local.hour()));
+            }
+            t += chrono::Duration::minutes(60);
+        }
+        v
+    };
+    let colour = |s: &Shift| -> &str {
+        let served: Vec<usize> = s
+            .skills
+            .iter()
+            .filter_map(|k| sc.queues.iter().position(|q| &q.id == k))
+            .collect();
+        match served.as_slice() {
+            [one] => QUEUE_COLOURS[one % QUEUE_COLOURS.len()],
+            _ => SEVERAL,
+        }
+    };
+    let several = p.roster.shifts.iter().any(|s| s.skills.len() != 1);
+    let label = |s: &Shift| {
+        format!(
+            "{}–{}",
+            s.start.with_timezone(&tz).format("%H:%M"),
+            s.end.with_timezone(&tz).format("%H:%M")
+        )
+    };
+    let tooltip = |s: &Shift| {
+        let mut t = format!(
+            "{} {} {}",
+            s.agent_name,
+            s.date.format("%a %m-%d"),
+            label(s)
+        );
+        if !s.skills.is_empty() {
+            t.push_str(&format!(" on {}", s.skills.join(", ")));
+        }
+        for b in &s.breaks {
+            t.push_str(&format!(
+                "; {} {}–{}",
+                b.kind,
+                b.start.with_timezone(&tz).format("%H:%M"),
+                b.end.with_timezone(&tz).format("%H:%M")
+            ));
+        }
+        t
+    };
+    let row_h = 28.0;
+    html! {
+        p.legend {
+            @for (i, q) in sc.queues.iter().enumerate() {
+                span { span.sw style={ "background:" (QUEUE_COLOURS[i % QUEUE_COLOURS.len()]) } {} "on " (q.id) }
+            }
+            @if several { span { span.sw style={ "background:" (SEVERAL) } {} "on several queues" } }
+            span { span.sw style={ "background:" (BREAK) } {} "break" }
+            span { "Bars run over real time from 00:00 of " (t0.date_naive()) "; a shift across midnight is drawn whole; hover a bar for its times." }
+        }
+        div.scroll {
+            table id="roster-table" {
+                thead { tr {
+                    th { "agent" } th { "paid h" }
+                    th.timeline {
+                        svg class="timeline-axis" xmlns="http://www.w3.org/2000/svg" width=(w) height="34" viewBox={ "0 0 " (w) " 34" } {
+                            @for (x, hour) in &hours {
+                                line x1=(format!("{x:.1}")) x2=(format!("{x:.1}")) y1=(if *hour == 0 { 0.0 } else if hour % 6 == 0 { 24.0 } else { 29.0 }) y2="34" stroke="#98a2b3" {}
+                                @if *hour != 0 && hour % 6 == 0 && pph * 6.0 >= 16.0 {
+                                    text x=(format!("{x:.1}")) y="22" font-size="9" text-anchor="middle" fill="#475467" { (format!("{hour:02}")) }
+                                }
+                            }
+                            @for (m, d) in midnights.iter().filter(|(m, _)| xh(*m) + 60.0 <= w) {
+                                text x=(format!("{:.1}", xh(*m) + 3.0)) y="10" font-size="10" font-weight="600" fill="#344054" { (d.format("%a %m-%d")) }
+                            }
+                        }
+                    }
+                } }
+                tbody {
+                    @for a in &sc.agents {
+                        @let shifts = by_agent.get(a.id.as_str()).cloned().unwrap_or_default();
+                        tr.agent-row data-agent=(a.id) {
+                            td { (a.id) " " (a.name) }
+                            td { (format!("{:.1}", shifts.iter().map(|s| s.paid_hours).sum::<f64>())) }
+                            td.timeline {
+                                svg class="timeline" xmlns="http://www.w3.org/2000/svg" width=(w) height=(row_h) viewBox={ "0 0 " (w) " " (row_h) } data-px-per-hour=(pph) {
+                                    @for (m, _) in &midnights {
+                                        line x1=(format!("{:.1}", xh(*m))) x2=(format!("{:.1}", xh(*m))) y1="0" y2=(row_h) stroke="#d0d5dd" {}
+                                    }
+                                    @for s in &shifts {
+                                        g class="shift" data-start=(s.start.to_rfc3339()) data-end=(s.end.to_rfc3339()) {
+                                            title { (tooltip(s)) }
+                                            rect class="shift-bar" x=(format!("{:.2}", xh(s.start))) y="2" width=(format!("{:.2}", xh(s.end) - xh(s.start))) height="12" rx="2" fill=(colour(s)) {}
+                                            @for b in &s.breaks {
+                                                rect class="break" x=(format!("{:.2}", xh(b.start))) y="2" width=(format!("{:.2}", (xh(b.end) - xh(b.start)).max(1.5))) height="12" fill=(BREAK) {}
+                                            }
+                                            text x=(format!("{:.1}", xh(s.start))) y="25" font-size="9" fill="#344054" { (label(s)) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }
 }
 
-/// One day's cell of the roster timeline: the shift as a bar over 24 hours, breaks as gaps.
-fn day_cell(s: Option<&Shift>, date: NaiveDate, tz: chrono_tz::Tz) -> Markup {
-    let Some(s) = s else {
-        return html! { td.day.off { "off" } };
-    };
-    let day0 = crate::horizon::local_midnight(tz, date);
-    let (w, h) = (120.0, 12.0);
-    let x = |t: chrono::DateTime<chrono_tz::Tz>| -> f64 {
-        let hours = (t - day0).num_seconds() as f64 / 3600.0;
-        (hours / 24.0 * w).clamp(0.0, w)
-    };
-    let label = format!("{}–{}", s.start.format("%H:%M"), s.end.format("%H:%M"));
-    let breaks: Vec<String> = s
-        .breaks
-        .iter()
-        .map(|b| {
-            format!(
-                "{} {}–{}",
-                b.kind,
-                b.start.format("%H:%M"),
-                b.end.format("%H:%M")
-            )
-        })
-        .collect();
+/// Where the roster is over the requirement day after day, and why.
+fn overstaffing(p: &PlanOutput) -> Markup {
+    let x = recurring_overstaffing(p.scenario, p.horizon, p.evaluation, p.roster);
     html! {
-        td.day title={ (label) "; " (breaks.join(", ")) } {
-            div { (label) }
-            svg class="shift-bar" xmlns="http://www.w3.org/2000/svg" width=(w) height=(h) viewBox={ "0 0 " (w) " " (h) } {
-                rect x="0" y="0" width=(w) height=(h) fill="#f2f4f7" {}
-                rect class="work" x=(x(s.start)) y="1" width=(x(s.end) - x(s.start)) height=(h - 2.0) fill="#2e90fa" {}
-                @for b in &s.breaks {
-                    rect class="break" x=(x(b.start)) y="1" width=(x(b.end) - x(b.start)) height=(h - 2.0) fill="#fdb022" {}
+        @if x.surpluses.is_empty() {
+            p.ok { "No hour of the day is overstaffed (by at least one agent and half again the requirement) on most days." }
+        } @else {
+            ul.note {
+                @for s in &x.surpluses {
+                    li {
+                        strong { (s.queue) " " (clock(s.from_minute)) "–" (clock(s.to_minute)) }
+                        " on " (s.days) " of " (s.of_days) " days: "
+                        (format!("{:.1}", s.mean_staffed)) " agents on average against " (format!("{:.1}", s.mean_required)) " required"
+                        @if s.mean_required > 0.0 { " (" (format!("{:.1}", s.mean_staffed / s.mean_required)) "×)" }
+                        ", " (format!("{:.1}", s.agent_hours)) " agent-hours over the plan. "
+                        @if s.causes.is_empty() {
+                            "rota finds no rule of the scenario that forces it: it is where the solve (gap "
+                            (format!("{:.2}%", p.solve.mip_gap * 100.0)) ") put hours that the contracts ask for."
+                        } @else {
+                            "Why: " (s.causes.join("; ")) "."
+                        }
+                    }
+                }
+                @if let Some(c) = &x.contract_minimum {
+                    li { "Across the plan: " (c) "." }
                 }
             }
         }
@@ -154,6 +452,11 @@ impl Exporter for ReportHtml {
         let ev = p.evaluation;
         let info = p.solve;
         let dh = p.horizon.interval_hours();
+        let deferred = |id: &str| {
+            sc.queues
+                .iter()
+                .any(|q| q.id == id && q.channel.is_deferred())
+        };
         let mut warnings: Vec<String> = Vec::new();
         for v in p.violations {
             let day = v.date.map(|d| format!(" on {d}")).unwrap_or_default();
@@ -162,23 +465,17 @@ impl Exporter for ReportHtml {
                 v.rule, v.agent_id, day, v.message
             ));
         }
+        for q in sc.unserved_queues() {
+            warnings.push(unserved_warning(&q.id));
+        }
         for q in &ev.queues {
-            if q.service_level + 1e-9 < q.target {
-                warnings.push(format!(
-                    "{} misses its target: {} predicted against {} in {} s",
-                    q.queue,
-                    pct(q.service_level),
-                    pct(q.target),
-                    q.threshold_seconds
-                ));
-            }
+            warnings.extend(missed_lines(q));
             if q.intervals_below_target > 0 {
                 warnings.push(format!(
-                    "{}: {} intervals below target; the worst is {} at {}",
+                    "{}: {} intervals below target; the worst is {}",
                     q.queue,
                     q.intervals_below_target,
-                    pct(q.worst_interval_service_level),
-                    q.worst_interval_start.as_deref().unwrap_or("-")
+                    worst_interval_text(q)
                 ));
             }
         }
@@ -199,13 +496,13 @@ impl Exporter for ReportHtml {
                 e[4] += k.service_level * vol;
             }
         }
-        let mut by_agent: BTreeMap<&str, BTreeMap<NaiveDate, &Shift>> = BTreeMap::new();
-        for s in &p.roster.shifts {
-            by_agent
-                .entry(s.agent_id.as_str())
-                .or_default()
-                .insert(s.date, s);
-        }
+        let rostered = p
+            .roster
+            .shifts
+            .iter()
+            .map(|s| s.agent_id.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
         let dates = &p.horizon.dates;
         let last = *dates.last().unwrap_or(&sc.planning.week_start);
         let page = html! {
@@ -237,19 +534,24 @@ impl Exporter for ReportHtml {
                         h2 { "Service levels and staffing" }
                         table id="kpi-table" {
                             thead { tr {
-                                th { "queue" } th { "target" } th { "forecast contacts" } th { "predicted SL" } th { "worst interval" }
-                                th { "ASA" } th { "occupancy" } th { "required agent-h" } th { "staffed agent-h" } th { "under agent-h" } th { "over agent-h" }
+                                th { "queue" } th { "target" } th { "forecast contacts" } th { "predicted service level" } th { "worst interval" }
+                                th { "average speed of answer" } th { "occupancy" } th { "required agent-h" } th { "staffed agent-h" } th { "under­staffed agent-h" } th { "over­staffed agent-h" }
                             } }
                             tbody {
                                 @for q in &ev.queues {
-                                    tr class=(if q.service_level + 1e-9 < q.target { "miss" } else { "" }) {
+                                    tr class=(if q.unmet() { "miss" } else { "" }) {
                                         td { (q.queue) }
-                                        td { (pct(q.target)) " / " (q.threshold_seconds) " s" }
+                                        td { (target_long(q.target, q.threshold_seconds)) @if q.period == crate::scenario::SlPeriod::Day { br; "each day" } }
                                         td { (format!("{:.0}", q.forecast_volume)) }
                                         td.sl { (pct(q.service_level)) }
-                                        td { (pct(q.worst_interval_service_level)) " at " (q.worst_interval_start.as_deref().unwrap_or("-")) }
-                                        td { (format!("{:.1} s", q.asa_seconds)) }
-                                        td { (pct(q.occupancy)) }
+                                        td {
+                                            @match &q.worst_interval_start {
+                                                Some(at) => { (pct(q.worst_interval_service_level)) br; span.meta { (at) } }
+                                                None => "—",
+                                            }
+                                        }
+                                        td { (asa_text(q, deferred(&q.queue))) }
+                                        td { (occupancy_text(q)) }
                                         td { (format!("{:.1}", q.required_agent_hours)) }
                                         td { (format!("{:.1}", q.staffed_agent_hours)) }
                                         td { (format!("{:.1}", q.understaffed_agent_hours)) }
@@ -258,10 +560,11 @@ impl Exporter for ReportHtml {
                                 }
                             }
                         }
-                        p {
-                            "Paid hours " (format!("{:.1}", ev.scheduled_hours))
-                            "; labour cost (paid hours × paid_hour weight) " (format!("{:.1}", ev.scheduled_hours * sc.weights.paid_hour))
-                            "; " (p.roster.shifts.len()) " shifts for " (by_agent.len()) " of " (sc.agents.len()) " agents."
+                        p id="cost" {
+                            "Paid hours " strong { (format!("{:.1}", ev.scheduled_hours)) }
+                            "; labour cost " strong { (format!("{:.1}", ev.paid_cost)) }
+                            " (paid hours × each agent's hourly_cost × weights.paid_hour, the paid_cost of summary.json); "
+                            (p.roster.shifts.len()) " shifts for " (rostered) " of " (sc.agents.len()) " agents."
                         }
                         p.meta {
                             "Solver: " (info.stop_reason) "; objective " (format!("{:.1}", info.objective))
@@ -269,15 +572,20 @@ impl Exporter for ReportHtml {
                             ", " (format!("{:.1}", info.solve_seconds)) " s of " (info.time_limit_seconds) " s."
                         }
                     }
+                    section id="overstaffing" {
+                        h2 { "Recurring overstaffing" }
+                        (overstaffing(p))
+                    }
                     section id="coverage" {
-                        h2 { "Coverage against requirement" }
-                        @for qi in 0..sc.queues.len() { (coverage_chart(p, qi)) }
+                        h2 { "Per queue and interval" }
+                        p.meta { "For each queue: the forecast, the agents the roster puts on it (net of breaks) against the requirement, and the service level Erlang predicts for them, every interval of the plan." }
+                        @for qi in 0..sc.queues.len() { (queue_charts(p, qi)) }
                     }
                     section id="daily" {
                         h2 { "Daily totals" }
                         table id="daily-table" {
                             thead { tr {
-                                th { "date" } th { "queue" } th { "forecast contacts" } th { "required agent-h" } th { "staffed agent-h" } th { "under agent-h" } th { "predicted SL" }
+                                th { "date" } th.left { "queue" } th { "forecast contacts" } th { "required agent-h" } th { "staffed agent-h" } th { "under agent-h" } th { "predicted service level" }
                             } }
                             tbody {
                                 @for ((d, qi), e) in &daily {
@@ -288,7 +596,7 @@ impl Exporter for ReportHtml {
                                         td { (format!("{:.1}", e[1])) }
                                         td { (format!("{:.1}", e[2])) }
                                         td { (format!("{:.1}", e[3])) }
-                                        td { (if e[0] > 0.0 { pct(e[4] / e[0]) } else { "-".to_string() }) }
+                                        td { (if e[0] > 0.0 { pct(e[4] / e[0]) } else { "—".to_string() }) }
                                     }
                                 }
                             }
@@ -296,26 +604,7 @@ impl Exporter for ReportHtml {
                     }
                     section id="roster" {
                         h2 { "Roster" }
-                        table id="roster-table" {
-                            thead { tr {
-                                th { "agent" } th.left { "skills" } th { "paid h" }
-                                @for d in dates { th { (d.format("%a %m-%d")) } }
-                            } }
-                            tbody {
-                                @for a in &sc.agents {
-                                    @let shifts = by_agent.get(a.id.as_str());
-                                    tr.agent-row data-agent=(a.id) {
-                                        td { (a.id) " " (a.name) }
-                                        td.left { (a.skills.join(", ")) }
-                                        td { (format!("{:.1}", shifts.map(|m| m.values().map(|s| s.paid_hours).sum::<f64>()).unwrap_or(0.0))) }
-                                        @for d in dates {
-                                            (day_cell(shifts.and_then(|m| m.get(d).copied()), *d, p.roster.timezone))
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                        p.meta { "Blue: on shift; amber: breaks. Bars span 00:00–24:00 of the shift's day." }
+                        (roster_timeline(p))
                     }
                 }
             }

@@ -75,7 +75,7 @@ pub fn roster_to_ics(roster: &Roster, opts: &IcsOptions) -> String {
         lines.push(format!("DTSTAMP:{dtstamp}"));
         lines.push(date_time("DTSTART", &s.start, tz));
         lines.push(date_time("DTEND", &s.end, tz));
-        lines.push(format!("SUMMARY:{}", escape_text(&summary(s))));
+        lines.push(format!("SUMMARY:{}", escape_text(&summary(s, tz))));
         lines.push(format!("DESCRIPTION:{}", escape_text(&description(s, tz))));
         lines.push(format!("LOCATION:{}", escape_text(&roster.site_name)));
         lines.push("CATEGORIES:rota shift".into());
@@ -110,6 +110,89 @@ pub fn roster_to_ics(roster: &Roster, opts: &IcsOptions) -> String {
         out.push_str(&fold_line(line));
     }
     out
+}
+
+/// A calendar that updates one published before (`rota replan`): every
+/// event keeps its UID, carries the `SEQUENCE` of its agent-day (how many
+/// versions changed it), and the cancelled shifts come as cancelled events.
+pub struct CalendarUpdate<'a> {
+    /// `SEQUENCE` of each (agent id, date); 0 when not listed.
+    pub sequence: &'a std::collections::BTreeMap<(String, chrono::NaiveDate), u32>,
+    /// Shifts of the previous version that are gone (STATUS:CANCELLED,
+    /// category `rota cancelled shift`).
+    pub cancelled: &'a [Shift],
+    /// `PUBLISH` (the calendar as it now stands) or `CANCEL` (only the
+    /// cancelled events, for sending to the agents concerned).
+    pub method: &'a str,
+}
+
+/// Renders an update of a published calendar (see [`CalendarUpdate`]); the
+/// shifts of `roster` as in [`roster_to_ics`], one per agent-day.
+pub fn roster_update_to_ics(roster: &Roster, opts: &IcsOptions, update: &CalendarUpdate) -> String {
+    let tz = roster.timezone;
+    let mut lines: Vec<String> = vec![
+        "BEGIN:VCALENDAR".into(),
+        "VERSION:2.0".into(),
+        format!("PRODID:{PRODID}"),
+        "CALSCALE:GREGORIAN".into(),
+        format!("METHOD:{}", update.method),
+        format!("X-WR-CALNAME:{}", escape_text(opts.calendar_name)),
+        format!("X-WR-TIMEZONE:{}", tz.name()),
+    ];
+    let mut events: Vec<(&Shift, bool)> = roster.shifts.iter().map(|s| (s, false)).collect();
+    events.extend(update.cancelled.iter().map(|s| (s, true)));
+    events.sort_by(|(a, _), (b, _)| {
+        (a.start.with_timezone(&Utc), &a.agent_id).cmp(&(b.start.with_timezone(&Utc), &b.agent_id))
+    });
+    let first = events
+        .iter()
+        .map(|(s, _)| s.start.with_timezone(&Utc))
+        .min();
+    let last = events.iter().map(|(s, _)| s.end.with_timezone(&Utc)).max();
+    if let (Some(first), Some(last)) = (first, last) {
+        lines.extend(vtimezone(
+            tz,
+            first - Duration::days(1),
+            last + Duration::days(1),
+        ));
+    }
+    let dtstamp = opts.dtstamp.format("%Y%m%dT%H%M%SZ").to_string();
+    for (s, cancelled) in events {
+        let uid = format!(
+            "{}-{}@{}.rota",
+            s.agent_id,
+            s.date.format("%Y%m%d"),
+            opts.site_slug
+        );
+        let seq = update
+            .sequence
+            .get(&(s.agent_id.clone(), s.date))
+            .copied()
+            .unwrap_or(0);
+        lines.push("BEGIN:VEVENT".into());
+        lines.push(format!("UID:{}", escape_text(&uid)));
+        lines.push(format!("DTSTAMP:{dtstamp}"));
+        lines.push(format!("SEQUENCE:{seq}"));
+        lines.push(date_time("DTSTART", &s.start, tz));
+        lines.push(date_time("DTEND", &s.end, tz));
+        if cancelled {
+            lines.push(format!(
+                "SUMMARY:{}",
+                escape_text(&format!("Cancelled: {}", summary(s, tz)))
+            ));
+            lines.push("STATUS:CANCELLED".into());
+            lines.push("CATEGORIES:rota cancelled shift".into());
+        } else {
+            lines.push(format!("SUMMARY:{}", escape_text(&summary(s, tz))));
+            lines.push(format!("DESCRIPTION:{}", escape_text(&description(s, tz))));
+            lines.push("STATUS:CONFIRMED".into());
+            lines.push("CATEGORIES:rota shift".into());
+        }
+        lines.push(format!("LOCATION:{}", escape_text(&roster.site_name)));
+        lines.push("END:VEVENT".into());
+    }
+    lines.push("END:VCALENDAR".into());
+    lines.iter().map(|l| fold_line(l)).collect()
 }
 
 fn capitalise(s: &str) -> String {
@@ -155,30 +238,50 @@ fn local(t: &DateTime<Tz>, tz: Tz) -> String {
     t.with_timezone(&tz).format(LOCAL_FMT).to_string()
 }
 
-fn summary(s: &Shift) -> String {
-    if s.skills.is_empty() {
-        format!("Shift: {}", s.agent_name)
-    } else {
-        format!("Shift: {} ({})", s.agent_name, s.skills.join(", "))
+/// The breaks of a shift in local time: `meal 12:00-13:00`, each.
+fn break_times(s: &Shift, tz: Tz) -> Vec<String> {
+    s.breaks
+        .iter()
+        .map(|b| {
+            format!(
+                "{} {}-{}",
+                b.kind,
+                b.start.with_timezone(&tz).format("%H:%M"),
+                b.end.with_timezone(&tz).format("%H:%M")
+            )
+        })
+        .collect()
+}
+
+/// `Shift: NAME on QUEUES (BREAKS)`: the queues the agent is planned on in
+/// the shift (the roster's `skills` column), and the break times.
+fn summary(s: &Shift, tz: Tz) -> String {
+    let mut t = format!("Shift: {}", s.agent_name);
+    if !s.skills.is_empty() {
+        t.push_str(&format!(" on {}", s.skills.join(", ")));
     }
+    let breaks = break_times(s, tz);
+    if !breaks.is_empty() {
+        t.push_str(&format!(" ({})", breaks.join(", ")));
+    }
+    t
 }
 
 fn description(s: &Shift, tz: Tz) -> String {
-    let mut d = format!(
+    let mut d = String::new();
+    if !s.skills.is_empty() {
+        d.push_str(&format!("Planned on: {}\n", s.skills.join(", ")));
+    }
+    d.push_str(&format!(
         "Agent ID: {}\nPaid hours: {:.2}\nBreaks:",
         s.agent_id, s.paid_hours
-    );
+    ));
     if s.breaks.is_empty() {
         d.push_str(" none");
     }
-    for b in &s.breaks {
-        let (st, en) = (b.start.with_timezone(&tz), b.end.with_timezone(&tz));
-        d.push_str(&format!(
-            "\n{} {}-{}",
-            b.kind,
-            st.format("%H:%M"),
-            en.format("%H:%M")
-        ));
+    for b in break_times(s, tz) {
+        d.push('\n');
+        d.push_str(&b);
     }
     d
 }
@@ -460,7 +563,8 @@ mod tests {
         );
         assert!(u.contains("DTSTART;TZID=Asia/Shanghai:20260601T090000\r\n"));
         assert!(u.contains("DTSTAMP:20260102T030405Z\r\n"));
-        assert!(u.contains("SUMMARY:Shift: Wang Fang (hotline\\, chat)\r\n"));
+        assert!(u.contains("SUMMARY:Shift: Wang Fang on hotline\\, chat (meal 12:00-13:00)\r\n"));
+        assert!(u.contains("DESCRIPTION:Planned on: hotline\\, chat\\nAgent ID: a7"));
         assert!(u.contains("Paid hours: 9.00\\nBreaks:\\nmeal 12:00-13:00\r\n"));
     }
 
@@ -554,7 +658,9 @@ mod tests {
         }
         let text = export(tz, vec![s.clone()]);
         let u = unfold(&text);
-        assert!(u.contains(r"SUMMARY:Shift: Li\, Jr\; back\\slash (hotline\, chat)"));
+        assert!(
+            u.contains(r"SUMMARY:Shift: Li\, Jr\; back\\slash on hotline\, chat (rest 10:00-10:10")
+        );
         // DESCRIPTION is long enough to need folding.
         let raw_start = text.find("DESCRIPTION:").unwrap();
         let raw = &text[raw_start..text[raw_start..].find("\r\nLOCATION").unwrap() + raw_start];

@@ -6,10 +6,13 @@ pub mod forecast;
 pub mod html;
 pub mod ics;
 pub mod plan_json;
+pub mod replan_report;
 pub mod requirements;
 pub mod roster_csv;
 pub mod summary;
+pub mod svg;
 pub mod sweep_html;
+pub mod words;
 pub mod write;
 
 pub use write::{check_output_folder, check_outputs, write_file, write_files};

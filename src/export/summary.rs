@@ -33,6 +33,11 @@ pub struct Summary {
     pub understaffed_agent_hours: f64,
     pub overstaffed_agent_hours: f64,
     pub rule_violations: usize,
+    /// Queues that miss their goal ([`QueueKpi::unmet`]): the target over
+    /// the week (or worst day), an interval below the minimum, or a
+    /// `min_staff` floor. `rota plan`, `compare` and `sweep` exit 1 when
+    /// any is listed.
+    pub targets_missed: Vec<String>,
     pub queues: Vec<QueueKpi>,
     /// Preferences honoured and fair shares, evaluated from the roster
     /// (absent when the scenario has no preference and no fairness rule).
@@ -81,6 +86,13 @@ impl Summary {
             understaffed_agent_hours: round(p.evaluation.understaffed_agent_hours, 2),
             overstaffed_agent_hours: round(p.evaluation.overstaffed_agent_hours, 2),
             rule_violations: p.violations.len(),
+            targets_missed: p
+                .evaluation
+                .queues
+                .iter()
+                .filter(|q| q.unmet())
+                .map(|q| q.queue.clone())
+                .collect(),
             queues: p
                 .evaluation
                 .queues
@@ -102,6 +114,7 @@ impl Summary {
                 .collect(),
             soft: crate::roster::soft::evaluate(p.scenario, p.roster).map(|mut f| {
                 f.preference_penalty = round(f.preference_penalty, 4);
+                f.rotation_penalty = f.rotation_penalty.map(|p| round(p, 4));
                 f
             }),
         }

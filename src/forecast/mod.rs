@@ -17,30 +17,38 @@
 //!   `forecast.outlier_threshold` robust standard deviations from its
 //!   neighbours' median is damped to that bound.
 //!
-//! Methods (`methods.rs`): seasonal naive, multiplicative decomposition, and
-//! Holt-Winters on daily totals spread by intraday shares. `auto` picks per
-//! queue the lowest WAPE over the last `forecast.backtest_weeks` weeks held
-//! out. The plan's event multipliers multiply the forecast; it is zero
+//! Methods (`methods.rs`): seasonal naive, multiplicative decomposition,
+//! Holt-Winters on daily totals, a weekday level (day_of_month) and a
+//! smoothed level, the last three with day-of-month factors and spread by
+//! intraday shares, and `combined`, the mean of day_of_month and
+//! smoothed_level. `auto` backtests them per queue over the last
+//! `forecast.backtest_weeks` weeks, each week forecast as many weeks ahead
+//! as the plan needs, and keeps `combined` unless another method's WAPE is
+//! lower by more than a quarter. The plan's event multipliers multiply the forecast; it is zero
 //! outside opening hours. The band is the forecast times the quantiles of
 //! actual/forecast seen in that backtest, never narrower than Poisson.
 //! Handle time is a contact-weighted weekday × slot mean, shrunk towards the
 //! slot's mean over all weekdays and smoothed across neighbouring slots.
 
 pub mod backtest;
+pub mod external;
 pub mod methods;
+mod prepare;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use chrono::{Duration, NaiveDate, Offset, TimeZone, Timelike};
+use chrono::{Duration, NaiveDate, Timelike};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::error::{Error, Result};
 use crate::history::{Finding, History};
-use crate::horizon::{local_midnight, Horizon};
+use crate::horizon::Horizon;
 use crate::scenario::{weekday_index, ForecastMethod, LoadedScenario, Queue, Scenario};
 
 pub use backtest::Accuracy;
-use methods::Grid;
+use methods::{median, Grid};
+use prepare::{Cleaned, Raw};
 
 /// Forecast of one queue over the horizon.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +71,9 @@ pub struct QueueForecast {
     pub method: ForecastMethod,
     /// Backtest accuracy of each method tried (for `auto`).
     pub backtest: Vec<(ForecastMethod, Accuracy)>,
+    /// Agents required per interval as given by `requirements.file`, when
+    /// it lists the queue: staffing takes them instead of Erlang's.
+    pub required_agents: Option<Vec<f64>>,
 }
 
 /// Forecasts for every queue, in scenario order.
@@ -99,428 +110,84 @@ pub struct MethodAccuracy {
     pub accuracy: Accuracy,
 }
 
-const METHODS: [ForecastMethod; 3] = [
+/// A backtest at several forecast origins (`rota forecast --origins`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OriginBacktest {
+    pub origins: Vec<NaiveDate>,
+    /// Weeks forecast from each origin, scored apart (lead week 1 is the
+    /// week-ahead forecast, 2 the two-weeks-ahead one).
+    pub lead_weeks: u32,
+    /// The methods backtested, in the order of [`BacktestCell::forecasts`]
+    /// (then `auto`).
+    pub methods: Vec<ForecastMethod>,
+    pub queues: Vec<QueueOrigins>,
+    pub findings: Vec<Finding>,
+}
+
+/// One queue's backtest at several origins.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct QueueOrigins {
+    pub queue: String,
+    pub origins: Vec<OriginAccuracy>,
+    /// Mean over origins, per method and lead week.
+    pub mean: Vec<LeadAccuracy>,
+    /// Every scored cell.
+    #[serde(skip)]
+    pub cells: Vec<BacktestCell>,
+    /// The history on the grid, as observed: (date, minute of day, actual)
+    /// of every open slot of every weekday the queue opens, `None` when
+    /// unknown (a missing day or interval).
+    #[serde(skip)]
+    pub history: Vec<(NaiveDate, u32, Option<f64>)>,
+}
+
+/// Accuracy of every method at one origin.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OriginAccuracy {
+    pub origin: NaiveDate,
+    /// The method `auto` chose at this origin.
+    pub auto_method: ForecastMethod,
+    pub accuracy: Vec<LeadAccuracy>,
+}
+
+/// Accuracy of one method (`auto` included) in one lead week.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct LeadAccuracy {
+    pub method: ForecastMethod,
+    pub lead_week: u32,
+    #[serde(flatten)]
+    pub accuracy: Accuracy,
+}
+
+/// One scored cell of a backtest at several origins.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BacktestCell {
+    pub origin: NaiveDate,
+    pub date: NaiveDate,
+    /// Minute of the local day the interval starts.
+    pub minute: u32,
+    pub lead_week: u32,
+    pub actual: f64,
+    /// Forecasts of [`OriginBacktest::methods`], then of `auto`.
+    pub forecasts: Vec<f64>,
+}
+
+const METHODS: [ForecastMethod; 6] = [
     ForecastMethod::SeasonalNaive,
     ForecastMethod::Decomposition,
     ForecastMethod::HoltWinters,
+    ForecastMethod::DayOfMonth,
+    ForecastMethod::SmoothedLevel,
+    ForecastMethod::Combined,
 ];
 
-fn open_at(q: &Queue, minute_of_day: u32) -> bool {
-    minute_of_day >= q.open.minutes() && minute_of_day < q.close.minutes()
-}
+/// The members of [`ForecastMethod::Combined`], averaged with equal weights.
+pub const COMBINED: [ForecastMethod; 2] =
+    [ForecastMethod::DayOfMonth, ForecastMethod::SmoothedLevel];
 
-/// A queue's history prepared for the methods.
-struct Prepared {
-    /// Date of day 0.
-    start: NaiveDate,
-    /// Cleaned grid for learning (events divided out).
-    grid: Grid,
-    /// Actuals as observed (coverage-adjusted), `None` for an unknown cell or day.
-    actual: Vec<Option<Vec<Option<f64>>>>,
-    /// Whether each slot is inside opening hours.
-    open: Vec<bool>,
-    days_present: usize,
-    /// Multipliers learned for events given without one, by name.
-    learned: BTreeMap<String, f64>,
-}
-
-/// The event multiplier of `date`: the given ones times the learned ones.
-fn multiplier(sc: &Scenario, q: &Queue, learned: &BTreeMap<String, f64>, date: NaiveDate) -> f64 {
-    let given = sc.event_multiplier(date, &q.id);
-    let learned: f64 = sc
-        .calendar
-        .events
-        .iter()
-        .filter(|e| e.volume_multiplier.is_none() && e.applies(date, &q.id))
-        .map(|e| learned.get(&e.name).copied().unwrap_or(1.0))
-        .product();
-    given * learned
-}
-
-/// Learns the multiplier of each event given without one from its past
-/// dates in history: the mean ratio of those days' totals to the median of
-/// the same weekday, without events, in the four weeks either side.
-fn learn_events(
-    sc: &Scenario,
-    q: &Queue,
-    start: NaiveDate,
-    actual: &[Option<Vec<Option<f64>>>],
-    findings: &mut Vec<Finding>,
-) -> BTreeMap<String, f64> {
-    let date = |d: usize| start + Duration::days(d as i64);
-    let n = actual.len();
-    let has_event = |d: usize| sc.calendar.events.iter().any(|e| e.applies(date(d), &q.id));
-    let total = |d: usize| -> Option<f64> { actual[d].as_ref().map(|r| r.iter().flatten().sum()) };
-    let mut out = BTreeMap::new();
-    let names: std::collections::BTreeSet<&str> = sc
-        .calendar
-        .events
-        .iter()
-        .filter(|e| e.volume_multiplier.is_none())
-        .filter(|e| e.queues.as_ref().is_none_or(|qs| qs.contains(&q.id)))
-        .map(|e| e.name.as_str())
-        .collect();
-    for name in names {
-        let mut ratios = Vec::new();
-        for d in 0..n {
-            let on = sc
-                .calendar
-                .events
-                .iter()
-                .any(|e| e.name == name && e.applies(date(d), &q.id));
-            let Some(t) = total(d).filter(|_| on) else {
-                continue;
-            };
-            let mut refs: Vec<f64> = (1..=4)
-                .flat_map(|k| [d as isize - 7 * k, d as isize + 7 * k])
-                .filter(|&j| j >= 0 && (j as usize) < n && !has_event(j as usize))
-                .filter_map(|j| total(j as usize))
-                .collect();
-            let m = median(&mut refs);
-            if refs.len() >= 2 && m > 0.0 {
-                ratios.push(t / m);
-            }
-        }
-        let (value, message) = if ratios.is_empty() {
-            (
-                1.0,
-                format!("event `{name}` has no volume_multiplier and no past date in history to learn it from: taken as 1"),
-            )
-        } else {
-            let v = ratios.iter().sum::<f64>() / ratios.len() as f64;
-            (
-                v,
-                format!(
-                    "event `{name}`: multiplier {v:.2} learned from {} past days in history",
-                    ratios.len()
-                ),
-            )
-        };
-        findings.push(Finding {
-            kind: "event",
-            queue: Some(q.id.clone()),
-            count: ratios.len(),
-            message,
-        });
-        out.insert(name.to_string(), value);
-    }
-    out
-}
-
-impl Prepared {
-    fn origin(&self, date: NaiveDate) -> usize {
-        (date - self.start).num_days().max(0) as usize
-    }
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(|a, b| a.total_cmp(b));
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
-fn dates_list(dates: &[NaiveDate]) -> String {
-    let shown: Vec<String> = dates.iter().take(6).map(|d| d.to_string()).collect();
-    if dates.len() > 6 {
-        format!("{} and {} more", shown.join(", "), dates.len() - 6)
-    } else {
-        shown.join(", ")
-    }
-}
-
-/// Puts a queue's history on the grid and cleans it.
-fn prepare(
-    sc: &Scenario,
-    q: &Queue,
-    history: &History,
-    step: u32,
-    plan_start: NaiveDate,
-    findings: &mut Vec<Finding>,
-) -> Option<Prepared> {
-    let tz = sc.site.timezone;
-    let slots = (24 * 60 / step) as usize;
-    let oldest = plan_start - Duration::weeks(104);
-    let mine = || history.records.iter().filter(|r| r.queue == q.id);
-    let recs: Vec<_> = mine()
-        .filter(|r| r.start.date_naive() < plan_start)
-        .filter(|r| r.start.date_naive() >= oldest)
-        .collect();
-    // Rows the forecast cannot use are said, never dropped in silence.
-    let later: Vec<NaiveDate> = mine()
-        .map(|r| r.start.date_naive())
-        .filter(|d| *d >= plan_start)
-        .collect();
-    if let Some(last) = later.iter().max() {
-        findings.push(Finding {
-            kind: "after_plan_start",
-            queue: Some(q.id.clone()),
-            count: later.len(),
-            message: format!(
-                "{} history rows dated on or after the plan's first day {plan_start} (up to {last}) not used: the forecast learns from history before the plan",
-                later.len()
-            ),
-        });
-    }
-    let older = mine().filter(|r| r.start.date_naive() < oldest).count();
-    if older > 0 {
-        findings.push(Finding {
-            kind: "too_old",
-            queue: Some(q.id.clone()),
-            count: older,
-            message: format!(
-                "{older} history rows older than two years before the plan (before {oldest}) not used"
-            ),
-        });
-    }
-    let start = recs.iter().map(|r| r.start.date_naive()).min()?;
-    let n_days = (plan_start - start).num_days() as usize;
-    // History resolution: the smallest gap between consecutive rows.
-    let res = recs
-        .windows(2)
-        .map(|w| (w[1].start - w[0].start).num_minutes())
-        .filter(|&m| m > 0)
-        .min()
-        .unwrap_or(step as i64)
-        .min(step as i64);
-    let expected = (step as i64 / res.max(1)).max(1) as f64;
-    let mut sum = vec![vec![0.0; slots]; n_days];
-    let mut rows = vec![vec![0u32; slots]; n_days];
-    let mut present = vec![false; n_days];
-    for r in &recs {
-        let d = (r.start.date_naive() - start).num_days() as usize;
-        let s = ((r.start.hour() * 60 + r.start.minute()) / step) as usize;
-        sum[d][s] += r.offered;
-        rows[d][s] += 1;
-        present[d] = true;
-    }
-    let open: Vec<bool> = (0..slots).map(|s| open_at(q, s as u32 * step)).collect();
-    let date = |d: usize| start + Duration::days(d as i64);
-    let mut dst_days = Vec::new();
-    let mut missing_cells = 0usize;
-    let mut scaled_cells = 0usize;
-    let mut actual: Vec<Option<Vec<Option<f64>>>> = vec![None; n_days];
-    for d in 0..n_days {
-        if !present[d] {
-            continue;
-        }
-        let dt = date(d);
-        let a = local_midnight(tz, dt).offset().fix();
-        let b = local_midnight(tz, dt + Duration::days(1)).offset().fix();
-        let is_dst = a != b;
-        if is_dst {
-            dst_days.push(dt);
-        }
-        let row: Vec<Option<f64>> = (0..slots)
-            .map(|s| {
-                let n = rows[d][s] as f64;
-                if n == 0.0 {
-                    let exists = dt
-                        .and_hms_opt(0, 0, 0)
-                        .and_then(|m| {
-                            tz.from_local_datetime(
-                                &(m + Duration::minutes((s as u32 * step) as i64)),
-                            )
-                            .earliest()
-                        })
-                        .is_some();
-                    if open[s] && exists {
-                        missing_cells += 1;
-                    }
-                    None
-                } else {
-                    if n != expected && !is_dst && open[s] {
-                        scaled_cells += 1;
-                    }
-                    Some(sum[d][s] * expected / n)
-                }
-            })
-            .collect();
-        actual[d] = Some(row);
-    }
-    let qid = Some(q.id.clone());
-    if !dst_days.is_empty() {
-        findings.push(Finding {
-            kind: "dst",
-            queue: qid.clone(),
-            count: dst_days.len(),
-            message: format!(
-                "{} history days have 23 or 25 local hours ({}): for learning, the repeated hour is averaged and the skipped hour imputed",
-                dst_days.len(),
-                dates_list(&dst_days)
-            ),
-        });
-    }
-    if missing_cells > 0 {
-        findings.push(Finding {
-            kind: "missing_interval",
-            queue: qid.clone(),
-            count: missing_cells,
-            message: format!(
-                "{missing_cells} {step}-minute intervals inside opening hours have no row on days that have rows: imputed from the same weekday and time of the neighbouring weeks, not taken as zero"
-            ),
-        });
-    }
-    if scaled_cells > 0 {
-        findings.push(Finding {
-            kind: "missing_interval",
-            queue: qid.clone(),
-            count: scaled_cells,
-            message: format!(
-                "{scaled_cells} {step}-minute intervals inside opening hours have some but not all of their {expected} history rows: scaled up to the full interval"
-            ),
-        });
-    }
-    // Missing days and weekdays never seen.
-    let mut seen_wd = [false; 7];
-    for d in 0..n_days {
-        if present[d] {
-            seen_wd[weekday_index(date(d))] = true;
-        }
-    }
-    let missing: Vec<NaiveDate> = (0..n_days)
-        .filter(|&d| !present[d] && seen_wd[weekday_index(date(d))])
-        .map(date)
-        .collect();
-    if !missing.is_empty() {
-        findings.push(Finding {
-            kind: "missing_day",
-            queue: qid.clone(),
-            count: missing.len(),
-            message: format!(
-                "{} days have no row at all ({}): treated as missing, not as zero",
-                missing.len(),
-                dates_list(&missing)
-            ),
-        });
-    }
-    let closed: Vec<String> = (0..7)
-        .filter(|&w| !seen_wd[w])
-        .map(|w| format!("{:?}", crate::scenario::WEEKDAYS[w]))
-        .collect();
-    if !closed.is_empty() {
-        findings.push(Finding {
-            kind: "closed_weekday",
-            queue: qid.clone(),
-            count: closed.len(),
-            message: format!(
-                "no history on {}: the queue is taken as closed on those weekdays (forecast zero)",
-                closed.join(", ")
-            ),
-        });
-    }
-    // Learning values: events divided out; a day with a zero multiplier is set aside.
-    let learned = learn_events(sc, q, start, &actual, findings);
-    let mut clean: Vec<Option<Vec<Option<f64>>>> = (0..n_days)
-        .map(|d| {
-            let m = multiplier(sc, q, &learned, date(d));
-            let row = actual[d].as_ref()?;
-            (m > 0.0).then(|| row.iter().map(|c| c.map(|v| v / m)).collect())
-        })
-        .collect();
-    let day_total = |row: &Vec<Option<f64>>| -> f64 { row.iter().flatten().sum() };
-    // Anomalous days.
-    let totals: Vec<Option<f64>> = clean.iter().map(|r| r.as_ref().map(day_total)).collect();
-    let mut anomalous = Vec::new();
-    for d in 0..n_days {
-        let Some(t) = totals[d] else { continue };
-        let mut refs: Vec<f64> = (1..=4)
-            .flat_map(|k| [d as isize - 7 * k, d as isize + 7 * k])
-            .filter(|&j| j >= 0 && (j as usize) < n_days)
-            .filter_map(|j| totals[j as usize])
-            .collect();
-        if refs.len() < 2 {
-            continue;
-        }
-        let m = median(&mut refs);
-        if m > 0.0 && (t < 0.5 * m || t > 2.0 * m) {
-            anomalous.push(date(d));
-            clean[d] = None;
-        }
-    }
-    if !anomalous.is_empty() {
-        findings.push(Finding {
-            kind: "anomalous_day",
-            queue: qid.clone(),
-            count: anomalous.len(),
-            message: format!(
-                "{} days have under half or over twice the volume of the same weekday around them and no calendar event explains it ({}): set aside for learning (add a calendar event to use them)",
-                anomalous.len(),
-                dates_list(&anomalous)
-            ),
-        });
-    }
-    // Imputation and outliers, cell by cell against the neighbouring weeks.
-    let k = sc.forecast.outlier_threshold;
-    let mut outliers = 0usize;
-    let mut worst: Option<(f64, NaiveDate, usize, f64, f64)> = None;
-    let mut days: Vec<Option<Vec<f64>>> = vec![None; n_days];
-    for d in 0..n_days {
-        let Some(row) = &clean[d] else { continue };
-        let mut out = vec![0.0; slots];
-        for s in 0..slots {
-            if !open[s] {
-                continue;
-            }
-            let mut refs: Vec<f64> = (1..=4)
-                .flat_map(|k| [d as isize - 7 * k, d as isize + 7 * k])
-                .filter(|&j| j >= 0 && (j as usize) < n_days)
-                .filter_map(|j| clean[j as usize].as_ref().and_then(|r| r[s]))
-                .collect();
-            let m = median(&mut refs);
-            let mut dev: Vec<f64> = refs.iter().map(|x| (x - m).abs()).collect();
-            let mad = median(&mut dev);
-            out[s] = match row[s] {
-                None => m,
-                Some(x) => {
-                    let sigma = (1.4826 * mad).max(m.max(1.0).sqrt());
-                    if refs.len() >= 3 && (x - m).abs() > k * sigma {
-                        outliers += 1;
-                        let z = (x - m).abs() / sigma;
-                        if worst.is_none_or(|w| z > w.0) {
-                            worst = Some((z, date(d), s, x, m));
-                        }
-                        m + k * sigma * (x - m).signum()
-                    } else {
-                        x
-                    }
-                }
-            };
-        }
-        days[d] = Some(out);
-    }
-    if let Some((_, wd, ws, x, m)) = worst {
-        let t = ws as u32 * step;
-        findings.push(Finding {
-            kind: "outlier",
-            queue: qid.clone(),
-            count: outliers,
-            message: format!(
-                "{outliers} intervals lie more than {k} robust standard deviations from the same weekday and time of the neighbouring weeks: damped to that bound (largest: {wd} {:02}:{:02}, {x:.1} against a median of {m:.1})",
-                t / 60,
-                t % 60
-            ),
-        });
-    }
-    Some(Prepared {
-        start,
-        grid: Grid {
-            first_weekday: weekday_index(start),
-            days,
-            slots,
-        },
-        actual,
-        open,
-        days_present: present.iter().filter(|p| **p).count(),
-        learned,
-    })
-}
+/// `auto` keeps [`ForecastMethod::Combined`] unless another method's
+/// backtest WAPE is lower than its by more than this share.
+pub const SWITCH_MARGIN: f64 = 0.25;
 
 fn predict(
     method: ForecastMethod,
@@ -529,52 +196,194 @@ fn predict(
     horizon: usize,
     weeks: usize,
 ) -> Vec<Vec<f64>> {
-    match method {
-        ForecastMethod::SeasonalNaive => methods::seasonal_naive(g, origin, horizon),
-        ForecastMethod::HoltWinters => methods::holt_winters(g, origin, horizon, weeks),
-        ForecastMethod::Decomposition | ForecastMethod::Auto => {
-            methods::decomposition(g, origin, horizon, weeks)
-        }
-    }
+    predict_all(&[method], g, origin, horizon, weeks)
+        .pop()
+        .expect("one forecast")
 }
 
-/// Held-out `(forecast, seasonal naive, actual)` cells of `method` over the
-/// `weeks` weeks before `plan_start`, each week forecast from the history
-/// before it.
-fn backtest_cells(
-    sc: &Scenario,
-    q: &Queue,
-    p: &Prepared,
-    method: ForecastMethod,
-    plan_start: NaiveDate,
-    weeks: u32,
-) -> Vec<(f64, f64, f64)> {
-    let hw = sc.history.weeks as usize;
-    let end = p.origin(plan_start);
-    let mut cells = Vec::new();
-    for k in (1..=weeks as usize).rev() {
-        let Some(origin) = end.checked_sub(7 * k) else {
-            continue;
-        };
-        if origin < 14 {
-            continue;
+/// The forecasts of `list`, each method computed once (`combined` reuses
+/// its members').
+fn predict_all(
+    list: &[ForecastMethod],
+    g: &Grid,
+    origin: usize,
+    horizon: usize,
+    weeks: usize,
+) -> Vec<Vec<Vec<f64>>> {
+    let mut done: BTreeMap<ForecastMethod, Vec<Vec<f64>>> = BTreeMap::new();
+    let needed = list.iter().flat_map(|&m| match m {
+        ForecastMethod::Combined => COMBINED.to_vec(),
+        m => vec![m],
+    });
+    for m in needed {
+        done.entry(m).or_insert_with(|| match m {
+            ForecastMethod::SeasonalNaive => methods::seasonal_naive(g, origin, horizon),
+            ForecastMethod::HoltWinters => methods::holt_winters(g, origin, horizon, weeks),
+            ForecastMethod::DayOfMonth => methods::day_of_month(g, origin, horizon, weeks),
+            ForecastMethod::SmoothedLevel => methods::smoothed_level(g, origin, horizon, weeks),
+            ForecastMethod::Decomposition
+            | ForecastMethod::Combined
+            | ForecastMethod::Auto
+            | ForecastMethod::File => methods::decomposition(g, origin, horizon, weeks),
+        });
+    }
+    list.iter()
+        .map(|m| match m {
+            ForecastMethod::Combined => {
+                methods::mean_of(&COMBINED.iter().map(|c| &done[c]).collect::<Vec<_>>())
+            }
+            m => done[m].clone(),
+        })
+        .collect()
+}
+
+/// One queue's history on the grid, with its cleaning for the plan.
+struct QueueHistory<'a> {
+    sc: &'a Scenario,
+    q: &'a Queue,
+    raw: Raw,
+    /// Cleaned with every day before the plan.
+    full: Cleaned,
+}
+
+/// Auto's choice at an origin, from a backtest of the weeks before it.
+struct Choice {
+    /// Accuracy of each candidate with cells to score.
+    tried: Vec<(ForecastMethod, Accuracy)>,
+    /// The candidate with the lowest WAPE (the first on ties); `None` when
+    /// no week could be held out.
+    chosen: Option<ForecastMethod>,
+    /// `(forecast, seasonal naive, actual)` cells of the chosen candidate.
+    cells: Vec<(f64, f64, f64)>,
+}
+
+impl<'a> QueueHistory<'a> {
+    fn new(
+        loaded: &'a LoadedScenario,
+        q: &'a Queue,
+        history: &History,
+        step: u32,
+        findings: &mut Vec<Finding>,
+    ) -> Result<QueueHistory<'a>> {
+        let sc = &loaded.scenario;
+        let raw = prepare::read(sc, q, history, step, sc.planning.week_start, findings)
+            .ok_or_else(|| no_history(loaded, q))?;
+        let full = prepare::clean(sc, q, &raw, raw.days(), None, findings);
+        full.report(q, step, sc.forecast.outlier_threshold, findings);
+        Ok(QueueHistory { sc, q, raw, full })
+    }
+
+    /// The history before day `cutoff`, cleaned with those days only.
+    fn cleaned(&self, cutoff: usize) -> Cow<'_, Cleaned> {
+        if cutoff >= self.full.cutoff {
+            Cow::Borrowed(&self.full)
+        } else {
+            Cow::Owned(prepare::clean(
+                self.sc,
+                self.q,
+                &self.raw,
+                cutoff,
+                Some(&self.full),
+                &mut Vec::new(),
+            ))
         }
-        let f = predict(method, &p.grid, origin, 7, hw);
-        let n = methods::seasonal_naive(&p.grid, origin, 7);
-        for day in 0..7 {
-            let d = origin + day;
-            let Some(Some(row)) = p.actual.get(d) else {
+    }
+
+    /// The `days` days from `c.cutoff` on by `method` (not `auto`), before
+    /// event multipliers.
+    fn predict(&self, c: &Cleaned, method: ForecastMethod, days: usize) -> Vec<Vec<f64>> {
+        let weeks = self.sc.history.weeks as usize;
+        predict(method, &c.grid, c.cutoff, days, weeks)
+    }
+
+    /// Event multiplier of day `d`, with the multipliers learned in `c`.
+    fn multiplier(&self, c: &Cleaned, d: usize) -> f64 {
+        prepare::multiplier(self.sc, self.q, &c.learned, self.raw.date(d))
+    }
+
+    /// Cells scored in the `days` days from `origin` on: `(day, slot,
+    /// actual)` where the queue is open and the actual is known.
+    fn scored(&self, origin: usize, days: usize) -> Vec<(usize, usize, f64)> {
+        let mut out = Vec::new();
+        for d in origin..(origin + days).min(self.raw.days()) {
+            let Some(row) = &self.raw.actual[d] else {
                 continue;
             };
-            let m = multiplier(sc, q, &p.learned, p.start + Duration::days(d as i64));
             for (s, y) in row.iter().enumerate() {
-                if let (Some(y), true) = (y, p.open[s]) {
-                    cells.push((f[day][s] * m, n[day][s] * m, *y));
+                if let (Some(y), true) = (y, self.raw.open[s]) {
+                    out.push((d, s, *y));
                 }
             }
         }
+        out
     }
-    cells
+
+    /// Backtests `candidates` on the `weeks` weeks before `origin`, each
+    /// week forecast 1 to `leads` weeks ahead (from the days before it,
+    /// cleaned with those days only), and picks one: the lowest WAPE over
+    /// all those forecasts, but `combined`, when it is a candidate, unless
+    /// that WAPE is lower than its by more than [`SWITCH_MARGIN`].
+    fn choose(
+        &self,
+        origin: usize,
+        candidates: &[ForecastMethod],
+        weeks: u32,
+        leads: u32,
+    ) -> Choice {
+        let (weeks, leads) = (weeks as usize, leads.max(1) as usize);
+        let mut cells: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new(); candidates.len()];
+        // From the origin j weeks back, lead week l forecasts the week
+        // j + 1 - l weeks back: one of the `weeks` weeks when that is 1 to `weeks`.
+        for j in (1..weeks + leads).rev() {
+            let Some(o) = origin.checked_sub(7 * j) else {
+                continue;
+            };
+            let (first, last) = ((j + 1).saturating_sub(weeks).max(1), leads.min(j));
+            if o < 14 || first > last {
+                continue;
+            }
+            let c = self.cleaned(o);
+            let hist = self.sc.history.weeks as usize;
+            let naive = methods::seasonal_naive(&c.grid, o, 7 * last);
+            let forecasts = predict_all(candidates, &c.grid, o, 7 * last, hist);
+            let scored = self.scored(o + 7 * (first - 1), 7 * (last + 1 - first));
+            for (f, cells) in forecasts.iter().zip(cells.iter_mut()) {
+                for &(d, s, y) in &scored {
+                    let mult = self.multiplier(&c, d);
+                    cells.push((f[d - o][s] * mult, naive[d - o][s] * mult, y));
+                }
+            }
+        }
+        let mut choice = Choice {
+            tried: Vec::new(),
+            chosen: None,
+            cells: Vec::new(),
+        };
+        let mut best: Option<(f64, usize)> = None;
+        let mut combined: Option<(f64, usize)> = None;
+        for (i, (&m, cells)) in candidates.iter().zip(&cells).enumerate() {
+            if cells.is_empty() {
+                continue;
+            }
+            let acc = backtest::score(cells);
+            if best.is_none_or(|(w, _)| acc.wape < w) {
+                best = Some((acc.wape, i));
+            }
+            if m == ForecastMethod::Combined {
+                combined = Some((acc.wape, i));
+            }
+            choice.tried.push((m, acc));
+        }
+        let pick = match (best, combined) {
+            (Some((b, _)), Some((c, i))) if b >= (1.0 - SWITCH_MARGIN) * c => Some(i),
+            (best, _) => best.map(|(_, i)| i),
+        };
+        if let Some(i) = pick {
+            choice.chosen = Some(candidates[i]);
+            choice.cells = std::mem::take(&mut cells[i]);
+        }
+        choice
+    }
 }
 
 fn quantile(sorted: &[f64], p: f64) -> f64 {
@@ -630,58 +439,59 @@ pub fn forecast_with(
     method: Option<ForecastMethod>,
 ) -> Result<Forecast> {
     let sc = &loaded.scenario;
-    let plan_start = sc.planning.week_start;
     let step = horizon.interval_minutes;
     let method = method.unwrap_or(sc.forecast.method);
     let hw = sc.history.weeks as usize;
     let mut findings = history.findings.clone();
+    let mut from_file = external::forecast_file(loaded, horizon, &mut findings)?;
+    let mut required = external::requirements_file(loaded, horizon, &mut findings)?;
     let mut queues = Vec::new();
     for q in &sc.queues {
-        let p = prepare(sc, q, history, step, plan_start, &mut findings)
-            .ok_or_else(|| no_history(loaded, q))?;
-        let bw = sc.forecast.backtest_weeks;
-        let mut tried = Vec::new();
+        let required_agents = required.remove(&q.id);
+        if let Some(f) = from_file.remove(&q.id) {
+            queues.push(file_forecast(sc, q, f, required_agents));
+            continue;
+        }
+        if !sc.has_history() {
+            return Err(Error::input(
+                &loaded.path,
+                None,
+                Some("forecast.file"),
+                format!(
+                    "queue `{}` is not in forecast.file and the scenario has no history to forecast it from",
+                    q.id
+                ),
+            ));
+        }
+        let h = QueueHistory::new(loaded, q, history, step, &mut findings)?;
         let candidates: &[ForecastMethod] = if method == ForecastMethod::Auto {
             &METHODS
         } else {
             std::slice::from_ref(&method)
         };
-        let mut chosen_cells = Vec::new();
-        let mut chosen = if method == ForecastMethod::Auto {
+        let origin = h.raw.days();
+        let ndays = horizon.dates.len();
+        let leads = ndays.div_ceil(7) as u32;
+        let choice = h.choose(origin, candidates, sc.forecast.backtest_weeks, leads);
+        let chosen = choice.chosen.unwrap_or(if method == ForecastMethod::Auto {
             ForecastMethod::Decomposition
         } else {
             method
-        };
-        let mut best_wape = f64::INFINITY;
-        for &m in candidates {
-            let cells = backtest_cells(sc, q, &p, m, plan_start, bw);
-            if cells.is_empty() {
-                continue;
-            }
-            let acc = backtest::score(&cells);
-            if acc.wape < best_wape {
-                best_wape = acc.wape;
-                chosen = m;
-                chosen_cells = cells.clone();
-            }
-            tried.push((m, acc));
-        }
-        let (lo, hi) = band_ratios(&chosen_cells, sc.forecast.band);
+        });
+        let (lo, hi) = band_ratios(&choice.cells, sc.forecast.band);
         let z_lo = Normal::standard().inverse_cdf(sc.forecast.band[0]);
         let z_hi = Normal::standard().inverse_cdf(sc.forecast.band[1]);
-        let origin = p.origin(plan_start);
-        let ndays = horizon.dates.len();
-        let pred = predict(chosen, &p.grid, origin, ndays, hw);
-        let base = methods::decomposition(&p.grid, origin, ndays, hw);
+        let pred = h.predict(&h.full, chosen, ndays);
+        let base = methods::decomposition(&h.full.grid, origin, ndays, hw);
         let mut volume = Vec::with_capacity(horizon.intervals.len());
         let (mut p10, mut p90) = (Vec::new(), Vec::new());
         let (mut sum_pred, mut sum_base) = (0.0, 0.0);
         for iv in &horizon.intervals {
             let slot = (iv.minute_of_day / step) as usize;
-            let v = if open_at(q, iv.minute_of_day) {
+            let v = if prepare::open_at(q, iv.minute_of_day) {
                 sum_pred += pred[iv.day][slot];
                 sum_base += base[iv.day][slot];
-                pred[iv.day][slot] * multiplier(sc, q, &p.learned, iv.date)
+                pred[iv.day][slot] * h.multiplier(&h.full, origin + iv.day)
             } else {
                 0.0
             };
@@ -689,12 +499,12 @@ pub fn forecast_with(
             p10.push((v * lo).min(v + z_lo * v.sqrt()).max(0.0));
             p90.push((v * hi).max(v + z_hi * v.sqrt()));
         }
-        let aht_seconds = forecast_aht(loaded, q, history, horizon)?;
+        let aht_seconds = forecast_aht(loaded, q, history, horizon, &mut findings)?;
         queues.push(QueueForecast {
             queue: q.id.clone(),
             volume,
             aht_seconds,
-            days_used: p.days_present,
+            days_used: h.raw.days_present,
             level_factor: if sum_base > 0.0 {
                 sum_pred / sum_base
             } else {
@@ -703,10 +513,48 @@ pub fn forecast_with(
             volume_p10: p10,
             volume_p90: p90,
             method: chosen,
-            backtest: tried,
+            backtest: choice.tried,
+            required_agents,
         });
     }
     Ok(Forecast { queues, findings })
+}
+
+/// A queue's forecast as `forecast.file` gives it: its band where given,
+/// else the Poisson band f ± z√f (quantiles `forecast.band`).
+fn file_forecast(
+    sc: &Scenario,
+    q: &Queue,
+    f: external::FileForecast,
+    required_agents: Option<Vec<f64>>,
+) -> QueueForecast {
+    let z = sc.forecast.band.map(|p| Normal::standard().inverse_cdf(p));
+    let poisson = |v: f64, z: f64| (v + z * v.sqrt()).max(0.0);
+    QueueForecast {
+        queue: q.id.clone(),
+        volume_p10: (f.volume.iter().zip(&f.volume_p10))
+            .map(|(&v, p)| p.unwrap_or_else(|| poisson(v, z[0])))
+            .collect(),
+        volume_p90: (f.volume.iter().zip(&f.volume_p90))
+            .map(|(&v, p)| p.unwrap_or_else(|| poisson(v, z[1])))
+            .collect(),
+        volume: f.volume,
+        aht_seconds: f.aht_seconds,
+        days_used: 0,
+        level_factor: 1.0,
+        method: ForecastMethod::File,
+        backtest: Vec::new(),
+        required_agents,
+    }
+}
+
+fn too_short(loaded: &LoadedScenario, q: &Queue, what: String) -> Error {
+    Error::input(
+        &loaded.history_path,
+        None,
+        Some("queue"),
+        format!("queue `{}`: too little history {what}", q.id),
+    )
 }
 
 /// Backtests every method on every queue over the `weeks` weeks before the
@@ -718,47 +566,26 @@ pub fn backtest(
     weeks: u32,
 ) -> Result<Backtest> {
     let sc = &loaded.scenario;
-    let plan_start = sc.planning.week_start;
     let mut findings = history.findings.clone();
     let mut queues = Vec::new();
     for q in &sc.queues {
-        let p = prepare(
-            sc,
-            q,
-            history,
-            horizon.interval_minutes,
-            plan_start,
-            &mut findings,
-        )
-        .ok_or_else(|| no_history(loaded, q))?;
-        let mut methods = Vec::new();
-        for m in METHODS {
-            let cells = backtest_cells(sc, q, &p, m, plan_start, weeks);
-            if cells.is_empty() || p.origin(plan_start) < 7 * weeks as usize + 14 {
-                return Err(Error::input(
-                    &loaded.history_path,
-                    None,
-                    Some("queue"),
-                    format!(
-                        "queue `{}`: too little history to hold out {weeks} weeks (each held-out week needs two weeks before it)",
-                        q.id
-                    ),
-                ));
-            }
-            methods.push(MethodAccuracy {
-                method: m,
-                accuracy: backtest::score(&cells),
-            });
+        let h = QueueHistory::new(loaded, q, history, horizon.interval_minutes, &mut findings)?;
+        let choice = h.choose(h.raw.days(), &METHODS, weeks, 1);
+        if choice.tried.len() < METHODS.len() || h.raw.days() < 7 * weeks as usize + 14 {
+            return Err(too_short(
+                loaded,
+                q,
+                format!("to hold out {weeks} weeks (each held-out week needs two weeks before it)"),
+            ));
         }
-        let best = methods
-            .iter()
-            .min_by(|a, b| a.accuracy.wape.total_cmp(&b.accuracy.wape))
-            .map(|m| m.method)
-            .unwrap_or(ForecastMethod::Decomposition);
         queues.push(QueueBacktest {
             queue: q.id.clone(),
-            methods,
-            best,
+            methods: choice
+                .tried
+                .iter()
+                .map(|&(method, accuracy)| MethodAccuracy { method, accuracy })
+                .collect(),
+            best: choice.chosen.unwrap_or(ForecastMethod::Decomposition),
         });
     }
     Ok(Backtest {
@@ -768,21 +595,202 @@ pub fn backtest(
     })
 }
 
+/// The forecast origins of a backtest over the `weeks` weeks before
+/// `plan_start`: `count` of them, the first `weeks` weeks before the plan,
+/// the last `lead_weeks` weeks before it (so that every origin's
+/// `lead_weeks` weeks are known), the others evenly between them, in whole
+/// weeks. `None` when they would not be distinct weeks.
+pub fn origins(
+    plan_start: NaiveDate,
+    weeks: u32,
+    count: u32,
+    lead_weeks: u32,
+) -> Option<Vec<NaiveDate>> {
+    if count == 0 || lead_weeks == 0 || weeks < lead_weeks + count - 1 {
+        return None;
+    }
+    let first = plan_start - Duration::weeks(weeks as i64);
+    let span = (weeks - lead_weeks) as f64;
+    Some(
+        (0..count)
+            .map(|i| {
+                let w = if count == 1 {
+                    0.0
+                } else {
+                    (i as f64 * span / (count - 1) as f64).round()
+                };
+                first + Duration::weeks(w as i64)
+            })
+            .collect(),
+    )
+}
+
+/// Backtests every method and `auto` at each of `origins`: each origin's
+/// forecast of the `lead_weeks` weeks from it is made from the history
+/// before it only (cleaned with those days; `auto` chooses by its own
+/// backtest of the `forecast.backtest_weeks` weeks before the origin), and
+/// scored per lead week on the cells where the queue is open and the actual
+/// is known.
+pub fn backtest_origins(
+    loaded: &LoadedScenario,
+    history: &History,
+    horizon: &Horizon,
+    origins: &[NaiveDate],
+    lead_weeks: u32,
+) -> Result<OriginBacktest> {
+    let sc = &loaded.scenario;
+    let step = horizon.interval_minutes;
+    let days = 7 * lead_weeks as usize;
+    let mut findings = history.findings.clone();
+    let mut queues = Vec::new();
+    for q in &sc.queues {
+        let h = QueueHistory::new(loaded, q, history, step, &mut findings)?;
+        let mut result = QueueOrigins {
+            queue: q.id.clone(),
+            origins: Vec::new(),
+            mean: Vec::new(),
+            cells: Vec::new(),
+            history: Vec::new(),
+        };
+        for &date in origins {
+            let o = h.raw.day(date);
+            if date < h.raw.start + Duration::days(14) || o + days > h.raw.days() {
+                return Err(too_short(
+                    loaded,
+                    q,
+                    format!("for the origin {date}: it needs two weeks of history before it and {lead_weeks} weeks after it before {}", sc.planning.week_start),
+                ));
+            }
+            let c = h.cleaned(o);
+            let choice = h.choose(o, &METHODS, sc.forecast.backtest_weeks, lead_weeks);
+            let auto = choice.chosen.unwrap_or(ForecastMethod::Decomposition);
+            let naive = methods::seasonal_naive(&c.grid, o, days);
+            let forecasts = predict_all(&METHODS, &c.grid, o, days, sc.history.weeks as usize);
+            let auto_index = METHODS.iter().position(|&m| m == auto).expect("a method");
+            let mut scored: Vec<Vec<Vec<(f64, f64, f64)>>> =
+                vec![vec![Vec::new(); lead_weeks as usize]; METHODS.len() + 1];
+            for (d, s, y) in h.scored(o, days) {
+                let k = d - o;
+                let mult = h.multiplier(&c, d);
+                let n = naive[k][s] * mult;
+                let mut values: Vec<f64> = forecasts.iter().map(|f| f[k][s] * mult).collect();
+                values.push(values[auto_index]);
+                for (i, &f) in values.iter().enumerate() {
+                    scored[i][k / 7].push((f, n, y));
+                }
+                result.cells.push(BacktestCell {
+                    origin: date,
+                    date: h.raw.date(d),
+                    minute: s as u32 * step,
+                    lead_week: (k / 7 + 1) as u32,
+                    actual: y,
+                    forecasts: values,
+                });
+            }
+            let mut accuracy = Vec::new();
+            for (i, per_lead) in scored.iter().enumerate() {
+                for (l, cells) in per_lead.iter().enumerate() {
+                    accuracy.push(LeadAccuracy {
+                        method: METHODS.get(i).copied().unwrap_or(ForecastMethod::Auto),
+                        lead_week: l as u32 + 1,
+                        accuracy: backtest::score(cells),
+                    });
+                }
+            }
+            result.origins.push(OriginAccuracy {
+                origin: date,
+                auto_method: auto,
+                accuracy,
+            });
+        }
+        result.mean = mean_over_origins(&result.origins);
+        for d in 0..h.raw.days() {
+            let date = h.raw.date(d);
+            if !h.raw.open_weekdays[weekday_index(date)] {
+                continue;
+            }
+            for s in (0..h.raw.open.len()).filter(|&s| h.raw.open[s]) {
+                let actual = h.raw.actual[d].as_ref().and_then(|r| r[s]);
+                result.history.push((date, s as u32 * step, actual));
+            }
+        }
+        queues.push(result);
+    }
+    Ok(OriginBacktest {
+        origins: origins.to_vec(),
+        lead_weeks,
+        methods: METHODS.to_vec(),
+        queues,
+        findings,
+    })
+}
+
+/// Mean over origins of each method's WAPE, MASE and bias per lead week
+/// (cells and actuals summed).
+fn mean_over_origins(origins: &[OriginAccuracy]) -> Vec<LeadAccuracy> {
+    let Some(first) = origins.first() else {
+        return Vec::new();
+    };
+    let n = origins.len() as f64;
+    (0..first.accuracy.len())
+        .map(|i| {
+            let each = origins.iter().map(|o| o.accuracy[i].accuracy);
+            let mean = |f: fn(&Accuracy) -> f64| each.clone().map(|a| f(&a)).sum::<f64>() / n;
+            LeadAccuracy {
+                method: first.accuracy[i].method,
+                lead_week: first.accuracy[i].lead_week,
+                accuracy: Accuracy {
+                    wape: mean(|a| a.wape),
+                    mase: mean(|a| a.mase),
+                    bias: mean(|a| a.bias),
+                    cells: each.clone().map(|a| a.cells).sum(),
+                    actual_total: each.map(|a| a.actual_total).sum(),
+                },
+            }
+        })
+        .collect()
+}
+
 /// Handle time per interval: contact-weighted mean per weekday and slot over
 /// the last `history.weeks` weeks, shrunk towards the slot's mean over all
 /// weekdays (as if 30 more contacts had the slot mean), then smoothed with
 /// the neighbouring slots (weights 1-2-1).
+///
+/// Calendar events multiply it on their dates by their `aht_multiplier`, or
+/// by the one learned from past dates of events of the same name
+/// ([`prepare::learn_event_aht`]), and are divided out of the history days
+/// they cover before learning.
 fn forecast_aht(
     loaded: &LoadedScenario,
     q: &Queue,
     history: &History,
     horizon: &Horizon,
+    findings: &mut Vec<Finding>,
+) -> Result<Vec<f64>> {
+    let sc = &loaded.scenario;
+    let learned = prepare::learn_event_aht(sc, q, history, &horizon.dates, findings);
+    let mult = |date: NaiveDate| prepare::aht_multiplier(sc, q, &learned, date);
+    let base = match q.aht_seconds {
+        Some(fixed) => vec![fixed; horizon.intervals.len()],
+        None => slot_aht(loaded, q, history, horizon, &mult)?,
+    };
+    Ok(base
+        .iter()
+        .zip(&horizon.intervals)
+        .map(|(a, iv)| a * mult(iv.date))
+        .collect())
+}
+
+/// Handle time per planned interval from history, events divided out by `mult`.
+fn slot_aht(
+    loaded: &LoadedScenario,
+    q: &Queue,
+    history: &History,
+    horizon: &Horizon,
+    mult: &dyn Fn(NaiveDate) -> f64,
 ) -> Result<Vec<f64>> {
     const PRIOR_CONTACTS: f64 = 30.0;
     let sc = &loaded.scenario;
-    if let Some(fixed) = q.aht_seconds {
-        return Ok(vec![fixed; horizon.intervals.len()]);
-    }
     let plan_start = sc.planning.week_start;
     let window_start = plan_start - Duration::weeks(sc.history.weeks as i64);
     let step = horizon.interval_minutes;
@@ -795,7 +803,8 @@ fn forecast_aht(
         if date < window_start || date >= plan_start {
             continue;
         }
-        if let Some(aht) = r.aht_seconds {
+        let m = mult(date);
+        if let Some(aht) = r.aht_seconds.filter(|_| m > 0.0).map(|a| a / m) {
             let wd = weekday_index(date);
             let slot = ((r.start.hour() * 60 + r.start.minute()) / step) as usize;
             num[wd][slot] += aht * r.offered;
@@ -865,9 +874,20 @@ mod tests {
     use super::*;
     use crate::history::generate::{generate, HistorySpec};
     use crate::history::Record;
+    use crate::horizon::local_midnight;
     use std::path::{Path, PathBuf};
 
     fn loaded(tz: &str, week_start: &str, extra: &str, queue_extra: &str) -> LoadedScenario {
+        loaded_with(
+            tz,
+            week_start,
+            extra,
+            &format!(", aht_seconds: 200{queue_extra}"),
+        )
+    }
+
+    /// A one-queue scenario; `queue` adds to the queue's fields.
+    fn loaded_with(tz: &str, week_start: &str, extra: &str, queue: &str) -> LoadedScenario {
         let y = format!(
             r#"
 name: t
@@ -876,7 +896,7 @@ planning: {{ week_start: {week_start}, days: 7, interval_minutes: 30 }}
 history: {{ file: h.csv, weeks: 4 }}
 {extra}
 queues:
-  - {{ id: q, channel: voice, aht_seconds: 200, service_level: {{ target: 0.8, seconds: 20 }} {queue_extra} }}
+  - {{ id: q, channel: voice, service_level: {{ target: 0.8, seconds: 20 }} {queue} }}
 agents:
   - {{ id: A1, name: a, skills: [q], min_hours: 0, max_hours: 40 }}
 rules:
@@ -896,15 +916,35 @@ rules:
     /// `weeks` weeks of a flat 10 contacts per 30 minutes before `week_start`,
     /// as local-time CSV rows (every existing local half hour).
     fn flat_csv(l: &LoadedScenario, weeks: i64, skip: &[&str], extra: &[&str]) -> History {
+        history_csv(l, weeks, skip, extra, None)
+    }
+
+    /// Like [`flat_csv`], with a handle-time column from `aht` by date.
+    fn history_csv(
+        l: &LoadedScenario,
+        weeks: i64,
+        skip: &[&str],
+        extra: &[&str],
+        aht: Option<&dyn Fn(NaiveDate) -> f64>,
+    ) -> History {
         let sc = &l.scenario;
         let tz = sc.site.timezone;
-        let mut text = String::from("interval_start,queue,offered\n");
+        let mut text = String::from("interval_start,queue,offered");
+        text += if aht.is_some() {
+            ",aht_seconds\n"
+        } else {
+            "\n"
+        };
         let end = local_midnight(tz, sc.planning.week_start);
         let mut t = local_midnight(tz, sc.planning.week_start - Duration::weeks(weeks));
         while t < end {
             let s = t.to_rfc3339();
             if !skip.iter().any(|k| s.starts_with(k)) {
-                text += &format!("{s},q,10\n");
+                text += &format!("{s},q,10");
+                if let Some(aht) = aht {
+                    text += &format!(",{}", aht(t.date_naive()));
+                }
+                text += "\n";
             }
             t += Duration::minutes(30);
         }
@@ -1166,5 +1206,212 @@ queues:
         let f = forecast_with(&l, &h, &horizon, Some(ForecastMethod::SeasonalNaive)).unwrap();
         assert!(kinds(&f).contains(&"duplicate"));
         assert!(f.queues[0].volume.iter().all(|v| (v - 10.0).abs() < 1e-6));
+    }
+
+    #[test]
+    fn origins_are_spread_in_whole_weeks() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        // 24 weeks, 6 origins, 2 weeks ahead: 22 weeks between the first and
+        // the last, steps of 4.4 weeks rounded: 0, 4, 9, 13, 18, 22.
+        let o = origins(d("2003-10-27"), 24, 6, 2).unwrap();
+        let want: Vec<NaiveDate> = [
+            "2003-05-12",
+            "2003-06-09",
+            "2003-07-14",
+            "2003-08-11",
+            "2003-09-15",
+            "2003-10-13",
+        ]
+        .iter()
+        .map(|s| d(s))
+        .collect();
+        assert_eq!(o, want);
+        assert_eq!(
+            origins(d("2003-10-27"), 4, 1, 2).unwrap(),
+            [d("2003-09-29")]
+        );
+        // Five origins cannot be distinct weeks in 5 weeks with 2 ahead.
+        assert!(origins(d("2003-10-27"), 5, 5, 2).is_none());
+        assert!(origins(d("2003-10-27"), 6, 5, 2).is_some());
+    }
+
+    /// A generated Berlin queue open 08:00-20:00, 3000 calls a weekday
+    /// (Saturdays half, Sundays 0.3), from `start` to 2026-05-03 with
+    /// `fields` added to its spec, and a scenario planning the week after.
+    fn berlin(seed: u64, start: &str, fields: &str) -> (HistorySpec, LoadedScenario) {
+        let spec = HistorySpec::from_yaml_str(&format!(
+            r#"
+seed: {seed}
+timezone: Europe/Berlin
+interval_minutes: 30
+start_date: {start}
+end_date: 2026-05-03
+queues:
+  - {{ name: q, open: "08:00", close: "20:00", daily_volume: 3000, aht_seconds: 240, {fields},
+       weekday_factors: {{ sat: 0.5, sun: 0.3 }},
+       profile: {{ floor: 0.2, bumps: [ {{ center: "11:00", width_hours: 2.0, weight: 1.0 }} ] }} }}
+"#
+        ))
+        .unwrap();
+        let l = loaded(
+            "Europe/Berlin",
+            "2026-05-04",
+            "",
+            r#", open: "08:00", close: "20:00""#,
+        );
+        (spec, l)
+    }
+
+    #[test]
+    fn a_backtest_never_sees_the_days_after_its_origin() {
+        // Generated history with noise; then every day from the origin on is
+        // multiplied by 5. Forecasts made at the origin must not change: the
+        // cleaning (anomalous days, outliers) and the choice of `auto` only
+        // look at the days before it.
+        let (spec, l) = berlin(11, "2026-01-05", "day_noise_cv: 0.1");
+        let tz = chrono_tz::Europe::Berlin;
+        let horizon = Horizon::new(&l.scenario);
+        let origin = NaiveDate::from_ymd_opt(2026, 3, 30).unwrap();
+        let run = |factor: f64| {
+            let records: Vec<Record> = generate(&spec)
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    let mut r = r.to_record(tz);
+                    if r.start.date_naive() >= origin {
+                        r.offered *= factor;
+                    }
+                    r
+                })
+                .collect();
+            let history = History {
+                records,
+                ..History::default()
+            };
+            backtest_origins(&l, &history, &horizon, &[origin], 2).unwrap()
+        };
+        let (a, b) = (run(1.0), run(5.0));
+        let (ca, cb) = (&a.queues[0].cells, &b.queues[0].cells);
+        assert_eq!(ca.len(), cb.len());
+        assert!(!ca.is_empty());
+        for (x, y) in ca.iter().zip(cb) {
+            assert_eq!(x.forecasts, y.forecasts, "{} {}", x.date, x.minute);
+            assert!((y.actual - 5.0 * x.actual).abs() < 1e-9);
+        }
+        assert_eq!(
+            a.queues[0].origins[0].auto_method,
+            b.queues[0].origins[0].auto_method
+        );
+    }
+
+    /// `auto` on 16 weeks of generated history growing by `trend` a week.
+    fn auto_on_trend(trend: f64) -> QueueForecast {
+        let fields = format!("day_noise_cv: 0.05, trend_per_week: {trend}");
+        let (spec, l) = berlin(5, "2026-01-12", &fields);
+        let records = generate(&spec)
+            .unwrap()
+            .iter()
+            .map(|r| r.to_record(chrono_tz::Europe::Berlin))
+            .collect();
+        let history = History {
+            records,
+            ..History::default()
+        };
+        let horizon = Horizon::new(&l.scenario);
+        let mut f = forecast(&l, &history, &horizon).unwrap();
+        f.queues.remove(0)
+    }
+
+    #[test]
+    fn auto_keeps_the_combination_unless_another_method_is_far_better() {
+        let wape = |q: &QueueForecast, m: ForecastMethod| {
+            q.backtest.iter().find(|(x, _)| *x == m).unwrap().1.wape
+        };
+        // A steady queue: the combination, although another method's
+        // backtest WAPE is a little lower.
+        let q = auto_on_trend(1.0);
+        assert_eq!(q.method, ForecastMethod::Combined);
+        assert_eq!(q.backtest.len(), METHODS.len());
+        let combined = wape(&q, ForecastMethod::Combined);
+        assert!(q.backtest.iter().any(|(_, a)| a.wape < combined));
+        // Growing 8 % a week: the combination (no trend) lags, and a method
+        // with a trend beats it by more than a quarter.
+        let q = auto_on_trend(1.08);
+        assert_ne!(q.method, ForecastMethod::Combined);
+        let best = q
+            .backtest
+            .iter()
+            .min_by(|a, b| a.1.wape.total_cmp(&b.1.wape))
+            .unwrap();
+        assert_eq!(q.method, best.0);
+        assert!(best.1.wape < 0.75 * wape(&q, ForecastMethod::Combined));
+    }
+
+    /// A scenario whose queue has no fixed handle time, with `events`, and
+    /// four weeks of history: 10 contacts per half hour of 200 s, 300 s on
+    /// 2026-10-28 (a Wednesday).
+    fn aht_case(events: &str) -> (LoadedScenario, History, Horizon) {
+        let calendar = format!("calendar: {{ events: [ {events} ] }}");
+        let l = loaded_with("Asia/Shanghai", "2026-11-09", &calendar, "");
+        let aht = |d: NaiveDate| {
+            if d.to_string() == "2026-10-28" {
+                300.0
+            } else {
+                200.0
+            }
+        };
+        let h = history_csv(&l, 4, &[], &[], Some(&aht));
+        let horizon = Horizon::new(&l.scenario);
+        (l, h, horizon)
+    }
+
+    /// Handle time forecast per planned date (the same at every interval).
+    fn aht_by_date(f: &Forecast, horizon: &Horizon) -> BTreeMap<String, f64> {
+        let mut out = BTreeMap::new();
+        for (iv, a) in horizon.intervals.iter().zip(&f.queues[0].aht_seconds) {
+            let prev = out.insert(iv.date.to_string(), *a);
+            assert!(prev.is_none_or(|p| (p - a).abs() < 1e-9), "{}", iv.date);
+        }
+        out
+    }
+
+    #[test]
+    fn event_handle_time_is_learned_from_history() {
+        // "sale" made calls 1.5 times longer on 2026-10-28 and comes back on
+        // 2026-11-11 without multipliers: 1.5 is learned, and 2026-10-28 is
+        // divided out of the Wednesday handle time (else 225 s, not 200).
+        let (l, h, horizon) =
+            aht_case("{ name: sale, date: 2026-10-28 }, { name: sale, date: 2026-11-11 }");
+        let f = forecast(&l, &h, &horizon).unwrap();
+        let e = f
+            .findings
+            .iter()
+            .find(|x| x.kind == "event" && x.message.contains("handle-time"))
+            .unwrap();
+        assert!(e.message.contains("1.50") && e.count == 1, "{}", e.message);
+        for (date, a) in aht_by_date(&f, &horizon) {
+            let want = if date == "2026-11-11" { 300.0 } else { 200.0 };
+            assert!((a - want).abs() < 1e-9, "{date}: {a}");
+        }
+    }
+
+    #[test]
+    fn a_given_event_handle_time_multiplies_the_plan_and_leaves_history() {
+        // The sale of 2026-10-28 is said to have made calls 1.5 times longer,
+        // and the planned one 1.2 times: history is divided by 1.5 there.
+        let (l, h, horizon) = aht_case(
+            "{ name: sale, date: 2026-10-28, aht_multiplier: 1.5 }, { name: sale, date: 2026-11-11, aht_multiplier: 1.2 }",
+        );
+        let f = forecast(&l, &h, &horizon).unwrap();
+        assert!(!f.findings.iter().any(|x| x.message.contains("handle-time")));
+        for (date, a) in aht_by_date(&f, &horizon) {
+            let want = if date == "2026-11-11" { 240.0 } else { 200.0 };
+            assert!((a - want).abs() < 1e-9, "{date}: {a}");
+        }
+        // Without events, the Wednesday mean takes the longer day in.
+        let (l, h, horizon) = aht_case("");
+        let f = forecast(&l, &h, &horizon).unwrap();
+        let wednesday = aht_by_date(&f, &horizon)["2026-11-11"];
+        assert!(wednesday > 210.0, "{wednesday}");
     }
 }

@@ -148,7 +148,7 @@ fn from_local(
     }
 }
 
-fn parse_number(s: &str, what: &str, max: f64) -> std::result::Result<f64, String> {
+pub(crate) fn parse_number(s: &str, what: &str, max: f64) -> std::result::Result<f64, String> {
     let v: f64 = s
         .trim()
         .parse()
@@ -167,6 +167,49 @@ fn parse_number(s: &str, what: &str, max: f64) -> std::result::Result<f64, Strin
     Ok(v)
 }
 
+/// Where each of the `known` columns is in `headers` (those present); a
+/// column neither known nor in `ignored` is an error on line 1.
+pub(crate) fn column_index<'a>(
+    path: &Path,
+    headers: &csv::StringRecord,
+    known: &[&'a str],
+    ignored: &[&str],
+) -> Result<HashMap<&'a str, usize>> {
+    let mut col = HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        if ignored.contains(&h) {
+            continue;
+        }
+        match known.iter().find(|c| **c == h) {
+            Some(c) => {
+                col.insert(*c, i);
+            }
+            None => {
+                return Err(Error::input(
+                    path,
+                    Some(1),
+                    Some(h),
+                    format!("unknown column `{h}`: expected {}", known.join(", ")),
+                ))
+            }
+        }
+    }
+    Ok(col)
+}
+
+/// A CSV reading error of `path` as an input error with its line.
+pub(crate) fn csv_error(path: &Path, e: csv::Error) -> Error {
+    let line = e.position().map(|p| p.line() as usize);
+    let message = match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => "file is not valid UTF-8".to_string(),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("row has {len} fields, the header has {expected_len}"),
+        _ => e.to_string(),
+    };
+    Error::input(path, line, None, message)
+}
+
 fn lines_list(lines: &[usize]) -> String {
     let shown: Vec<String> = lines.iter().take(5).map(|l| l.to_string()).collect();
     let more = if lines.len() > 5 {
@@ -183,11 +226,14 @@ impl History {
         Self::load_with(path, tz, queues, &ReadOptions::default())
     }
 
-    /// Reads the history of a scenario as its `history:` section says. A
-    /// file that cannot be read at all is blamed on `history.file`, at its
-    /// line of the scenario.
+    /// Reads the history of a scenario as its `history:` section says (none
+    /// when the scenario has no history file). A file that cannot be read at
+    /// all is blamed on `history.file`, at its line of the scenario.
     pub fn for_scenario(loaded: &crate::scenario::LoadedScenario) -> Result<History> {
         let sc = &loaded.scenario;
+        if !sc.has_history() {
+            return Ok(History::default());
+        }
         let queues: Vec<&str> = sc.queues.iter().map(|q| q.id.as_str()).collect();
         Self::load_with(
             &loaded.history_path,
@@ -225,38 +271,12 @@ impl History {
         let mut rdr = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .from_reader(reader);
-        let csv_err = |e: csv::Error| {
-            let line = e.position().map(|p| p.line() as usize);
-            let message = match e.kind() {
-                csv::ErrorKind::Utf8 { .. } => "file is not valid UTF-8".to_string(),
-                csv::ErrorKind::UnequalLengths {
-                    expected_len, len, ..
-                } => format!("row has {len} fields, the header has {expected_len}"),
-                _ => e.to_string(),
-            };
-            Error::input(path, line, None, message)
-        };
+        let csv_err = |e: csv::Error| csv_error(path, e);
         let headers = rdr.headers().map_err(csv_err)?.clone();
         // rota's column name -> index in the file.
         let mut col: HashMap<&str, usize> = HashMap::new();
         match &opts.columns {
-            None => {
-                for (i, h) in headers.iter().enumerate() {
-                    match COLUMNS.iter().find(|c| **c == h) {
-                        Some(c) => {
-                            col.insert(c, i);
-                        }
-                        None => {
-                            return Err(Error::input(
-                                path,
-                                Some(1),
-                                Some(h),
-                                format!("unknown column `{h}`: expected {}", COLUMNS.join(", ")),
-                            ))
-                        }
-                    }
-                }
-            }
+            None => col = column_index(path, &headers, &COLUMNS, &[])?,
             Some(map) => {
                 let wanted = [
                     ("interval_start", Some(&map.interval_start)),

@@ -402,7 +402,8 @@ fn worst_day(days: &[(f64, f64)]) -> f64 {
 pub struct Cost {
     /// Paid hours × each agent's `hourly_cost` × `weights.paid_hour`.
     pub paid: f64,
-    /// Missed preferences and the fairness terms (`roster::soft`).
+    /// Missed preferences, shifts off a soft rotation and the fairness
+    /// terms (`roster::soft`).
     pub soft: f64,
     /// Coverage terms at the least-cost split (`routing`).
     pub coverage: f64,
@@ -424,7 +425,7 @@ pub fn cost(scenario: &Scenario, roster: &Roster, evaluation: &Evaluation) -> Co
             term(w.weekend_fairness, fr.weekend_days.max_scaled)
                 + term(w.late_fairness, fr.late_shifts.max_scaled)
         });
-        f.preference_penalty + fair
+        f.preference_penalty + f.rotation_penalty.unwrap_or(0.0) + fair
     });
     let paid = evaluation.paid_cost;
     let coverage = evaluation.coverage_cost;

@@ -98,9 +98,10 @@ pub struct Routing {
     pub credited: Vec<Vec<Option<f64>>>,
 }
 
-/// Settings of the split's solves: exact, fixed seed. The thread count is
-/// left to HiGHS: its scheduler is shared by the process, and asking another
-/// count than the optimizer's solve did is an error.
+/// Settings of the split's solves: exact, fixed seed, and the threads HiGHS
+/// already runs (`threads: 0`): asking for another count after a solve with
+/// more threads in the same process makes HiGHS fail (`HiGHS failed: Error`
+/// from every plan with `threads: 2`, as solver-configs/default.yaml has).
 fn exact() -> SolverConfig {
     SolverConfig {
         time_limit_seconds: 600.0,

@@ -1,6 +1,7 @@
 //! Soft findings of a roster, read from the roster alone (never from the
-//! optimizer's variables): which preferences of the agents it honours, and
-//! how evenly it shares weekend days and late shifts. Soft misses are not
+//! optimizer's variables): which preferences of the agents it honours,
+//! which shifts leave the pattern of a soft rotation, and how evenly it
+//! shares weekend days and late shifts over the whole plan. Soft misses are not
 //! rule violations: a roster with them is valid.
 
 use std::collections::BTreeMap;
@@ -9,6 +10,7 @@ use chrono::{NaiveDate, Timelike};
 use serde::Serialize;
 
 use crate::roster::model::{Roster, Shift};
+use crate::roster::validate::off_rotation;
 use crate::scenario::{Preference, Scenario};
 
 /// A preference the roster does not honour.
@@ -23,6 +25,20 @@ pub struct PreferenceMiss {
     /// Planned days on which it is not honoured.
     pub dates: Vec<NaiveDate>,
     /// `weights.preference × weight × days missed`.
+    pub penalty: f64,
+}
+
+/// The shifts an agent works off the pattern of a soft rotation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RotationMiss {
+    pub agent_id: String,
+    pub agent_name: String,
+    pub rotation: String,
+    /// The rotation's weight: the cost of each shift off the pattern.
+    pub weight: f64,
+    /// Days of the shifts off the pattern.
+    pub dates: Vec<NaiveDate>,
+    /// `weight × shifts off the pattern`.
     pub penalty: f64,
 }
 
@@ -62,6 +78,13 @@ pub struct SoftFindings {
     /// Sum of the penalties of the misses.
     pub preference_penalty: f64,
     pub missed: Vec<PreferenceMiss>,
+    /// Shifts off the pattern of soft rotations, per agent; absent when no
+    /// agent follows a soft rotation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotations: Option<Vec<RotationMiss>>,
+    /// Sum of the penalties of the shifts off a soft rotation's pattern.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_penalty: Option<f64>,
     /// Absent without `rules.fairness`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fairness: Option<Fairness>,
@@ -87,11 +110,18 @@ fn honoured(p: &Preference, day: NaiveDate, shifts: &[&Shift]) -> bool {
     })
 }
 
-/// The roster's soft findings; `None` when the scenario has no preference
-/// and no fairness rule.
+/// The roster's soft findings; `None` when the scenario has no preference,
+/// no soft rotation and no fairness rule.
 pub fn evaluate(scenario: &Scenario, roster: &Roster) -> Option<SoftFindings> {
     let any_pref = scenario.agents.iter().any(|a| !a.prefers.is_empty());
-    if !any_pref && scenario.rules.fairness.is_none() {
+    let soft_rotation = |a: &crate::scenario::Agent| {
+        scenario
+            .rotations
+            .iter()
+            .any(|r| a.rotation.as_ref() == Some(&r.id) && r.weight.is_some())
+    };
+    let any_rotation = scenario.agents.iter().any(soft_rotation);
+    if !any_pref && !any_rotation && scenario.rules.fairness.is_none() {
         return None;
     }
     let mut by_agent: BTreeMap<(&str, NaiveDate), Vec<&Shift>> = BTreeMap::new();
@@ -107,6 +137,8 @@ pub fn evaluate(scenario: &Scenario, roster: &Roster) -> Option<SoftFindings> {
         preferences_honoured: 0,
         preference_penalty: 0.0,
         missed: Vec::new(),
+        rotations: None,
+        rotation_penalty: None,
         fairness: None,
     };
     for a in &scenario.agents {
@@ -138,6 +170,34 @@ pub fn evaluate(scenario: &Scenario, roster: &Roster) -> Option<SoftFindings> {
                 penalty,
             });
         }
+    }
+    if any_rotation {
+        let mut misses = Vec::new();
+        for a in scenario.agents.iter().filter(|a| soft_rotation(a)) {
+            let mut dates = Vec::new();
+            let mut weight = 0.0;
+            let mut rotation = String::new();
+            for s in roster.shifts.iter().filter(|s| s.agent_id == a.id) {
+                if let Some((r, _)) = off_rotation(scenario, a, s, s.length_hours()) {
+                    dates.push(s.date);
+                    weight = r.weight.unwrap_or(0.0);
+                    rotation = r.id.clone();
+                }
+            }
+            if !dates.is_empty() {
+                dates.sort();
+                misses.push(RotationMiss {
+                    agent_id: a.id.clone(),
+                    agent_name: a.name.clone(),
+                    rotation,
+                    weight,
+                    penalty: weight * dates.len() as f64,
+                    dates,
+                });
+            }
+        }
+        out.rotation_penalty = Some(misses.iter().fold(0.0, |sum, m| sum + m.penalty));
+        out.rotations = Some(misses);
     }
     if let Some(f) = &scenario.rules.fairness {
         let weekend = |s: &Shift| f.weekend.iter().any(|w| w.matches(s.date));

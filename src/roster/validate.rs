@@ -10,7 +10,7 @@ use chrono::{Datelike, Duration, NaiveDate, Timelike};
 use serde::Serialize;
 
 use crate::roster::model::{Break, Roster, Shift};
-use crate::scenario::{Scenario, ShiftTemplate};
+use crate::scenario::{Agent, Rotation, Scenario, ShiftTemplate};
 
 /// One broken rule.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -60,8 +60,152 @@ fn misfit(
     out
 }
 
+/// Whether template `t` applies on `date`: every day when it names no day
+/// or date. Worked out here from the rules' fields, not with the helpers
+/// the optimizer's candidates use, so a slip there cannot hide.
+fn applies_on(t: &ShiftTemplate, date: NaiveDate) -> bool {
+    (t.days.is_empty() && t.dates.is_empty())
+        || t.days.contains(&date.weekday())
+        || t.dates.contains(&date)
+}
+
+/// Whether shift `s` starts at one of template `t`'s start times.
+fn starts_in(t: &ShiftTemplate, s: &Shift) -> bool {
+    let start_min = s.start.hour() * 60 + s.start.minute();
+    let sw = &t.start;
+    start_min >= sw.earliest.minutes()
+        && start_min <= sw.latest.minutes()
+        && (start_min - sw.earliest.minutes()) % sw.step_minutes == 0
+        && s.start.second() == 0
+}
+
+/// Whether `hours` is one of template `t`'s lengths.
+fn lasts(t: &ShiftTemplate, hours: f64) -> bool {
+    t.lengths_hours.iter().any(|&l| (l - hours).abs() < EPS_H)
+}
+
+/// The templates that apply on the day of shift `s` and that `agent` may
+/// work (all of the day's without the agent's list).
+fn open_to<'t>(templates: &'t [ShiftTemplate], agent: &Agent, s: &Shift) -> Vec<&'t ShiftTemplate> {
+    templates
+        .iter()
+        .filter(|t| applies_on(t, s.date))
+        .filter(|t| match &agent.templates {
+            Some(list) => list.contains(&t.name),
+            None => true,
+        })
+        .collect()
+}
+
+/// How shift `s` of `agent` leaves the pattern of the agent's rotation, if
+/// it does: the rotation and what is wrong. The week of the plan holding the
+/// shift's day picks the entry of the cycle (`rotation_week` + week, modulo
+/// the cycle's length); the shift is off it on a weekday the entry keeps off,
+/// or when it fits a template the agent may work but none the entry lists
+/// (its start and `hours`, the shift's length less any overtime).
+/// Shared by the validator (hard rotations) and the soft findings (soft ones).
+pub(crate) fn off_rotation<'s>(
+    scenario: &'s Scenario,
+    agent: &Agent,
+    s: &Shift,
+    hours: f64,
+) -> Option<(&'s Rotation, String)> {
+    let id = agent.rotation.as_ref()?;
+    let rot = scenario.rotations.iter().find(|r| &r.id == id)?;
+    let d = scenario.dates().iter().position(|&d| d == s.date)?;
+    let (wi, week) = scenario
+        .weeks()
+        .into_iter()
+        .enumerate()
+        .find(|(_, w)| w.holds(d))?;
+    if rot.weeks.is_empty() {
+        return None;
+    }
+    let j = (agent.rotation_week.unwrap_or(0) as usize + wi) % rot.weeks.len();
+    let entry = &rot.weeks[j];
+    let which = format!(
+        "the week of {} (week {j} of rotation {id})",
+        scenario.dates()[week.first]
+    );
+    let weekday = s.date.weekday();
+    if entry.days_off.contains(&weekday) {
+        return Some((
+            rot,
+            format!(
+                "works on {}, a day off in {which}",
+                crate::scenario::weekday_name(weekday)
+            ),
+        ));
+    }
+    let list = entry.templates.as_ref()?;
+    let templates = scenario.rules.templates();
+    let mine = open_to(&templates, agent, s);
+    let of: Vec<&str> = mine
+        .iter()
+        .filter(|t| starts_in(t, s) && lasts(t, hours))
+        .map(|t| t.name.as_str())
+        .collect();
+    if of.is_empty() || of.iter().any(|t| list.iter().any(|l| l == t)) {
+        return None;
+    }
+    Some((
+        rot,
+        format!(
+            "works a {}-{} shift of template {} in {which}, which allows only templates {}",
+            s.start.format("%H:%M"),
+            s.end.format("%H:%M"),
+            of.join(", "),
+            list.join(", ")
+        ),
+    ))
+}
+
 /// Checks `roster` against the hard rules of `scenario`; returns every violation, sorted.
 pub fn validate(scenario: &Scenario, roster: &Roster) -> Vec<Violation> {
+    validate_with(scenario, roster, &Allowances::default())
+}
+
+/// What a re-plan allows beyond the scenario's rules (`docs/replan.md`),
+/// given as facts, never taken from the optimizer.
+#[derive(Debug, Clone, Default)]
+pub struct Allowances {
+    /// No shift may overlap an absence. A shift that ends where an absence
+    /// of its agent begins was cut short by it: a record of time worked,
+    /// whose start, length and breaks are not held to the templates. An
+    /// agent absent during the plan has no weekly minimum.
+    pub absences: Vec<crate::replan::Absence>,
+    /// Overtime: a shift may run past the longest regular length that fits
+    /// its start by whole steps up to the most per shift; the overtime
+    /// counts to the agent's overtime maximum instead of the contract.
+    pub overtime: Option<crate::scenario::Overtime>,
+}
+
+impl Allowances {
+    fn cut_short(&self, s: &Shift) -> bool {
+        self.absences
+            .iter()
+            .any(|a| a.agent_id == s.agent_id && a.from == s.end)
+    }
+
+    /// Hours of a shift of `len` hours past the longest regular length
+    /// (`regular(hours)`: a template of the day lasts that long) that fits.
+    pub(crate) fn overtime_hours(&self, len: f64, regular: impl Fn(f64) -> bool) -> f64 {
+        let Some(ot) = self.overtime.as_ref().filter(|o| o.step_minutes > 0) else {
+            return 0.0;
+        };
+        if regular(len) {
+            return 0.0;
+        }
+        (1..=ot.max_minutes_per_shift / ot.step_minutes)
+            .map(|i| f64::from(i * ot.step_minutes) / 60.0)
+            .find(|&e| regular(len - e))
+            .unwrap_or(0.0)
+    }
+}
+
+/// Checks `roster` against the hard rules of `scenario` with a re-plan's
+/// `allow`ances; returns every violation, sorted.
+pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -> Vec<Violation> {
     let mut out = Vec::new();
     let rules = &scenario.rules;
     let dates = scenario.dates();
@@ -83,7 +227,20 @@ pub fn validate(scenario: &Scenario, roster: &Roster) -> Vec<Violation> {
     for s in &roster.shifts {
         by_agent.entry(s.agent_id.as_str()).or_default().push(s);
     }
+    // replan: a shift cut short by an absence is not held to the shape rules.
+    let waive = std::cell::Cell::new(false);
+    let mut overtime: BTreeMap<(&str, NaiveDate), f64> = BTreeMap::new();
     let mut v = |agent: &str, date: Option<NaiveDate>, rule: &'static str, message: String| {
+        const SHAPE: [&str; 5] = [
+            "start-window",
+            "shift-length",
+            "shift-template",
+            "meal-break",
+            "rest-break",
+        ];
+        if waive.get() && SHAPE.contains(&rule) {
+            return;
+        }
         out.push(Violation {
             agent_id: agent.to_string(),
             date,
@@ -151,39 +308,27 @@ pub fn validate(scenario: &Scenario, roster: &Roster) -> Vec<Violation> {
                     format!("shift dated {} starts on {}", s.date, s.start.date_naive()),
                 );
             }
-            let start_min = s.start.hour() * 60 + s.start.minute();
             let len = s.length_hours();
             // Shift templates: the default one (shift_start, shift_lengths_hours)
             // and the named ones on their days; the agent's list restricts them.
             // Worked out here from the rules' fields, not with the helpers the
             // optimizer's candidates use, so a slip there cannot hide.
-            let starts_in = |t: &ShiftTemplate| {
-                let sw = &t.start;
-                start_min >= sw.earliest.minutes()
-                    && start_min <= sw.latest.minutes()
-                    && (start_min - sw.earliest.minutes()) % sw.step_minutes == 0
-                    && s.start.second() == 0
-            };
-            let lasts =
-                |t: &ShiftTemplate| t.lengths_hours.iter().any(|&l| (l - len).abs() < EPS_H);
-            let weekday = s.date.weekday();
-            let today: Vec<_> = templates
-                .iter()
-                .filter(|t| {
-                    (t.days.is_empty() && t.dates.is_empty())
-                        || t.days.contains(&weekday)
-                        || t.dates.contains(&s.date)
-                })
-                .collect();
-            let mine: Vec<_> = today
-                .iter()
-                .filter(|t| match &agent.templates {
-                    Some(list) => list.contains(&t.name),
-                    None => true,
-                })
-                .copied()
-                .collect();
+            let starts_in = |t: &ShiftTemplate| starts_in(t, s);
+            waive.set(allow.cut_short(s));
+            let extra = allow.overtime_hours(len, |h| {
+                templates.iter().any(|t| starts_in(t) && lasts(t, h))
+            });
+            *overtime.entry((agent_id, s.date)).or_default() += extra;
+            let regular = len - extra;
+            let lasts = |t: &ShiftTemplate| lasts(t, regular);
+            let today: Vec<_> = templates.iter().filter(|t| applies_on(t, s.date)).collect();
+            let mine = open_to(&templates, agent, s);
             let fits = |ts: &[&ShiftTemplate]| ts.iter().any(|t| starts_in(t) && lasts(t));
+            if let Some((_, message)) =
+                off_rotation(scenario, agent, s, regular).filter(|(r, _)| r.weight.is_none())
+            {
+                v(agent_id, d, "rotation", message);
+            }
             if !fits(&mine) && fits(&today) {
                 let of: Vec<&str> = today
                     .iter()
@@ -433,6 +578,22 @@ pub fn validate(scenario: &Scenario, roster: &Roster) -> Vec<Violation> {
         }
         // Fixed days off and daily availability (wall-clock times of the shift's day).
         for s in &shifts {
+            for a in allow.absences.iter().filter(|a| a.agent_id == **agent_id) {
+                if s.start < a.until && s.end > a.from {
+                    v(
+                        agent_id,
+                        Some(s.date),
+                        "absence",
+                        format!(
+                            "works {}-{} during an absence from {} to {}",
+                            s.start.format("%H:%M"),
+                            s.end.format("%H:%M"),
+                            a.from.format("%Y-%m-%d %H:%M"),
+                            a.until.format("%Y-%m-%d %H:%M")
+                        ),
+                    );
+                }
+            }
             if agent.days_off.contains(&s.date) {
                 v(
                     agent_id,
@@ -541,6 +702,25 @@ pub fn validate(scenario: &Scenario, roster: &Roster) -> Vec<Violation> {
     }
     // Weekly hours, including agents with no shift at all.
     for a in &scenario.agents {
+        // replan: overtime counts to its own maximum, and an absence waives the minimum.
+        let extra_on = |d: &NaiveDate| overtime.get(&(a.id.as_str(), *d)).copied().unwrap_or(0.0);
+        let extra: f64 = dates.iter().map(extra_on).sum();
+        if let Some(ot) = allow
+            .overtime
+            .as_ref()
+            .filter(|o| extra > o.max_hours + 0.01)
+        {
+            v(
+                &a.id,
+                None,
+                "overtime",
+                format!(
+                    "{extra:.2} h of overtime; at most {} h are allowed",
+                    ot.max_hours
+                ),
+            );
+        }
+        let absent = allow.absences.iter().any(|x| x.agent_id == a.id);
         for week in &weeks {
             let paid: f64 = by_agent
                 .get(a.id.as_str())
@@ -551,7 +731,9 @@ pub fn validate(scenario: &Scenario, roster: &Roster) -> Vec<Violation> {
                         .sum()
                 })
                 .unwrap_or(0.0);
+            let paid = paid - dates[week.days()].iter().map(extra_on).sum::<f64>();
             let (lo, hi) = (week.min_hours(a), week.max_hours(a));
+            let lo = if absent { 0.0 } else { lo };
             if paid + 0.01 < lo || paid > hi + 0.01 {
                 v(
                     &a.id,
@@ -569,4 +751,91 @@ pub fn validate(scenario: &Scenario, roster: &Roster) -> Vec<Violation> {
     }
     out.sort();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replan::Absence;
+    use chrono::TimeZone;
+
+    const SCENARIO: &str = r#"
+name: s
+site: { name: S, timezone: Asia/Shanghai }
+planning: { week_start: 2026-11-09, days: 2 }
+history: { file: h.csv }
+queues:
+  - { id: q, channel: voice, service_level: { target: 0.8, seconds: 20 } }
+agents:
+  - { id: A1, name: Ann, skills: [q], min_hours: 8, max_hours: 16 }
+rules:
+  shift_start: { earliest: "08:00", latest: "12:00" }
+  shift_lengths_hours: [8]
+  meal_break: { minutes: 60, earliest_start_hours: 3, latest_end_hours: 5, paid: true }
+"#;
+
+    fn shift(day: u32, h0: u32, m1: i64, meal: Option<u32>) -> Shift {
+        let tz = chrono_tz::Asia::Shanghai;
+        let start = tz.with_ymd_and_hms(2026, 11, day, h0, 0, 0).unwrap();
+        let end = start + Duration::minutes(m1);
+        Shift {
+            agent_id: "A1".into(),
+            agent_name: "Ann".into(),
+            date: start.date_naive(),
+            start,
+            end,
+            breaks: meal
+                .map(|h| Break {
+                    kind: "meal".into(),
+                    start: tz.with_ymd_and_hms(2026, 11, day, h, 0, 0).unwrap(),
+                    end: tz.with_ymd_and_hms(2026, 11, day, h + 1, 0, 0).unwrap(),
+                })
+                .into_iter()
+                .collect(),
+            skills: vec!["q".into()],
+            paid_hours: m1 as f64 / 60.0,
+        }
+    }
+
+    fn rules(v: &[Violation]) -> Vec<&str> {
+        v.iter().map(|v| v.rule).collect()
+    }
+
+    #[test]
+    fn overtime_and_cut_shifts_pass_only_with_their_allowances() {
+        let sc = Scenario::from_yaml_str(SCENARIO, std::path::Path::new("s.yaml")).unwrap();
+        let tz = sc.site.timezone;
+        // Day 1: 8 h plus 90 minutes of overtime; day 2: cut at 12:00 by an absence.
+        let roster = Roster {
+            site_name: "S".into(),
+            timezone: tz,
+            shifts: vec![shift(9, 8, 9 * 60 + 30, Some(12)), shift(10, 9, 180, None)],
+        };
+        let plain = validate(&sc, &roster);
+        assert!(rules(&plain).contains(&"shift-length"), "{plain:?}");
+        assert!(rules(&plain).contains(&"meal-break"), "{plain:?}");
+        let absence = Absence {
+            agent_id: "A1".into(),
+            from: tz.with_ymd_and_hms(2026, 11, 10, 12, 0, 0).unwrap(),
+            until: tz.with_ymd_and_hms(2026, 11, 11, 0, 0, 0).unwrap(),
+        };
+        let mut allow = Allowances {
+            absences: vec![absence.clone()],
+            overtime: Some(crate::scenario::Overtime::default()),
+        };
+        // 9.5 + 3 paid hours, 1.5 of them overtime: 11 regular hours, within 8..16.
+        assert_eq!(validate_with(&sc, &roster, &allow), vec![]);
+        // The overtime maximum holds.
+        allow.overtime.as_mut().unwrap().max_hours = 1.0;
+        assert_eq!(rules(&validate_with(&sc, &roster, &allow)), ["overtime"]);
+        // Longer than the most a shift may run over: a wrong length again.
+        allow.overtime.as_mut().unwrap().max_hours = 4.0;
+        allow.overtime.as_mut().unwrap().max_minutes_per_shift = 60;
+        assert!(rules(&validate_with(&sc, &roster, &allow)).contains(&"shift-length"));
+        // Working into the absence is caught.
+        allow.overtime = Some(crate::scenario::Overtime::default());
+        let mut late = roster.clone();
+        late.shifts[1] = shift(10, 9, 8 * 60, Some(13));
+        assert_eq!(rules(&validate_with(&sc, &late, &allow)), ["absence"]);
+    }
 }

@@ -86,6 +86,27 @@ impl Scenario {
                 "must be at least 1".into(),
             ));
         }
+        if !self.has_history() && self.forecast.file.is_none() {
+            let why = if self.requirements.is_some() {
+                "requirements.file gives the agents, but volume and handle time are still needed to predict the service level a roster delivers: "
+            } else {
+                ""
+            };
+            return Err(err(
+                "name:",
+                0,
+                "history",
+                format!("{why}the scenario needs `history` (interval history to forecast from) or `forecast.file` (a forecast made elsewhere)"),
+            ));
+        }
+        if self.requirements.is_some() && self.objective.mode == ObjectiveMode::ServiceLevel {
+            return Err(err(
+                "mode:",
+                0,
+                "objective.mode",
+                "service_level chooses staff from volume and handle time, while requirements.file fixes the agents: use one or the other".into(),
+            ));
+        }
         if self.queues.len() > crate::limits::MAX_QUEUES
             || self.agents.len() > crate::limits::MAX_AGENTS
         {
@@ -272,6 +293,17 @@ impl Scenario {
                     ));
                 }
             }
+            if a.reserve && a.min_hours > 0.0 {
+                return Err(err(
+                    &needle,
+                    0,
+                    &format!("agents[{i}].min_hours"),
+                    format!(
+                        "agent `{}`: a reserve agent is paid only when called, so min_hours must be 0 (it is {})",
+                        a.id, a.min_hours
+                    ),
+                ));
+            }
             if a.min_hours > a.max_hours {
                 return Err(err(
                     &needle,
@@ -283,6 +315,30 @@ impl Scenario {
                     ),
                 ));
             }
+        }
+        let ot = &self.replan.overtime;
+        if ot.step_minutes == 0
+            || ot.max_minutes_per_shift % ot.step_minutes != 0
+            || ot.max_minutes_per_shift > 12 * 60
+        {
+            return Err(err(
+                "step_minutes",
+                0,
+                "replan.overtime.step_minutes",
+                format!(
+                    "overtime steps of {} minutes must be positive and divide max_minutes_per_shift ({}, at most 720)",
+                    ot.step_minutes, ot.max_minutes_per_shift
+                ),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        if let Some(dup) = self.replan.remedies.iter().find(|r| !seen.insert(**r)) {
+            return Err(err(
+                "remedies",
+                0,
+                "replan.remedies",
+                format!("remedy `{}` is listed twice", dup.name()),
+            ));
         }
         let r = &self.rules;
         if let Some((f, msg)) = start_window_problem(&r.shift_start) {
@@ -351,6 +407,7 @@ impl Scenario {
                 }
             }
         }
+        self.check_rotations(src, path, &names)?;
         self.check_breaks(src, path)?;
         if r.max_consecutive_days == Some(0) {
             return Err(err(
@@ -515,6 +572,9 @@ impl Scenario {
                 &[],
             ));
         }
+        for (i, r) in self.rotations.iter().enumerate() {
+            items.push((format!("rotations[{i}].id"), &r.id, vec!["rotations:"], &[]));
+        }
         for (field, text, near, forbidden) in items {
             if let Some(problem) = text_problem(text, forbidden) {
                 let line = std::iter::once(text)
@@ -527,6 +587,148 @@ impl Scenario {
                     Some(&field),
                     format!("`{}` {problem}", crate::limits::excerpt(text)),
                 ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Rotations: unique ids, a cycle of at least one week naming only
+    /// known templates; agents name a known rotation, a week of its cycle,
+    /// and can work some template of every week of it.
+    fn check_rotations(&self, src: &str, path: &Path, names: &BTreeSet<&str>) -> Result<()> {
+        let section = find_line(src, "rotations:", 0);
+        let lines: Vec<&str> = src.lines().collect();
+        // The line of rotation `i`: after `rotations:`, the line giving its
+        // id (the id whole, not the start of a longer one), counting the
+        // rotations before it with the same id; else `rotations:`'s.
+        let line_of = |i: usize| -> Option<usize> {
+            let from = section?;
+            let id = &self.rotations[i].id;
+            let nth = self.rotations[..i].iter().filter(|r| &r.id == id).count();
+            let needle = format!("id: {id}");
+            let names = |l: &str| {
+                l.match_indices(&needle).any(|(at, _)| {
+                    !l[at + needle.len()..]
+                        .starts_with(|c: char| c.is_alphanumeric() || c == '-' || c == '_')
+                })
+            };
+            (from..lines.len())
+                .filter(|&k| names(lines[k]))
+                .nth(nth)
+                .map(|k| k + 1)
+                .or(section)
+        };
+        // The line of entry `j` of a cycle whose `weeks:` (at or after the
+        // rotation's line) is written one entry a line; else the rotation's.
+        let week_line = |at: Option<usize>, j: usize| -> Option<usize> {
+            let from = at?.checked_sub(1)?;
+            let w = (from..lines.len()).find(|&i| lines[i].contains("weeks:"))?;
+            let block = lines[w].split(" #").next()?.trim_end().ends_with("weeks:");
+            let entry = lines.get(w + 1 + j)?;
+            (block && entry.trim_start().starts_with('-')).then_some(w + 2 + j)
+        };
+        let known = |name: &str| name == DEFAULT_TEMPLATE || names.contains(name);
+        let mut ids = BTreeSet::new();
+        for (i, rot) in self.rotations.iter().enumerate() {
+            let line = line_of(i);
+            let fail = |f: &str, msg: String| {
+                Error::input(path, line, Some(&format!("rotations[{i}]{f}")), msg)
+            };
+            if !ids.insert(rot.id.as_str()) {
+                return Err(fail(".id", format!("duplicate rotation id `{}`", rot.id)));
+            }
+            if rot.weeks.is_empty() {
+                return Err(fail(
+                    ".weeks",
+                    format!(
+                        "rotation `{}` has no week: its cycle needs at least one entry",
+                        rot.id
+                    ),
+                ));
+            }
+            for (j, w) in rot.weeks.iter().enumerate() {
+                let Some(list) = &w.templates else { continue };
+                let field = format!(".weeks[{j}].templates");
+                let fail = |f: &str, msg: String| {
+                    Error::input(
+                        path,
+                        week_line(line, j).or(line),
+                        Some(&format!("rotations[{i}]{f}")),
+                        msg,
+                    )
+                };
+                if list.is_empty() {
+                    return Err(fail(
+                        &field,
+                        "lists no template: leave `templates` out for a week of any template"
+                            .into(),
+                    ));
+                }
+                if let Some(name) = list.iter().find(|t| !known(t)) {
+                    let mut all = vec![DEFAULT_TEMPLATE];
+                    all.extend(names.iter());
+                    return Err(fail(
+                        &field,
+                        format!(
+                            "unknown shift template `{name}`: rules.shift_templates has none of that name (templates: {})",
+                            all.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        for (i, a) in self.agents.iter().enumerate() {
+            let line = find_line(src, &format!("id: {}", a.id), 0);
+            let fail = |f: &str, msg: String| {
+                Error::input(path, line, Some(&format!("agents[{i}].{f}")), msg)
+            };
+            let Some(id) = &a.rotation else {
+                if a.rotation_week.is_some() {
+                    return Err(fail(
+                        "rotation_week",
+                        format!("agent `{}` has a rotation_week but no rotation", a.id),
+                    ));
+                }
+                continue;
+            };
+            let Some(rot) = self.rotation_of(a) else {
+                let all: Vec<&str> = self.rotations.iter().map(|r| r.id.as_str()).collect();
+                return Err(fail(
+                    "rotation",
+                    format!(
+                        "unknown rotation `{id}`: rotations has none of that id (rotations: {})",
+                        if all.is_empty() {
+                            "none".to_string()
+                        } else {
+                            all.join(", ")
+                        }
+                    ),
+                ));
+            };
+            let n = rot.weeks.len();
+            if let Some(k) = a.rotation_week.filter(|&k| k as usize >= n) {
+                return Err(fail(
+                    "rotation_week",
+                    format!(
+                        "agent `{}`: rotation_week {k} is not a week of rotation `{id}`, whose cycle has {n} weeks (0 to {})",
+                        a.id,
+                        n - 1
+                    ),
+                ));
+            }
+            for (j, w) in rot.weeks.iter().enumerate() {
+                if w.templates
+                    .as_ref()
+                    .is_some_and(|ts| !ts.iter().any(|t| a.may_work(t)))
+                {
+                    return Err(fail(
+                        "rotation",
+                        format!(
+                            "agent `{}` may work none of the templates of week {j} of rotation `{id}` ({w})",
+                            a.id
+                        ),
+                    ));
+                }
             }
         }
         Ok(())

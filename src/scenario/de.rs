@@ -149,6 +149,7 @@ use crate::limits::{
 // past it rota would compute nonsense (an hourly cost of 1e308 makes the
 // objective NaN) or run without end (a volume multiplier of 1e9).
 bounded_f64!(de_fraction, 0.0, 0.99, "fraction");
+bounded_f64!(de_share, 0.0, 1.0, "share");
 bounded_f64!(de_occupancy, 0.05, 1.0, "occupancy cap");
 bounded_f64!(de_sl_target, 0.0, 0.9999, "service-level target");
 bounded_f64!(de_multiplier, 0.0, MAX_MULTIPLIER, "multiplier");
@@ -179,6 +180,11 @@ pub(super) fn de_opt_multiplier<'de, D: Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<Option<f64>, D::Error> {
     de_multiplier(d).map(Some)
+}
+pub(super) fn de_opt_weight<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<f64>, D::Error> {
+    de_weight(d).map(Some)
 }
 pub(super) fn de_opt_seconds<'de, D: Deserializer<'de>>(
     d: D,

@@ -51,6 +51,20 @@ impl Scenario {
             .fold(0.0, f64::max)
     }
 
+    /// Whether the scenario names a history file.
+    pub fn has_history(&self) -> bool {
+        !self.history.file.as_os_str().is_empty()
+    }
+
+    /// Queues that no agent has as a skill: they get no staff, whatever
+    /// the solver does, and every contact on them goes unanswered.
+    pub fn unserved_queues(&self) -> Vec<&Queue> {
+        self.queues
+            .iter()
+            .filter(|q| !self.agents.iter().any(|a| a.skills.contains(&q.id)))
+            .collect()
+    }
+
     /// The planned local dates, in order.
     pub fn dates(&self) -> Vec<NaiveDate> {
         (0..self.planning.days)
@@ -82,6 +96,40 @@ impl Scenario {
                 }
             })
             .collect()
+    }
+
+    /// The week of the plan (an index into [`Scenario::weeks`]) that planned
+    /// date `date` falls in; `None` outside the planned days.
+    pub fn week_of(&self, date: NaiveDate) -> Option<usize> {
+        let d = (date - self.planning.week_start).num_days();
+        (0..self.planning.days as i64)
+            .contains(&d)
+            .then_some(d as usize / 7)
+    }
+
+    /// The rotation `agent` follows, if any.
+    pub fn rotation_of(&self, agent: &Agent) -> Option<&Rotation> {
+        let id = agent.rotation.as_ref()?;
+        self.rotations.iter().find(|r| &r.id == id)
+    }
+
+    /// The entry of `agent`'s rotation for planned date `date`: entry
+    /// `(rotation_week + w) mod n` of the cycle of `n` weeks in week `w` of
+    /// the plan, with the rotation; `None` for an agent without rotation.
+    pub fn rotation_on(
+        &self,
+        agent: &Agent,
+        date: NaiveDate,
+    ) -> Option<(&Rotation, &RotationWeek)> {
+        let r = self.rotation_of(agent)?;
+        let w = self.week_of(date)?;
+        let n = r.weeks.len();
+        (n > 0).then(|| {
+            (
+                r,
+                &r.weeks[(agent.rotation_week.unwrap_or(0) as usize + w) % n],
+            )
+        })
     }
 
     /// Shrinkage of a queue (its own or the default).
@@ -238,6 +286,48 @@ rules:
                 .to_string();
             assert!(e.contains("line 10"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn week_of_a_date_is_the_week_that_holds_it() {
+        for days in [1, 6, 7, 8, 13, 14, 15, 28, 30, 42] {
+            let text = SMALL
+                .replace("days: 7", &format!("days: {days}"))
+                .replace("AGENT", "skills: [orders], min_hours: 0, max_hours: 40");
+            let s = Scenario::from_yaml_str(&text, Path::new("s.yaml")).unwrap();
+            let weeks = s.weeks();
+            for (d, date) in s.dates().into_iter().enumerate() {
+                let holding = weeks.iter().position(|w| w.holds(d));
+                assert_eq!(s.week_of(date), holding, "{days} days, day {d}");
+            }
+            let after = s.planning.week_start + chrono::Duration::days(days as i64);
+            assert_eq!(s.week_of(after), None);
+        }
+    }
+
+    #[test]
+    fn rotation_entry_by_week_and_stagger() {
+        let text = SMALL
+            .replace("days: 7", "days: 21")
+            .replace(
+                "AGENT",
+                "skills: [orders], min_hours: 0, max_hours: 40, rotation: abc, rotation_week: 2",
+            )
+            .replace(
+                "rules:",
+                "rotations:\n  - { id: abc, weeks: [{ days_off: [mon] }, { days_off: [tue] }, { days_off: [wed] }] }\nrules:",
+            );
+        let s = Scenario::from_yaml_str(&text, Path::new("s.yaml")).unwrap();
+        let a = &s.agents[0];
+        // Weeks 0, 1, 2 of the plan take entries 2, 0, 1 of the cycle.
+        let off: Vec<Weekday> = [0, 7, 14]
+            .iter()
+            .map(|&d| {
+                let date = s.planning.week_start + chrono::Duration::days(d);
+                s.rotation_on(a, date).unwrap().1.days_off[0]
+            })
+            .collect();
+        assert_eq!(off, [Weekday::Wed, Weekday::Mon, Weekday::Tue]);
     }
 
     #[test]

@@ -22,7 +22,13 @@ pub struct Scenario {
     pub description: String,
     pub site: Site,
     pub planning: Planning,
+    /// Interval history to forecast from; may be left out when
+    /// `forecast.file` gives every queue's forecast.
+    #[serde(default)]
     pub history: HistorySource,
+    /// Agents required per queue and interval, from another tool.
+    #[serde(default)]
+    pub requirements: Option<RequirementsSource>,
     #[serde(default)]
     pub calendar: Calendar,
     /// What-if changes to the forecast: volume and handle-time multipliers per
@@ -52,6 +58,13 @@ pub struct Scenario {
     /// Floors of agents on a queue (net of breaks) in some intervals.
     #[serde(default)]
     pub min_staff: Vec<MinStaff>,
+    /// Shift patterns that rotate week by week, followed by the agents
+    /// that name them (`Agent::rotation`).
+    #[serde(default)]
+    pub rotations: Vec<Rotation>,
+    /// What a re-plan's changes cost and which remedies it may use (`docs/replan.md`).
+    #[serde(default)]
+    pub replan: ReplanSettings,
 }
 
 fn default_solver() -> String {
@@ -90,7 +103,8 @@ fn default_interval() -> u32 {
     30
 }
 
-/// Where the interval history comes from.
+/// Where the interval history comes from. A scenario without a `history`
+/// section has the default: no file (an empty path).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HistorySource {
@@ -112,6 +126,27 @@ pub struct HistorySource {
     /// Queue id of every row, for a file without a queue column.
     #[serde(default)]
     pub queue: Option<String>,
+}
+
+impl Default for HistorySource {
+    fn default() -> Self {
+        HistorySource {
+            file: PathBuf::new(),
+            weeks: default_weeks(),
+            timezone: None,
+            timestamps: TimestampMode::default(),
+            columns: None,
+            queue: None,
+        }
+    }
+}
+
+/// Where the required agents come from (`requirements:`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequirementsSource {
+    /// CSV file (queue, interval_start, agents), relative to the scenario file.
+    pub file: PathBuf,
 }
 
 /// How history timestamps are read.
@@ -162,6 +197,16 @@ pub enum ForecastMethod {
     SeasonalNaive,
     Decomposition,
     HoltWinters,
+    /// Weekday level × day-of-month factor × intraday profile.
+    DayOfMonth,
+    /// Exponentially smoothed level × weekday factor × day-of-month factor
+    /// × intraday profile.
+    SmoothedLevel,
+    /// The mean of several methods' forecasts.
+    Combined,
+    /// Read from `forecast.file` (not a method a scenario can ask for).
+    #[serde(skip_deserializing)]
+    File,
 }
 
 impl ForecastMethod {
@@ -172,6 +217,10 @@ impl ForecastMethod {
             ForecastMethod::SeasonalNaive => "seasonal_naive",
             ForecastMethod::Decomposition => "decomposition",
             ForecastMethod::HoltWinters => "holt_winters",
+            ForecastMethod::DayOfMonth => "day_of_month",
+            ForecastMethod::SmoothedLevel => "smoothed_level",
+            ForecastMethod::Combined => "combined",
+            ForecastMethod::File => "file",
         }
     }
 
@@ -182,6 +231,9 @@ impl ForecastMethod {
             ForecastMethod::SeasonalNaive,
             ForecastMethod::Decomposition,
             ForecastMethod::HoltWinters,
+            ForecastMethod::DayOfMonth,
+            ForecastMethod::SmoothedLevel,
+            ForecastMethod::Combined,
         ]
         .into_iter()
         .find(|m| m.name() == s)
@@ -204,6 +256,11 @@ pub struct ForecastSettings {
     /// Lower and upper quantile of the band, e.g. `[0.1, 0.9]`.
     #[serde(default = "default_band")]
     pub band: [f64; 2],
+    /// A forecast made elsewhere (queue, interval_start, volume,
+    /// aht_seconds, optional volume_p10 and volume_p90), relative to the
+    /// scenario file: the queues it lists are not forecast from history.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
 }
 
 impl Default for ForecastSettings {
@@ -213,6 +270,7 @@ impl Default for ForecastSettings {
             backtest_weeks: default_backtest_weeks(),
             outlier_threshold: default_outlier(),
             band: default_band(),
+            file: None,
         }
     }
 }
@@ -254,6 +312,11 @@ pub struct Event {
     /// absent, learned from past dates of events of the same name in history.
     #[serde(default, deserialize_with = "de_opt_multiplier")]
     pub volume_multiplier: Option<f64>,
+    /// Handle-time multiplier (1.2 = calls 20 % longer); when absent,
+    /// learned from past dates of events of the same name in history that
+    /// have handle times (1 when there are none).
+    #[serde(default, deserialize_with = "de_opt_multiplier")]
+    pub aht_multiplier: Option<f64>,
     /// Queues affected; all when absent.
     #[serde(default, deserialize_with = "de_queue_refs")]
     pub queues: Option<Vec<String>>,
@@ -480,6 +543,14 @@ pub struct Agent {
     /// Shift templates the agent may work (by name; `default` is
     /// `rules.shift_start` with `rules.shift_lengths_hours`); all when absent.
     pub templates: Option<Vec<String>>,
+    /// The id of the rotation (`Scenario::rotations`) the agent follows.
+    pub rotation: Option<String>,
+    /// Which week of the rotation's cycle the plan's first week is for this
+    /// agent (0 when absent).
+    pub rotation_week: Option<u32>,
+    /// On call in the reserve pool: never rostered by `plan`, called (and
+    /// paid) only by a re-plan.
+    pub reserve: bool,
 }
 
 impl Agent {
@@ -520,6 +591,12 @@ struct AgentSpec {
     prefers: Vec<Preference>,
     #[serde(default)]
     templates: Option<Vec<String>>,
+    #[serde(default)]
+    rotation: Option<String>,
+    #[serde(default)]
+    rotation_week: Option<u32>,
+    #[serde(default)]
+    reserve: bool,
 }
 
 impl From<AgentSpec> for Agent {
@@ -553,6 +630,9 @@ impl From<AgentSpec> for Agent {
             hourly_cost: a.hourly_cost,
             prefers: a.prefers,
             templates: a.templates,
+            rotation: a.rotation,
+            rotation_week: a.rotation_week,
+            reserve: a.reserve,
         }
     }
 }
@@ -915,6 +995,61 @@ impl ShiftTemplate {
     }
 }
 
+/// A rotation: a cycle of weekly shift patterns. Agent `a` following it
+/// works week `w` of the plan (`Scenario::weeks`) by entry
+/// `(a.rotation_week + w) mod weeks.len()` of the cycle.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rotation {
+    /// Name agents give in their `rotation`.
+    pub id: String,
+    /// The cycle, one entry per week.
+    #[serde(default)]
+    pub weeks: Vec<RotationWeek>,
+    /// Soft: the cost of each shift worked off the pattern. Hard (a shift off
+    /// the pattern may not be worked) when absent.
+    #[serde(default, deserialize_with = "de_opt_weight")]
+    pub weight: Option<f64>,
+}
+
+/// One week of a rotation's cycle.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotationWeek {
+    /// The shift templates worked this week; any of the agent's when absent.
+    #[serde(default)]
+    pub templates: Option<Vec<String>>,
+    /// Weekdays off this week.
+    #[serde(default)]
+    pub days_off: Vec<Weekday>,
+}
+
+impl RotationWeek {
+    /// Whether the week's pattern lets a shift of template `name` be worked
+    /// on a day of weekday `day`.
+    pub fn allows(&self, day: Weekday, name: &str) -> bool {
+        !self.days_off.contains(&day)
+            && self
+                .templates
+                .as_ref()
+                .is_none_or(|ts| ts.iter().any(|t| t == name))
+    }
+}
+
+impl fmt::Display for RotationWeek {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.templates {
+            Some(ts) => write!(f, "templates {}", ts.join(", "))?,
+            None => write!(f, "any template")?,
+        }
+        if !self.days_off.is_empty() {
+            let days: Vec<&str> = self.days_off.iter().map(|d| weekday_name(*d)).collect();
+            write!(f, ", off on {}", days.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
 /// Hard rules every shift and every agent's week must meet.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -1269,4 +1404,166 @@ fn de_queue_ref<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, 
 pub struct SlGoal {
     pub target: f64,
     pub interval_minimum: Option<f64>,
+}
+
+/// A remedy a re-plan may use when the published roster falls short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Remedy {
+    /// Moving the breaks of shifts that are otherwise kept.
+    Breaks,
+    /// Extending shifts at their end, paid at the overtime premium.
+    Overtime,
+    /// Calling agents of the reserve pool (`reserve: true`).
+    Reserve,
+    /// Giving an agent a shift on a day the published roster gave off.
+    DaysOff,
+}
+
+impl Remedy {
+    /// The remedy's name as written in the scenario.
+    pub fn name(self) -> &'static str {
+        match self {
+            Remedy::Breaks => "breaks",
+            Remedy::Overtime => "overtime",
+            Remedy::Reserve => "reserve",
+            Remedy::DaysOff => "days_off",
+        }
+    }
+}
+
+/// Overtime a re-plan may add by extending shifts.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Overtime {
+    /// Most overtime hours per agent over the planned days.
+    #[serde(
+        default = "default_overtime_hours",
+        deserialize_with = "de_contract_hours"
+    )]
+    pub max_hours: f64,
+    /// Most minutes one shift may run past its regular length.
+    #[serde(default = "default_overtime_minutes")]
+    pub max_minutes_per_shift: u32,
+    /// Extensions come in steps of this many minutes.
+    #[serde(default = "default_overtime_step")]
+    pub step_minutes: u32,
+    /// Pay of an overtime hour as a multiple of the agent's hourly cost.
+    #[serde(default = "default_premium", deserialize_with = "de_multiplier")]
+    pub premium: f64,
+}
+
+impl Default for Overtime {
+    fn default() -> Self {
+        Overtime {
+            max_hours: default_overtime_hours(),
+            max_minutes_per_shift: default_overtime_minutes(),
+            step_minutes: default_overtime_step(),
+            premium: default_premium(),
+        }
+    }
+}
+
+fn default_overtime_hours() -> f64 {
+    4.0
+}
+fn default_overtime_minutes() -> u32 {
+    120
+}
+fn default_overtime_step() -> u32 {
+    30
+}
+fn default_premium() -> f64 {
+    1.5
+}
+
+/// The intraday re-forecast from actuals (`rota replan --actuals`).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reforecast {
+    /// Share of the gap between actual and forecast so far carried into the
+    /// rest of the day (1: the whole ratio, 0: none).
+    #[serde(default = "one", deserialize_with = "de_share")]
+    pub weight: f64,
+    /// Factor the carried share is multiplied by for each later day.
+    #[serde(default = "default_decay", deserialize_with = "de_share")]
+    pub decay_per_day: f64,
+}
+
+impl Default for Reforecast {
+    fn default() -> Self {
+        Reforecast {
+            weight: 1.0,
+            decay_per_day: default_decay(),
+        }
+    }
+}
+
+fn default_decay() -> f64 {
+    0.5
+}
+
+/// The `replan:` section (`docs/replan.md`).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplanSettings {
+    /// Cost of a shift moved to another start or length on its day.
+    #[serde(default = "default_change_weight", deserialize_with = "de_weight")]
+    pub changed_shift: f64,
+    /// Cost of a published shift cancelled (absences' shifts excepted).
+    #[serde(default = "default_change_weight", deserialize_with = "de_weight")]
+    pub cancelled_shift: f64,
+    /// Cost of a shift added on a day the agent had none.
+    #[serde(default = "default_change_weight", deserialize_with = "de_weight")]
+    pub added_shift: f64,
+    /// The remedies in order of preference; one left out is not used.
+    #[serde(default = "default_remedies")]
+    pub remedies: Vec<Remedy>,
+    /// Cost of one use of the first remedy; the remedy in position i
+    /// (counted from 1) costs i times this.
+    #[serde(default = "default_remedy_weight", deserialize_with = "de_weight")]
+    pub remedy_weight: f64,
+    #[serde(default)]
+    pub overtime: Overtime,
+    #[serde(default)]
+    pub reforecast: Reforecast,
+}
+
+impl Default for ReplanSettings {
+    fn default() -> Self {
+        ReplanSettings {
+            changed_shift: default_change_weight(),
+            cancelled_shift: default_change_weight(),
+            added_shift: default_change_weight(),
+            remedies: default_remedies(),
+            remedy_weight: default_remedy_weight(),
+            overtime: Overtime::default(),
+            reforecast: Reforecast::default(),
+        }
+    }
+}
+
+impl ReplanSettings {
+    /// Cost of one use of `remedy`; `None` when the scenario does not allow it.
+    pub fn remedy_cost(&self, remedy: Remedy) -> Option<f64> {
+        self.remedies
+            .iter()
+            .position(|r| *r == remedy)
+            .map(|i| self.remedy_weight * (i + 1) as f64)
+    }
+}
+
+fn default_change_weight() -> f64 {
+    50.0
+}
+fn default_remedy_weight() -> f64 {
+    10.0
+}
+fn default_remedies() -> Vec<Remedy> {
+    vec![
+        Remedy::Breaks,
+        Remedy::Overtime,
+        Remedy::Reserve,
+        Remedy::DaysOff,
+    ]
 }

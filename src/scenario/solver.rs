@@ -65,8 +65,11 @@ pub enum SolveMethod {
     ColumnGeneration,
 }
 
+/// The decomposition reaches a small gap in seconds from about twenty
+/// agents on, where the agent model stalls near its greedy start on a short
+/// time limit (docs/benchmarks.md, "Which method `auto` picks").
 fn default_decompose_from() -> usize {
-    100
+    20
 }
 
 fn default_decompose_sl_from() -> usize {
@@ -89,6 +92,53 @@ pub(super) fn default_true() -> bool {
 
 fn default_presolve() -> String {
     "choose".to_string()
+}
+
+/// The named settings compiled into rota: the files of `solver-configs/` as
+/// they were when rota was built. A file of the same name beside the
+/// scenario (or in a folder above it) overrides them.
+pub const BUILT_IN: [(&str, &str); 3] = [
+    ("fast", include_str!("../../solver-configs/fast.yaml")),
+    ("default", include_str!("../../solver-configs/default.yaml")),
+    (
+        "thorough",
+        include_str!("../../solver-configs/thorough.yaml"),
+    ),
+];
+
+/// Where a scenario's solver settings come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SolverSource {
+    /// A settings file.
+    File(PathBuf),
+    /// Named settings compiled into rota (no file of that name was found).
+    BuiltIn(&'static str),
+}
+
+impl std::fmt::Display for SolverSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SolverSource::File(p) => write!(f, "{}", p.display()),
+            SolverSource::BuiltIn(name) => write!(f, "built-in {name} settings"),
+        }
+    }
+}
+
+impl SolverSource {
+    /// The settings this source holds.
+    pub fn load(&self) -> Result<SolverConfig> {
+        match self {
+            SolverSource::File(p) => SolverConfig::load(p),
+            SolverSource::BuiltIn(name) => {
+                let text = BUILT_IN
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, t)| *t)
+                    .unwrap_or_default();
+                SolverConfig::from_yaml_str(text, Path::new(&format!("built-in {name} settings")))
+            }
+        }
+    }
 }
 
 impl SolverConfig {
@@ -181,6 +231,56 @@ impl SolverConfig {
             Some("solver"),
             format!("no solver-configs/{file} found beside the scenario or in a folder above it"),
         ))
+    }
+
+    /// Finds the scenario's `solver` setting like [`SolverConfig::resolve`],
+    /// falling back to the built-in settings of that name (`fast`,
+    /// `default`, `thorough`) when no file is found, so a scenario in any
+    /// folder plans.
+    pub fn locate(scenario_path: &Path, name: &str) -> Result<SolverSource> {
+        match Self::resolve(scenario_path, name) {
+            Ok(p) => Ok(SolverSource::File(p)),
+            Err(_) => match BUILT_IN.iter().find(|(n, _)| *n == name) {
+                Some((n, _)) => Ok(SolverSource::BuiltIn(n)),
+                None => Err(Error::input(
+                    scenario_path,
+                    None,
+                    Some("solver"),
+                    format!(
+                        "no solver-configs/{name}.yaml found beside the scenario or in a folder above it, and `{name}` is not a built-in setting (fast, default, thorough)"
+                    ),
+                )),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod built_in_tests {
+    use super::*;
+
+    #[test]
+    fn built_in_settings_parse_and_files_override_them() {
+        for (name, _) in BUILT_IN {
+            let built_in = SolverSource::BuiltIn(name).load().unwrap();
+            let file = SolverConfig::load(Path::new(&format!("solver-configs/{name}.yaml")));
+            assert_eq!(built_in, file.unwrap(), "{name}");
+        }
+        let d = SolverSource::BuiltIn("default").load().unwrap();
+        assert_eq!((d.time_limit_seconds, d.mip_rel_gap), (60.0, 0.01));
+        // From this repository, the file is found first.
+        let found = SolverConfig::locate(Path::new("scenarios/x.yaml"), "fast").unwrap();
+        assert!(matches!(found, SolverSource::File(p) if p.ends_with("solver-configs/fast.yaml")));
+        let dir = tempfile::tempdir().unwrap();
+        let nowhere = dir.path().join("s.yaml");
+        assert_eq!(
+            SolverConfig::locate(&nowhere, "thorough").unwrap(),
+            SolverSource::BuiltIn("thorough")
+        );
+        let e = SolverConfig::locate(&nowhere, "quick")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a built-in setting"), "{e}");
     }
 }
 

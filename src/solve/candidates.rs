@@ -1,9 +1,9 @@
 //! Shift, start and break candidates of each day, and who may work them.
 
-use chrono::{DateTime, Duration, NaiveDate};
+use chrono::{DateTime, Datelike, Duration, NaiveDate};
 use chrono_tz::Tz;
 
-use crate::scenario::{Agent, Scenario};
+use crate::scenario::{Agent, RotationWeek, Scenario};
 
 /// A shift candidate on one day.
 #[derive(Debug, Clone)]
@@ -197,13 +197,31 @@ pub(super) fn local_instant(tz: Tz, date: NaiveDate, minutes: u32) -> DateTime<T
         })
 }
 
+/// Whether shift `s` of `day` keeps `pattern`, the week's entry of the
+/// agent's rotation: of a template the agent may work and the week lists,
+/// on a weekday the week does not keep off.
+pub(super) fn on_pattern(agent: &Agent, pattern: &RotationWeek, day: &Day, s: &ShiftCand) -> bool {
+    let weekday = day.date.weekday();
+    s.templates
+        .iter()
+        .any(|t| agent.may_work(t) && pattern.allows(weekday, t))
+}
+
 /// Whether `agent` may work shift `s` of `day`: of a template the agent may
-/// work, not a fixed day off, inside the agent's daily availability, and far
-/// enough from last week's shift.
+/// work, on the pattern of a hard rotation, not a fixed day off, inside the
+/// agent's daily availability, and far enough from last week's shift.
 pub(super) fn allowed(scenario: &Scenario, agent: &Agent, day: &Day, s: &ShiftCand) -> bool {
     let tz = scenario.site.timezone;
     if !s.templates.iter().any(|t| agent.may_work(t)) {
         return false;
+    }
+    if let Some((_, pattern)) = scenario
+        .rotation_on(agent, day.date)
+        .filter(|(r, _)| r.weight.is_none())
+    {
+        if !on_pattern(agent, pattern, day, s) {
+            return false;
+        }
     }
     if agent.days_off.contains(&day.date) {
         return false;

@@ -74,7 +74,8 @@ use crate::lp::{run, RawSolution};
 use crate::scenario::{ObjectiveMode, Scenario, SolveMethod, SolverConfig};
 use crate::staffing::QueueRequirements;
 
-/// Interchangeable agents: same skill group, contract and hourly cost.
+/// Interchangeable agents: same skill group, contract, hourly cost and
+/// rotation (at the same week of its cycle).
 #[derive(Debug, Clone)]
 pub(super) struct Class {
     pub(super) group: usize,
@@ -83,14 +84,22 @@ pub(super) struct Class {
 
 /// The classes of the scenario's agents, in first-seen order.
 pub(super) fn classes(scenario: &Scenario, group_of: &[usize]) -> Vec<Class> {
-    let mut keys: Vec<(usize, u64, u64, u64)> = Vec::new();
+    type Key<'a> = (usize, u64, u64, u64, Option<(&'a str, u32)>);
+    let mut keys: Vec<Key> = Vec::new();
     let mut out: Vec<Class> = Vec::new();
     for (ai, a) in scenario.agents.iter().enumerate() {
+        // Agents on one rotation at the same point of its cycle work the
+        // same patterns; on another, or out of step, they are told apart.
+        let rotation = a
+            .rotation
+            .as_deref()
+            .map(|r| (r, a.rotation_week.unwrap_or(0)));
         let key = (
             group_of[ai],
             a.hourly_cost.to_bits(),
             a.min_hours.to_bits(),
             a.max_hours.to_bits(),
+            rotation,
         );
         match keys.iter().position(|k| *k == key) {
             Some(c) => out[c].agents.push(ai),
@@ -359,6 +368,9 @@ pub(super) struct Decomposed {
     /// Whether a step stopped at its time limit.
     pub(super) hit_time_limit: bool,
     pub(super) phases: Vec<SolvePhase>,
+    /// The integer tours of step 1 under the scenario's own objective (the
+    /// values of the tour model's variables), a start for [`tighten`].
+    pub(super) tours: Option<Vec<f64>>,
 }
 
 /// The result of the decomposition's first two steps.
@@ -377,6 +389,7 @@ fn unaided(bound: f64, hit_time_limit: bool, phases: Vec<SolvePhase>) -> Outcome
         bound,
         hit_time_limit,
         phases,
+        tours: None,
     })
 }
 
@@ -436,9 +449,18 @@ pub(super) fn method(
         None => None,
     };
     let mut final_cfg = cfg.clone();
-    final_cfg.time_limit_seconds = (cfg.time_limit_seconds - t0.elapsed().as_secs_f64()).max(1.0);
+    let left = cfg.time_limit_seconds - t0.elapsed().as_secs_f64();
     // Unrestricted (no hand-out), the final model's bound is the whole problem's.
     let whole = d.fixes.is_none();
+    // Unrestricted, the whole agent model seldom leaves its greedy start in
+    // the time a long plan leaves (28 days: 30 s without a better roster);
+    // the neighbourhoods of `improve` do, so with the tours' bound in hand
+    // it gets a quarter of the time and they get the rest.
+    final_cfg.time_limit_seconds = if whole && d.bound.is_finite() {
+        (UNAIDED_FINAL_SHARE * left).max(1.0)
+    } else {
+        left.max(1.0)
+    };
     let mut fin = Run::solve(
         built,
         &final_cfg,
@@ -451,10 +473,37 @@ pub(super) fn method(
         best_bound: None,
         ..phase("final", &fin.raw, fin.raw.seconds)
     });
-    if d.bound.is_finite() && !fin.raw.values.is_empty() {
+    // A little is kept for reading the roster out.
+    let deadline = t0 + std::time::Duration::from_secs_f64(0.95 * cfg.time_limit_seconds);
+    if d.bound.is_finite()
+        && !fin.raw.values.is_empty()
+        && super::relative_gap(fin.raw.objective, d.bound) > cfg.mip_rel_gap
+    {
+        progress.step("integer tours: a tighter bound");
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64();
+        if let Some((bound, ph)) = tighten(
+            scenario,
+            horizon,
+            reqs,
+            days,
+            cfg,
+            d.tours.as_deref(),
+            TIGHTEN_SHARE * left,
+        )? {
+            if bound > d.bound {
+                d.bound = bound.min(fin.raw.objective);
+                progress.bound(d.bound);
+            }
+            d.phases.push(ph);
+        }
+    }
+    if d.bound.is_finite()
+        && !fin.raw.values.is_empty()
+        && super::relative_gap(fin.raw.objective, d.bound) > cfg.mip_rel_gap
+    {
         progress.step("improving: neighbourhoods of agents re-solved");
-        // A little is kept for reading the roster out.
-        let deadline = t0 + std::time::Duration::from_secs_f64(0.95 * cfg.time_limit_seconds);
         let (best, bound, timed_out, ph) = improve::improve(
             scenario, horizon, reqs, days, cfg, fin, d.bound, deadline, progress,
         )?;
@@ -473,8 +522,58 @@ pub(super) fn method(
     })
 }
 
-/// Steps 1 and 2: tours per class, then agents per class. Uses at most
-/// 40% of the time limit for the tours and up to 50% with the agents.
+/// Share of the time left that the final model gets when the tours found
+/// no hand-out (the agent model from the greedy roster).
+const UNAIDED_FINAL_SHARE: f64 = 0.25;
+
+/// Share of the time left after the final model that the tighter bound
+/// ([`tighten`]) may take; the improvement gets the rest.
+const TIGHTEN_SHARE: f64 = 0.5;
+
+/// A bound of the whole problem at least as strong as the tours
+/// relaxation: the tour model with integer counts and no bounds but the
+/// class sizes. Every roster maps to a solution of it with the same cost
+/// less the per-agent soft terms (module doc), so HiGHS's best bound on it,
+/// at optimality or at its time limit, bounds every roster. Started from the
+/// integer tours of step 1 (`start`, the same variables), it needs only to
+/// close its own gap. `None` when there is no time for it or HiGHS proves
+/// nothing.
+fn tighten(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    cfg: &SolverConfig,
+    start: Option<&[f64]>,
+    seconds: f64,
+) -> Result<Option<(f64, SolvePhase)>> {
+    if seconds < 1.0 {
+        return Ok(None);
+    }
+    let t = Instant::now();
+    let n_classes = classes(scenario, &skill_groups(scenario).2).len();
+    let open: CountBounds = vec![
+        days.iter()
+            .map(|d| vec![(0, usize::MAX); d.shifts.len()])
+            .collect();
+        n_classes
+    ];
+    let agg = build_aggregate(scenario, horizon, reqs, days, Some(&open));
+    let r = run(agg.model, &with_time(cfg, seconds), start)?;
+    let bound = match r.status {
+        HighsModelStatus::Optimal => r.objective.min(r.best_bound.max(f64::NEG_INFINITY)),
+        _ => r.best_bound,
+    };
+    let mut ph = phase("integer tours (bound)", &r, t.elapsed().as_secs_f64());
+    // Its incumbent is tours, not a roster: only its bound counts.
+    ph.objective = None;
+    ph.best_bound = bound.is_finite().then_some(bound);
+    Ok(bound.is_finite().then_some((bound, ph)))
+}
+
+/// Steps 1 and 2: tours per class, then agents per class. The tours stop
+/// at 40% of the time limit (35–45% with the service-level objective), the
+/// agents at 60%, though they always have a tenth of it.
 pub(super) fn decompose(
     scenario: &Scenario,
     horizon: &Horizon,
@@ -557,21 +656,21 @@ pub(super) fn decompose(
         ph.best_bound = None;
         phases.push(ph);
         if r.values.is_empty() {
-            attempts.push((scenario.clone(), vec![relaxed], 0, 0.5));
+            attempts.push((scenario.clone(), vec![relaxed], 0, 0.4));
         } else {
             let req_relaxed = counts_of(&agg.n, &r, &pos);
             attempts.push((
                 scenario.clone(),
                 vec![relaxed, req_relaxed.clone()],
                 0,
-                0.45,
+                0.35,
             ));
-            attempts.push((by_req.clone(), vec![req_relaxed.clone()], 0, 0.55));
-            attempts.push((by_req, vec![req_relaxed], 1, 0.6));
+            attempts.push((by_req.clone(), vec![req_relaxed.clone()], 0, 0.4));
+            attempts.push((by_req, vec![req_relaxed], 1, 0.45));
         }
     } else {
-        attempts.push((scenario.clone(), vec![relaxed.clone()], 0, 0.5));
-        attempts.push((scenario.clone(), vec![relaxed], 1, 0.5));
+        attempts.push((scenario.clone(), vec![relaxed.clone()], 0, 0.4));
+        attempts.push((scenario.clone(), vec![relaxed], 1, 0.4));
     }
     let mut raw = None;
     for (sc, relaxed, widen, until) in &attempts {
@@ -596,6 +695,7 @@ pub(super) fn decompose(
     let Some((raw, pos, n, breaks, classes, group_of)) = raw else {
         return Ok(unaided(bound, hit_time_limit, phases));
     };
+    let tours = (phases.last().is_some_and(|p| p.name == "tours")).then(|| raw.values.clone());
     let val = |v: &Variable| value(&raw.values, v, &pos);
     let counts: Vec<Vec<Vec<usize>>> = n
         .iter()
@@ -636,7 +736,9 @@ pub(super) fn decompose(
     let mut complete = true;
     let mut size = (0, 0);
     for (ci, c) in classes.iter().enumerate() {
-        let left = (0.5 * total - t0.elapsed().as_secs_f64()).max(1.0);
+        // Up to 60 % of the limit, and never less than a tenth of it: the
+        // tours may have run to their own share (40 %) on a long plan.
+        let left = (0.6 * total - t0.elapsed().as_secs_f64()).max(0.1 * total);
         let share = left * c.agents.len() as f64 / remaining.max(1) as f64;
         remaining -= c.agents.len();
         // The class program; should it find no hand-out in its time, the
@@ -691,8 +793,19 @@ pub(super) fn decompose(
         variables: size.0,
         constraints: size.1,
     });
-    if !complete {
-        return Ok(unaided(bound, hit_time_limit, phases));
+    // A hand-out that leaves many counted shifts unmatched (a long plan's
+    // weekly rules can split a class's counts in ways no agent's weeks fit)
+    // is a worse start than the greedy roster: the agent model starts from
+    // that instead, with the neighbourhoods of `improve` after it.
+    let counted: usize = counts.iter().flatten().flatten().sum();
+    if !complete || unfilled > POOR_HANDOUT * counted as f64 {
+        return Ok(Outcome1::Done(Decomposed {
+            tours,
+            ..match unaided(bound, hit_time_limit, phases) {
+                Outcome1::Done(d) => d,
+                Outcome1::Infeasible => unreachable!("unaided is done"),
+            }
+        }));
     }
     let plan = hand_out_breaks(days, &group_of, &pick, |g, d| break_counts[g][d].clone());
     // The final model may move shifts near the counts the hand-out missed
@@ -706,8 +819,13 @@ pub(super) fn decompose(
         bound,
         hit_time_limit,
         phases,
+        tours,
     }))
 }
+
+/// The share of counted shifts a hand-out may leave unmatched and still be
+/// the final model's start.
+const POOR_HANDOUT: f64 = 0.1;
 
 /// How far the final model may move a handed-out shift's start.
 const MOVE_MINUTES: i64 = 60;

@@ -1,5 +1,7 @@
 //! Explaining a scenario that has no valid roster.
 
+use chrono::Datelike;
+
 use super::candidates::Day;
 use super::model::{build, build_relaxed, Relax};
 use super::value;
@@ -54,7 +56,7 @@ pub(crate) enum SlackRule {
     /// `consecutive_days_off` in week `week`.
     DaysOffBlock { week: usize },
     /// A shift the agent may not work on planned day `day` (fixed day off,
-    /// availability, rest after last week's shift).
+    /// availability, hard rotation, rest after last week's shift).
     Unavailable { day: usize },
 }
 
@@ -337,6 +339,13 @@ fn describe(
                     r.min_rest_hours,
                     end.format("%Y-%m-%d %H:%M")
                 )
+            } else if let Some((rot, pattern)) = scenario.rotation_on(a, date).filter(|(r, p)| {
+                // A hard rotation, named unless the agent's availability may be
+                // the cause instead (the week keeps the day off: surely it).
+                r.weight.is_none()
+                    && (a.available.is_none() || p.days_off.contains(&date.weekday()))
+            }) {
+                format!("the rotation {} ({pattern} that week) on", rot.id)
             } else if let Some(av) = &a.available {
                 format!("the availability {}-{} on", av.from, av.to)
             } else {

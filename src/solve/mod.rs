@@ -50,6 +50,7 @@ mod handout;
 mod improve;
 mod model;
 mod readout;
+mod replan;
 mod service_level;
 mod soft;
 mod warm;
@@ -72,6 +73,7 @@ use candidates::candidates;
 use diagnose::diagnose;
 pub use diagnose::precheck;
 use improve::Run;
+pub use replan::{replan, ReplanRequest};
 use warm::Pick;
 
 /// Why the solver stopped, and what that means for the roster.
@@ -377,6 +379,13 @@ pub fn solve_with(
     cfg: &SolverConfig,
     progress: &Progress,
 ) -> Result<Solved> {
+    // replan: reserve agents are on call, never rostered by a plan (a
+    // re-plan calls them, src/solve/replan.rs).
+    if scenario.agents.iter().any(|a| a.reserve) {
+        let mut on_roster = scenario.clone();
+        on_roster.agents.retain(|a| !a.reserve);
+        return solve_with(&on_roster, horizon, reqs, cfg, progress);
+    }
     let pre = precheck(scenario);
     if !pre.is_empty() {
         return Err(Error::Infeasible(pre.join("\n")));

@@ -7,12 +7,26 @@ use good_lp::Variable;
 use super::candidates::Day;
 use super::improve::Run;
 use super::model::Built;
+use super::warm::Pick;
 use crate::horizon::Horizon;
 use crate::roster::model::{Break, Roster, Shift};
 use crate::scenario::Scenario;
 
 /// The roster of `fin`'s solution.
 pub(super) fn roster(scenario: &Scenario, horizon: &Horizon, days: &[Day], fin: &Run) -> Roster {
+    roster_of(scenario, horizon, days, fin, &fin.plan(days))
+}
+
+/// The roster of a solved agent model: each agent's shift per day with the
+/// breaks `worked` gives it (`Run::plan`, or a re-plan's own hand-out), and
+/// the queues the agent's skill group served while the agent was on duty.
+pub(super) fn roster_of(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    days: &[Day],
+    fin: &Run,
+    worked: &[Vec<Option<Pick>>],
+) -> Roster {
     let Built {
         w,
         groups,
@@ -20,7 +34,6 @@ pub(super) fn roster(scenario: &Scenario, horizon: &Horizon, days: &[Day], fin: 
         ..
     } = &fin.built;
     let val = |v: &Variable| fin.val(v);
-    let worked = fin.plan(days);
     let mut shifts = Vec::new();
     for (ai, a) in scenario.agents.iter().enumerate() {
         let g = group_of[ai];

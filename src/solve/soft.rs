@@ -1,13 +1,15 @@
-//! Soft rules in the objective: the agents' preferences, and fair shares of
-//! weekend days and late shifts.
+//! Soft rules in the objective: the agents' preferences, soft rotations,
+//! and fair shares of weekend days and late shifts.
 //!
 //! A preference costs `weights.preference × weight` on every shift candidate
 //! that misses it (a shift on a wished day off, a start before `start_after`
 //! or after `start_before`, an end after `end_before`); with at most one
 //! shift a day that is the cost per planned day the wish is not honoured, and
-//! needs no variable of its own.
+//! needs no variable of its own. A soft rotation likewise costs its
+//! `weight` on every shift candidate off the week's pattern.
 //!
-//! Fairness (`rules.fairness`) minimises the largest share of unpopular work
+//! Fairness (`rules.fairness`) counts over the whole plan, every week
+//! together, and minimises the largest share of unpopular work
 //! any agent gets: `z ≥ (H̄ / H_a) · n_a` for every agent `a` with a positive
 //! contract, `n_a` the agent's weekend days (or late shifts), `H_a` the
 //! agent's `max_hours` and `H̄` their mean, so a half-time agent counts double
@@ -20,7 +22,7 @@ use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
 use good_lp::{variable, Expression, Variable};
 
-use super::candidates::Day;
+use super::candidates::{on_pattern, Day};
 use super::model::Model;
 use crate::scenario::{Preference, Scenario};
 
@@ -64,6 +66,23 @@ pub(super) fn add_soft(
                     if misses(p, day.date, s.start, s.end) {
                         model.objective.add_mul(w, x[ai][di][k]);
                     }
+                }
+            }
+        }
+    }
+    // Soft rotations: each shift worked off the week's pattern costs the
+    // rotation's weight.
+    for (ai, a) in scenario.agents.iter().enumerate() {
+        for (di, day) in days.iter().enumerate() {
+            let Some((w, pattern)) = scenario
+                .rotation_on(a, day.date)
+                .and_then(|(r, p)| Some((r.weight.filter(|&w| w > 0.0)?, p)))
+            else {
+                continue;
+            };
+            for (k, s) in day.shifts.iter().enumerate() {
+                if !on_pattern(a, pattern, day, s) {
+                    model.objective.add_mul(w, x[ai][di][k]);
                 }
             }
         }

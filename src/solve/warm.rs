@@ -11,7 +11,7 @@ use super::model::Built;
 use crate::coverage::{deferred_work, not_yet_due, pour, share as coverage};
 use crate::horizon::Horizon;
 use crate::roster::model::Roster;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Week};
 use crate::staffing::{deadline_intervals, QueueRequirements};
 
 /// A shift worked on a day: (shift candidate, break candidate of each kind
@@ -59,12 +59,20 @@ pub(super) fn greedy(
         let mut prev_end: Option<DateTime<Tz>> = None;
         // Week by week (`Scenario::weeks`), each within its own contract hours
         // and working days.
-        for week in &weeks {
+        for (wi, week) in weeks.iter().enumerate() {
             let max_days = week.max_working_days(r);
             let (min_hours, max_hours) = (week.min_hours(a), week.max_hours(a));
             // The lengths of the agent's templates that apply every day (all the
-            // agent's lengths when none does), with their paid hours.
-            let mine: Vec<_> = templates.iter().filter(|t| a.may_work(&t.name)).collect();
+            // agent's lengths when none does), with their paid hours; the
+            // week's templates when the agent keeps a hard rotation.
+            let pattern = scenario
+                .rotation_on(a, days[week.first].date)
+                .filter(|(r, _)| r.weight.is_none())
+                .and_then(|(_, p)| p.templates.as_ref());
+            let mine: Vec<_> = templates
+                .iter()
+                .filter(|t| a.may_work(&t.name) && pattern.is_none_or(|ts| ts.contains(&t.name)))
+                .collect();
             let every_day: Vec<_> = mine
                 .iter()
                 .filter(|t| dates.iter().all(|&d| t.applies_on(d)))
@@ -115,13 +123,22 @@ pub(super) fn greedy(
                     .sum()
             };
             let needs: Vec<f64> = (0..days.len()).map(day_need).collect();
-            // Days the agent may work at all (not a day off, some template open).
-            day_order.retain(|&d| {
+            // Days the agent may work at all (not a day off, some template
+            // open), and rested after the previous week's last shift (a
+            // rotation may end one week late and begin the next early).
+            let open = |d: usize| {
                 !a.days_off.contains(&days[d].date)
                     && days[d]
                         .shifts
                         .iter()
                         .any(|s| allowed(scenario, a, &days[d], s))
+            };
+            day_order.retain(|&d| {
+                open(d)
+                    && days[d].shifts.iter().any(|s| {
+                        allowed(scenario, a, &days[d], s)
+                            && prev_end.is_none_or(|e| s.start >= e + rest)
+                    })
             });
             // The days of the week with the most unmet demand that keep the
             // days-off block and the days in a row (counting the run the
@@ -140,43 +157,34 @@ pub(super) fn greedy(
                     before
                 }
             };
-            let keeps_rules = |set: &[usize]| -> bool {
-                let worked: Vec<bool> = week.days().map(|d| set.contains(&d)).collect();
-                if let Some(l) = block {
-                    if !worked.windows(l).any(|w| w.iter().all(|x| !x)) {
-                        return false;
-                    }
-                }
-                if let Some(k) = max_run {
-                    let mut run = carried;
-                    for &w in &worked {
-                        run = if w { run + 1 } else { 0 };
-                        if run > k {
-                            return false;
-                        }
-                    }
-                }
-                true
-            };
-            let mut chosen: Option<(f64, Vec<usize>)> = None;
             let n = combo.len();
-            let mut subset: Vec<usize> = (0..n).collect();
-            while n <= day_order.len() {
-                let set: Vec<usize> = subset.iter().map(|&i| day_order[i]).collect();
-                let score: f64 = set.iter().map(|&d| needs[d]).sum();
-                if keeps_rules(&set) && chosen.as_ref().is_none_or(|(s, _)| score > *s + 1e-9) {
-                    chosen = Some((score, set));
-                }
-                // The next subset of `n` of the eligible days, in lexicographic order.
-                let Some(i) = (0..n).rev().find(|&i| subset[i] < day_order.len() - n + i) else {
-                    break;
+            // The fewest days in a row the next week can begin with, working
+            // as many days as this one on the days open to the agent (a
+            // rotation's days off may leave it no choice): this week ends
+            // with a run that leaves room for them when it can.
+            let next_lead = weeks.get(wi + 1).map_or(0, |next| {
+                let open_days: Vec<usize> = next.days().filter(|&d| open(d)).collect();
+                subsets(&open_days, n.min(open_days.len()))
+                    .filter(|set| runs(next, set, next.days_off_block(r), None, 0).is_some())
+                    .map(|set| next.days().take_while(|d| set.contains(d)).count())
+                    .min()
+                    .unwrap_or(0)
+            });
+            let mut chosen: Option<(bool, f64, Vec<usize>)> = None;
+            for set in subsets(&day_order, n) {
+                let Some(end_run) = runs(week, &set, block, max_run, carried) else {
+                    continue;
                 };
-                subset[i] += 1;
-                for j in i + 1..n {
-                    subset[j] = subset[j - 1] + 1;
+                let room = max_run.is_none_or(|k| end_run + next_lead <= k);
+                let score: f64 = set.iter().map(|&d| needs[d]).sum();
+                let better = chosen
+                    .as_ref()
+                    .is_none_or(|(r, s, _)| (room && !*r) || (room == *r && score > *s + 1e-9));
+                if better {
+                    chosen = Some((room, score, set));
                 }
             }
-            let (_, chosen) = chosen?;
+            let (_, _, chosen) = chosen?;
             // One start time for every chosen day; lengths assigned longest first.
             let mut best_start: Option<(f64, Vec<(usize, usize)>)> = None;
             for &m in &starts {
@@ -261,6 +269,51 @@ pub(super) fn greedy(
         plan.push(row);
     }
     Some(plan)
+}
+
+/// The run of days in a row that working the planned days `set` of `week`
+/// ends the week with, `carried` days in a row before it; `None` when the
+/// week then has no block of `block` days off in a row or works more than
+/// `max_run` days in a row.
+fn runs(
+    week: &Week,
+    set: &[usize],
+    block: Option<usize>,
+    max_run: Option<usize>,
+    carried: usize,
+) -> Option<usize> {
+    let worked: Vec<bool> = week.days().map(|d| set.contains(&d)).collect();
+    if let Some(l) = block {
+        if !worked.windows(l).any(|w| w.iter().all(|x| !x)) {
+            return None;
+        }
+    }
+    let mut run = carried;
+    for &w in &worked {
+        run = if w { run + 1 } else { 0 };
+        if max_run.is_some_and(|k| run > k) {
+            return None;
+        }
+    }
+    Some(run)
+}
+
+/// Every set of `n` of `items`, in lexicographic order of positions.
+fn subsets(items: &[usize], n: usize) -> impl Iterator<Item = Vec<usize>> + '_ {
+    let mut next: Option<Vec<usize>> = (n <= items.len()).then(|| (0..n).collect());
+    std::iter::from_fn(move || {
+        let pos = next.take()?;
+        let set = pos.iter().map(|&i| items[i]).collect();
+        if let Some(i) = (0..n).rev().find(|&i| pos[i] < items.len() - n + i) {
+            let mut p = pos;
+            p[i] += 1;
+            for j in i + 1..n {
+                p[j] = p[j - 1] + 1;
+            }
+            next = Some(p);
+        }
+        Some(set)
+    })
 }
 
 /// The greedy roster as a full solution vector of the model (columns in order).

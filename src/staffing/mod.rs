@@ -12,6 +12,10 @@
 //! ceil(agents / (1 − shrinkage)). Scheduled meal breaks are not part of
 //! shrinkage: the optimizer schedules them and counts agents on break as absent.
 //!
+//! Agents given by the scenario's `requirements.file` replace Erlang's for
+//! the queues it lists (`given_requirement`): shrinkage still applies, and
+//! the service level, ASA and occupancy are what those agents deliver.
+//!
 //! Deferred work (email, tickets) does not queue: the work of an interval
 //! (volume × handle time) must be done within `deadline_hours`. The
 //! requirement written for it is the even spread of each interval's work over
@@ -93,6 +97,39 @@ pub fn requirement(
         load,
         agents,
         scheduled,
+        service_level: p.service_level,
+        asa_seconds: p.asa_seconds,
+        occupancy: p.occupancy,
+    }
+}
+
+/// Requirement of `agents` productive agents given from outside
+/// (`requirements.file`, rounded up to whole agents) and what they deliver
+/// for the forecast volume and handle time, by the queue's model.
+pub fn given_requirement(
+    agents: f64,
+    volume: f64,
+    aht_seconds: f64,
+    interval_minutes: u32,
+    q: &Queue,
+    shrinkage: f64,
+) -> IntervalRequirement {
+    let load = volume * aht_seconds / (interval_minutes as f64 * 60.0);
+    let agents = (agents - 1e-9).ceil().max(0.0) as u32;
+    let servers = agents * q.concurrency;
+    let t = q.service_level.seconds;
+    let p = match (q.model, q.patience_seconds) {
+        (QueueModel::ErlangA, Some(patience)) => {
+            erlang_a::evaluate(servers, load, aht_seconds, patience, t).performance()
+        }
+        _ => erlang::evaluate(servers, load, aht_seconds, t),
+    };
+    IntervalRequirement {
+        volume,
+        aht_seconds,
+        load,
+        agents,
+        scheduled: scheduled_agents(agents, shrinkage),
         service_level: p.service_level,
         asa_seconds: p.asa_seconds,
         occupancy: p.occupancy,
@@ -186,6 +223,19 @@ pub fn requirements(
         .map(|(q, f)| {
             let target = target_of(scenario, q);
             let shrink = scenario.shrinkage(q);
+            if let Some(given) = &f.required_agents {
+                let intervals = given
+                    .iter()
+                    .zip(f.volume.iter().zip(&f.aht_seconds))
+                    .map(|(&a, (&v, &aht))| {
+                        given_requirement(a, v, aht, horizon.interval_minutes, q, shrink)
+                    })
+                    .collect();
+                return QueueRequirements {
+                    queue: q.id.clone(),
+                    intervals,
+                };
+            }
             let mut intervals: Vec<IntervalRequirement> = f
                 .volume
                 .iter()

@@ -148,3 +148,14 @@ pub fn small(dir: &std::path::Path, edit: &dyn Fn(String) -> String) -> std::pat
     std::fs::write(&scenario, edit(text)).unwrap();
     scenario
 }
+
+/// The Python that runs tests/ics_check.py: the virtual environment
+/// `scripts/setup.sh --test` makes inside the build folder (`test-venv`
+/// beside the test binary's profile folder), else `python3` on the PATH.
+pub fn python() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    exe.ancestors()
+        .map(|d| d.join("test-venv/bin/python3"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| "python3".into())
+}

@@ -1,0 +1,367 @@
+//! `rota replan`: re-plan the latest published version from an instant on.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use rota::export::ics::{per_agent, roster_update_to_ics, CalendarUpdate, IcsOptions};
+use rota::export::replan_report::{replan_json, with_replan_section};
+use rota::export::{plan_exporters, render_all, slug, write_files, PlanOutput};
+use rota::plan::Inputs;
+use rota::replan::{
+    change_cost, changes_csv, diff, explain_shortfall, fresh_plan_changes, parse_from,
+    read_actuals, reforecast, sequences, service_level_from, without_absences, Absence, ChangeKind,
+    Facts, RemainingServiceLevel, Report,
+};
+use rota::report::evaluate;
+use rota::roster::validate::validate_with;
+use rota::scenario::Remedy;
+use rota::solve::{replan, ReplanRequest};
+use rota::store::{Kind, NewVersion, Store};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The scenario (YAML).
+    scenario: PathBuf,
+    /// Everything before this local time was worked as published: "YYYY-MM-DD HH:MM".
+    #[arg(long)]
+    from: String,
+    /// An absent agent: ID (from --from to the end of the plan), or ID@FROM..UNTIL (times or dates; either side may be empty).
+    #[arg(long = "absent")]
+    absent: Vec<String>,
+    /// Interval history up to now (the history CSV format): re-forecast the rest by the damped ratio of actual to forecast.
+    #[arg(long)]
+    actuals: Option<PathBuf>,
+    /// The store (default: rota.db beside the scenario).
+    #[arg(long)]
+    store: Option<PathBuf>,
+    /// Folder for the re-plan's files.
+    #[arg(long)]
+    out: PathBuf,
+    /// Solver settings: a name in solver-configs/ (fast, default, thorough) or a path.
+    #[arg(long)]
+    solver: Option<String>,
+    /// Who re-plans (default: the USER environment variable).
+    #[arg(long)]
+    by: Option<String>,
+    /// A note kept with the version.
+    #[arg(long, default_value = "")]
+    note: String,
+    /// Also solve a fresh plan of the remaining days and report how many shifts it would change.
+    #[arg(long)]
+    compare_fresh: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let inputs = Inputs::load(&args.scenario, args.solver.as_deref())?;
+    let sc = inputs.scenario();
+    let horizon = &inputs.horizon;
+    let path = super::store::store_path(&args.store, Some(&args.scenario));
+    let mut store = Store::open(&path, false)?;
+    let latest = store
+        .latest()?
+        .with_context(|| format!("{}: no version to re-plan", path.display()))?;
+    anyhow::ensure!(
+        latest.first_date == sc.planning.week_start.to_string() && latest.site == sc.site.name,
+        "{}: the latest version (version {}) is of {} from {}, not of {} from {}",
+        path.display(),
+        latest.version,
+        latest.site,
+        latest.first_date,
+        sc.site.name,
+        sc.planning.week_start
+    );
+    let published = store.roster(latest.version)?;
+    let from = parse_from(&args.from, horizon)?;
+    // The absences of earlier re-plans of this roster still hold.
+    let mut absences: Vec<Absence> = match &latest.replan {
+        Some(j) => serde_json::from_str::<Facts>(j)?.absences,
+        None => Vec::new(),
+    };
+    for a in &args.absent {
+        absences.push(Absence::parse(a, sc, from, horizon.end).map_err(anyhow::Error::msg)?);
+    }
+    let mut forecast = inputs.forecast()?;
+    let actual_ratio = match &args.actuals {
+        Some(p) => {
+            let actuals = read_actuals(p, sc)?;
+            reforecast(sc, horizon, &mut forecast, &actuals, from)
+        }
+        None => Default::default(),
+    };
+    let reqs = inputs.requirements(&forecast);
+    let request = ReplanRequest {
+        published: &published,
+        from,
+        absences: &absences,
+        fewest_changes: true,
+    };
+    let solved = replan(sc, horizon, &reqs, &inputs.solver, &request)
+        .with_context(|| format!("cannot re-plan {}", args.scenario.display()))?;
+    let facts = Facts {
+        parent: latest.version,
+        from,
+        absences: absences.clone(),
+        actual_ratio: actual_ratio.clone(),
+        overtime: sc
+            .replan
+            .remedy_cost(Remedy::Overtime)
+            .map(|_| sc.replan.overtime.clone()),
+    };
+    let violations = validate_with(sc, &solved.roster, &facts.allowances());
+    if !violations.is_empty() {
+        for v in &violations {
+            let day = v.date.map(|d| format!(" on {d}")).unwrap_or_default();
+            eprintln!(
+                "violation: {}: agent {}{}: {}",
+                v.rule, v.agent_id, day, v.message
+            );
+        }
+        eprintln!(
+            "error: the re-planned roster breaks {} rules (a bug in rota: please report it with the scenario); nothing stored or written",
+            violations.len()
+        );
+        return Ok(super::EXIT_FINDINGS);
+    }
+    let changes = diff(&published, &solved.roster, &absences);
+    let cost = change_cost(sc, &changes);
+    let fresh = if args.compare_fresh {
+        Some(
+            fresh_plan_changes(
+                sc,
+                horizon,
+                &reqs,
+                &inputs.solver,
+                &published,
+                from,
+                &absences,
+            )
+            .context("the fresh plan of the remaining days (--compare-fresh)")?,
+        )
+    } else {
+        None
+    };
+    let evaluation = evaluate(sc, horizon, &reqs, &solved.roster)?;
+    let sl = |r: &rota::roster::Roster| -> anyhow::Result<_> {
+        Ok(service_level_from(
+            sc,
+            horizon,
+            &reqs,
+            &evaluate(sc, horizon, &reqs, r)?,
+            from,
+        ))
+    };
+    let (sl_pub, sl_without, sl_new) = (
+        sl(&published)?,
+        sl(&without_absences(sc, &published, &absences))?,
+        service_level_from(sc, horizon, &reqs, &evaluation, from),
+    );
+    let service_level: Vec<RemainingServiceLevel> = evaluation
+        .queues
+        .iter()
+        .filter(|q| sl_new.contains_key(&q.queue))
+        .map(|q| RemainingServiceLevel {
+            queue: q.queue.clone(),
+            target: q.target,
+            published: sl_pub[&q.queue],
+            without_absent: sl_without[&q.queue],
+            replanned: sl_new[&q.queue],
+        })
+        .collect();
+    let shortfall = explain_shortfall(sc, &solved.roster, &service_level, &cost);
+    // The version first: the record is what counts; the files follow from it.
+    let by = super::store::publisher(&args.by);
+    let version = store.append(
+        &NewVersion {
+            published_at: chrono::Utc::now(),
+            published_by: &by,
+            note: &args.note,
+            kind: Kind::Replan,
+            parent: Some(latest.version),
+            scenario_file: &args.scenario,
+            history_file: &inputs.loaded.history_path,
+            first_date: sc.planning.week_start,
+            days: sc.planning.days,
+            replan: Some(serde_json::to_string(&facts)?),
+        },
+        &solved.roster,
+    )?;
+    let report = Report {
+        version,
+        parent: latest.version,
+        from: from.format("%Y-%m-%d %H:%M").to_string(),
+        absences: absences.clone(),
+        actual_ratio,
+        changes: cost,
+        fresh_plan_changed_shifts: fresh,
+        service_level,
+        paid_cost_published: rota::report::paid_cost(sc, &published),
+        paid_cost_replanned: evaluation.paid_cost,
+        shortfall,
+    };
+    // Calendars: SEQUENCE from every version of this week in the store.
+    let mut chain = Vec::new();
+    for v in store.versions()? {
+        if v.site == sc.site.name && v.first_date == latest.first_date {
+            let abs = match &v.replan {
+                Some(j) => serde_json::from_str::<Facts>(j)?.absences,
+                None => Vec::new(),
+            };
+            chain.push((store.roster(v.version)?, abs));
+        }
+    }
+    let sequence = sequences(&chain);
+    let cancelled: Vec<rota::roster::Shift> = changes
+        .iter()
+        .filter(|c| matches!(c.kind, ChangeKind::Cancelled | ChangeKind::Absent))
+        .filter_map(|c| c.before.clone())
+        .collect();
+    let generated_at = super::plan::generated_at();
+    let site = slug(&sc.site.name);
+    let opts = IcsOptions {
+        site_slug: &site,
+        calendar_name: &format!("{} roster", sc.site.name),
+        dtstamp: generated_at,
+        break_events: false,
+    };
+    let publish = |roster: &rota::roster::Roster,
+                   cancelled: &[rota::roster::Shift],
+                   name: &str,
+                   method: &str| {
+        roster_update_to_ics(
+            roster,
+            &IcsOptions {
+                calendar_name: name,
+                ..opts
+            },
+            &CalendarUpdate {
+                sequence: &sequence,
+                cancelled,
+                method,
+            },
+        )
+        .into_bytes()
+    };
+    let affected: std::collections::BTreeSet<&str> =
+        changes.iter().map(|c| c.agent_id.as_str()).collect();
+    let mut calendars: Vec<(String, Vec<u8>)> = Vec::new();
+    let by_agent = per_agent(&solved.roster);
+    for id in &affected {
+        let mine: Vec<rota::roster::Shift> = cancelled
+            .iter()
+            .filter(|s| s.agent_id == *id)
+            .cloned()
+            .collect();
+        let roster = by_agent
+            .iter()
+            .find(|(a, _)| a == id)
+            .map(|(_, r)| r.clone())
+            .unwrap_or(rota::roster::Roster {
+                site_name: sc.site.name.clone(),
+                timezone: sc.site.timezone,
+                shifts: Vec::new(),
+            });
+        let name = format!("{id} shifts");
+        calendars.push((
+            format!("{}.ics", slug(id)),
+            publish(&roster, &mine, &name, "PUBLISH"),
+        ));
+        if !mine.is_empty() {
+            let empty = rota::roster::Roster {
+                shifts: Vec::new(),
+                ..roster.clone()
+            };
+            calendars.push((
+                format!("{}-cancel.ics", slug(id)),
+                publish(&empty, &mine, &name, "CANCEL"),
+            ));
+        }
+    }
+    let plan = PlanOutput {
+        scenario: sc,
+        horizon,
+        forecast: &forecast,
+        requirements: &reqs,
+        roster: &solved.roster,
+        evaluation: &evaluation,
+        solve: &solved.info,
+        violations: &violations,
+        generated_at,
+    };
+    let mut files = render_all(&plan_exporters(), &plan)?;
+    for (name, bytes) in &mut files {
+        match name.as_str() {
+            "roster.ics" => {
+                *bytes = publish(
+                    &solved.roster,
+                    &cancelled,
+                    &format!("{} roster", sc.site.name),
+                    "PUBLISH",
+                )
+            }
+            "report.html" => *bytes = with_replan_section(bytes, &report),
+            _ => {}
+        }
+    }
+    files.push(("changes.csv".into(), changes_csv(&changes)?));
+    files.push(("replan.json".into(), replan_json(&report)?));
+    write_files(&args.out.join("calendars"), &calendars)?;
+    write_files(&args.out, &files)?;
+    if !args.quiet {
+        let c = &report.changes;
+        println!(
+            "re-planned version {} from {} as version {version} of {}",
+            latest.version,
+            report.from,
+            path.display()
+        );
+        println!("solver:   {}", solved.info.stop_reason);
+        let kinds: Vec<String> = c.counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        println!(
+            "changes:  {} changed shifts{} ({}); breaks moved {}, overtime {:.1} h, reserve shifts {}, days off worked {}; cost {:.1}",
+            c.changed_shifts,
+            fresh
+                .map(|f| format!(", a fresh plan of the remaining days {f}"))
+                .unwrap_or_default(),
+            kinds.join(", "),
+            c.breaks_moved,
+            c.overtime_hours,
+            c.reserve_shifts,
+            c.days_off_worked,
+            c.cost
+        );
+        for (q, r) in &report.actual_ratio {
+            println!("actuals:  {q} ran at {r:.2} × the forecast so far");
+        }
+        println!(
+            "{:<10} {:>8} {:>13} {:>16} {:>11}",
+            "queue", "target", "as published", "less the absent", "re-planned"
+        );
+        for q in &report.service_level {
+            println!(
+                "{:<10} {:>7.1}% {:>12.1}% {:>15.1}% {:>10.1}%",
+                q.queue,
+                q.target * 100.0,
+                q.published * 100.0,
+                q.without_absent * 100.0,
+                q.replanned * 100.0
+            );
+        }
+        for line in &report.shortfall {
+            println!("shortfall: {line}");
+        }
+        println!(
+            "wrote {} files and {} calendars to {}",
+            files.len(),
+            calendars.len(),
+            args.out.display()
+        );
+    }
+    Ok(if report.shortfall.is_empty() {
+        super::EXIT_OK
+    } else {
+        super::EXIT_FINDINGS
+    })
+}

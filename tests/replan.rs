@@ -1,0 +1,445 @@
+//! The done-when of issue 16: plan the demo, publish it, re-plan from
+//! Wednesday 14:00 with three agents absent and volume 30 % above the
+//! forecast, and check what the re-plan promises against outside judges
+//! (the validator with the stored facts, the store, three iCalendar parsers).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::cargo::CommandCargoExt;
+use assert_cmd::Command;
+use chrono::TimeZone;
+use rota::replan::Facts;
+use rota::roster::read::read_roster;
+use rota::roster::validate::{validate, validate_with};
+use rota::store::Store;
+
+const ABSENT: [&str; 3] = ["HZ003", "HZ016", "HZ030"];
+
+fn rota() -> Command {
+    let mut c = Command::cargo_bin("rota").expect("binary built");
+    c.env("SOURCE_DATE_EPOCH", "1790000000");
+    c
+}
+
+/// The demo scenario in `dir`, reading the bundled history, with the test solver settings.
+fn demo(dir: &Path) -> PathBuf {
+    let abs = |p: &str| Path::new(p).canonicalize().unwrap().display().to_string();
+    let text = std::fs::read_to_string("scenarios/hangzhou-ecommerce.yaml")
+        .unwrap()
+        .replace(
+            "file: data/hangzhou-history.csv",
+            &format!("file: {}", abs("scenarios/data/hangzhou-history.csv")),
+        )
+        .replace(
+            "solver: default",
+            &format!("solver: {}", abs("tests/data/solver-replan.yaml")),
+        );
+    let p = dir.join("hangzhou.yaml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Actuals up to `until` (local, `YYYY-MM-DDTHH:MM`): the forecast's volume times `factor`.
+fn actuals(forecast: &Path, until: &str, factor: f64, out: &Path) {
+    let mut w = String::from("interval_start,queue,offered,aht_seconds\n");
+    let mut rdr = csv::Reader::from_path(forecast).unwrap();
+    let h = rdr.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    for r in rdr.records() {
+        let r = r.unwrap();
+        if &r[col("interval_start")][..16] < until {
+            let v: f64 = r[col("volume")].parse().unwrap();
+            w.push_str(&format!(
+                "{},{},{:.3},{}\n",
+                &r[col("interval_start")],
+                &r[col("queue")],
+                v * factor,
+                &r[col("aht_seconds")]
+            ));
+        }
+    }
+    std::fs::write(out, w).unwrap();
+}
+
+fn replan_cmd(scenario: &Path, actuals: &Path, out: &Path) -> Vec<String> {
+    let mut a = vec![
+        "replan".to_string(),
+        scenario.display().to_string(),
+        "--from".into(),
+        "2026-11-11 14:00".into(),
+        "--actuals".into(),
+        actuals.display().to_string(),
+        "--by".into(),
+        "duty planner".into(),
+        "--out".into(),
+        out.display().to_string(),
+    ];
+    for id in ABSENT {
+        a.push("--absent".into());
+        a.push(format!("{id}@..2026-11-13"));
+    }
+    a
+}
+
+#[test]
+fn replan_of_the_demo_from_wednesday_afternoon() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = demo(dir.path());
+    let db = dir.path().join("rota.db");
+    let plan = dir.path().join("plan");
+    rota()
+        .args(["plan", "--quiet", "--out"])
+        .arg(&plan)
+        .arg(&scenario)
+        .assert()
+        .code(0);
+    rota()
+        .args(["publish"])
+        .arg(&scenario)
+        .arg(plan.join("roster.csv"))
+        .args(["--by", "lead", "--note", "Singles' Day week"])
+        .assert()
+        .code(0);
+    let acts = dir.path().join("actuals.csv");
+    actuals(&plan.join("forecast.csv"), "2026-11-11T14:00", 1.3, &acts);
+
+    // kill -9 while re-planning: the store keeps its one version, intact.
+    let out = dir.path().join("replan");
+    for ms in [200u64, 1500, 4000] {
+        let mut child = std::process::Command::cargo_bin("rota")
+            .unwrap()
+            .args(replan_cmd(&scenario, &acts, &out))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let store = Store::open(&db, false).unwrap();
+        assert!(store.check().unwrap().is_empty(), "after a kill at {ms} ms");
+        assert_eq!(
+            store.versions().unwrap().len(),
+            1,
+            "after a kill at {ms} ms"
+        );
+    }
+
+    let mut args = replan_cmd(&scenario, &acts, &out);
+    args.push("--compare-fresh".into());
+    let run = rota().args(&args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&run.stderr).to_string();
+    assert!(
+        matches!(run.status.code(), Some(0) | Some(1)),
+        "{stdout}\n{stderr}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("replan.json")).unwrap()).unwrap();
+
+    // The store: two versions, the second a re-plan of the first, intact.
+    let store = Store::open(&db, false).unwrap();
+    assert!(store.check().unwrap().is_empty());
+    let vs = store.versions().unwrap();
+    assert_eq!(vs.len(), 2);
+    assert_eq!(vs[1].parent, Some(1));
+    assert_eq!(vs[1].published_by, "duty planner");
+    let facts: Facts = serde_json::from_str(vs[1].replan.as_ref().unwrap()).unwrap();
+    assert_eq!(facts.absences.len(), 3);
+    // The re-forecast saw the volume 30 % up.
+    for (q, r) in &facts.actual_ratio {
+        assert!((r - 1.3).abs() < 0.01, "{q}: {r}");
+    }
+
+    let loaded = rota::whatif::load_scenario(&scenario).unwrap();
+    let sc = &loaded.scenario;
+    let tz = sc.site.timezone;
+    let from = tz.with_ymd_and_hms(2026, 11, 11, 14, 0, 0).unwrap();
+    let published = read_roster(&plan.join("roster.csv"), &sc.site.name, tz).unwrap();
+    let new = read_roster(&out.join("roster.csv"), &sc.site.name, tz).unwrap();
+    assert_eq!(store.roster(2).unwrap().shifts, new.shifts);
+
+    // Shifts before 14:00 unchanged: a shift over by then is the same, one
+    // under way keeps its start and the breaks taken; the absent agents'
+    // shifts end where their absence begins.
+    for p in published.shifts.iter().filter(|p| p.start < from) {
+        let n = new
+            .shifts
+            .iter()
+            .find(|n| n.agent_id == p.agent_id && n.date == p.date)
+            .unwrap_or_else(|| panic!("{} {} dropped", p.agent_id, p.date));
+        assert_eq!(n.start, p.start, "{} {}", p.agent_id, p.date);
+        let taken = |s: &rota::roster::Shift| -> Vec<_> {
+            s.breaks.iter().filter(|b| b.end <= from).cloned().collect()
+        };
+        assert_eq!(taken(n), taken(p), "{} {}", p.agent_id, p.date);
+        if p.end <= from {
+            assert_eq!(n, p);
+        } else if ABSENT.contains(&p.agent_id.as_str()) {
+            assert_eq!(n.end, from, "{} {}", p.agent_id, p.date);
+        }
+    }
+    // No absent agent works during the absence.
+    for n in &new.shifts {
+        if ABSENT.contains(&n.agent_id.as_str()) {
+            let until = tz.with_ymd_and_hms(2026, 11, 14, 0, 0, 0).unwrap();
+            assert!(n.end <= from || n.start >= until, "{n:?}");
+        }
+    }
+
+    // Every rule kept, the hours already worked counted: the validator
+    // with the stored facts finds nothing; without them it finds the cut
+    // shifts (and the weekly minimums the absences waive).
+    assert_eq!(validate_with(sc, &new, &facts.allowances()), vec![]);
+    let plain = validate(sc, &new);
+    assert!(plain.iter().any(|v| v.agent_id == "HZ003"), "{plain:?}");
+    // A shift added to an agent already at the contract's maximum of the
+    // week, on a free day, is caught: the worked hours count.
+    let full = sc
+        .agents
+        .iter()
+        .find(|a| {
+            let paid: f64 = new
+                .shifts
+                .iter()
+                .filter(|s| s.agent_id == a.id)
+                .map(|s| s.paid_hours - rota::replan::overtime_at(sc, s.start, s.length_hours()))
+                .sum();
+            (paid - a.max_hours).abs() < 0.01
+        })
+        .expect("an agent at the maximum");
+    let mut more = new.clone();
+    let s = more
+        .shifts
+        .iter()
+        .find(|s| s.agent_id == full.id && s.start < from)
+        .unwrap()
+        .clone();
+    more.shifts
+        .retain(|x| !(x.agent_id == full.id && x.start >= from));
+    let mut extra = s.clone();
+    for d in 1..=6 {
+        extra.date = s.date + chrono::Duration::days(d);
+        extra.start = s.start + chrono::Duration::days(d);
+        extra.end = s.end + chrono::Duration::days(d);
+        for b in &mut extra.breaks {
+            b.start += chrono::Duration::days(1);
+            b.end += chrono::Duration::days(1);
+        }
+        more.shifts.push(extra.clone());
+    }
+    assert!(
+        validate_with(sc, &more, &facts.allowances())
+            .iter()
+            .any(|v| v.agent_id == full.id && v.rule == "weekly-hours"),
+        "{}",
+        full.id
+    );
+
+    // Fewer changes than a fresh plan of the remaining days (both reported).
+    let changed = report["changes"]["changed_shifts"].as_u64().unwrap();
+    let fresh = report["fresh_plan_changed_shifts"].as_u64().unwrap();
+    assert!(changed < fresh, "re-plan {changed}, fresh plan {fresh}");
+    assert!(
+        stdout.contains(&format!(
+            "{changed} changed shifts, a fresh plan of the remaining days {fresh}"
+        )),
+        "{stdout}"
+    );
+
+    // The remaining intervals' service level restored, or the shortfall explained.
+    let queues = report["service_level"].as_array().unwrap();
+    // Doing nothing leaves the week short somewhere (else there is nothing to test).
+    assert!(
+        queues
+            .iter()
+            .any(|q| q["without_absent"].as_f64().unwrap() < q["target"].as_f64().unwrap()),
+        "{queues:?}"
+    );
+    for q in queues {
+        let (after, target) = (
+            q["replanned"].as_f64().unwrap(),
+            q["target"].as_f64().unwrap(),
+        );
+        let explained = report["shortfall"].as_array().unwrap().iter().any(|l| {
+            l.as_str()
+                .unwrap()
+                .starts_with(q["queue"].as_str().unwrap())
+        });
+        assert!(after >= target || explained, "{q}");
+    }
+
+    // rota diff agrees with changes.csv.
+    let diff = rota()
+        .args(["diff", "1", "2", "--format", "csv", "--scenario"])
+        .arg(&scenario)
+        .output()
+        .unwrap();
+    assert_eq!(diff.status.code(), Some(0));
+    let changes = std::fs::read(out.join("changes.csv")).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&diff.stdout),
+        String::from_utf8_lossy(&changes)
+    );
+
+    // Calendars: the same UIDs, SEQUENCE raised on every changed agent-day,
+    // cancelled shifts cancelled, decoded alike by three parsers.
+    let check = |ics: &Path, roster: &Path, changes: &Path| {
+        let out = std::process::Command::new("python3")
+            .arg("tests/ics_check.py")
+            .arg(ics)
+            .arg(roster)
+            .arg(changes)
+            .output()
+            .expect("python3 runs (scripts/setup.sh installs it and the parsers)");
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{}:\n{text}", ics.display());
+        assert!(
+            text.contains("changed events checked for SEQUENCE and STATUS"),
+            "{text}"
+        );
+    };
+    check(
+        &out.join("roster.ics"),
+        &out.join("roster.csv"),
+        &out.join("changes.csv"),
+    );
+    let changes_text = String::from_utf8(changes).unwrap();
+    let mut agents: Vec<String> = changes_text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    agents.dedup();
+    let mut files: Vec<String> = std::fs::read_dir(out.join("calendars"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".ics") && !n.ends_with("-cancel.ics"))
+        .collect();
+    files.sort();
+    let want: Vec<String> = agents
+        .iter()
+        .map(|a| format!("{}.ics", a.to_lowercase()))
+        .collect();
+    assert_eq!(
+        files, want,
+        "per-agent calendars for the affected agents only"
+    );
+    for a in &agents {
+        let mine = dir.path().join(format!("{a}-changes.csv"));
+        let rows: Vec<&str> = changes_text
+            .lines()
+            .enumerate()
+            .filter(|(i, l)| *i == 0 || l.starts_with(&format!("{a},")))
+            .map(|(_, l)| l)
+            .collect();
+        std::fs::write(&mine, rows.join("\n") + "\n").unwrap();
+        let roster = dir.path().join(format!("{a}-roster.csv"));
+        let rows: Vec<String> = std::fs::read_to_string(out.join("roster.csv"))
+            .unwrap()
+            .lines()
+            .enumerate()
+            .filter(|(i, l)| *i == 0 || l.starts_with(&format!("{a},")))
+            .map(|(_, l)| l.to_string())
+            .collect();
+        std::fs::write(&roster, rows.join("\n") + "\n").unwrap();
+        check(
+            &out.join("calendars")
+                .join(format!("{}.ics", a.to_lowercase())),
+            &roster,
+            &mine,
+        );
+    }
+    let cancel = std::fs::read_to_string(out.join("calendars/hz003-cancel.ics")).unwrap();
+    assert!(cancel.contains("METHOD:CANCEL\r\n") && cancel.contains("STATUS:CANCELLED\r\n"));
+}
+
+/// The small centre with a reserve agent and the given `replan:` section.
+fn small_with_reserve(dir: &Path, replan: &str) -> PathBuf {
+    let abs = |p: &str| Path::new(p).canonicalize().unwrap().display().to_string();
+    let text = std::fs::read_to_string("tests/data/small/scenario.yaml")
+        .unwrap()
+        .replace("file: history.csv", &format!("file: {}", abs("tests/data/small/history.csv")))
+        .replace("../solver-test.yaml", &abs("tests/data/solver-test.yaml"))
+        .replace(
+            "rules:\n",
+            "  - { id: T09, name: Xu Bing, skills: [hotline, chat], min_hours: 0, max_hours: 24, reserve: true }\nrules:\n",
+        );
+    let p = dir.join("small.yaml");
+    std::fs::write(&p, format!("{text}{replan}")).unwrap();
+    p
+}
+
+#[test]
+fn reserve_agents_are_never_planned_and_called_only_when_the_remedy_is_allowed() {
+    for (remedies, called) in [("[reserve]", true), ("[]", false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let scenario =
+            small_with_reserve(dir.path(), &format!("replan: {{ remedies: {remedies} }}\n"));
+        let plan = dir.path().join("plan");
+        rota()
+            .args(["plan", "--quiet", "--out"])
+            .arg(&plan)
+            .arg(&scenario)
+            .assert()
+            .code(0);
+        let roster = std::fs::read_to_string(plan.join("roster.csv")).unwrap();
+        assert!(
+            !roster.lines().any(|l| l.starts_with("T09,")),
+            "a reserve agent was planned:\n{roster}"
+        );
+        rota()
+            .arg("publish")
+            .arg(&scenario)
+            .arg(plan.join("roster.csv"))
+            .assert()
+            .code(0);
+        let out = dir.path().join("replan");
+        let run = rota()
+            .args(["replan"])
+            .arg(&scenario)
+            .args([
+                "--from",
+                "2026-11-03 08:00",
+                "--absent",
+                "T01",
+                "--absent",
+                "T04",
+                "--absent",
+                "T07",
+                "--out",
+            ])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&run.stdout).to_string()
+            + &String::from_utf8_lossy(&run.stderr);
+        assert!(matches!(run.status.code(), Some(0) | Some(1)), "{text}");
+        let changes = std::fs::read_to_string(out.join("changes.csv")).unwrap();
+        let reserve_rows: Vec<&str> = changes.lines().filter(|l| l.starts_with("T09,")).collect();
+        assert_eq!(!reserve_rows.is_empty(), called, "{remedies}: {changes}");
+        assert!(
+            reserve_rows.iter().all(|l| l.contains(",added,")),
+            "{changes}"
+        );
+        if !called {
+            // No remedy allowed: no overtime and no shift on a day off either.
+            assert!(
+                !changes.contains(",extended,") && !changes.contains(",added,"),
+                "{changes}"
+            );
+            assert!(
+                text.contains("shortfall:") || run.status.code() == Some(0),
+                "{text}"
+            );
+        }
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("replan.json")).unwrap()).unwrap();
+        assert_eq!(
+            report["changes"]["reserve_shifts"].as_u64().unwrap() > 0,
+            called
+        );
+    }
+}
