@@ -163,7 +163,7 @@ pub fn instance(agents: usize, seed: u64, hours_per_agent: f64) -> Instance {
 }
 
 /// Writes the instance's scenario, history spec, generated history and a
-/// solver config (gap 1%, both cores, `time_limit` seconds) into `out`.
+/// solver config (gap 0.5%, both cores, `time_limit` seconds) into `out`.
 pub fn write(
     agents: usize,
     seed: u64,
@@ -181,7 +181,7 @@ pub fn write(
     let mut history = Vec::new();
     write_csv(&generate(&spec).map_err(bad)?, &mut history).map_err(bad)?;
     let solver = format!(
-        "# Benchmark settings: gap 1%, both cores.\ntime_limit_seconds: {time_limit}\nmip_rel_gap: 0.01\nthreads: 2\nrandom_seed: 42\n"
+        "# Benchmark settings: gap 0.5%, both cores.\ntime_limit_seconds: {time_limit}\nmip_rel_gap: 0.005\nthreads: 2\nrandom_seed: 42\n"
     );
     crate::export::write_files(
         out,

@@ -132,10 +132,13 @@ pub(super) struct Aggregate {
 }
 
 /// `(lowest, highest)` count per class, day and shift candidate.
-type CountBounds = Vec<Vec<Vec<(usize, usize)>>>;
+pub(super) type CountBounds = Vec<Vec<Vec<(usize, usize)>>>;
+
+/// Whole counts `[class][day][shift candidate]`.
+pub(super) type ClassCounts = Vec<Vec<Vec<usize>>>;
 
 /// Relaxed counts `[class][day][shift candidate]`.
-type Relaxed = Vec<Vec<Vec<f64>>>;
+pub(super) type Relaxed = Vec<Vec<Vec<f64>>>;
 
 /// The tour model of step 1; `bounds` narrows the counts, and without
 /// bounds the model is the linear relaxation (every variable continuous).
@@ -357,6 +360,158 @@ pub(super) fn build_aggregate(
     }
 }
 
+/// Each class's count of each day's shift candidates in the solution `r`.
+fn class_counts(
+    n: &[Vec<Vec<Variable>>],
+    r: &RawSolution,
+    pos: &HashMap<Variable, usize>,
+) -> Relaxed {
+    n.iter()
+        .map(|nc| {
+            nc.iter()
+                .map(|nd| nd.iter().map(|v| value(&r.values, v, pos)).collect())
+                .collect()
+        })
+        .collect()
+}
+
+/// The tours' relaxation solved, for the column generation.
+pub(super) struct Relaxation {
+    pub(super) raw: RawSolution,
+    /// Each class's relaxed count of each day's shift candidates.
+    pub(super) classes: Relaxed,
+    /// Each group's count of each day's shift candidates.
+    pub(super) groups: Vec<Vec<Vec<f64>>>,
+    /// What one more shift of each group, day and candidate is worth (minus
+    /// the dual of its count's row); `None` without duals.
+    pub(super) worth: Option<Vec<Vec<Vec<f64>>>>,
+}
+
+/// The tours' relaxation within `seconds` (step 1's first solve).
+pub(super) fn tours_relaxation(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    cfg: &SolverConfig,
+    seconds: f64,
+) -> Result<Relaxation> {
+    let Aggregate {
+        model,
+        n,
+        counts,
+        link,
+        ..
+    } = build_aggregate(scenario, horizon, reqs, days, None);
+    let pos = model.positions();
+    let raw = run(model, &relaxation_cfg(cfg, seconds), None)?;
+    let solved = !raw.values.is_empty();
+    let worth = (raw.status == HighsModelStatus::Optimal && !raw.row_duals.is_empty()).then(|| {
+        link.iter()
+            .map(|g| {
+                g.iter()
+                    .map(|d| {
+                        d.iter()
+                            .map(|r| r.map_or(0.0, |r| -raw.row_duals[r]))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect()
+    });
+    Ok(Relaxation {
+        classes: if solved {
+            class_counts(&n, &raw, &pos)
+        } else {
+            Vec::new()
+        },
+        groups: if solved {
+            group_counts(&counts, &raw, &pos)
+        } else {
+            Vec::new()
+        },
+        worth,
+        raw,
+    })
+}
+
+/// Each group's count of each day's shift candidates (`counts`, as
+/// [`Aggregate::counts`]) in the solution `r`.
+fn group_counts(
+    counts: &[Vec<Vec<Option<Variable>>>],
+    r: &RawSolution,
+    pos: &HashMap<Variable, usize>,
+) -> Vec<Vec<Vec<f64>>> {
+    counts
+        .iter()
+        .map(|cg| {
+            cg.iter()
+                .map(|cd| {
+                    cd.iter()
+                        .map(|v| v.map_or(0.0, |v| value(&r.values, &v, pos)))
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Integer tours near the relaxed class counts `relaxed`: each count
+/// between its floor and ceiling (widened by one should that have no
+/// solution), within `seconds`. The tours' objective and each class's
+/// count of each day's shift candidates (classes as [`classes`]); `None`
+/// when none was found in time.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn integer_tours(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    cfg: &SolverConfig,
+    relaxed: &Relaxed,
+    seconds: f64,
+) -> Result<(Option<(f64, ClassCounts)>, SolvePhase)> {
+    let t = Instant::now();
+    let mut ph = None;
+    for widen in [0, 1] {
+        let left = seconds - t.elapsed().as_secs_f64();
+        if left <= 0.0 {
+            break;
+        }
+        let bounds = floor_ceil(std::slice::from_ref(relaxed), widen);
+        let Aggregate { model, n, .. } =
+            build_aggregate(scenario, horizon, reqs, days, Some(&bounds));
+        let pos = model.positions();
+        let r = run(model, &with_time(cfg, left), None)?;
+        ph = Some(phase("tours", &r, t.elapsed().as_secs_f64()));
+        if !r.values.is_empty() {
+            let counts = class_counts(&n, &r, &pos)
+                .into_iter()
+                .map(|nc| {
+                    nc.into_iter()
+                        .map(|nd| {
+                            nd.into_iter()
+                                .map(|v| v.round().max(0.0) as usize)
+                                .collect()
+                        })
+                        .collect()
+                })
+                .collect();
+            return Ok((Some((r.objective, counts)), ph.expect("just set")));
+        }
+    }
+    let ph = ph.unwrap_or_else(|| SolvePhase {
+        name: "tours".into(),
+        status: "no time".into(),
+        objective: None,
+        best_bound: None,
+        solve_seconds: 0.0,
+        variables: 0,
+        constraints: 0,
+    });
+    Ok((None, ph))
+}
+
 /// What the decomposition hands to the final model.
 pub(super) struct Decomposed {
     /// Which shifts the final model may (or must) use; `None`: all of them.
@@ -528,7 +683,7 @@ const UNAIDED_FINAL_SHARE: f64 = 0.25;
 
 /// Share of the time left after the final model that the tighter bound
 /// ([`tighten`]) may take; the improvement gets the rest.
-const TIGHTEN_SHARE: f64 = 0.5;
+pub(super) const TIGHTEN_SHARE: f64 = 0.5;
 
 /// A bound of the whole problem at least as strong as the tours
 /// relaxation: the tour model with integer counts and no bounds but the
@@ -538,7 +693,7 @@ const TIGHTEN_SHARE: f64 = 0.5;
 /// integer tours of step 1 (`start`, the same variables), it needs only to
 /// close its own gap. `None` when there is no time for it or HiGHS proves
 /// nothing.
-fn tighten(
+pub(super) fn tighten(
     scenario: &Scenario,
     horizon: &Horizon,
     reqs: &[QueueRequirements],
@@ -620,13 +775,7 @@ pub(super) fn decompose(
     // the ceiling of its relaxed value (widened by one should that have no
     // solution), with breaks and queues solved with them.
     let counts_of = |n: &[Vec<Vec<Variable>>], r: &RawSolution, pos: &HashMap<Variable, usize>| {
-        n.iter()
-            .map(|nc| {
-                nc.iter()
-                    .map(|nd| nd.iter().map(|v| value(&r.values, v, pos)).collect())
-                    .collect()
-            })
-            .collect::<Relaxed>()
+        class_counts(n, r, pos)
     };
     let relaxed = counts_of(&agg.n, &lp, &pos);
     // Attempts at integer tours, in order: (the scenario to solve, the
@@ -883,7 +1032,7 @@ fn neighbourhood(
 /// `None` when the class's agents cannot work the counted shifts within
 /// their individual rules at all.
 #[allow(clippy::type_complexity)]
-fn assign_class(
+pub(super) fn assign_class(
     scenario: &Scenario,
     days: &[Day],
     class: &Class,

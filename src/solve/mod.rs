@@ -340,8 +340,8 @@ struct Outcome {
     staged: bool,
 }
 
-/// The method for `scenario` under `cfg`: the agent model, or the
-/// decomposition (tours, then agents).
+/// The method for `scenario` under `cfg`: the agent model, the
+/// decomposition (tours, then agents), or column generation.
 pub fn method_for(scenario: &Scenario, cfg: &SolverConfig) -> SolveMethod {
     match cfg.method {
         SolveMethod::Auto => {
@@ -349,7 +349,12 @@ pub fn method_for(scenario: &Scenario, cfg: &SolverConfig) -> SolveMethod {
                 ObjectiveMode::ServiceLevel => cfg.decompose_service_level_from_agents,
                 ObjectiveMode::Requirements => cfg.decompose_from_agents,
             };
-            if scenario.agents.len() >= from {
+            let n = scenario.agents.len();
+            if scenario.objective.mode == ObjectiveMode::Requirements
+                && n >= cfg.column_generation_from_agents
+            {
+                SolveMethod::ColumnGeneration
+            } else if n >= from {
                 SolveMethod::Decomposition
             } else {
                 SolveMethod::Agents

@@ -27,14 +27,16 @@ pub(super) struct FitKind<'a> {
 const MOST_ROUNDS: usize = 200;
 
 /// The plans that best fit `counts[g][d][k]`, per kind (`out[c]`), each
-/// group's generation ending at `deadline` at the latest.
+/// group's generation ending at `deadline` at the latest; and the shifts
+/// the best mix of them misses or adds, summed over the groups (infinite
+/// when a group's generation was cut short).
 pub(super) fn fit(
     kinds: &[FitKind],
     counts: &[Vec<Vec<f64>>],
     limit: usize,
     threads: usize,
     deadline: Instant,
-) -> Vec<Vec<Schedule>> {
+) -> (Vec<Vec<Schedule>>, f64) {
     use rayon::prelude::*;
     let groups: Vec<usize> = {
         let mut g: Vec<usize> = kinds.iter().map(|k| k.group).collect();
@@ -56,22 +58,26 @@ pub(super) fn fit(
         Err(_) => run(),
     };
     let mut out: Vec<Vec<Schedule>> = vec![Vec::new(); kinds.len()];
-    for plans in found {
+    let mut missed = 0.0;
+    for (plans, m) in found {
+        missed += m;
         for (c, plan) in plans {
             out[c].push(plan);
         }
     }
-    out
+    (out, missed)
 }
 
-/// One group's fit: the plans generated, with their kind.
+/// One group's fit: the plans generated, with their kind, and the shifts
+/// the best mix of them misses or adds (infinite unless the generation
+/// ended).
 fn fit_group(
     kinds: &[FitKind],
     mine: &[usize],
     counts: &[Vec<f64>],
     limit: usize,
     deadline: Instant,
-) -> Vec<(usize, Schedule)> {
+) -> (Vec<(usize, Schedule)>, f64) {
     let mut problem = ColProblem::default();
     // Rows, each with its index in the problem (the order they are added).
     let mut n_rows = 0;
@@ -117,7 +123,7 @@ fn fit_group(
         let p = kinds[c].pricer;
         let first = p.cheapest(&|d, k| p.cost[d][k] + counts[d][k], 1);
         let Some((_, plan)) = first.into_iter().next() else {
-            return plans;
+            return (plans, f64::INFINITY);
         };
         problem.add_column(0.0, 0.0.., column(i, &plan));
         plans.push((c, plan));
@@ -125,23 +131,24 @@ fn fit_group(
     let mut model = problem.optimise(Sense::Minimise);
     model.make_quiet();
     let _ = model.try_set_option("threads", 1);
+    let mut missed = f64::INFINITY;
     for _ in 0..MOST_ROUNDS {
         if Instant::now() >= deadline {
-            break;
+            return (plans, f64::INFINITY);
         }
         let left = deadline
             .saturating_duration_since(Instant::now())
             .as_secs_f64();
         let _ = model.try_set_option("time_limit", left.max(0.01));
         let Ok(solved) = model.try_solve() else {
-            return plans;
+            return (plans, f64::INFINITY);
         };
         if solved.status() != HighsModelStatus::Optimal {
-            return plans;
+            return (plans, f64::INFINITY);
         }
         let solution = solved.get_solution();
         let dual = solution.dual_rows();
-        let missed = solved.objective_value();
+        missed = solved.objective_value();
         model = Model::from(solved);
         if missed < 1e-6 {
             break;
@@ -164,5 +171,5 @@ fn fit_group(
             break;
         }
     }
-    plans
+    (plans, missed)
 }

@@ -7,22 +7,30 @@
 //!    or days off of their own is a kind alone).
 //! 2. **The tours' relaxation** of the decomposition (`decompose.rs`, by the
 //!    interior point method): its optimum bounds every roster, its counts
-//!    say how many shifts of each start and length each group works, and
-//!    its duals what each shift is worth.
-//! 3. **Plans that fit the tours** (`fit.rs`): per group, the mix of the
-//!    kinds' plans that comes closest to those counts, each plan keeping
-//!    every rule of its agent. When the counts can be met by individual
-//!    plans (they could on every benchmark centre), the master below starts
-//!    at the tours' bound.
-//! 4. **Linear master and pricing.** The master (`master.rs`) chooses for
+//!    say how many shifts of each start and length each class and group
+//!    works, and its duals what each shift is worth.
+//! 3. **Whole tours handed out.** The decomposition's integer tours near the
+//!    relaxation, handed to the agents by its class programs. When every
+//!    counted shift is handed out, that roster costs the whole tours'
+//!    objective; within the configured gap of the bound it is the answer
+//!    (step 7), else it starts the integer master. (When the tours fit the
+//!    agents' contracts this is the fast way; when they do not — contract
+//!    minimums above the need — the hand-out misses shifts, and the steps
+//!    below find rosters the tours cannot.)
+//! 4. **Plans that fit the tours** (`fit.rs`): per group, the mix of the
+//!    kinds' plans that comes closest to the relaxation's counts, each plan
+//!    keeping every rule of its agent. When the counts can be met by
+//!    individual plans (they could on every benchmark centre), the master
+//!    below starts at the tours' bound.
+//! 5. **Linear master and pricing.** The master (`master.rs`) chooses for
 //!    each kind a mix of its plans, covering the requirement with the agent
 //!    model's own break and coverage constraints. Its duals value each
 //!    shift; the pricing (`pricing.rs`) finds each kind's cheapest plans
 //!    under those values by dynamic programming over the days, with every
 //!    rule of the agent (rest, days in a row, days off and their block,
-//!    working days and contract hours per week, availability, templates),
-//!    and adds those that lower the master's cost. The pricing looks at a
-//!    point between the tours' values and the master's (Wentges'
+//!    working days and contract hours per week, availability, templates,
+//!    rotations), and adds those that lower the master's cost. The pricing
+//!    looks at a point between the tours' values and the master's (Wentges'
 //!    smoothing). After a round priced at the master's own values, the
 //!    master's value plus each kind's size times its cheapest plan's
 //!    reduced cost (when negative) bounds every roster (the Lagrangian
@@ -31,18 +39,19 @@
 //!    master reaches the bound; the master's value is then a bound itself,
 //!    at least the tours' (every tour constraint holds for a mix of
 //!    individual plans).
-//! 5. **Integer master.** The master with integer `λ`, each column between
-//!    the floor and the ceiling of its share of the linear mix (HiGHS,
-//!    time-limited; breaks and service-level steps left continuous),
-//!    started from the mix rounded to whole agents.
-//! 6. **Roster.** Each kind's agents take the chosen plans; the agent model
+//! 6. **Integer master.** The master with integer `λ`, each column between
+//!    the floor and the ceiling of its share of the linear mix (widened to
+//!    the exact hand-out of step 3; HiGHS, time-limited; breaks and
+//!    service-level steps left continuous), started from that hand-out or
+//!    from the mix rounded to whole agents.
+//! 7. **Roster.** Each kind's agents take the chosen plans; the agent model
 //!    with every shift fixed places the breaks, splits multi-skilled time
 //!    across queues and prices the roster exactly (with the fairness terms
 //!    the master leaves out); then, with the time left and the gap above
 //!    the configured one, the large-neighbourhood search of `improve.rs`.
 //!
 //! The gap reported is the roster's objective against the best bound of
-//! steps 2 and 4.
+//! steps 2 and 5.
 
 mod fit;
 mod master;
@@ -56,14 +65,14 @@ use highs::HighsModelStatus;
 use rayon::prelude::*;
 
 use super::candidates::Day;
-use super::decompose::{build_aggregate, relaxation_cfg, with_time};
+use super::decompose::{integer_tours, tighten, tours_relaxation, with_time, TIGHTEN_SHARE};
 use super::improve::{self, Run};
 use super::model::{add_agents, build, empty_members, keep_picks, new_model, skill_groups, Relax};
 use super::warm::{greedy, solution_from_plan, Pick};
 use super::{hand_out_breaks, phase, value, Outcome, Progress, SolvePhase};
 use crate::error::{Error, Result};
 use crate::horizon::Horizon;
-use crate::lp::{run, run_watched};
+use crate::lp::run_watched;
 use crate::scenario::{Agent, ObjectiveMode, Scenario, SolveMethod, SolverConfig};
 use crate::staffing::QueueRequirements;
 use master::{build_master, Column, Groups, KindInfo, LinearMaster, LpSolution};
@@ -71,8 +80,10 @@ use pricing::{Pricer, Schedule};
 
 /// Shares of the time limit by which each step ends at the latest: the
 /// tours' relaxation, the fit, the linear master, the integer master.
-const TOURS_SHARE: f64 = 0.35;
-const FIT_SHARE: f64 = 0.4;
+const TOURS_SHARE: f64 = 0.3;
+const WHOLE_TOURS_SHARE: f64 = 0.2;
+const HANDOUT_SHARE: f64 = 0.4;
+const FIT_SHARE: f64 = 0.45;
 const LP_SHARE: f64 = 0.55;
 const IP_SHARE: f64 = 0.8;
 /// A plan enters the master when its reduced cost is below this.
@@ -205,63 +216,6 @@ impl Pool {
     }
 }
 
-/// What the tours' relaxation gives: its bound, and where it is optimal,
-/// the group counts of each shift and what each shift is worth.
-struct Tours {
-    bound: Option<f64>,
-    counts: Option<Values>,
-    worth: Option<Values>,
-    phase: SolvePhase,
-    status: HighsModelStatus,
-}
-
-/// Step 2: the tours' relaxation within `seconds`.
-fn tours(
-    scenario: &Scenario,
-    horizon: &Horizon,
-    reqs: &[QueueRequirements],
-    days: &[Day],
-    cfg: &SolverConfig,
-    seconds: f64,
-) -> Result<Tours> {
-    let agg = build_aggregate(scenario, horizon, reqs, days, None);
-    let pos = agg.model.positions();
-    let raw = run(agg.model, &relaxation_cfg(cfg, seconds), None)?;
-    let optimal = raw.status == HighsModelStatus::Optimal;
-    let phase = SolvePhase {
-        best_bound: optimal.then_some(raw.objective),
-        ..phase("tours relaxation", &raw, raw.seconds)
-    };
-    let per_count = |f: &dyn Fn(Variable, usize) -> f64| -> Values {
-        agg.counts
-            .iter()
-            .zip(&agg.link)
-            .map(|(cg, lg)| {
-                cg.iter()
-                    .zip(lg)
-                    .map(|(cd, ld)| {
-                        cd.iter()
-                            .zip(ld)
-                            .map(|(v, r)| match (v, r) {
-                                (Some(v), Some(r)) => f(*v, *r),
-                                _ => 0.0,
-                            })
-                            .collect()
-                    })
-                    .collect()
-            })
-            .collect()
-    };
-    let solved = optimal && !raw.row_duals.is_empty();
-    Ok(Tours {
-        bound: optimal.then_some(raw.objective),
-        counts: solved.then(|| per_count(&|v, _| value(&raw.values, &v, &pos))),
-        worth: solved.then(|| per_count(&|_, r| -raw.row_duals[r])),
-        phase,
-        status: raw.status,
-    })
-}
-
 /// What the generation (step 4) ends with.
 struct Generated {
     last: Option<LpSolution>,
@@ -270,7 +224,7 @@ struct Generated {
     phase: SolvePhase,
 }
 
-/// Step 4: rounds of the linear master and pricing until `deadline`.
+/// Step 5: rounds of the linear master and pricing until `deadline`.
 #[allow(clippy::too_many_arguments)]
 fn generate(
     master: &mut LinearMaster,
@@ -415,6 +369,69 @@ fn trivial_bound(scenario: &Scenario, reqs: &[QueueRequirements], kinds: &[Kind]
     plans - answered
 }
 
+/// The whole tours' class counts `counts` handed to the `classes`' agents by
+/// the decomposition's class programs, each with its share of the time
+/// to `deadline`; `None` unless every counted shift is handed out (and no
+/// shift added).
+fn hand_out_exactly(
+    classes: &[super::decompose::Class],
+    scenario: &Scenario,
+    days: &[Day],
+    counts: &[Vec<Vec<usize>>],
+    cfg: &SolverConfig,
+    deadline: Instant,
+) -> Result<Option<Vec<Schedule>>> {
+    let mut picks: Vec<Schedule> = vec![vec![None; days.len()]; scenario.agents.len()];
+    let mut remaining = scenario.agents.len();
+    for (c, class) in classes.iter().enumerate() {
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64();
+        if left <= 0.0 {
+            return Ok(None);
+        }
+        let share = left * class.agents.len() as f64 / remaining.max(1) as f64;
+        remaining -= class.agents.len();
+        let assigned = super::decompose::assign_class(
+            scenario,
+            days,
+            class,
+            &counts[c],
+            &with_time(cfg, share),
+            false,
+        )?;
+        match assigned {
+            Some((rows, missing, ..)) if missing < 0.5 => {
+                for (&a, row) in class.agents.iter().zip(rows) {
+                    picks[a] = row;
+                }
+            }
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(picks))
+}
+
+/// Each agent's plan: each kind's agents take its plans in `mix[kind]`,
+/// each as many times as it says.
+fn assign(
+    kinds: &[Kind],
+    agents: usize,
+    days: usize,
+    mix: &[Vec<(Schedule, usize)>],
+) -> Vec<Schedule> {
+    let mut picks: Vec<Schedule> = vec![vec![None; days]; agents];
+    for (k, plans) in kinds.iter().zip(mix) {
+        let mut members = k.agents.iter();
+        for (plan, n) in plans {
+            for &a in members.by_ref().take(*n) {
+                picks[a] = plan.clone();
+            }
+        }
+    }
+    picks
+}
+
 /// The linear mix `lambda` rounded to whole agents per kind: each column's
 /// floor, then the kind's remaining agents to the largest remainders.
 fn round_mix(pool: &[Column], kinds: &[KindInfo], lambda: &[f64]) -> Vec<usize> {
@@ -491,146 +508,258 @@ pub(super) fn method(
 
     // Step 2: the tours' relaxation.
     progress.step("tours relaxation: the bound");
-    let tours = tours(scenario, horizon, reqs, days, cfg, left(TOURS_SHARE))?;
-    phases.push(tours.phase);
-    if master::infeasible(tours.status) {
-        return Err(infeasible());
-    }
-    let mut bound = trivial_bound(scenario, reqs, &kinds).max(tours.bound.unwrap_or(f64::MIN));
-    hit_time_limit |= tours.bound.is_none();
-    progress.bound(bound);
-
-    // Step 3: plans that fit its counts.
-    if let Some(counts) = &tours.counts {
-        progress.step("plans that fit the tours");
-        let tf = Instant::now();
-        let fit_kinds: Vec<fit::FitKind> = kinds
-            .iter()
-            .map(|k| fit::FitKind {
-                group: k.group,
-                size: k.agents.len(),
-                pricer: &k.pricer,
-            })
-            .collect();
-        let threads = (cfg.threads as usize).max(1);
-        let found = fit::fit(
-            &fit_kinds,
-            counts,
-            per_round(kinds.len()),
-            threads,
-            by(FIT_SHARE),
-        );
-        let before = pool.columns.len();
-        for (c, plans) in found.into_iter().enumerate() {
-            for plan in plans {
-                pool.offer(&kinds, c, plan);
-            }
-        }
-        phases.push(SolvePhase {
-            name: "plans that fit the tours".into(),
-            status: format!("{} plans", pool.columns.len() - before),
-            objective: None,
-            best_bound: None,
-            solve_seconds: tf.elapsed().as_secs_f64(),
-            variables: 0,
-            constraints: 0,
-        });
-    }
-
-    // Step 4: the linear master and pricing.
-    progress.step("column generation: the agents' plans priced");
-    let master_of = |columns: &[Column], within: Option<&[(usize, usize)]>, integer: bool| {
-        build_master(
-            scenario, horizon, reqs, days, &groups, &info, &may_work, columns, within, integer,
-        )
-    };
-    let mut master = LinearMaster::new(master_of(&pool.columns, None, false), &info, cfg)?;
-    let generated = generate(
-        &mut master,
-        &kinds,
-        &mut pool,
-        tours.worth,
-        bound,
-        by(LP_SHARE),
-        progress,
-    )?;
-    drop(master);
-    bound = generated.bound;
-    hit_time_limit |= !generated.converged;
-    phases.push(generated.phase);
-
-    // Step 5: the integer master.
-    progress.step("integer master over the generated plans");
-    let ti = Instant::now();
-    let columns = &pool.columns;
-    // Each column between the floor and the ceiling of its share of the
-    // last linear mix (columns added after it, or outside it, at none).
-    let within: Option<Vec<(usize, usize)>> = generated.last.as_ref().map(|sol| {
-        (0..columns.len())
-            .map(|j| {
-                let l = sol.lambda.get(j).copied().unwrap_or(0.0).max(0.0);
-                ((l + 1e-6).floor() as usize, (l - 1e-6).ceil() as usize)
-            })
-            .collect()
-    });
-    let built = master_of(columns, within.as_deref(), true);
-    let pos = built.model.positions();
-    // The start: the mix rounded; HiGHS completes the other variables.
-    let start = generated.last.as_ref().map(|sol| {
-        let mut v = vec![f64::INFINITY; built.model.order.len()];
-        let counts = round_mix(&columns[..sol.lambda.len()], &info, &sol.lambda);
-        for (j, lam) in built.lambda.iter().enumerate() {
-            v[pos[lam]] = counts.get(j).map_or(0.0, |&n| n as f64);
-        }
-        v
-    });
-    let mut ip_cfg = with_time(cfg, left(IP_SHARE));
-    ip_cfg.mip_rel_gap = cfg.mip_rel_gap * 0.5;
-    // HiGHS's cuts do not raise this master's bound (it is the linear
-    // master's), and a large pool of them halves its speed here.
-    ip_cfg
-        .options
-        .entry("mip_pool_soft_limit".into())
-        .or_insert(crate::scenario::HighsValue::Int(100));
-    let lambda = built.lambda.clone();
-    let raw = run_watched(
-        built.model,
-        &ip_cfg,
-        start.as_deref(),
-        Some(&progress.mip(false)),
-    )?;
-    hit_time_limit |= raw.status == HighsModelStatus::ReachedTimeLimit;
+    let relaxation = tours_relaxation(scenario, horizon, reqs, days, cfg, left(TOURS_SHARE))?;
+    let raw = &relaxation.raw;
+    let optimal = raw.status == HighsModelStatus::Optimal;
     phases.push(SolvePhase {
-        best_bound: None,
-        ..phase("integer master", &raw, ti.elapsed().as_secs_f64())
+        best_bound: optimal.then_some(raw.objective),
+        ..phase("tours relaxation", raw, raw.seconds)
     });
     if master::infeasible(raw.status) {
         return Err(infeasible());
     }
-    // Each kind's agents take the chosen plans (the greedy roster should
-    // HiGHS find no mix in time).
-    let picks: Option<Vec<Schedule>> = if raw.values.is_empty() {
-        greedy_plan.as_ref().map(|p| {
-            p.iter()
-                .map(|row| row.iter().map(|x| x.as_ref().map(|(k, _)| *k)).collect())
-                .collect()
+    let mut bound = trivial_bound(scenario, reqs, &kinds);
+    if optimal {
+        bound = bound.max(raw.objective);
+    }
+    hit_time_limit |= !optimal;
+    progress.bound(bound);
+    let fit_kinds: Vec<fit::FitKind> = kinds
+        .iter()
+        .map(|k| fit::FitKind {
+            group: k.group,
+            size: k.agents.len(),
+            pricer: &k.pricer,
         })
+        .collect();
+    let threads = (cfg.threads as usize).max(1);
+
+    // Step 3: whole tours near the relaxation handed out exactly by the
+    // decomposition's class programs, when they can be (a roster at the
+    // whole tours' cost: the end when within the configured gap, else the
+    // start of the integer master).
+    let mut exact: Option<(f64, Vec<Schedule>)> = None;
+    if optimal && scenario.objective.mode == ObjectiveMode::Requirements {
+        progress.step("whole tours near the relaxation, handed out");
+        let th = Instant::now();
+        let (whole, ph) = integer_tours(
+            scenario,
+            horizon,
+            reqs,
+            days,
+            cfg,
+            &relaxation.classes,
+            left(WHOLE_TOURS_SHARE),
+        )?;
+        phases.push(ph);
+        if let Some((objective, counts)) = whole {
+            // The class programs take long to find that counts cannot be
+            // handed out; the fit's linear program tells at once when no mix
+            // of plans, whole or not, meets them.
+            let classes = super::decompose::classes(scenario, &group_of);
+            let mut by_group: Values =
+                vec![days.iter().map(|d| vec![0.0; d.shifts.len()]).collect(); queues.len()];
+            for (class, cc) in classes.iter().zip(&counts) {
+                for (d, row) in cc.iter().enumerate() {
+                    for (k, &n) in row.iter().enumerate() {
+                        by_group[class.group][d][k] += n as f64;
+                    }
+                }
+            }
+            let (plans, missed) = fit::fit(
+                &fit_kinds,
+                &by_group,
+                per_round(kinds.len()),
+                threads,
+                by(HANDOUT_SHARE),
+            );
+            for (c, found) in plans.into_iter().enumerate() {
+                for plan in found {
+                    pool.offer(&kinds, c, plan);
+                }
+            }
+            if missed < 1e-6 {
+                exact =
+                    hand_out_exactly(&classes, scenario, days, &counts, cfg, by(HANDOUT_SHARE))?
+                        .map(|picks| (objective, picks));
+            }
+            phases.push(SolvePhase {
+                name: "agents".into(),
+                status: if exact.is_some() {
+                    "exact"
+                } else {
+                    "not exact"
+                }
+                .into(),
+                objective: None,
+                best_bound: None,
+                solve_seconds: th.elapsed().as_secs_f64(),
+                variables: 0,
+                constraints: 0,
+            });
+        }
+    }
+    let good_enough = exact
+        .as_ref()
+        .is_some_and(|(o, _)| super::relative_gap(*o, bound) <= cfg.mip_rel_gap);
+    let picks: Option<Vec<Schedule>> = if good_enough {
+        // Within the configured gap already: no master needed.
+        exact.map(|(_, picks)| picks)
     } else {
-        let mut picks: Vec<Schedule> = vec![vec![None; days.len()]; scenario.agents.len()];
-        let mut next: Vec<usize> = vec![0; kinds.len()];
-        for (j, col) in columns.iter().enumerate() {
-            let n = value(&raw.values, &lambda[j], &pos).round().max(0.0) as usize;
-            for _ in 0..n {
-                if let Some(&a) = kinds[col.kind].agents.get(next[col.kind]) {
-                    picks[a] = col.plan.clone();
-                    next[col.kind] += 1;
+        // Steps 4 to 6: plans that fit the relaxation's counts, the linear
+        // master and pricing, then the integer master (from the exact whole
+        // tours when there are some).
+        if optimal {
+            progress.step("plans that fit the tours");
+            let tf = Instant::now();
+            let before = pool.columns.len();
+            let (found, _) = fit::fit(
+                &fit_kinds,
+                &relaxation.groups,
+                per_round(kinds.len()),
+                threads,
+                by(FIT_SHARE),
+            );
+            for (c, plans) in found.into_iter().enumerate() {
+                for plan in plans {
+                    pool.offer(&kinds, c, plan);
+                }
+            }
+            phases.push(SolvePhase {
+                name: "plans that fit the tours".into(),
+                status: format!("{} plans", pool.columns.len() - before),
+                objective: None,
+                best_bound: None,
+                solve_seconds: tf.elapsed().as_secs_f64(),
+                variables: 0,
+                constraints: 0,
+            });
+        }
+        if let Some((_, picks)) = &exact {
+            for (c, k) in kinds.iter().enumerate() {
+                for &a in &k.agents {
+                    pool.offer(&kinds, c, picks[a].clone());
                 }
             }
         }
-        Some(picks)
+        progress.step("column generation: the agents' plans priced");
+        let master_of = |columns: &[Column], within: Option<&[(usize, usize)]>, integer: bool| {
+            build_master(
+                scenario, horizon, reqs, days, &groups, &info, &may_work, columns, within, integer,
+            )
+        };
+        let mut master = LinearMaster::new(master_of(&pool.columns, None, false), &info, cfg)?;
+        let generated = generate(
+            &mut master,
+            &kinds,
+            &mut pool,
+            relaxation.worth,
+            bound,
+            by(LP_SHARE),
+            progress,
+        )?;
+        drop(master);
+        bound = generated.bound;
+        hit_time_limit |= !generated.converged;
+        phases.push(generated.phase);
+
+        progress.step("integer master over the generated plans");
+        let ti = Instant::now();
+        let columns = &pool.columns;
+        // Each column between the floor and the ceiling of its share of the
+        // last linear mix (columns added after it, or outside it, at none),
+        // and at least its agents in the exact whole tours.
+        let whole: Vec<usize> = match &exact {
+            Some((_, picks)) => columns
+                .iter()
+                .map(|col| {
+                    kinds[col.kind]
+                        .agents
+                        .iter()
+                        .filter(|&&a| picks[a] == col.plan)
+                        .count()
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let within: Option<Vec<(usize, usize)>> = generated.last.as_ref().map(|sol| {
+            (0..columns.len())
+                .map(|j| {
+                    let l = sol.lambda.get(j).copied().unwrap_or(0.0).max(0.0);
+                    let w = whole.get(j).copied().unwrap_or(0);
+                    let lo = ((l + 1e-6).floor() as usize).min(w);
+                    let hi = ((l - 1e-6).ceil() as usize).max(w);
+                    (lo, hi)
+                })
+                .collect()
+        });
+        let built = master_of(columns, within.as_deref(), true);
+        let pos = built.model.positions();
+        // The start: the exact whole tours, else the mix rounded; HiGHS
+        // completes the other variables.
+        let counts: Option<Vec<usize>> = if exact.is_some() {
+            Some(whole.clone())
+        } else {
+            generated
+                .last
+                .as_ref()
+                .map(|sol| round_mix(&columns[..sol.lambda.len()], &info, &sol.lambda))
+        };
+        let start = counts.map(|counts| {
+            let mut v = vec![f64::INFINITY; built.model.order.len()];
+            for (j, lam) in built.lambda.iter().enumerate() {
+                v[pos[lam]] = counts.get(j).map_or(0.0, |&n| n as f64);
+            }
+            v
+        });
+        let mut ip_cfg = with_time(cfg, left(IP_SHARE));
+        ip_cfg.mip_rel_gap = cfg.mip_rel_gap * 0.5;
+        // HiGHS's cuts do not raise this master's bound (it is the linear
+        // master's), and a large pool of them halves its speed here.
+        ip_cfg
+            .options
+            .entry("mip_pool_soft_limit".into())
+            .or_insert(crate::scenario::HighsValue::Int(100));
+        let lambda = built.lambda.clone();
+        let raw = run_watched(
+            built.model,
+            &ip_cfg,
+            start.as_deref(),
+            Some(&progress.mip(false)),
+        )?;
+        hit_time_limit |= raw.status == HighsModelStatus::ReachedTimeLimit;
+        phases.push(SolvePhase {
+            best_bound: None,
+            ..phase("integer master", &raw, ti.elapsed().as_secs_f64())
+        });
+        if master::infeasible(raw.status) {
+            return Err(infeasible());
+        }
+        if raw.values.is_empty() {
+            // No mix in time: the exact whole tours, else the greedy roster.
+            exact.map(|(_, picks)| picks).or_else(|| {
+                greedy_plan.as_ref().map(|p| {
+                    p.iter()
+                        .map(|row| row.iter().map(|x| x.as_ref().map(|(k, _)| *k)).collect())
+                        .collect()
+                })
+            })
+        } else {
+            let mix: Vec<Vec<(Schedule, usize)>> = {
+                let mut mix = vec![Vec::new(); kinds.len()];
+                for (j, col) in columns.iter().enumerate() {
+                    let n = value(&raw.values, &lambda[j], &pos).round().max(0.0) as usize;
+                    if n > 0 {
+                        mix[col.kind].push((col.plan.clone(), n));
+                    }
+                }
+                mix
+            };
+            Some(assign(&kinds, scenario.agents.len(), days.len(), &mix))
+        }
     };
 
-    // Step 6: the roster priced by the agent model, then improved.
+    // Step 7: the roster priced by the agent model, then improved.
     progress.step("final model: breaks, queues and prices of the plans");
     let fin = final_run(
         scenario,
@@ -647,9 +776,36 @@ pub(super) fn method(
         ..phase("final", &fin.raw, fin.raw.seconds)
     });
     let mut fin = fin;
-    if !fin.raw.values.is_empty() {
+    let deadline = by(0.9);
+    let open = |bound: f64, fin: &Run| {
+        !fin.raw.values.is_empty()
+            && super::relative_gap(fin.raw.objective, bound) > cfg.mip_rel_gap
+    };
+    if open(bound, &fin) {
+        // The decomposition's integer tours, unrestricted, for a bound that
+        // may be tighter than the relaxations'.
+        progress.step("integer tours: a tighter bound");
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64();
+        if let Some((b, ph)) = tighten(
+            scenario,
+            horizon,
+            reqs,
+            days,
+            cfg,
+            None,
+            TIGHTEN_SHARE * left,
+        )? {
+            if b > bound {
+                bound = b.min(fin.raw.objective);
+                progress.bound(bound);
+            }
+            phases.push(ph);
+        }
+    }
+    if open(bound, &fin) {
         progress.step("improving: neighbourhoods of agents re-solved");
-        let deadline = by(0.95);
         let (best, b, timed_out, ph) = improve::improve(
             scenario, horizon, reqs, days, cfg, fin, bound, deadline, progress,
         )?;
