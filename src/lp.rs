@@ -123,6 +123,10 @@ pub fn run_watched(
     start: Option<&[f64]>,
     watch: Option<Watch>,
 ) -> Result<RawSolution> {
+    // The time limit counts from here: handing a large model to HiGHS
+    // takes seconds on a busy machine, and the caller's deadline does not
+    // wait for it.
+    let entered = std::time::Instant::now();
     let Model {
         vars,
         order,
@@ -157,7 +161,11 @@ pub fn run_watched(
     };
     set(
         "time_limit",
-        m.try_set_option("time_limit", cfg.time_limit_seconds),
+        m.try_set_option(
+            "time_limit",
+            (cfg.time_limit_seconds - entered.elapsed().as_secs_f64())
+                .max(cfg.time_limit_seconds.min(0.1)),
+        ),
     )?;
     set(
         "mip_rel_gap",
