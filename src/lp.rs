@@ -132,6 +132,10 @@ pub struct Handed {
 
 /// Hands `model` to HiGHS with the settings `cfg`.
 pub fn hand_to_highs(model: Model, cfg: &SolverConfig) -> Result<Handed> {
+    // The time limit counts from here: handing a large model to HiGHS
+    // takes seconds on a busy machine, and the caller's deadline does not
+    // wait for it.
+    let entered = std::time::Instant::now();
     let Model {
         vars,
         order,
@@ -163,7 +167,11 @@ pub fn hand_to_highs(model: Model, cfg: &SolverConfig) -> Result<Handed> {
     };
     set(
         "time_limit",
-        m.try_set_option("time_limit", cfg.time_limit_seconds),
+        m.try_set_option(
+            "time_limit",
+            (cfg.time_limit_seconds - entered.elapsed().as_secs_f64())
+                .max(cfg.time_limit_seconds.min(0.1)),
+        ),
     )?;
     set(
         "mip_rel_gap",

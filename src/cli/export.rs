@@ -98,10 +98,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let roster = read_roster(&args.roster, &sc.site.name, sc.site.timezone)?;
     let violations = validate(sc, &roster);
     if !violations.is_empty() {
-        for v in &violations {
-            let day = v.date.map(|d| format!(" on {d}")).unwrap_or_default();
-            eprintln!("{}: agent {}{}: {}", v.rule, v.agent_id, day, v.message);
-        }
+        super::print_violations("", &violations);
         eprintln!(
             "{}: {} rule violations; nothing exported (fix them, or check with rota validate)",
             args.roster.display(),

@@ -166,3 +166,15 @@ pub fn run() -> anyhow::Result<i32> {
         } => generate::instance(agents, seed, time_limit, hours_per_agent, &out),
     }
 }
+
+/// Prints each rule violation on its own line of stderr, `prefix` first:
+/// `RULE: agent ID on DATE: MESSAGE`.
+pub(crate) fn print_violations(prefix: &str, violations: &[rota::roster::validate::Violation]) {
+    for v in violations {
+        let day = v.date.map(|d| format!(" on {d}")).unwrap_or_default();
+        eprintln!(
+            "{prefix}{}: agent {}{}: {}",
+            v.rule, v.agent_id, day, v.message
+        );
+    }
+}

@@ -125,13 +125,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     if !violations.is_empty() {
         // Never publish a roster that breaks a rule: nothing is written.
         pb.finish_and_clear();
-        for v in &violations {
-            let day = v.date.map(|d| format!(" on {d}")).unwrap_or_default();
-            eprintln!(
-                "violation: {}: agent {}{}: {}",
-                v.rule, v.agent_id, day, v.message
-            );
-        }
+        super::print_violations("violation: ", &violations);
         eprintln!(
             "error: the optimizer's roster breaks {} rules (a bug in rota: please report it with the scenario); nothing written",
             violations.len()

@@ -112,13 +112,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     };
     let violations = validate_with(sc, &solved.roster, &facts.allowances());
     if !violations.is_empty() {
-        for v in &violations {
-            let day = v.date.map(|d| format!(" on {d}")).unwrap_or_default();
-            eprintln!(
-                "violation: {}: agent {}{}: {}",
-                v.rule, v.agent_id, day, v.message
-            );
-        }
+        super::print_violations("violation: ", &violations);
         eprintln!(
             "error: the re-planned roster breaks {} rules (a bug in rota: please report it with the scenario); nothing stored or written",
             violations.len()

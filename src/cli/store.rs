@@ -88,10 +88,7 @@ pub fn publish(args: PublishArgs) -> anyhow::Result<i32> {
     let roster = read_roster(&args.roster, &sc.site.name, sc.site.timezone)?;
     let violations = validate(sc, &roster);
     if !violations.is_empty() {
-        for v in &violations {
-            let day = v.date.map(|d| format!(" on {d}")).unwrap_or_default();
-            eprintln!("{}: agent {}{}: {}", v.rule, v.agent_id, day, v.message);
-        }
+        super::print_violations("", &violations);
         eprintln!(
             "{}: {} rule violations; nothing published",
             args.roster.display(),

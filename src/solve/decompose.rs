@@ -630,7 +630,15 @@ pub(super) fn method(
     });
     // A little is kept for reading the roster out.
     let deadline = t0 + std::time::Duration::from_secs_f64(0.95 * cfg.time_limit_seconds);
+    // Integer tours at the relaxation's value: the integer tour model can
+    // prove no more.
+    let tours_at_bound = d.phases.iter().any(|p| {
+        p.name == "tours"
+            && p.objective
+                .is_some_and(|o| o <= d.bound + 1e-9 * d.bound.abs().max(1.0))
+    });
     if d.bound.is_finite()
+        && !tours_at_bound
         && !fin.raw.values.is_empty()
         && super::relative_gap(fin.raw.objective, d.bound) > cfg.mip_rel_gap
     {
