@@ -267,6 +267,30 @@ impl LinearMaster {
         Ok(())
     }
 
+    /// From now on re-solved by the dual simplex method: after bounds
+    /// change the last basis stays dual feasible.
+    pub(super) fn dual_simplex(&mut self) -> Result<()> {
+        self.highs
+            .try_set_option("simplex_strategy", 1)
+            .map_err(|e| Error::Solver(format!("option simplex_strategy rejected: {e:?}")))
+    }
+
+    /// Sets the bounds of the `λ` of the pool's column `j`.
+    pub(super) fn set_bounds(&mut self, j: usize, lower: f64, upper: f64) -> Result<()> {
+        let ptr = self.highs.as_mut_ptr();
+        // SAFETY: `ptr` is the live HiGHS instance this master owns, and
+        // `cols[j]` one of its columns.
+        let status = unsafe {
+            highs_sys::Highs_changeColBounds(ptr, self.cols[j] as highs_sys::HighsInt, lower, upper)
+        };
+        if status == highs_sys::STATUS_ERROR {
+            return Err(Error::Solver(
+                "HiGHS refused the bounds of a column of the master".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Solves the master from its last basis within `seconds`; `None`
     /// unless HiGHS proves it optimal.
     pub(super) fn solve(&mut self, seconds: f64) -> Result<Option<LpSolution>> {

@@ -53,6 +53,7 @@
 //! The gap reported is the roster's objective against the best bound of
 //! steps 2 and 5.
 
+mod dive;
 mod fit;
 mod master;
 mod pricing;
@@ -85,7 +86,14 @@ const WHOLE_TOURS_SHARE: f64 = 0.2;
 const HANDOUT_SHARE: f64 = 0.4;
 const FIT_SHARE: f64 = 0.45;
 const LP_SHARE: f64 = 0.55;
+const DIVE_SHARE: f64 = 0.7;
 const IP_SHARE: f64 = 0.8;
+/// The least time the whole tours are given: HiGHS's root heuristics on
+/// the tour model (its central rounding) do not look at the clock, and ran
+/// 12 to 14 s on the 200-agent benchmark whatever the limit (1.2 to 2.4 s
+/// when the relaxation's counts are nearly whole). With less time the
+/// column generation's dive finds the whole agents instead.
+const MIN_WHOLE_TOURS_SECONDS: f64 = 8.0;
 /// A plan enters the master when its reduced cost is below this.
 const ENTERS: f64 = -1e-6;
 /// Weight of the centre in the values the pricing looks at.
@@ -536,10 +544,14 @@ pub(super) fn method(
 
     // Step 3: whole tours near the relaxation handed out exactly by the
     // decomposition's class programs, when they can be (a roster at the
-    // whole tours' cost: the end when within the configured gap, else the
-    // start of the integer master).
+    // whole tours' cost: the end when within the configured gap, else a
+    // start of the integer master), given the time (see
+    // MIN_WHOLE_TOURS_SECONDS).
     let mut exact: Option<(f64, Vec<Schedule>)> = None;
-    if optimal && scenario.objective.mode == ObjectiveMode::Requirements {
+    if optimal
+        && scenario.objective.mode == ObjectiveMode::Requirements
+        && left(WHOLE_TOURS_SHARE) >= MIN_WHOLE_TOURS_SECONDS
+    {
         progress.step("whole tours near the relaxation, handed out");
         let th = Instant::now();
         let (whole, ph) = integer_tours(
@@ -658,19 +670,44 @@ pub(super) fn method(
             by(LP_SHARE),
             progress,
         )?;
-        drop(master);
         bound = generated.bound;
         hit_time_limit |= !generated.converged;
         phases.push(generated.phase);
 
-        progress.step("integer master over the generated plans");
-        let ti = Instant::now();
+        // Step 6a: a dive to whole agents in the linear master.
+        let mut dived: Option<dive::Dived> = None;
+        if let Some(last) = &generated.last {
+            progress.step("dive to whole agents");
+            let td = Instant::now();
+            dived = dive::dive(&mut master, &info, &pool.columns, last, by(DIVE_SHARE))?;
+            phases.push(SolvePhase {
+                name: "dive".into(),
+                status: match &dived {
+                    Some(d) => format!("whole after {} rounds", d.rounds),
+                    None => "stopped".into(),
+                },
+                objective: dived.as_ref().map(|d| d.objective),
+                best_bound: None,
+                solve_seconds: td.elapsed().as_secs_f64(),
+                variables: 0,
+                constraints: 0,
+            });
+        }
+        drop(master);
+
         let columns = &pool.columns;
-        // Each column between the floor and the ceiling of its share of the
-        // last linear mix (columns added after it, or outside it, at none),
-        // and at least its agents in the exact whole tours.
-        let whole: Vec<usize> = match &exact {
-            Some((_, picks)) => columns
+        let mix_of = |counts: &[usize]| -> Vec<Vec<(Schedule, usize)>> {
+            let mut mix = vec![Vec::new(); kinds.len()];
+            for (col, &n) in columns.iter().zip(counts) {
+                if n > 0 {
+                    mix[col.kind].push((col.plan.clone(), n));
+                }
+            }
+            mix
+        };
+        // The agents of each column in the exact whole tours.
+        let whole: Option<(f64, Vec<usize>)> = exact.as_ref().map(|(objective, picks)| {
+            let counts = columns
                 .iter()
                 .map(|col| {
                     kinds[col.kind]
@@ -679,83 +716,112 @@ pub(super) fn method(
                         .filter(|&&a| picks[a] == col.plan)
                         .count()
                 })
-                .collect(),
-            None => Vec::new(),
-        };
-        let within: Option<Vec<(usize, usize)>> = generated.last.as_ref().map(|sol| {
-            (0..columns.len())
-                .map(|j| {
-                    let l = sol.lambda.get(j).copied().unwrap_or(0.0).max(0.0);
-                    let w = whole.get(j).copied().unwrap_or(0);
-                    let lo = ((l + 1e-6).floor() as usize).min(w);
-                    let hi = ((l - 1e-6).ceil() as usize).max(w);
-                    (lo, hi)
-                })
-                .collect()
+                .collect();
+            (*objective, counts)
         });
-        let built = master_of(columns, within.as_deref(), true);
-        let pos = built.model.positions();
-        // The start: the exact whole tours, else the mix rounded; HiGHS
-        // completes the other variables.
-        let counts: Option<Vec<usize>> = if exact.is_some() {
-            Some(whole.clone())
+        // The better of the two mixes of whole agents (the dive's over the
+        // columns it saw; later columns at none).
+        let best: Option<(f64, Vec<usize>)> = whole
+            .iter()
+            .cloned()
+            .chain(dived.map(|d| {
+                let mut counts = d.counts;
+                counts.resize(columns.len(), 0);
+                (d.objective, counts)
+            }))
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        let close = best
+            .as_ref()
+            .is_some_and(|(o, _)| super::relative_gap(*o, bound) <= 0.5 * cfg.mip_rel_gap);
+        if close {
+            // Within half the configured gap: no integer master needed.
+            best.map(|(_, counts)| {
+                assign(&kinds, scenario.agents.len(), days.len(), &mix_of(&counts))
+            })
         } else {
-            generated
-                .last
-                .as_ref()
-                .map(|sol| round_mix(&columns[..sol.lambda.len()], &info, &sol.lambda))
-        };
-        let start = counts.map(|counts| {
-            let mut v = vec![f64::INFINITY; built.model.order.len()];
-            for (j, lam) in built.lambda.iter().enumerate() {
-                v[pos[lam]] = counts.get(j).map_or(0.0, |&n| n as f64);
+            progress.step("integer master over the generated plans");
+            let ti = Instant::now();
+            // Each column between the floor and the ceiling of its share of
+            // the last linear mix (columns added after it, or outside it, at
+            // none), widened to its agents in the best mix of whole agents.
+            let within: Option<Vec<(usize, usize)>> = generated.last.as_ref().map(|sol| {
+                (0..columns.len())
+                    .map(|j| {
+                        let l = sol.lambda.get(j).copied().unwrap_or(0.0).max(0.0);
+                        let w = best.as_ref().map_or(0, |(_, c)| c[j]);
+                        let lo = ((l + 1e-6).floor() as usize).min(w);
+                        let hi = ((l - 1e-6).ceil() as usize).max(w);
+                        (lo, hi)
+                    })
+                    .collect()
+            });
+            let built = master_of(columns, within.as_deref(), true);
+            let pos = built.model.positions();
+            // The start: the best mix of whole agents, else the linear mix
+            // rounded; HiGHS completes the other variables.
+            let counts: Option<Vec<usize>> = match &best {
+                Some((_, counts)) => Some(counts.clone()),
+                None => generated
+                    .last
+                    .as_ref()
+                    .map(|sol| round_mix(&columns[..sol.lambda.len()], &info, &sol.lambda)),
+            };
+            let start = counts.map(|counts| {
+                let mut v = vec![f64::INFINITY; built.model.order.len()];
+                for (j, lam) in built.lambda.iter().enumerate() {
+                    v[pos[lam]] = counts.get(j).map_or(0.0, |&n| n as f64);
+                }
+                v
+            });
+            let mut ip_cfg = with_time(cfg, left(IP_SHARE));
+            ip_cfg.mip_rel_gap = cfg.mip_rel_gap * 0.5;
+            // HiGHS's cuts do not raise this master's bound (it is the
+            // linear master's), and a large pool of them halves its speed
+            // here.
+            ip_cfg
+                .options
+                .entry("mip_pool_soft_limit".into())
+                .or_insert(crate::scenario::HighsValue::Int(100));
+            let lambda = built.lambda.clone();
+            let raw = run_watched(
+                built.model,
+                &ip_cfg,
+                start.as_deref(),
+                Some(&progress.mip(false)),
+            )?;
+            hit_time_limit |= raw.status == HighsModelStatus::ReachedTimeLimit;
+            phases.push(SolvePhase {
+                best_bound: None,
+                ..phase("integer master", &raw, ti.elapsed().as_secs_f64())
+            });
+            if master::infeasible(raw.status) {
+                return Err(infeasible());
             }
-            v
-        });
-        let mut ip_cfg = with_time(cfg, left(IP_SHARE));
-        ip_cfg.mip_rel_gap = cfg.mip_rel_gap * 0.5;
-        // HiGHS's cuts do not raise this master's bound (it is the linear
-        // master's), and a large pool of them halves its speed here.
-        ip_cfg
-            .options
-            .entry("mip_pool_soft_limit".into())
-            .or_insert(crate::scenario::HighsValue::Int(100));
-        let lambda = built.lambda.clone();
-        let raw = run_watched(
-            built.model,
-            &ip_cfg,
-            start.as_deref(),
-            Some(&progress.mip(false)),
-        )?;
-        hit_time_limit |= raw.status == HighsModelStatus::ReachedTimeLimit;
-        phases.push(SolvePhase {
-            best_bound: None,
-            ..phase("integer master", &raw, ti.elapsed().as_secs_f64())
-        });
-        if master::infeasible(raw.status) {
-            return Err(infeasible());
-        }
-        if raw.values.is_empty() {
-            // No mix in time: the exact whole tours, else the greedy roster.
-            exact.map(|(_, picks)| picks).or_else(|| {
-                greedy_plan.as_ref().map(|p| {
+            let found: Option<(f64, Vec<usize>)> = (!raw.values.is_empty()).then(|| {
+                let counts = lambda
+                    .iter()
+                    .map(|l| value(&raw.values, l, &pos).round().max(0.0) as usize)
+                    .collect();
+                (raw.objective, counts)
+            });
+            match found
+                .into_iter()
+                .chain(best)
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+            {
+                Some((_, counts)) => Some(assign(
+                    &kinds,
+                    scenario.agents.len(),
+                    days.len(),
+                    &mix_of(&counts),
+                )),
+                // No mix in time: the greedy roster.
+                None => greedy_plan.as_ref().map(|p| {
                     p.iter()
                         .map(|row| row.iter().map(|x| x.as_ref().map(|(k, _)| *k)).collect())
                         .collect()
-                })
-            })
-        } else {
-            let mix: Vec<Vec<(Schedule, usize)>> = {
-                let mut mix = vec![Vec::new(); kinds.len()];
-                for (j, col) in columns.iter().enumerate() {
-                    let n = value(&raw.values, &lambda[j], &pos).round().max(0.0) as usize;
-                    if n > 0 {
-                        mix[col.kind].push((col.plan.clone(), n));
-                    }
-                }
-                mix
-            };
-            Some(assign(&kinds, scenario.agents.len(), days.len(), &mix))
+                }),
+            }
         }
     };
 
@@ -1022,6 +1088,82 @@ mod tests {
             "bound {} above the optimum {}",
             generated.bound,
             solved.info.objective
+        );
+    }
+
+    /// The dive ends with whole agents: each kind's counts add up to its
+    /// size, its value is at least the linear master's, and it is what the
+    /// master gives with every `λ` fixed at those counts (solved afresh,
+    /// so not the dive's own arithmetic).
+    #[test]
+    fn the_dive_ends_with_whole_agents_at_the_masters_value() {
+        let (sc, horizon, reqs) = week();
+        let days = candidates(&sc);
+        let (queues, proficiency, group_of) = skill_groups(&sc);
+        let groups = Groups {
+            queues: &queues,
+            proficiency: &proficiency,
+            group_of: &group_of,
+        };
+        let kinds = kinds(&sc, &days, &group_of);
+        let info = info_of(&kinds);
+        let mut pool = Pool::default();
+        for (c, k) in kinds.iter().enumerate() {
+            for bonus in [0.0, 3.0, 7.0] {
+                for (_, plan) in k
+                    .pricer
+                    .cheapest(&|d, s| bonus * ((d + 2 * s) % 5) as f64, 6)
+                {
+                    pool.offer(&kinds, c, plan);
+                }
+            }
+        }
+        let may_work = |c: usize, d: usize, k: usize| kinds[c].pricer.may_work(d, k);
+        let cfg = SolverConfig::from_yaml_str(
+            "time_limit_seconds: 60\nmip_rel_gap: 0\nthreads: 1\n",
+            Path::new("s.yaml"),
+        )
+        .expect("settings");
+        let master_of = |within: Option<&[(usize, usize)]>, integer: bool| {
+            build_master(
+                &sc,
+                &horizon,
+                &reqs,
+                &days,
+                &groups,
+                &info,
+                &may_work,
+                &pool.columns,
+                within,
+                integer,
+            )
+        };
+        let mut master = LinearMaster::new(master_of(None, false), &info, &cfg).expect("master");
+        let first = master.solve(60.0).expect("solve").expect("optimal");
+        let far = Instant::now() + Duration::from_secs(60);
+        let dived = dive::dive(&mut master, &info, &pool.columns, &first, far)
+            .expect("dive")
+            .expect("whole agents");
+        // (The linear mix was fractional: the dive had work to do.)
+        assert!(dived.rounds >= 1);
+        for (c, k) in info.iter().enumerate() {
+            let n: usize = pool
+                .columns
+                .iter()
+                .zip(&dived.counts)
+                .filter(|(col, _)| col.kind == c)
+                .map(|(_, &n)| n)
+                .sum();
+            assert_eq!(n, k.size, "kind {c}");
+        }
+        assert!(dived.objective >= first.objective - 1e-6);
+        let fixed: Vec<(usize, usize)> = dived.counts.iter().map(|&n| (n, n)).collect();
+        let again = crate::lp::run(master_of(Some(&fixed), true).model, &cfg, None).expect("fixed");
+        assert!(
+            (again.objective - dived.objective).abs() < 1e-6 * dived.objective.abs().max(1.0),
+            "fixed master {} against the dive's {}",
+            again.objective,
+            dived.objective
         );
     }
 }
