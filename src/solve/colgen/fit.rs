@@ -10,6 +10,7 @@
 //! can be met by agents' plans, the mix found meets them, and the master
 //! of the generation starts from plans that reproduce the relaxation.
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use highs::{ColProblem, HighsModelStatus, Model, Row, Sense};
@@ -119,6 +120,7 @@ fn fit_group(
     // To start, each kind's cheapest plan when the counted shifts are worth
     // their count.
     let mut plans: Vec<(usize, Schedule)> = Vec::new();
+    let mut seen: HashSet<(usize, Schedule)> = HashSet::new();
     for (i, &c) in mine.iter().enumerate() {
         let p = kinds[c].pricer;
         let first = p.cheapest(&|d, k| p.cost[d][k] + counts[d][k], 1);
@@ -126,6 +128,7 @@ fn fit_group(
             return (plans, f64::INFINITY);
         };
         problem.add_column(0.0, 0.0.., column(i, &plan));
+        seen.insert((c, plan.clone()));
         plans.push((c, plan));
     }
     let mut model = problem.optimise(Sense::Minimise);
@@ -160,7 +163,7 @@ fn fit_group(
             let sigma = dual[conv[i].1];
             let found = p.cheapest(&|d, k| p.cost[d][k] + worth(rows[d][k]), limit);
             for (v, plan) in found {
-                if v - sigma < -1e-6 && !plans.iter().any(|(cc, pp)| *cc == c && *pp == plan) {
+                if v - sigma < -1e-6 && seen.insert((c, plan.clone())) {
                     model.add_col(0.0, 0.0.., column(i, &plan));
                     plans.push((c, plan));
                     added += 1;

@@ -9,7 +9,8 @@
 //!    interior point method): its optimum bounds every roster, its counts
 //!    say how many shifts of each start and length each class and group
 //!    works, and its duals what each shift is worth.
-//! 3. **Whole tours handed out.** The decomposition's integer tours near the
+//! 3. **Whole tours handed out.** Given at least
+//!    [`MIN_WHOLE_TOURS_SECONDS`], the decomposition's integer tours near the
 //!    relaxation, handed to the agents by its class programs. When every
 //!    counted shift is handed out, that roster costs the whole tours'
 //!    objective; within the configured gap of the bound it is the answer
@@ -39,11 +40,15 @@
 //!    master reaches the bound; the master's value is then a bound itself,
 //!    at least the tours' (every tour constraint holds for a mix of
 //!    individual plans).
-//! 6. **Integer master.** The master with integer `λ`, each column between
-//!    the floor and the ceiling of its share of the linear mix (widened to
-//!    the exact hand-out of step 3; HiGHS, time-limited; breaks and
-//!    service-level steps left continuous), started from that hand-out or
-//!    from the mix rounded to whole agents.
+//! 6. **Whole agents** (`dive.rs`). A dive in the linear master: each
+//!    column's whole agents committed, a small batch of the largest
+//!    fractions rounded up, the master re-solved from its basis, until
+//!    every `λ` is whole. When that mix (or the exact hand-out of step 3)
+//!    is within half the configured gap of the bound it is the answer;
+//!    else the **integer master**: the master with integer `λ`, each column
+//!    between the floor and the ceiling of its share of the linear mix
+//!    (widened to the better of those two mixes, which starts it; HiGHS,
+//!    time-limited; breaks and service-level steps left continuous).
 //! 7. **Roster.** Each kind's agents take the chosen plans; the agent model
 //!    with every shift fixed places the breaks, splits multi-skilled time
 //!    across queues and prices the roster exactly (with the fairness terms
