@@ -2,15 +2,99 @@
 //!
 //! `instance(agents, seed)` writes a week of a multi-skill voice centre
 //! (orders, payments, after-sales; 15-minute intervals, open 08:00–22:00)
-//! with four weeks of seeded history sized so that the requirement is close
-//! to what the agents can cover, 8- and 9-hour shifts with a one-hour meal
-//! break, 11 hours rest, five working days, contracts of 32–40 hours and one
-//! or two skills per agent. Same size and seed, same files.
+//! with four weeks of seeded history, 8- and 9-hour shifts with a one-hour
+//! meal break, 11 hours rest, five working days, contracts of 32–40 hours
+//! and one or two skills per agent. Same size and seed, same files.
+//!
+//! The volume is sized by Erlang C so that every centre, small or large,
+//! asks for the same agent-hours per agent: the expected contacts of each
+//! queue and interval (the history's weekday factors and intraday profile,
+//! without noise) staffed for 80 % in 20 s at 85 % occupancy and 25 %
+//! shrinkage sum to [`HOURS_PER_AGENT`] scheduled hours a week per agent.
+//! (Scaling the volume with the agents instead would overstaff large
+//! centres: Erlang's requirement grows more slowly than the volume.)
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 const QUEUES: [&str; 3] = ["orders", "payments", "after-sales"];
+/// Each queue's share of the contacts.
+const SHARES: [f64; 3] = [0.45, 0.25, 0.30];
+/// Weekday factors of the volume, Monday first.
+const WEEKDAYS: [f64; 7] = [1.1, 1.05, 1.0, 1.0, 1.0, 0.85, 0.8];
+/// The intraday profile: a floor and three bumps (centre hour, width in
+/// hours, weight).
+const FLOOR: f64 = 0.3;
+const BUMPS: [(f64, f64, f64); 3] = [(10.5, 1.5, 1.0), (15.0, 1.5, 0.8), (20.0, 1.2, 0.6)];
+/// Handle time, shrinkage, occupancy cap, and the service level target.
+const AHT_SECONDS: f64 = 300.0;
+const SHRINKAGE: f64 = 0.25;
+const MAX_OCCUPANCY: f64 = 0.85;
+/// Scheduled agent-hours a week the requirement asks of each agent: 95 %
+/// of the 32-hour contract minimum, so that the contracts can cover the
+/// peaks with their 32–40 hours and the quiet hours are not overstaffed
+/// by construction.
+pub const HOURS_PER_AGENT: f64 = 0.95 * 32.0;
+
+/// Scheduled agent-hours a week that `daily` contacts a day (before the
+/// weekday factors) ask for, by Erlang C on the expected volume of every
+/// queue and 15-minute interval from 08:00 to 22:00.
+pub fn required_hours(daily: f64) -> f64 {
+    use crate::staffing::erlang::{required_servers, Target};
+    let target = Target {
+        service_level: 0.8,
+        seconds: 20.0,
+        max_asa_seconds: None,
+        max_occupancy: MAX_OCCUPANCY,
+    };
+    // Slot midpoints (hours) and profile weights, normalised over the day.
+    let slots: Vec<f64> = (0..56)
+        .map(|i| {
+            let h = 8.0 + (i as f64 + 0.5) * 0.25;
+            FLOOR
+                + BUMPS
+                    .iter()
+                    .map(|&(c, w, a)| a * (-0.5 * ((h - c) / w).powi(2)).exp())
+                    .sum::<f64>()
+        })
+        .collect();
+    let total: f64 = slots.iter().sum();
+    let mut hours = 0.0;
+    for share in SHARES {
+        for wf in WEEKDAYS {
+            for w in &slots {
+                let volume = daily * share * wf * w / total;
+                let load = volume * AHT_SECONDS / 900.0;
+                let agents = required_servers(load, AHT_SECONDS, &target).agents;
+                hours += 0.25 * f64::from(crate::staffing::scheduled_agents(agents, SHRINKAGE));
+            }
+        }
+    }
+    hours
+}
+
+/// Contacts a day (before the weekday factors) for `agents` agents: the
+/// least whole number whose requirement reaches `hours_per_agent` per
+/// agent (bisection; the requirement grows with the volume).
+pub fn daily_volume(agents: usize, hours_per_agent: f64) -> f64 {
+    let want = hours_per_agent * agents as f64;
+    let (mut lo, mut hi) = (0.0_f64, 100.0_f64);
+    while required_hours(hi) < want {
+        hi *= 2.0;
+    }
+    while hi - lo > 1.0 {
+        let mid = ((lo + hi) / 2.0).round();
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if required_hours(mid) < want {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    hi
+}
 
 /// The files of a generated instance.
 pub struct Instance {
@@ -18,25 +102,39 @@ pub struct Instance {
     pub history_spec_yaml: String,
 }
 
-/// A centre with `agents` agents.
-pub fn instance(agents: usize, seed: u64) -> Instance {
+/// A centre with `agents` agents whose volume asks for `hours_per_agent`
+/// scheduled hours a week each.
+pub fn instance(agents: usize, seed: u64, hours_per_agent: f64) -> Instance {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    // About 27 contacts a day per agent over the three queues (300 s AHT,
-    // 80/20, shrinkage 0.25) asks for roughly the 5.7 paid hours a day that a
-    // 32–40 hour contract gives.
-    let daily = (agents as f64 * 27.0).round();
+    let daily = daily_volume(agents, hours_per_agent);
     let mut spec = format!(
-        "# Generated by rota generate-instance --agents {agents} --seed {seed}\nseed: {seed}\ntimezone: Asia/Shanghai\ninterval_minutes: 15\nstart_date: 2026-10-12\nend_date: 2026-11-08\nqueues:\n"
+        "# Generated by rota generate-instance --agents {agents} --seed {seed} --hours-per-agent {hours_per_agent}\nseed: {seed}\ntimezone: Asia/Shanghai\ninterval_minutes: 15\nstart_date: 2026-10-12\nend_date: 2026-11-08\nqueues:\n"
     );
-    for (i, q) in QUEUES.iter().enumerate() {
-        let share = [0.45, 0.25, 0.30][i];
+    let weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .zip(WEEKDAYS)
+        .filter(|(_, f)| (*f - 1.0).abs() > 1e-9)
+        .map(|(d, f)| format!("{d}: {f}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let bumps: String = BUMPS
+        .iter()
+        .map(|&(c, w, a)| {
+            format!(
+                "        - {{center: \"{:02}:{:02}\", width_hours: {w}, weight: {a}}}\n",
+                c.trunc() as u32,
+                (c.fract() * 60.0).round() as u32
+            )
+        })
+        .collect();
+    for (q, share) in QUEUES.iter().zip(SHARES) {
         spec.push_str(&format!(
-            "  - name: {q}\n    open: \"08:00\"\n    close: \"22:00\"\n    daily_volume: {}\n    weekday_factors: {{mon: 1.1, tue: 1.05, sat: 0.85, sun: 0.8}}\n    day_noise_cv: 0.05\n    profile:\n      floor: 0.3\n      bumps:\n        - {{center: \"10:30\", width_hours: 1.5, weight: 1.0}}\n        - {{center: \"15:00\", width_hours: 1.5, weight: 0.8}}\n        - {{center: \"20:00\", width_hours: 1.2, weight: 0.6}}\n    aht_seconds: 300\n    aht_noise_cv: 0.8\n",
+            "  - name: {q}\n    open: \"08:00\"\n    close: \"22:00\"\n    daily_volume: {}\n    weekday_factors: {{{weekdays}}}\n    day_noise_cv: 0.05\n    profile:\n      floor: {FLOOR}\n      bumps:\n{bumps}    aht_seconds: {AHT_SECONDS}\n    aht_noise_cv: 0.8\n",
             (daily * share).round()
         ));
     }
     let mut sc = format!(
-        "# Generated by rota generate-instance --agents {agents} --seed {seed}\nname: Generated centre, {agents} agents\nsite: {{ name: Generated Centre, timezone: Asia/Shanghai }}\nplanning: {{ week_start: 2026-11-09, days: 7, interval_minutes: 15 }}\nhistory: {{ file: history.csv, weeks: 4 }}\nforecast: {{ method: decomposition }}\ndefaults: {{ shrinkage: 0.25, max_occupancy: 0.85 }}\nqueues:\n"
+        "# Generated by rota generate-instance --agents {agents} --seed {seed} --hours-per-agent {hours_per_agent}\nname: Generated centre, {agents} agents\nsite: {{ name: Generated Centre, timezone: Asia/Shanghai }}\nplanning: {{ week_start: 2026-11-09, days: 7, interval_minutes: 15 }}\nhistory: {{ file: history.csv, weeks: 4 }}\nforecast: {{ method: decomposition }}\ndefaults: {{ shrinkage: {SHRINKAGE}, max_occupancy: {MAX_OCCUPANCY} }}\nqueues:\n"
     );
     for q in QUEUES {
         sc.push_str(&format!(
@@ -65,15 +163,16 @@ pub fn instance(agents: usize, seed: u64) -> Instance {
 }
 
 /// Writes the instance's scenario, history spec, generated history and a
-/// solver config (gap 1%, both cores, `time_limit` seconds) into `out`.
+/// solver config (gap 0.5%, both cores, `time_limit` seconds) into `out`.
 pub fn write(
     agents: usize,
     seed: u64,
     time_limit: f64,
+    hours_per_agent: f64,
     out: &std::path::Path,
 ) -> crate::error::Result<()> {
     use crate::history::generate::{generate, write_csv, HistorySpec};
-    let inst = instance(agents, seed);
+    let inst = instance(agents, seed, hours_per_agent);
     let spec_path = out.join("history-spec.yaml");
     let bad = |e: crate::history::generate::GenerateError| {
         crate::error::Error::input(&spec_path, None, None, e.to_string())
@@ -82,7 +181,7 @@ pub fn write(
     let mut history = Vec::new();
     write_csv(&generate(&spec).map_err(bad)?, &mut history).map_err(bad)?;
     let solver = format!(
-        "# Benchmark settings: gap 1%, both cores.\ntime_limit_seconds: {time_limit}\nmip_rel_gap: 0.01\nthreads: 2\nrandom_seed: 42\n"
+        "# Benchmark settings: gap 0.5%, both cores.\ntime_limit_seconds: {time_limit}\nmip_rel_gap: 0.005\nthreads: 2\nrandom_seed: 42\n"
     );
     crate::export::write_files(
         out,
@@ -104,8 +203,8 @@ mod tests {
 
     #[test]
     fn instances_parse_and_are_reproducible() {
-        let a = instance(20, 7);
-        let b = instance(20, 7);
+        let a = instance(20, 7, HOURS_PER_AGENT);
+        let b = instance(20, 7, HOURS_PER_AGENT);
         assert_eq!(a.scenario_yaml, b.scenario_yaml);
         let sc = crate::scenario::Scenario::from_yaml_str(
             &a.scenario_yaml,
@@ -114,6 +213,9 @@ mod tests {
         .unwrap();
         assert_eq!(sc.agents.len(), 20);
         crate::history::generate::HistorySpec::from_yaml_str(&a.history_spec_yaml).unwrap();
-        assert_ne!(instance(20, 8).scenario_yaml, a.scenario_yaml);
+        assert_ne!(
+            instance(20, 8, HOURS_PER_AGENT).scenario_yaml,
+            a.scenario_yaml
+        );
     }
 }

@@ -71,6 +71,9 @@ pub fn value_of(e: &Expression, values: &[f64], pos: &HashMap<Variable, usize>) 
 
 pub struct RawSolution {
     pub values: Vec<f64>,
+    /// The rows' duals, for a linear program solved to optimality (empty
+    /// otherwise).
+    pub row_duals: Vec<f64>,
     pub status: HighsModelStatus,
     pub objective: f64,
     pub best_bound: f64,
@@ -116,13 +119,19 @@ unsafe extern "C" fn on_mip(
     });
 }
 
-/// [`run`], telling `watch` of the MIP's progress as HiGHS solves it.
-pub fn run_watched(
-    model: Model,
-    cfg: &SolverConfig,
-    start: Option<&[f64]>,
-    watch: Option<Watch>,
-) -> Result<RawSolution> {
+/// A model handed to HiGHS with the settings `cfg`, not yet solved: the
+/// HiGHS model, the objective's constant (HiGHS is not given it) and the
+/// objective's terms by column.
+pub struct Handed {
+    pub highs: highs::Model,
+    pub constant: f64,
+    pub terms: Vec<(usize, f64)>,
+    pub n_vars: usize,
+    pub n_cons: usize,
+}
+
+/// Hands `model` to HiGHS with the settings `cfg`.
+pub fn hand_to_highs(model: Model, cfg: &SolverConfig) -> Result<Handed> {
     // The time limit counts from here: handing a large model to HiGHS
     // takes seconds on a busy machine, and the caller's deadline does not
     // wait for it.
@@ -136,9 +145,6 @@ pub fn run_watched(
     } = model;
     let n_vars = order.len();
     let n_cons = constraints.len();
-    // The objective is priced from the solution's own values: with fixed
-    // columns and a start, HiGHS 1.16 has reported an objective that was not
-    // the solution's (50 below it on a three-agent instance).
     let column: HashMap<Variable, usize> = order.iter().enumerate().map(|(i, v)| (*v, i)).collect();
     let constant = objective.constant();
     let terms: Vec<(usize, f64)> = objective
@@ -191,6 +197,32 @@ pub fn run_watched(
         };
         set(k, r)?;
     }
+    Ok(Handed {
+        highs: m,
+        constant,
+        terms,
+        n_vars,
+        n_cons,
+    })
+}
+
+/// [`run`], telling `watch` of the MIP's progress as HiGHS solves it.
+pub fn run_watched(
+    model: Model,
+    cfg: &SolverConfig,
+    start: Option<&[f64]>,
+    watch: Option<Watch>,
+) -> Result<RawSolution> {
+    // The objective is priced from the solution's own values: with fixed
+    // columns and a start, HiGHS 1.16 has reported an objective that was not
+    // the solution's (50 below it on a three-agent instance).
+    let Handed {
+        highs: mut m,
+        constant,
+        terms,
+        n_vars,
+        n_cons,
+    } = hand_to_highs(model, cfg)?;
     if let Some(start) = start {
         // A rejected start is not fatal: HiGHS then searches from scratch.
         let _ = m.try_set_solution(Some(start), None, None, None);
@@ -215,11 +247,23 @@ pub fn run_watched(
         .map_err(|e| Error::Solver(format!("HiGHS failed: {e:?}")))?;
     let seconds = t0.elapsed().as_secs_f64();
     let status = solved.status();
-    let feasible = solved.primal_solution_status() == highs::HighsSolutionStatus::Feasible;
-    let values = if feasible {
-        solved.get_solution().columns().to_vec()
+    // Read as a number: the bindings panic on the -1 HiGHS reports for an
+    // empty model (a roster with no shift has nothing to route).
+    let feasible = solved.int_info_value(c"primal_solution_status").ok()
+        == Some(highs::HighsSolutionStatus::Feasible as i64);
+    let (values, row_duals) = if feasible {
+        let solution = solved.get_solution();
+        let duals = if status == HighsModelStatus::Optimal
+            && solved.int_info_value(c"dual_solution_status").ok()
+                == Some(highs::HighsSolutionStatus::Feasible as i64)
+        {
+            solution.dual_rows().to_vec()
+        } else {
+            Vec::new()
+        };
+        (solution.columns().to_vec(), duals)
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let reported = solved.objective_value();
     let mut best_bound = solved
@@ -245,6 +289,7 @@ pub fn run_watched(
     };
     Ok(RawSolution {
         values,
+        row_duals,
         status,
         objective,
         best_bound,

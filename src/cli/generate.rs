@@ -22,13 +22,23 @@ pub fn run(spec: &Path, out: &Path) -> anyhow::Result<i32> {
 }
 
 /// `rota generate-instance`: a benchmark centre of a given size.
-pub fn instance(agents: usize, seed: u64, time_limit: f64, out: &Path) -> anyhow::Result<i32> {
+pub fn instance(
+    agents: usize,
+    seed: u64,
+    time_limit: f64,
+    hours_per_agent: f64,
+    out: &Path,
+) -> anyhow::Result<i32> {
     anyhow::ensure!(
         (1..=rota::limits::MAX_AGENTS).contains(&agents),
         "--agents must be between 1 and {}",
         rota::limits::MAX_AGENTS
     );
-    rota::instance::write(agents, seed, time_limit, out)?;
+    anyhow::ensure!(
+        (1.0..=60.0).contains(&hours_per_agent),
+        "--hours-per-agent must be between 1 and 60"
+    );
+    rota::instance::write(agents, seed, time_limit, hours_per_agent, out)?;
     eprintln!("wrote a {agents}-agent centre to {}", out.display());
     Ok(super::EXIT_OK)
 }

@@ -80,6 +80,10 @@ enum Command {
         /// Solver time limit written into the instance's solver.yaml, seconds.
         #[arg(long, default_value_t = 60.0)]
         time_limit: f64,
+        /// Scheduled agent-hours a week the volume asks of each agent (Erlang C);
+        /// below the 32-hour contract minimum the centre is overstaffed.
+        #[arg(long, default_value_t = rota::instance::HOURS_PER_AGENT)]
+        hours_per_agent: f64,
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
@@ -157,8 +161,9 @@ pub fn run() -> anyhow::Result<i32> {
             agents,
             seed,
             time_limit,
+            hours_per_agent,
             out,
-        } => generate::instance(agents, seed, time_limit, &out),
+        } => generate::instance(agents, seed, time_limit, hours_per_agent, &out),
     }
 }
 

@@ -114,6 +114,7 @@ fn exact() -> SolverConfig {
         method: SolveMethod::Agents,
         decompose_from_agents: usize::MAX,
         decompose_service_level_from_agents: usize::MAX,
+        column_generation_from_agents: usize::MAX,
     }
 }
 

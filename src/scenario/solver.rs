@@ -39,9 +39,12 @@ pub struct SolverConfig {
     pub options: std::collections::BTreeMap<String, HighsValue>,
     /// `agents` solves one model with a binary per agent, day and shift;
     /// `decomposition` solves the tours of interchangeable agents first and
-    /// then assigns agents (see docs/benchmarks.md); `auto` decomposes from
-    /// `decompose_from_agents` agents on (`decompose_service_level_from_agents`
-    /// with the service-level objective).
+    /// then assigns agents; `column_generation` prices each agent's plans
+    /// against a master of the whole roster (see docs/benchmarks.md); `auto`
+    /// decomposes from `decompose_from_agents` agents on
+    /// (`decompose_service_level_from_agents` with the service-level
+    /// objective) and uses column generation from
+    /// `column_generation_from_agents` on (requirements objective).
     #[serde(default)]
     pub method: SolveMethod,
     /// With `method: auto`, the number of agents from which rota decomposes.
@@ -51,6 +54,11 @@ pub struct SolverConfig {
     /// agent model is slower.
     #[serde(default = "default_decompose_sl_from")]
     pub decompose_service_level_from_agents: usize,
+    /// With `method: auto` and `objective.mode: requirements`, the number of
+    /// agents from which rota uses column generation instead of the
+    /// decomposition.
+    #[serde(default = "default_column_generation_from")]
+    pub column_generation_from_agents: usize,
 }
 
 /// How the optimizer builds the roster.
@@ -61,6 +69,8 @@ pub enum SolveMethod {
     Auto,
     Agents,
     Decomposition,
+    /// Column generation over agents' plans (`solve/colgen/`).
+    ColumnGeneration,
 }
 
 /// The decomposition reaches a small gap in seconds from about twenty
@@ -68,6 +78,10 @@ pub enum SolveMethod {
 /// time limit (docs/benchmarks.md, "Which method `auto` picks").
 fn default_decompose_from() -> usize {
     20
+}
+
+fn default_column_generation_from() -> usize {
+    100
 }
 
 fn default_decompose_sl_from() -> usize {

@@ -54,7 +54,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use good_lp::{variable, Expression, Variable};
+use good_lp::{variable, Expression, IntoAffineExpression, Variable};
 use highs::HighsModelStatus;
 
 use super::candidates::{allowed, Day};
@@ -115,10 +115,16 @@ pub(super) fn classes(scenario: &Scenario, group_of: &[usize]) -> Vec<Class> {
     out
 }
 
-struct Aggregate {
-    model: Model,
+pub(super) struct Aggregate {
+    pub(super) model: Model,
     /// `n[class][day][shift candidate]`.
     n: Vec<Vec<Vec<Variable>>>,
+    /// Each group's count of each day's shift candidate, `N[group][day][k]`,
+    /// where some class may work it.
+    pub(super) counts: Vec<Vec<Vec<Option<Variable>>>>,
+    /// The row of each count (`N − Σ n = 0`): minus its dual is what one
+    /// more such shift is worth.
+    pub(super) link: Vec<Vec<Vec<Option<usize>>>>,
     /// `breaks[group][day][kind][break candidate]`.
     breaks: Vec<Vec<Vec<Vec<Variable>>>>,
     classes: Vec<Class>,
@@ -126,14 +132,17 @@ struct Aggregate {
 }
 
 /// `(lowest, highest)` count per class, day and shift candidate.
-type CountBounds = Vec<Vec<Vec<(usize, usize)>>>;
+pub(super) type CountBounds = Vec<Vec<Vec<(usize, usize)>>>;
+
+/// Whole counts `[class][day][shift candidate]`.
+pub(super) type ClassCounts = Vec<Vec<Vec<usize>>>;
 
 /// Relaxed counts `[class][day][shift candidate]`.
-type Relaxed = Vec<Vec<Vec<f64>>>;
+pub(super) type Relaxed = Vec<Vec<Vec<f64>>>;
 
 /// The tour model of step 1; `bounds` narrows the counts, and without
 /// bounds the model is the linear relaxation (every variable continuous).
-fn build_aggregate(
+pub(super) fn build_aggregate(
     scenario: &Scenario,
     horizon: &Horizon,
     reqs: &[QueueRequirements],
@@ -304,6 +313,32 @@ fn build_aggregate(
         }
         n.push(nc);
     }
+    // Each group's count of each shift as a variable of its own, so that
+    // its value and its link row (and the row's dual) can be found.
+    let mut counts: Vec<Vec<Vec<Option<Variable>>>> = Vec::new();
+    let mut link: Vec<Vec<Vec<Option<usize>>>> = Vec::new();
+    for mg in members.iter_mut() {
+        let (mut cg, mut lg) = (Vec::new(), Vec::new());
+        for md in mg.iter_mut() {
+            let (mut cd, mut ld) = (Vec::new(), Vec::new());
+            for e in md.iter_mut() {
+                if e.clone().linear_coefficients().next().is_none() {
+                    cd.push(None);
+                    ld.push(None);
+                    continue;
+                }
+                let v = model.add(variable().min(0.0), false);
+                let sum = std::mem::replace(e, Expression::from(v));
+                model.constraints.push((Expression::from(v) - sum).eq(0.0));
+                cd.push(Some(v));
+                ld.push(Some(model.constraints.len() - 1));
+            }
+            cg.push(cd);
+            lg.push(ld);
+        }
+        counts.push(cg);
+        link.push(lg);
+    }
     let (breaks, _) = add_breaks_and_coverage(
         &mut model,
         scenario,
@@ -317,10 +352,164 @@ fn build_aggregate(
     Aggregate {
         model,
         n,
+        counts,
+        link,
         breaks,
         classes,
         group_of,
     }
+}
+
+/// Each class's count of each day's shift candidates in the solution `r`.
+fn class_counts(
+    n: &[Vec<Vec<Variable>>],
+    r: &RawSolution,
+    pos: &HashMap<Variable, usize>,
+) -> Relaxed {
+    n.iter()
+        .map(|nc| {
+            nc.iter()
+                .map(|nd| nd.iter().map(|v| value(&r.values, v, pos)).collect())
+                .collect()
+        })
+        .collect()
+}
+
+/// The tours' relaxation solved, for the column generation.
+pub(super) struct Relaxation {
+    pub(super) raw: RawSolution,
+    /// Each class's relaxed count of each day's shift candidates.
+    pub(super) classes: Relaxed,
+    /// Each group's count of each day's shift candidates.
+    pub(super) groups: Vec<Vec<Vec<f64>>>,
+    /// What one more shift of each group, day and candidate is worth (minus
+    /// the dual of its count's row); `None` without duals.
+    pub(super) worth: Option<Vec<Vec<Vec<f64>>>>,
+}
+
+/// The tours' relaxation within `seconds` (step 1's first solve).
+pub(super) fn tours_relaxation(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    cfg: &SolverConfig,
+    seconds: f64,
+) -> Result<Relaxation> {
+    let Aggregate {
+        model,
+        n,
+        counts,
+        link,
+        ..
+    } = build_aggregate(scenario, horizon, reqs, days, None);
+    let pos = model.positions();
+    let raw = run(model, &relaxation_cfg(cfg, seconds), None)?;
+    let solved = !raw.values.is_empty();
+    let worth = (raw.status == HighsModelStatus::Optimal && !raw.row_duals.is_empty()).then(|| {
+        link.iter()
+            .map(|g| {
+                g.iter()
+                    .map(|d| {
+                        d.iter()
+                            .map(|r| r.map_or(0.0, |r| -raw.row_duals[r]))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect()
+    });
+    Ok(Relaxation {
+        classes: if solved {
+            class_counts(&n, &raw, &pos)
+        } else {
+            Vec::new()
+        },
+        groups: if solved {
+            group_counts(&counts, &raw, &pos)
+        } else {
+            Vec::new()
+        },
+        worth,
+        raw,
+    })
+}
+
+/// Each group's count of each day's shift candidates (`counts`, as
+/// [`Aggregate::counts`]) in the solution `r`.
+fn group_counts(
+    counts: &[Vec<Vec<Option<Variable>>>],
+    r: &RawSolution,
+    pos: &HashMap<Variable, usize>,
+) -> Vec<Vec<Vec<f64>>> {
+    counts
+        .iter()
+        .map(|cg| {
+            cg.iter()
+                .map(|cd| {
+                    cd.iter()
+                        .map(|v| v.map_or(0.0, |v| value(&r.values, &v, pos)))
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Integer tours near the relaxed class counts `relaxed`: each count
+/// between its floor and ceiling (widened by one should that have no
+/// solution), within `seconds`. The tours' objective and each class's
+/// count of each day's shift candidates (classes as [`classes`]); `None`
+/// when none was found in time.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn integer_tours(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    cfg: &SolverConfig,
+    relaxed: &Relaxed,
+    seconds: f64,
+) -> Result<(Option<(f64, ClassCounts)>, SolvePhase)> {
+    let t = Instant::now();
+    let mut ph = None;
+    for widen in [0, 1] {
+        let left = seconds - t.elapsed().as_secs_f64();
+        if left <= 0.0 {
+            break;
+        }
+        let bounds = floor_ceil(std::slice::from_ref(relaxed), widen);
+        let Aggregate { model, n, .. } =
+            build_aggregate(scenario, horizon, reqs, days, Some(&bounds));
+        let pos = model.positions();
+        let r = run(model, &with_time(cfg, left), None)?;
+        ph = Some(phase("tours", &r, t.elapsed().as_secs_f64()));
+        if !r.values.is_empty() {
+            let counts = class_counts(&n, &r, &pos)
+                .into_iter()
+                .map(|nc| {
+                    nc.into_iter()
+                        .map(|nd| {
+                            nd.into_iter()
+                                .map(|v| v.round().max(0.0) as usize)
+                                .collect()
+                        })
+                        .collect()
+                })
+                .collect();
+            return Ok((Some((r.objective, counts)), ph.expect("just set")));
+        }
+    }
+    let ph = ph.unwrap_or_else(|| SolvePhase {
+        name: "tours".into(),
+        status: "no time".into(),
+        objective: None,
+        best_bound: None,
+        solve_seconds: 0.0,
+        variables: 0,
+        constraints: 0,
+    });
+    Ok((None, ph))
 }
 
 /// What the decomposition hands to the final model.
@@ -359,31 +548,26 @@ fn unaided(bound: f64, hit_time_limit: bool, phases: Vec<SolvePhase>) -> Outcome
     })
 }
 
-/// Settings for a linear relaxation of the tour model given `seconds`:
-/// with less than [`SIMPLEX_FROM`] seconds, HiGHS's interior point method
-/// (with crossover), unless the settings name a `solver`. On the 200-agent
-/// benchmark it solves the relaxation in 1.5 to 2 s where the dual simplex
-/// takes 8 to 10 s on a busy machine, more than a 20-second limit's share
-/// (no relaxation, no bound, a gap of 100 %). With time to spare the simplex
-/// stays: its vertex gave integer tours that were handed out with fewer
-/// misses (12 against 21 counted shifts unmatched, 1.7–2.0 % against 3.8 %
-/// after 60 s). Integer models never use it (they did worse).
-fn relaxation(cfg: &SolverConfig) -> SolverConfig {
+pub(super) fn with_time(cfg: &SolverConfig, seconds: f64) -> SolverConfig {
     let mut c = cfg.clone();
-    if c.time_limit_seconds < SIMPLEX_FROM {
-        c.options
-            .entry("solver".into())
-            .or_insert_with(|| crate::scenario::HighsValue::Text("ipm".into()));
-    }
+    c.time_limit_seconds = seconds.max(1.0);
     c
 }
 
-/// The relaxation's time from which the simplex is trusted to finish.
-const SIMPLEX_FROM: f64 = 12.0;
-
-fn with_time(cfg: &SolverConfig, seconds: f64) -> SolverConfig {
-    let mut c = cfg.clone();
-    c.time_limit_seconds = seconds.max(1.0);
+/// Settings for the tours' relaxation: HiGHS's interior point method with
+/// crossover (to a vertex, with its duals), unless the settings name a
+/// solver: several times faster than the dual simplex method on these
+/// models (docs/benchmarks.md).
+pub(super) fn relaxation_cfg(cfg: &SolverConfig, seconds: f64) -> SolverConfig {
+    use crate::scenario::HighsValue;
+    let mut c = with_time(cfg, seconds);
+    if !c.options.contains_key("solver") {
+        c.options
+            .insert("solver".into(), HighsValue::Text("ipm".into()));
+        c.options
+            .entry("run_crossover".into())
+            .or_insert(HighsValue::Text("on".into()));
+    }
     c
 }
 
@@ -507,7 +691,7 @@ const UNAIDED_FINAL_SHARE: f64 = 0.25;
 
 /// Share of the time left after the final model that the tighter bound
 /// ([`tighten`]) may take; the improvement gets the rest.
-const TIGHTEN_SHARE: f64 = 0.5;
+pub(super) const TIGHTEN_SHARE: f64 = 0.5;
 
 /// A bound of the whole problem at least as strong as the tours
 /// relaxation: the tour model with integer counts and no bounds but the
@@ -517,7 +701,7 @@ const TIGHTEN_SHARE: f64 = 0.5;
 /// integer tours of step 1 (`start`, the same variables), it needs only to
 /// close its own gap. `None` when there is no time for it or HiGHS proves
 /// nothing.
-fn tighten(
+pub(super) fn tighten(
     scenario: &Scenario,
     horizon: &Horizon,
     reqs: &[QueueRequirements],
@@ -567,7 +751,7 @@ pub(super) fn decompose(
     // The relaxation of the tour model: its optimum bounds the whole problem.
     let agg = build_aggregate(scenario, horizon, reqs, days, None);
     let pos = agg.model.positions();
-    let lp = run(agg.model, &relaxation(&with_time(cfg, 0.3 * total)), None)?;
+    let lp = run(agg.model, &relaxation_cfg(cfg, 0.3 * total), None)?;
     let mut phases = vec![SolvePhase {
         name: "tours relaxation".into(),
         status: format!("{:?}", lp.status),
@@ -599,13 +783,7 @@ pub(super) fn decompose(
     // the ceiling of its relaxed value (widened by one should that have no
     // solution), with breaks and queues solved with them.
     let counts_of = |n: &[Vec<Vec<Variable>>], r: &RawSolution, pos: &HashMap<Variable, usize>| {
-        n.iter()
-            .map(|nc| {
-                nc.iter()
-                    .map(|nd| nd.iter().map(|v| value(&r.values, v, pos)).collect())
-                    .collect()
-            })
-            .collect::<Relaxed>()
+        class_counts(n, r, pos)
     };
     let relaxed = counts_of(&agg.n, &lp, &pos);
     // Attempts at integer tours, in order: (the scenario to solve, the
@@ -625,7 +803,7 @@ pub(super) fn decompose(
         let agg = build_aggregate(&by_req, horizon, reqs, days, None);
         let pos = agg.model.positions();
         let left = (0.3 * total - t0.elapsed().as_secs_f64()).max(1.0);
-        let r = run(agg.model, &relaxation(&with_time(cfg, left)), None)?;
+        let r = run(agg.model, &relaxation_cfg(cfg, left), None)?;
         // Its optimum bounds the requirement problem, not this one.
         let mut ph = phase(
             "tours relaxation by requirements",
@@ -862,7 +1040,7 @@ fn neighbourhood(
 /// `None` when the class's agents cannot work the counted shifts within
 /// their individual rules at all.
 #[allow(clippy::type_complexity)]
-fn assign_class(
+pub(super) fn assign_class(
     scenario: &Scenario,
     days: &[Day],
     class: &Class,

@@ -42,6 +42,7 @@
 mod agents;
 mod breaks;
 mod candidates;
+mod colgen;
 mod decompose;
 mod diagnose;
 mod handout;
@@ -339,8 +340,8 @@ struct Outcome {
     staged: bool,
 }
 
-/// The method for `scenario` under `cfg`: the agent model, or the
-/// decomposition (tours, then agents).
+/// The method for `scenario` under `cfg`: the agent model, the
+/// decomposition (tours, then agents), or column generation.
 pub fn method_for(scenario: &Scenario, cfg: &SolverConfig) -> SolveMethod {
     match cfg.method {
         SolveMethod::Auto => {
@@ -348,7 +349,12 @@ pub fn method_for(scenario: &Scenario, cfg: &SolverConfig) -> SolveMethod {
                 ObjectiveMode::ServiceLevel => cfg.decompose_service_level_from_agents,
                 ObjectiveMode::Requirements => cfg.decompose_from_agents,
             };
-            if scenario.agents.len() >= from {
+            let n = scenario.agents.len();
+            if scenario.objective.mode == ObjectiveMode::Requirements
+                && n >= cfg.column_generation_from_agents
+            {
+                SolveMethod::ColumnGeneration
+            } else if n >= from {
                 SolveMethod::Decomposition
             } else {
                 SolveMethod::Agents
@@ -394,6 +400,9 @@ pub fn solve_with(
     let outcome = match method_for(scenario, cfg) {
         SolveMethod::Decomposition => {
             decompose::method(scenario, horizon, reqs, &days, cfg, progress, t0)?
+        }
+        SolveMethod::ColumnGeneration => {
+            colgen::method(scenario, horizon, reqs, &days, cfg, progress, t0)?
         }
         _ => agents::method(scenario, horizon, reqs, &days, cfg, progress)?,
     };

@@ -18,6 +18,7 @@ pub fn exact() -> SolverConfig {
         method: rota::scenario::SolveMethod::Agents,
         decompose_from_agents: 100,
         decompose_service_level_from_agents: 20,
+        column_generation_from_agents: usize::MAX,
     }
 }
 
