@@ -999,50 +999,101 @@ mod tests {
         (sc, horizon, reqs)
     }
 
+    /// The `week()` centre with its candidates, skill groups, kinds of
+    /// agents, exact solver settings and a pool of each kind's cheapest
+    /// plans under made-up shift values (`value(bonus, day, shift)` for
+    /// each bonus, `per` plans each).
+    struct Fixture {
+        sc: Scenario,
+        horizon: Horizon,
+        reqs: Vec<QueueRequirements>,
+        days: Vec<Day>,
+        queues: Vec<Vec<String>>,
+        proficiency: Vec<Vec<f64>>,
+        group_of: Vec<usize>,
+        kinds: Vec<Kind>,
+        info: Vec<KindInfo>,
+        pool: Pool,
+        cfg: SolverConfig,
+    }
+
+    impl Fixture {
+        fn new(bonuses: &[f64], value: fn(f64, usize, usize) -> f64, per: usize) -> Self {
+            let (sc, horizon, reqs) = week();
+            let days = candidates(&sc);
+            let (queues, proficiency, group_of) = skill_groups(&sc);
+            let kinds = kinds(&sc, &days, &group_of);
+            let info = info_of(&kinds);
+            let mut pool = Pool::default();
+            for (c, k) in kinds.iter().enumerate() {
+                for &bonus in bonuses {
+                    for (_, plan) in k.pricer.cheapest(&|d, s| value(bonus, d, s), per) {
+                        pool.offer(&kinds, c, plan);
+                    }
+                }
+            }
+            let cfg = SolverConfig::from_yaml_str(
+                "time_limit_seconds: 60\nmip_rel_gap: 0\nthreads: 1\n",
+                Path::new("s.yaml"),
+            )
+            .expect("settings");
+            Fixture {
+                sc,
+                horizon,
+                reqs,
+                days,
+                queues,
+                proficiency,
+                group_of,
+                kinds,
+                info,
+                pool,
+                cfg,
+            }
+        }
+
+        /// The master over the pool, `λ` within `within`, integer or not.
+        fn master(&self, within: Option<&[(usize, usize)]>, integer: bool) -> master::Built {
+            let groups = Groups {
+                queues: &self.queues,
+                proficiency: &self.proficiency,
+                group_of: &self.group_of,
+            };
+            let may_work = |c: usize, d: usize, k: usize| self.kinds[c].pricer.may_work(d, k);
+            build_master(
+                &self.sc,
+                &self.horizon,
+                &self.reqs,
+                &self.days,
+                &groups,
+                &self.info,
+                &may_work,
+                &self.pool.columns,
+                within,
+                integer,
+            )
+        }
+    }
+
     /// The reduced cost the generation computes for a column from the
     /// master's duals is the one HiGHS reports for it; and after the
     /// generation no kind's cheapest plan prices out, so the master's value
     /// is its bound, and the bound lies below the agent model's optimum.
     #[test]
     fn duals_price_columns_as_highs_does_and_the_bound_holds() {
-        let (sc, horizon, reqs) = week();
-        let days = candidates(&sc);
-        let (queues, proficiency, group_of) = skill_groups(&sc);
-        let groups = Groups {
-            queues: &queues,
-            proficiency: &proficiency,
-            group_of: &group_of,
-        };
-        let kinds = kinds(&sc, &days, &group_of);
-        assert_eq!(kinds.len(), 2);
-        let info = info_of(&kinds);
-        let mut pool = Pool::default();
-        // Each kind's cheapest plans under a few made-up values.
-        for (c, k) in kinds.iter().enumerate() {
-            for bonus in [0.0, 5.0, 9.0] {
-                for (_, plan) in k.pricer.cheapest(&|d, s| bonus * ((d + s) % 3) as f64, 4) {
-                    pool.offer(&kinds, c, plan);
-                }
-            }
-        }
-        let may_work = |c: usize, d: usize, k: usize| kinds[c].pricer.may_work(d, k);
-        let cfg = SolverConfig::from_yaml_str(
-            "time_limit_seconds: 60\nmip_rel_gap: 0\nthreads: 1\n",
-            Path::new("s.yaml"),
-        )
-        .expect("settings");
-        let built = build_master(
-            &sc,
-            &horizon,
-            &reqs,
-            &days,
-            &groups,
-            &info,
-            &may_work,
-            &pool.columns,
-            None,
-            false,
-        );
+        let fx = Fixture::new(&[0.0, 5.0, 9.0], |b, d, s| b * ((d + s) % 3) as f64, 4);
+        assert_eq!(fx.kinds.len(), 2);
+        let built = fx.master(None, false);
+        let Fixture {
+            sc,
+            horizon,
+            reqs,
+            kinds,
+            info,
+            mut pool,
+            cfg,
+            ..
+        } = fx;
         let mut master = LinearMaster::new(built, &info, &cfg).expect("master");
         let sol = master.solve(60.0).expect("solve").expect("optimal");
         let own = master.values(&sol);
@@ -1102,51 +1153,12 @@ mod tests {
     /// so not the dive's own arithmetic).
     #[test]
     fn the_dive_ends_with_whole_agents_at_the_masters_value() {
-        let (sc, horizon, reqs) = week();
-        let days = candidates(&sc);
-        let (queues, proficiency, group_of) = skill_groups(&sc);
-        let groups = Groups {
-            queues: &queues,
-            proficiency: &proficiency,
-            group_of: &group_of,
-        };
-        let kinds = kinds(&sc, &days, &group_of);
-        let info = info_of(&kinds);
-        let mut pool = Pool::default();
-        for (c, k) in kinds.iter().enumerate() {
-            for bonus in [0.0, 3.0, 7.0] {
-                for (_, plan) in k
-                    .pricer
-                    .cheapest(&|d, s| bonus * ((d + 2 * s) % 5) as f64, 6)
-                {
-                    pool.offer(&kinds, c, plan);
-                }
-            }
-        }
-        let may_work = |c: usize, d: usize, k: usize| kinds[c].pricer.may_work(d, k);
-        let cfg = SolverConfig::from_yaml_str(
-            "time_limit_seconds: 60\nmip_rel_gap: 0\nthreads: 1\n",
-            Path::new("s.yaml"),
-        )
-        .expect("settings");
-        let master_of = |within: Option<&[(usize, usize)]>, integer: bool| {
-            build_master(
-                &sc,
-                &horizon,
-                &reqs,
-                &days,
-                &groups,
-                &info,
-                &may_work,
-                &pool.columns,
-                within,
-                integer,
-            )
-        };
-        let mut master = LinearMaster::new(master_of(None, false), &info, &cfg).expect("master");
+        let fx = Fixture::new(&[0.0, 3.0, 7.0], |b, d, s| b * ((d + 2 * s) % 5) as f64, 6);
+        let (info, pool, cfg) = (&fx.info, &fx.pool, &fx.cfg);
+        let mut master = LinearMaster::new(fx.master(None, false), info, cfg).expect("master");
         let first = master.solve(60.0).expect("solve").expect("optimal");
         let far = Instant::now() + Duration::from_secs(60);
-        let dived = dive::dive(&mut master, &info, &pool.columns, &first, far)
+        let dived = dive::dive(&mut master, info, &pool.columns, &first, far)
             .expect("dive")
             .expect("whole agents");
         // (The linear mix was fractional: the dive had work to do.)
@@ -1163,7 +1175,7 @@ mod tests {
         }
         assert!(dived.objective >= first.objective - 1e-6);
         let fixed: Vec<(usize, usize)> = dived.counts.iter().map(|&n| (n, n)).collect();
-        let again = crate::lp::run(master_of(Some(&fixed), true).model, &cfg, None).expect("fixed");
+        let again = crate::lp::run(fx.master(Some(&fixed), true).model, cfg, None).expect("fixed");
         assert!(
             (again.objective - dived.objective).abs() < 1e-6 * dived.objective.abs().max(1.0),
             "fixed master {} against the dive's {}",
