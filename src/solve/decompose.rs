@@ -375,6 +375,26 @@ fn class_counts(
         .collect()
 }
 
+/// Each class's count of each day's shift candidates in the integer
+/// solution `r`, rounded to whole shifts.
+fn whole_class_counts(
+    n: &[Vec<Vec<Variable>>],
+    r: &RawSolution,
+    pos: &HashMap<Variable, usize>,
+) -> ClassCounts {
+    n.iter()
+        .map(|nc| {
+            nc.iter()
+                .map(|nd| {
+                    nd.iter()
+                        .map(|v| value(&r.values, v, pos).round().max(0.0) as usize)
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// The tours' relaxation solved, for the column generation.
 pub(super) struct Relaxation {
     pub(super) raw: RawSolution,
@@ -485,30 +505,11 @@ pub(super) fn integer_tours(
         let r = run(model, &with_time(cfg, left), None)?;
         ph = Some(phase("tours", &r, t.elapsed().as_secs_f64()));
         if !r.values.is_empty() {
-            let counts = class_counts(&n, &r, &pos)
-                .into_iter()
-                .map(|nc| {
-                    nc.into_iter()
-                        .map(|nd| {
-                            nd.into_iter()
-                                .map(|v| v.round().max(0.0) as usize)
-                                .collect()
-                        })
-                        .collect()
-                })
-                .collect();
+            let counts = whole_class_counts(&n, &r, &pos);
             return Ok((Some((r.objective, counts)), ph.expect("just set")));
         }
     }
-    let ph = ph.unwrap_or_else(|| SolvePhase {
-        name: "tours".into(),
-        status: "no time".into(),
-        objective: None,
-        best_bound: None,
-        solve_seconds: 0.0,
-        variables: 0,
-        constraints: 0,
-    });
+    let ph = ph.unwrap_or_else(|| SolvePhase::step("tours", "no time", None, 0.0));
     Ok((None, ph))
 }
 
@@ -782,10 +783,7 @@ pub(super) fn decompose(
     // Integer tours near the relaxation: each count between the floor and
     // the ceiling of its relaxed value (widened by one should that have no
     // solution), with breaks and queues solved with them.
-    let counts_of = |n: &[Vec<Vec<Variable>>], r: &RawSolution, pos: &HashMap<Variable, usize>| {
-        class_counts(n, r, pos)
-    };
-    let relaxed = counts_of(&agg.n, &lp, &pos);
+    let relaxed = class_counts(&agg.n, &lp, &pos);
     // Attempts at integer tours, in order: (the scenario to solve, the
     // relaxed counts whose floor and ceiling bound the counts, widening, the
     // share of the time limit it may run to).
@@ -815,7 +813,7 @@ pub(super) fn decompose(
         if r.values.is_empty() {
             attempts.push((scenario.clone(), vec![relaxed], 0, 0.4));
         } else {
-            let req_relaxed = counts_of(&agg.n, &r, &pos);
+            let req_relaxed = class_counts(&agg.n, &r, &pos);
             attempts.push((
                 scenario.clone(),
                 vec![relaxed, req_relaxed.clone()],
@@ -854,18 +852,7 @@ pub(super) fn decompose(
     };
     let tours = (phases.last().is_some_and(|p| p.name == "tours")).then(|| raw.values.clone());
     let val = |v: &Variable| value(&raw.values, v, &pos);
-    let counts: Vec<Vec<Vec<usize>>> = n
-        .iter()
-        .map(|nc| {
-            nc.iter()
-                .map(|nd| {
-                    nd.iter()
-                        .map(|v| val(v).round().max(0.0) as usize)
-                        .collect()
-                })
-                .collect()
-        })
-        .collect();
+    let counts: ClassCounts = whole_class_counts(&n, &raw, &pos);
     let break_counts: Vec<Vec<Vec<Vec<usize>>>> = breaks
         .iter()
         .map(|bg| {

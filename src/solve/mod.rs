@@ -163,6 +163,22 @@ pub struct SolvePhase {
     pub constraints: usize,
 }
 
+impl SolvePhase {
+    /// A step that solves no model of its own (a hand-out, a fit, a dive):
+    /// what it achieved, its objective if any, and its time.
+    fn step(name: &str, status: impl Into<String>, objective: Option<f64>, seconds: f64) -> Self {
+        SolvePhase {
+            name: name.into(),
+            status: status.into(),
+            objective,
+            best_bound: None,
+            solve_seconds: seconds,
+            variables: 0,
+            constraints: 0,
+        }
+    }
+}
+
 /// The optimizer's result.
 #[derive(Debug, Clone)]
 pub struct Solved {

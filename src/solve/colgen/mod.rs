@@ -227,6 +227,15 @@ impl Pool {
         self.columns.push(Column { kind, plan, cost });
         true
     }
+
+    /// Offers each kind's plans of `found` (`found[kind]`).
+    fn offer_all(&mut self, kinds: &[Kind], found: Vec<Vec<Schedule>>) {
+        for (kind, plans) in found.into_iter().enumerate() {
+            for plan in plans {
+                self.offer(kinds, kind, plan);
+            }
+        }
+    }
 }
 
 /// What the generation (step 4) ends with.
@@ -590,30 +599,22 @@ pub(super) fn method(
                 threads,
                 by(HANDOUT_SHARE),
             );
-            for (c, found) in plans.into_iter().enumerate() {
-                for plan in found {
-                    pool.offer(&kinds, c, plan);
-                }
-            }
+            pool.offer_all(&kinds, plans);
             if missed < 1e-6 {
                 exact =
                     hand_out_exactly(&classes, scenario, days, &counts, cfg, by(HANDOUT_SHARE))?
                         .map(|picks| (objective, picks));
             }
-            phases.push(SolvePhase {
-                name: "agents".into(),
-                status: if exact.is_some() {
+            phases.push(SolvePhase::step(
+                "agents",
+                if exact.is_some() {
                     "exact"
                 } else {
                     "not exact"
-                }
-                .into(),
-                objective: None,
-                best_bound: None,
-                solve_seconds: th.elapsed().as_secs_f64(),
-                variables: 0,
-                constraints: 0,
-            });
+                },
+                None,
+                th.elapsed().as_secs_f64(),
+            ));
         }
     }
     let good_enough = exact
@@ -637,20 +638,13 @@ pub(super) fn method(
                 threads,
                 by(FIT_SHARE),
             );
-            for (c, plans) in found.into_iter().enumerate() {
-                for plan in plans {
-                    pool.offer(&kinds, c, plan);
-                }
-            }
-            phases.push(SolvePhase {
-                name: "plans that fit the tours".into(),
-                status: format!("{} plans", pool.columns.len() - before),
-                objective: None,
-                best_bound: None,
-                solve_seconds: tf.elapsed().as_secs_f64(),
-                variables: 0,
-                constraints: 0,
-            });
+            pool.offer_all(&kinds, found);
+            phases.push(SolvePhase::step(
+                "plans that fit the tours",
+                format!("{} plans", pool.columns.len() - before),
+                None,
+                tf.elapsed().as_secs_f64(),
+            ));
         }
         if let Some((_, picks)) = &exact {
             for (c, k) in kinds.iter().enumerate() {
@@ -685,18 +679,15 @@ pub(super) fn method(
             progress.step("dive to whole agents");
             let td = Instant::now();
             dived = dive::dive(&mut master, &info, &pool.columns, last, by(DIVE_SHARE))?;
-            phases.push(SolvePhase {
-                name: "dive".into(),
-                status: match &dived {
+            phases.push(SolvePhase::step(
+                "dive",
+                match &dived {
                     Some(d) => format!("whole after {} rounds", d.rounds),
                     None => "stopped".into(),
                 },
-                objective: dived.as_ref().map(|d| d.objective),
-                best_bound: None,
-                solve_seconds: td.elapsed().as_secs_f64(),
-                variables: 0,
-                constraints: 0,
-            });
+                dived.as_ref().map(|d| d.objective),
+                td.elapsed().as_secs_f64(),
+            ));
         }
         drop(master);
 
