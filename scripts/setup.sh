@@ -9,6 +9,11 @@
 #   parsers go into a virtual environment inside the build folder
 #   (${CARGO_TARGET_DIR:-target}/test-venv), never into the system's Python;
 #   the tests look for it there. `cargo clean` removes it.
+# - with --test, the programs the tests run are recorded by path in
+#   ${CARGO_TARGET_DIR:-target}/test-tools.env (`name=/absolute/path`), and
+#   the tests call them by that path only (tests/common/mod.rs `tool`),
+#   never whatever a PATH lookup finds. A recorded path that still runs is
+#   kept, so a later run with another PATH changes nothing.
 set -euo pipefail
 for_tests=false
 [ "${1:-}" = "--test" ] && for_tests=true
@@ -36,9 +41,25 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-venv="${CARGO_TARGET_DIR:-target}/test-venv"
-if $for_tests && ! "$venv/bin/python3" -c "import icalendar, vobject, ical" >/dev/null 2>&1; then
+$for_tests || exit 0
+target="${CARGO_TARGET_DIR:-target}"
+mkdir -p "$target"
+target="$(cd "$target" && pwd)"
+venv="$target/test-venv"
+if ! "$venv/bin/python3" -c "import icalendar, vobject, ical" >/dev/null 2>&1; then
   echo "installing the Python iCalendar parsers used by the tests into $venv" >&2
   python3 -m venv "$venv"
   "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check icalendar vobject ical
 fi
+tools="$target/test-tools.env"
+recorded() { [ -f "$tools" ] && sed -n "s/^$1=//p" "$tools" || true; }
+chromium="$(recorded chromium)"
+if [ -z "$chromium" ] || ! "$chromium" --version >/dev/null 2>&1; then
+  chromium="$(dpkg -L chromium 2>/dev/null | grep -m1 -E '/bin/chromium$' || command -v chromium || true)"
+fi
+if [ -z "$chromium" ] || ! "$chromium" --version >/dev/null 2>&1; then
+  echo "chromium does not run (tried '${chromium:-nothing found}'); the report test needs it" >&2
+  exit 2
+fi
+printf 'python3=%s\nchromium=%s\n' "$venv/bin/python3" "$chromium" > "$tools.tmp"
+mv "$tools.tmp" "$tools"

@@ -19,18 +19,8 @@ fn rota() -> Command {
 
 /// Runs tests/ics_check.py (installed parsers: see scripts/setup.sh).
 fn check_with_python(ics: &Path, roster_csv: &Path) {
-    let out = std::process::Command::new(common::python())
-        .arg("tests/ics_check.py")
-        .arg(ics)
-        .arg(roster_csv)
-        .output()
-        .expect("python3 runs (scripts/setup.sh --test installs it and the parsers in target/test-venv)");
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "independent parsers disagree with the roster:\n{text}"
-    );
+    let (ok, text) = common::ics_check([ics, roster_csv]);
+    assert!(ok, "independent parsers disagree with the roster:\n{text}");
     for lib in ["icalendar", "vobject", "ical:"] {
         assert!(text.contains(lib), "{lib} did not run:\n{text}");
     }

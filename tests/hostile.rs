@@ -144,18 +144,8 @@ fn special_ids_survive_plan_validate_and_export_and_never_start_a_formula() {
         .arg(&ics)
         .assert()
         .code(0);
-    let check = std::process::Command::new("python3")
-        .arg("tests/ics_check.py")
-        .arg(&ics)
-        .arg(&roster)
-        .output()
-        .expect("python3 runs (scripts/setup.sh installs it and the parsers)");
-    assert!(
-        check.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&check.stdout),
-        String::from_utf8_lossy(&check.stderr)
-    );
+    let (ok, text) = common::ics_check([&ics, &roster]);
+    assert!(ok, "{text}");
 }
 
 #[test]

@@ -14,6 +14,8 @@ use rota::roster::read::read_roster;
 use rota::roster::validate::{validate, validate_with};
 use rota::store::Store;
 
+mod common;
+
 const ABSENT: [&str; 3] = ["HZ003", "HZ016", "HZ030"];
 
 fn rota() -> Command {
@@ -286,16 +288,8 @@ fn replan_of_the_demo_from_wednesday_afternoon() {
     // Calendars: the same UIDs, SEQUENCE raised on every changed agent-day,
     // cancelled shifts cancelled, decoded alike by three parsers.
     let check = |ics: &Path, roster: &Path, changes: &Path| {
-        let out = std::process::Command::new("python3")
-            .arg("tests/ics_check.py")
-            .arg(ics)
-            .arg(roster)
-            .arg(changes)
-            .output()
-            .expect("python3 runs (scripts/setup.sh installs it and the parsers)");
-        let text = String::from_utf8_lossy(&out.stdout).to_string()
-            + &String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{}:\n{text}", ics.display());
+        let (ok, text) = common::ics_check([ics, roster, changes]);
+        assert!(ok, "{}:\n{text}", ics.display());
         assert!(
             text.contains("changed events checked for SEQUENCE and STATUS"),
             "{text}"

@@ -13,9 +13,11 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
+mod common;
+
 fn chromium(page: &Path, extra: &[&str]) -> std::process::Output {
     let profile = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new("chromium")
+    let out = std::process::Command::new(common::tool("chromium"))
         .args([
             "--headless",
             "--no-sandbox",
@@ -32,7 +34,7 @@ fn chromium(page: &Path, extra: &[&str]) -> std::process::Output {
         .arg("--dump-dom")
         .arg(format!("file://{}", page.canonicalize().unwrap().display()))
         .output()
-        .expect("chromium runs (scripts/setup.sh installs Debian's chromium)");
+        .expect("the set-up's chromium runs");
     assert!(
         out.status.success(),
         "{}",

@@ -150,13 +150,64 @@ pub fn small(dir: &std::path::Path, edit: &dyn Fn(String) -> String) -> std::pat
     scenario
 }
 
-/// The Python that runs tests/ics_check.py: the virtual environment
-/// `scripts/setup.sh --test` makes inside the build folder (`test-venv`
-/// beside the test binary's profile folder), else `python3` on the PATH.
-pub fn python() -> std::path::PathBuf {
+/// The program `name` as `scripts/setup.sh --test` found it: its absolute
+/// path in `test-tools.env` of the build folder (beside the test binary's
+/// profile folder). Panics when the set-up has not recorded it, never
+/// falling back to a PATH lookup, so a test can only run what the set-up
+/// installs on a fresh machine.
+pub fn tool(name: &str) -> std::path::PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
-    exe.ancestors()
-        .map(|d| d.join("test-venv/bin/python3"))
+    let file = exe
+        .ancestors()
+        .map(|d| d.join("test-tools.env"))
         .find(|p| p.is_file())
-        .unwrap_or_else(|| "python3".into())
+        .unwrap_or_else(|| {
+            panic!(
+                "no test-tools.env above {}: run `scripts/setup.sh --test` (or `make test`), \
+                 which installs the programs the tests run and records their paths",
+                exe.display()
+            )
+        });
+    let text = std::fs::read_to_string(&file).expect("test-tools.env readable");
+    let path = text
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix('='))
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: no `{name}=` line; run `scripts/setup.sh --test` again",
+                file.display()
+            )
+        });
+    let path = std::path::PathBuf::from(path);
+    assert!(
+        path.is_absolute() && path.is_file(),
+        "{}: `{name}` is recorded as {}, which is not a file; run `scripts/setup.sh --test` again",
+        file.display(),
+        path.display()
+    );
+    path
+}
+
+/// The Python that runs tests/ics_check.py: the virtual environment with
+/// the three iCalendar parsers that `scripts/setup.sh --test` makes inside
+/// the build folder (`test-venv`), never the system's Python.
+pub fn python() -> std::path::PathBuf {
+    tool("python3")
+}
+
+/// Runs tests/ics_check.py with `args` by [`python`]; what it printed
+/// (stdout, then stderr) and whether it succeeded.
+pub fn ics_check<I, S>(args: I) -> (bool, String)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out = std::process::Command::new(python())
+        .arg("tests/ics_check.py")
+        .args(args)
+        .output()
+        .expect("the set-up's python3 runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
 }
