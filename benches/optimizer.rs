@@ -39,7 +39,17 @@ fn optimizer(c: &mut Criterion) {
             _ => 600.0,
         };
         let dir = tempfile::tempdir().expect("temporary folder");
-        rota::instance::write(n, seed, limit, hours, dir.path()).expect("instance written");
+        rota::instance::write(
+            n,
+            seed,
+            limit,
+            &rota::instance::Shape {
+                hours_per_agent: hours,
+                ..Default::default()
+            },
+            dir.path(),
+        )
+        .expect("instance written");
         let inputs = Inputs::load(&dir.path().join("scenario.yaml"), None).expect("instance loads");
         let forecast = inputs.forecast().expect("forecast");
         let reqs = inputs.requirements(&forecast);

@@ -77,7 +77,12 @@ pub fn required_hours(daily: f64) -> f64 {
 /// least whole number whose requirement reaches `hours_per_agent` per
 /// agent (bisection; the requirement grows with the volume).
 pub fn daily_volume(agents: usize, hours_per_agent: f64) -> f64 {
-    let want = hours_per_agent * agents as f64;
+    daily_volume_for(hours_per_agent * agents as f64)
+}
+
+/// Contacts a day (before the weekday factors) whose requirement reaches
+/// `want` scheduled agent-hours a week.
+fn daily_volume_for(want: f64) -> f64 {
     let (mut lo, mut hi) = (0.0_f64, 100.0_f64);
     while required_hours(hi) < want {
         hi *= 2.0;
@@ -100,17 +105,280 @@ pub fn daily_volume(agents: usize, hours_per_agent: f64) -> f64 {
 pub struct Instance {
     pub scenario_yaml: String,
     pub history_spec_yaml: String,
+    /// Kinds of agent that differ in something the optimizer sees (skills
+    /// and proficiency, contract, templates, days off, availability,
+    /// wishes, cost, last week, rotation): how many, and how many of them
+    /// hold one agent alone.
+    pub kinds: usize,
+    pub singular_agents: usize,
 }
 
+/// Who works in a generated centre.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mix {
+    /// Every agent on a 32–40 hour contract with the same rules; agents
+    /// differ only in their one or two skills (six kinds at most).
+    #[default]
+    Uniform,
+    /// Individual people (docs/benchmarks.md, "The realistic mix"):
+    /// full- and part-timers on their own shift templates, personal days
+    /// off, availability windows, wishes, new hires below full
+    /// proficiency, senior agents at a higher cost, runs of days carried
+    /// from last week.
+    Realistic,
+}
+
+/// What to generate besides the size and seed.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    /// Planned days (7 to 42): weekly rules hold in each 7-day block.
+    pub days: u32,
+    pub mix: Mix,
+    /// Early/late week rotations for some full-timers (hard) and every
+    /// other weekend off for others (soft).
+    pub rotations: bool,
+    /// Scheduled agent-hours a week the requirement asks per 32 contracted
+    /// minimum hours (see [`HOURS_PER_AGENT`]).
+    pub hours_per_agent: f64,
+}
+
+impl Default for Shape {
+    fn default() -> Self {
+        Shape {
+            days: 7,
+            mix: Mix::Uniform,
+            rotations: false,
+            hours_per_agent: HOURS_PER_AGENT,
+        }
+    }
+}
+
+/// The shares of the realistic mix, documented in docs/benchmarks.md.
+mod realistic {
+    /// Contracts: (share, min hours, max hours, templates; `None` = the
+    /// default 8/9-hour template).
+    pub const CONTRACTS: [(f64, f64, f64, Option<&str>); 5] = [
+        (0.45, 36.0, 40.0, None),
+        (0.20, 32.0, 40.0, None),
+        (0.10, 20.0, 32.0, None),
+        (0.15, 18.0, 30.0, Some("six")),
+        (0.10, 12.0, 20.0, Some("four")),
+    ];
+    /// Share with one to three personal days off in the plan.
+    pub const DAYS_OFF: f64 = 0.35;
+    /// Share with a daily availability window (one of `WINDOWS`).
+    pub const AVAILABILITY: f64 = 0.20;
+    pub const WINDOWS: [(&str, &str); 3] =
+        [("08:00", "18:00"), ("11:00", "22:00"), ("09:00", "20:00")];
+    /// Share with a wish (a preference).
+    pub const WISHES: f64 = 0.30;
+    /// Share of new hires, at a proficiency between 0.7 and 0.9.
+    pub const NEW_HIRES: f64 = 0.10;
+    /// Share of senior agents, at 1.2 to 1.4 times the hourly cost.
+    pub const SENIOR: f64 = 0.05;
+    /// Share that worked days in a row up to the plan (1 to 5).
+    pub const CARRIED_RUN: f64 = 0.40;
+    /// Skills: share with two, share with three (the rest have one).
+    pub const TWO_SKILLS: f64 = 0.30;
+    pub const THREE_SKILLS: f64 = 0.10;
+}
+
+const WEEKDAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
 /// A centre with `agents` agents whose volume asks for `hours_per_agent`
-/// scheduled hours a week each.
+/// scheduled hours a week each: a week, every agent alike but their skills.
 pub fn instance(agents: usize, seed: u64, hours_per_agent: f64) -> Instance {
+    instance_of(
+        agents,
+        seed,
+        &Shape {
+            hours_per_agent,
+            ..Shape::default()
+        },
+    )
+}
+
+/// One agent of a generated centre, as YAML fields after its id and name.
+/// Its fields, its contract's minimum hours, and the skills in one order
+/// (for counting kinds).
+fn agent_fields(
+    rng: &mut ChaCha8Rng,
+    shape: &Shape,
+    first_date: chrono::NaiveDate,
+) -> (String, f64, String) {
+    use realistic::*;
+    let q = QUEUES.len();
+    let first = rng.random_range(0..q);
+    let uniform = shape.mix == Mix::Uniform;
+    let count = if uniform {
+        if rng.random_bool(0.4) {
+            2
+        } else {
+            1
+        }
+    } else {
+        let r: f64 = rng.random();
+        if r < THREE_SKILLS {
+            3
+        } else if r < THREE_SKILLS + TWO_SKILLS {
+            2
+        } else {
+            1
+        }
+    };
+    let mut queues = vec![first];
+    while queues.len() < count {
+        let next = (first + 1 + rng.random_range(0..q - 1)) % q;
+        if !queues.contains(&next) {
+            queues.push(next);
+        }
+    }
+    let proficiency =
+        (!uniform && rng.random_bool(NEW_HIRES)).then(|| (rng.random_range(7..=9) as f64) / 10.0);
+    let skills: Vec<String> = queues
+        .iter()
+        .map(|&i| match proficiency {
+            Some(p) => format!("{{ queue: {}, proficiency: {p} }}", QUEUES[i]),
+            None => QUEUES[i].to_string(),
+        })
+        .collect();
+    let mut fields = vec![format!("skills: [{}]", skills.join(", "))];
+    // The kind's key writes the skills in one order.
+    let mut key: Vec<String> = skills.clone();
+    key.sort();
+    let key = key.join(", ");
+    let (lo, hi, template) = if uniform {
+        (32.0, 40.0, None)
+    } else {
+        let r: f64 = rng.random();
+        let mut acc = 0.0;
+        let mut pick = CONTRACTS[0];
+        for c in CONTRACTS {
+            acc += c.0;
+            if r < acc {
+                pick = c;
+                break;
+            }
+        }
+        (pick.1, pick.2, pick.3)
+    };
+    fields.push(format!("min_hours: {lo}, max_hours: {hi}"));
+    if let Some(t) = template {
+        fields.push(format!("templates: [{t}]"));
+    }
+    if !uniform {
+        let days = shape.days as i64;
+        if rng.random_bool(DAYS_OFF) {
+            // At most one a week, so that every contract can still be met
+            // (five days of a 36-hour week and a block of two days off
+            // leave room for one day off of one's own).
+            let n = rng.random_range(1..=3).min(shape.days.div_ceil(7) as usize);
+            let mut off: Vec<i64> = Vec::new();
+            while off.len() < n {
+                let d = rng.random_range(0..days);
+                if !off.iter().any(|&o| o / 7 == d / 7) {
+                    off.push(d);
+                }
+            }
+            off.sort();
+            let dates: Vec<String> = off
+                .iter()
+                .map(|&d| (first_date + chrono::Duration::days(d)).to_string())
+                .collect();
+            fields.push(format!("days_off: [{}]", dates.join(", ")));
+        }
+        if rng.random_bool(AVAILABILITY) {
+            let (from, to) = WINDOWS[rng.random_range(0..WINDOWS.len())];
+            fields.push(format!("available: {{ from: \"{from}\", to: \"{to}\" }}"));
+        }
+        if rng.random_bool(WISHES) {
+            let wish = match rng.random_range(0..4) {
+                0 => format!(
+                    "{{ days: [sat, sun], off: true, weight: {} }}",
+                    rng.random_range(3..=8)
+                ),
+                1 => format!(
+                    "{{ start_after: \"10:00\", weight: {} }}",
+                    rng.random_range(2..=5)
+                ),
+                2 => {
+                    let a = rng.random_range(0..5);
+                    format!(
+                        "{{ days: [{}, {}], end_before: \"17:00\", weight: {} }}",
+                        WEEKDAY_NAMES[a],
+                        WEEKDAY_NAMES[a + 2],
+                        rng.random_range(3..=6)
+                    )
+                }
+                _ => {
+                    let d = first_date + chrono::Duration::days(rng.random_range(0..days));
+                    format!("{{ days: [{d}], off: true, weight: 10 }}")
+                }
+            };
+            fields.push(format!("prefers: [{wish}]"));
+        }
+        if rng.random_bool(SENIOR) {
+            fields.push(format!(
+                "hourly_cost: {}",
+                (rng.random_range(12..=14) as f64) / 10.0
+            ));
+        }
+        if rng.random_bool(CARRIED_RUN) {
+            fields.push(format!(
+                "previous: {{ consecutive_days: {} }}",
+                rng.random_range(1..=5)
+            ));
+        }
+    }
+    (fields.join(", "), lo, key)
+}
+
+/// A generated centre of `agents` agents of the given shape.
+pub fn instance_of(agents: usize, seed: u64, shape: &Shape) -> Instance {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let daily = daily_volume(agents, hours_per_agent);
-    let mut spec = format!(
-        "# Generated by rota generate-instance --agents {agents} --seed {seed} --hours-per-agent {hours_per_agent}\nseed: {seed}\ntimezone: Asia/Shanghai\ninterval_minutes: 15\nstart_date: 2026-10-12\nend_date: 2026-11-08\nqueues:\n"
+    let first_date = chrono::NaiveDate::from_ymd_opt(2026, 11, 9).expect("a date");
+    let mut options = String::new();
+    if shape.days != 7 {
+        options.push_str(&format!(" --days {}", shape.days));
+    }
+    if shape.mix != Mix::Uniform {
+        options.push_str(" --mix realistic");
+    }
+    if shape.rotations {
+        options.push_str(" --rotations");
+    }
+    let header = format!(
+        "# Generated by rota generate-instance --agents {agents} --seed {seed} --hours-per-agent {}{options}\n",
+        shape.hours_per_agent
     );
-    let weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    // The agents first: the volume follows from their contracts.
+    let mut lines: Vec<(String, f64, String)> = (0..agents)
+        .map(|_| agent_fields(&mut rng, shape, first_date))
+        .collect();
+    if shape.rotations {
+        // A third of the full-timers on the early/late rotation (hard), a
+        // fifth on every other weekend off (soft); their week in the cycle
+        // drawn, so every week has both.
+        for (fields, lo, _) in lines.iter_mut() {
+            if *lo < 32.0 || fields.contains("templates:") || fields.contains("available:") {
+                continue;
+            }
+            let r: f64 = rng.random();
+            let week = rng.random_range(0..2);
+            if r < 1.0 / 3.0 {
+                fields.push_str(&format!(", rotation: early-late, rotation_week: {week}"));
+            } else if r < 1.0 / 3.0 + 0.2 {
+                fields.push_str(&format!(", rotation: weekend-off, rotation_week: {week}"));
+            }
+        }
+    }
+    // Contracted minimum hours in units of the uniform mix's 32.
+    let units: f64 = lines.iter().map(|(_, lo, _)| lo / 32.0).sum();
+    let daily = daily_volume_for(units * shape.hours_per_agent);
+    let mut spec = format!(
+        "{header}seed: {seed}\ntimezone: Asia/Shanghai\ninterval_minutes: 15\nstart_date: 2026-10-12\nend_date: 2026-11-08\nqueues:\n"
+    );
+    let weekdays = WEEKDAY_NAMES
         .iter()
         .zip(WEEKDAYS)
         .filter(|(_, f)| (*f - 1.0).abs() > 1e-9)
@@ -133,25 +401,56 @@ pub fn instance(agents: usize, seed: u64, hours_per_agent: f64) -> Instance {
             (daily * share).round()
         ));
     }
+    let what = match shape.mix {
+        Mix::Uniform => "",
+        Mix::Realistic => ", individual people",
+    };
     let mut sc = format!(
-        "# Generated by rota generate-instance --agents {agents} --seed {seed} --hours-per-agent {hours_per_agent}\nname: Generated centre, {agents} agents\nsite: {{ name: Generated Centre, timezone: Asia/Shanghai }}\nplanning: {{ week_start: 2026-11-09, days: 7, interval_minutes: 15 }}\nhistory: {{ file: history.csv, weeks: 4 }}\nforecast: {{ method: decomposition }}\ndefaults: {{ shrinkage: {SHRINKAGE}, max_occupancy: {MAX_OCCUPANCY} }}\nqueues:\n"
+        "{header}name: Generated centre, {agents} agents{what}\nsite: {{ name: Generated Centre, timezone: Asia/Shanghai }}\nplanning: {{ week_start: {first_date}, days: {}, interval_minutes: 15 }}\nhistory: {{ file: history.csv, weeks: 4 }}\nforecast: {{ method: decomposition }}\ndefaults: {{ shrinkage: {SHRINKAGE}, max_occupancy: {MAX_OCCUPANCY} }}\nqueues:\n",
+        shape.days
     );
     for q in QUEUES {
         sc.push_str(&format!(
             "  - {{ id: {q}, channel: voice, service_level: {{ target: 0.8, seconds: 20 }}, open: \"08:00\", close: \"22:00\" }}\n"
         ));
     }
-    sc.push_str("rules:\n  shift_start: { earliest: \"08:00\", latest: \"13:00\", step_minutes: 30 }\n  shift_lengths_hours: [8, 9]\n  meal_break: { minutes: 60, earliest_start_hours: 3, latest_end_hours: 6 }\n  min_rest_hours: 11\n  max_working_days: 5\nsolver: solver.yaml\nagents:\n");
-    for a in 0..agents {
-        let first = rng.random_range(0..QUEUES.len());
-        let skills = if rng.random_bool(0.4) {
-            let second = (first + 1 + rng.random_range(0..QUEUES.len() - 1)) % QUEUES.len();
-            format!("[{}, {}]", QUEUES[first], QUEUES[second])
-        } else {
-            format!("[{}]", QUEUES[first])
-        };
+    sc.push_str("rules:\n  shift_start: { earliest: \"08:00\", latest: \"13:00\", step_minutes: 30 }\n  shift_lengths_hours: [8, 9]\n");
+    let mut templates: Vec<&str> = Vec::new();
+    if shape.mix == Mix::Realistic {
+        templates.push("    - { name: six, start: { earliest: \"08:00\", latest: \"16:00\", step_minutes: 60 }, lengths_hours: [6] }\n");
+        templates.push("    - { name: four, start: { earliest: \"08:00\", latest: \"18:00\", step_minutes: 60 }, lengths_hours: [4] }\n");
+    }
+    if shape.rotations {
+        templates.push("    - { name: early, start: { earliest: \"08:00\", latest: \"09:30\", step_minutes: 30 }, lengths_hours: [8, 9] }\n");
+        templates.push("    - { name: late, start: { earliest: \"12:00\", latest: \"13:00\", step_minutes: 30 }, lengths_hours: [8, 9] }\n");
+    }
+    if !templates.is_empty() {
+        sc.push_str("  shift_templates:\n");
+        for t in templates {
+            sc.push_str(t);
+        }
+    }
+    sc.push_str("  meal_break: { minutes: 60, earliest_start_hours: 3, latest_end_hours: 6");
+    if shape.mix == Mix::Realistic {
+        // Part-timers' four- and six-hour shifts have no meal break.
+        sc.push_str(", min_shift_hours: 7");
+    }
+    sc.push_str(" }\n  min_rest_hours: 11\n  max_working_days: 5\n");
+    if shape.days > 7 {
+        sc.push_str("  max_consecutive_days: 6\n  consecutive_days_off: 2\n");
+    }
+    if shape.rotations {
+        sc.push_str("rotations:\n  - id: early-late\n    weeks:\n      - { templates: [early] }\n      - { templates: [late] }\n  - id: weekend-off\n    weight: 40\n    weeks:\n      - { days_off: [sat, sun] }\n      - {}\n");
+    }
+    sc.push_str("solver: solver.yaml\nagents:\n");
+    let mut kinds: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (fields, _, skills) in &lines {
+        let rest = fields.split_once("], ").map_or("", |(_, r)| r);
+        *kinds.entry(format!("{skills}; {rest}")).or_default() += 1;
+    }
+    for (a, (fields, _, _)) in lines.iter().enumerate() {
         sc.push_str(&format!(
-            "  - {{ id: G{:04}, name: Agent {}, skills: {skills}, min_hours: 32, max_hours: 40 }}\n",
+            "  - {{ id: G{:04}, name: Agent {}, {fields} }}\n",
             a + 1,
             a + 1
         ));
@@ -159,6 +458,8 @@ pub fn instance(agents: usize, seed: u64, hours_per_agent: f64) -> Instance {
     Instance {
         scenario_yaml: sc,
         history_spec_yaml: spec,
+        kinds: kinds.len(),
+        singular_agents: kinds.values().filter(|&&n| n == 1).count(),
     }
 }
 
@@ -168,11 +469,11 @@ pub fn write(
     agents: usize,
     seed: u64,
     time_limit: f64,
-    hours_per_agent: f64,
+    shape: &Shape,
     out: &std::path::Path,
-) -> crate::error::Result<()> {
+) -> crate::error::Result<Instance> {
     use crate::history::generate::{generate, write_csv, HistorySpec};
-    let inst = instance(agents, seed, hours_per_agent);
+    let inst = instance_of(agents, seed, shape);
     let spec_path = out.join("history-spec.yaml");
     let bad = |e: crate::history::generate::GenerateError| {
         crate::error::Error::input(&spec_path, None, None, e.to_string())
@@ -186,15 +487,19 @@ pub fn write(
     crate::export::write_files(
         out,
         &[
-            ("scenario.yaml".into(), inst.scenario_yaml.into_bytes()),
+            (
+                "scenario.yaml".into(),
+                inst.scenario_yaml.clone().into_bytes(),
+            ),
             (
                 "history-spec.yaml".into(),
-                inst.history_spec_yaml.into_bytes(),
+                inst.history_spec_yaml.clone().into_bytes(),
             ),
             ("history.csv".into(), history),
             ("solver.yaml".into(), solver.into_bytes()),
         ],
-    )
+    )?;
+    Ok(inst)
 }
 
 #[cfg(test)]
@@ -216,6 +521,75 @@ mod tests {
         assert_ne!(
             instance(20, 8, HOURS_PER_AGENT).scenario_yaml,
             a.scenario_yaml
+        );
+    }
+
+    /// The realistic mix over four weeks with rotations: the scenario reads
+    /// back, plans 28 days, is the same for the same seed, holds every
+    /// kind of individual difference, and at least half of its agents are
+    /// unlike any other, counted from the scenario read back (not from the
+    /// generator's own count).
+    #[test]
+    fn the_realistic_mix_reads_back_with_individual_agents() {
+        let shape = Shape {
+            days: 28,
+            mix: Mix::Realistic,
+            rotations: true,
+            hours_per_agent: HOURS_PER_AGENT,
+        };
+        let a = instance_of(120, 3, &shape);
+        assert_eq!(a.scenario_yaml, instance_of(120, 3, &shape).scenario_yaml);
+        let sc = crate::scenario::Scenario::from_yaml_str(
+            &a.scenario_yaml,
+            std::path::Path::new("g.yaml"),
+        )
+        .expect("the generated scenario reads back");
+        assert_eq!(sc.planning.days, 28);
+        assert_eq!(sc.agents.len(), 120);
+        let count =
+            |f: &dyn Fn(&crate::scenario::Agent) -> bool| sc.agents.iter().filter(|a| f(a)).count();
+        assert!(count(&|a| !a.days_off.is_empty()) > 0);
+        assert!(count(&|a| a.available.is_some()) > 0);
+        assert!(count(&|a| !a.prefers.is_empty()) > 0);
+        assert!(count(&|a| a.templates.is_some()) > 0);
+        assert!(count(&|a| a.proficiency.values().any(|&p| p < 1.0)) > 0);
+        assert!(count(&|a| a.hourly_cost > 1.0) > 0);
+        assert!(count(&|a| a.rotation.is_some()) > 0);
+        // Agents alike in everything but id and name.
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        for ag in &sc.agents {
+            let mut skills = ag.skills.clone();
+            skills.sort();
+            let key = format!(
+                "{skills:?} {:?} {} {} {:?} {:?} {:?} {} {:?} {:?} {:?} {:?}",
+                ag.proficiency,
+                ag.min_hours,
+                ag.max_hours,
+                ag.days_off,
+                ag.available
+                    .as_ref()
+                    .map(|v| (v.from.minutes(), v.to.minutes())),
+                ag.prefers.len(),
+                ag.hourly_cost,
+                ag.previous.as_ref().map(|p| p.consecutive_days),
+                ag.templates,
+                ag.rotation,
+                ag.rotation_week
+            );
+            *seen.entry(key).or_default() += 1;
+        }
+        let alone = seen.values().filter(|&&n| n == 1).count();
+        assert!(
+            2 * alone >= sc.agents.len(),
+            "{alone} of {} agents unlike any other",
+            sc.agents.len()
+        );
+        // Every contract can be met in every week (the precheck of the
+        // optimizer finds nothing).
+        assert!(
+            crate::solve::precheck(&sc).is_empty(),
+            "{:?}",
+            crate::solve::precheck(&sc)
         );
     }
 }

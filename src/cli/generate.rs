@@ -21,12 +21,28 @@ pub fn run(spec: &Path, out: &Path) -> anyhow::Result<i32> {
     Ok(super::EXIT_OK)
 }
 
-/// `rota generate-instance`: a benchmark centre of a given size.
+/// Who works in a generated centre (`rota::instance::Mix`).
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum MixArg {
+    Uniform,
+    Realistic,
+}
+
+impl From<MixArg> for rota::instance::Mix {
+    fn from(m: MixArg) -> Self {
+        match m {
+            MixArg::Uniform => rota::instance::Mix::Uniform,
+            MixArg::Realistic => rota::instance::Mix::Realistic,
+        }
+    }
+}
+
+/// `rota generate-instance`: a benchmark centre of a given size and shape.
 pub fn instance(
     agents: usize,
     seed: u64,
     time_limit: f64,
-    hours_per_agent: f64,
+    shape: &rota::instance::Shape,
     out: &Path,
 ) -> anyhow::Result<i32> {
     anyhow::ensure!(
@@ -35,10 +51,20 @@ pub fn instance(
         rota::limits::MAX_AGENTS
     );
     anyhow::ensure!(
-        (1.0..=60.0).contains(&hours_per_agent),
+        (1.0..=60.0).contains(&shape.hours_per_agent),
         "--hours-per-agent must be between 1 and 60"
     );
-    rota::instance::write(agents, seed, time_limit, hours_per_agent, out)?;
-    eprintln!("wrote a {agents}-agent centre to {}", out.display());
+    anyhow::ensure!(
+        (7..=42).contains(&shape.days),
+        "--days must be between 7 and 42"
+    );
+    let inst = rota::instance::write(agents, seed, time_limit, shape, out)?;
+    eprintln!(
+        "wrote a {agents}-agent centre of {} days to {}: {} kinds of agent, {} agents unlike any other",
+        shape.days,
+        out.display(),
+        inst.kinds,
+        inst.singular_agents
+    );
     Ok(super::EXIT_OK)
 }

@@ -84,6 +84,17 @@ enum Command {
         /// below the 32-hour contract minimum the centre is overstaffed.
         #[arg(long, default_value_t = rota::instance::HOURS_PER_AGENT)]
         hours_per_agent: f64,
+        /// Planned days, 7 to 42 (weekly rules hold in each 7-day block).
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+        /// Who works there: `uniform` (agents differ only in skills) or
+        /// `realistic` (part-timers, days off, availability, wishes,
+        /// proficiency, cost; docs/benchmarks.md).
+        #[arg(long, value_enum, default_value_t = generate::MixArg::Uniform)]
+        mix: generate::MixArg,
+        /// Early/late week rotations (hard) and every other weekend off (soft).
+        #[arg(long)]
+        rotations: bool,
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
@@ -162,8 +173,22 @@ pub fn run() -> anyhow::Result<i32> {
             seed,
             time_limit,
             hours_per_agent,
+            days,
+            mix,
+            rotations,
             out,
-        } => generate::instance(agents, seed, time_limit, hours_per_agent, &out),
+        } => generate::instance(
+            agents,
+            seed,
+            time_limit,
+            &rota::instance::Shape {
+                days,
+                mix: mix.into(),
+                rotations,
+                hours_per_agent,
+            },
+            &out,
+        ),
     }
 }
 
