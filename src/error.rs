@@ -56,6 +56,20 @@ pub enum Error {
     /// The store of published rosters (`src/store/`) cannot be used.
     #[error("{}: {message}", path.display())]
     Store { path: PathBuf, message: String },
+    /// A version was stored in the store while a new one was prepared from
+    /// an older one (two planners at once); nothing was stored.
+    #[error("{}: {message}", path.display())]
+    Conflict {
+        path: PathBuf,
+        /// The version the new one was prepared from.
+        started_from: Option<i64>,
+        /// The latest version in the store now.
+        latest: i64,
+        /// Who stored the latest version, and when (RFC 3339, UTC).
+        latest_by: String,
+        latest_at: String,
+        message: String,
+    },
     /// The solver failed for a reason that is not the scenario's fault.
     #[error("solver: {0}")]
     Solver(String),

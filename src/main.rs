@@ -1,6 +1,6 @@
 //! The `rota` command. All the work is in the library; this file only maps
 //! the outcome to an exit code: 0 ok, 1 rule violations or unmet targets,
-//! 2 bad input or internal error.
+//! 2 bad input or internal error, 3 a conflict with the store.
 
 mod cli;
 
@@ -9,7 +9,7 @@ fn main() {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            cli::EXIT_ERROR
+            cli::exit_code(&e)
         }
     };
     std::process::exit(code);

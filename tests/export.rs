@@ -126,18 +126,27 @@ fn uids_survive_a_re_export_of_an_edited_roster() {
 fn per_agent_calendars_hold_only_their_agents_shifts() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("calendars");
-    export(&["--format", "ics", "--per-agent", "--out"])
-        .arg(&out)
-        .assert()
-        .code(0);
-    let mut names: Vec<String> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .filter(|n| !n.starts_with('.'))
-        .collect();
-    names.sort();
-    // Plain ids name their calendar as written.
-    assert_eq!(names, ["L01.ics", "L02.ics", "L03.ics", "L04.ics"]);
+    let listing = |d: &std::path::Path| {
+        let mut names: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    // Twice: the second export replaces the first's folder.
+    for _ in 0..2 {
+        export(&["--format", "ics", "--per-agent", "--out"])
+            .arg(&out)
+            .assert()
+            .code(0);
+        // The folder holds exactly the calendars (no lock file, no
+        // temporaries); plain ids name their calendar as written.
+        assert_eq!(listing(&out), ["L01.ics", "L02.ics", "L03.ics", "L04.ics"]);
+        // Beside it, its hidden lock file, and nothing else of rota's.
+        assert_eq!(listing(dir.path()), [".calendars.rota.lock", "calendars"]);
+    }
+    let names = listing(&out);
     for n in names {
         let text = std::fs::read_to_string(out.join(&n)).unwrap();
         let id = n.trim_end_matches(".ics");

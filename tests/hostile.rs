@@ -164,10 +164,13 @@ fn per_agent_calendars_never_share_a_file() {
     let names: Vec<String> = std::fs::read_dir(&cals)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .filter(|n| n.ends_with(".ics"))
         .collect();
     // Eight agents with shifts, eight files, distinct even ignoring case
-    // (`a1` and `A1`), none from a non-Latin id lost.
+    // (`a1` and `A1`), none from a non-Latin id lost, and nothing else in
+    // the folder (its lock file is beside it).
+    assert_eq!(names.len(), 8, "{names:?}");
+    assert!(names.iter().all(|n| n.ends_with(".ics")), "{names:?}");
+    assert!(dir.path().join(".calendars.rota.lock").is_file());
     let folded: std::collections::BTreeSet<String> =
         names.iter().map(|n| n.to_lowercase()).collect();
     assert_eq!(folded.len(), 8, "{names:?}");

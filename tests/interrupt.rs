@@ -122,11 +122,12 @@ fn a_killed_plan_leaves_old_or_new_files_never_a_mix_within_a_file() {
         .status()
         .unwrap()
         .success());
-    assert!(
-        !siblings(dir.path()).iter().any(|n| n.starts_with(".t0.")),
-        "{:?}",
-        siblings(dir.path())
-    );
+    let left: Vec<String> = siblings(dir.path())
+        .into_iter()
+        .filter(|n| n.starts_with(".t0."))
+        .collect();
+    // Only the folder's lock file, which is never removed.
+    assert_eq!(left, [".t0.rota.lock"]);
 }
 
 /// Files of `target` equal to the old plan's and to the new plan's.
@@ -189,7 +190,20 @@ fn two_plans_into_one_folder_leave_one_whole_plan() {
             "two plans mixed in one folder: {from_a} files of one, {from_b} of the other"
         );
     }
+    // Nothing left beside the folders but their lock files.
     let mut names = siblings(dir.path());
     names.sort();
-    assert_eq!(names, ["ref-a", "ref-b", "shared", "two-days.yaml"]);
+    assert_eq!(
+        names,
+        [
+            ".ref-a.rota.lock",
+            ".ref-b.rota.lock",
+            ".shared.rota.lock",
+            "ref-a",
+            "ref-b",
+            "shared",
+            "two-days.yaml"
+        ]
+    );
+    assert!(!siblings(&shared).iter().any(|n| n.starts_with('.')));
 }

@@ -279,3 +279,47 @@ fn soft_rules_variant_loads_with_wishes_fairness_and_proficiency() {
     let prefs: usize = s.agents.iter().map(|a| a.prefers.len()).sum();
     assert_eq!(prefs, 6);
 }
+
+#[test]
+fn shard_auto_tells_a_missing_index_from_one_that_is_not_a_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = |env: &[(&str, &str)]| {
+        let mut c = rota();
+        c.args([
+            "sweep", BASE, "--vary", "volume=1", "--shard", "auto", "--shards", "2",
+        ])
+        .arg("--out")
+        .arg(dir.path().join("out"));
+        for k in [
+            "JOB_COMPLETION_INDEX",
+            "SLURM_ARRAY_TASK_ID",
+            "SLURM_ARRAY_TASK_COUNT",
+        ] {
+            c.env_remove(k);
+        }
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.assert().code(2).get_output().clone();
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let err = sweep(&[]);
+    assert!(
+        err.contains("--shard auto needs JOB_COMPLETION_INDEX"),
+        "{err}"
+    );
+    for (k, v) in [
+        ("JOB_COMPLETION_INDEX", "abc"),
+        ("SLURM_ARRAY_TASK_ID", "-1"),
+    ] {
+        let err = sweep(&[(k, v)]);
+        assert!(
+            err.contains(&format!("{k} is `{v}`, which is not a number")) && !err.contains("needs"),
+            "{k}={v}: {err}"
+        );
+    }
+    // An index that is a number but not below the count.
+    let err = sweep(&[("JOB_COMPLETION_INDEX", "2")]);
+    assert!(err.contains("--shard 2/2: I must be below N"), "{err}");
+    assert!(!dir.path().join("out").exists());
+}

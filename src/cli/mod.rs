@@ -21,13 +21,16 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 /// Bad input (file, line, field named) or an internal error.
 pub const EXIT_ERROR: i32 = 2;
+/// A conflict with the store: another version was stored while a re-plan
+/// worked from an older one; nothing was stored.
+pub const EXIT_CONFLICT: i32 = 3;
 
 #[derive(Parser)]
 #[command(
     name = "rota",
     version,
     about = "Workforce-management optimizer for contact centres: forecast, staff, roster, check, export",
-    after_help = "Exit codes: 0 ok, 1 rule violations or unmet service-level targets, 2 bad input or internal error."
+    after_help = "Exit codes: 0 ok, 1 rule violations, unmet service-level targets or a store that fails its check, 2 bad input or internal error, 3 a conflict with the store (a version was published while a re-plan worked from an older one; nothing stored)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -148,6 +151,18 @@ pub(crate) fn ignored_queues_warning(
         ignored.len(),
         shown.join(", ")
     ))
+}
+
+/// The exit code of an error: [`EXIT_CONFLICT`] for a conflict with the
+/// store, else [`EXIT_ERROR`].
+pub fn exit_code(e: &anyhow::Error) -> i32 {
+    if e.chain()
+        .any(|c| matches!(c.downcast_ref(), Some(rota::Error::Conflict { .. })))
+    {
+        EXIT_CONFLICT
+    } else {
+        EXIT_ERROR
+    }
 }
 
 /// Parses the command line and runs the command; returns the exit code.

@@ -16,7 +16,7 @@ use rota::report::evaluate;
 use rota::roster::validate::validate_with;
 use rota::scenario::Remedy;
 use rota::solve::{replan, ReplanRequest};
-use rota::store::{Kind, NewVersion, Store};
+use rota::store::{Guard, Kind, NewVersion, Store};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -40,9 +40,14 @@ pub struct Args {
     /// Solver settings: a name in solver-configs/ (fast, default, thorough) or a path.
     #[arg(long)]
     solver: Option<String>,
-    /// Who re-plans (default: the USER environment variable).
+    /// Who re-plans (default: USER, else LOGNAME, else the name of the system account rota runs as).
     #[arg(long)]
     by: Option<String>,
+    /// Store the re-plan even when another version was published while it
+    /// worked (exit 3 otherwise); the version and the audit record that it
+    /// was forced.
+    #[arg(long)]
+    force: bool,
     /// A note kept with the version.
     #[arg(long, default_value = "")]
     note: String,
@@ -73,6 +78,16 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         sc.site.name,
         sc.planning.week_start
     );
+    if !args.quiet {
+        eprintln!(
+            "re-planning version {} of {} ({} by {} at {}); a version published meanwhile stops it from being stored (exit 3) unless --force",
+            latest.version,
+            path.display(),
+            latest.kind.as_str(),
+            latest.published_by,
+            latest.published_at
+        );
+    }
     let published = store.roster(latest.version)?;
     let from = parse_from(&args.from, horizon)?;
     // The absences of earlier re-plans of this roster still hold.
@@ -167,7 +182,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let shortfall = explain_shortfall(sc, &solved.roster, &service_level, &cost);
     // The version first: the record is what counts; the files follow from it.
     let by = super::store::publisher(&args.by);
-    let version = store.append(
+    let stored = store.append(
         &NewVersion {
             published_at: chrono::Utc::now(),
             published_by: &by,
@@ -179,9 +194,34 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             first_date: sc.planning.week_start,
             days: sc.planning.days,
             replan: Some(serde_json::to_string(&facts)?),
+            guard: if args.force {
+                Guard::Force(Some(latest.version))
+            } else {
+                Guard::Latest(Some(latest.version))
+            },
         },
         &solved.roster,
-    )?;
+    );
+    let stored = match stored {
+        Ok(s) => s,
+        Err(e) => {
+            if let rota::Error::Conflict { latest: now, .. } = &e {
+                eprintln!(
+                    "error: {e}: re-plan again to start from version {now}, or give --force to store this re-plan as the latest version anyway (recorded in the audit)"
+                );
+                return Ok(super::EXIT_CONFLICT);
+            }
+            return Err(e.into());
+        }
+    };
+    let version = stored.version;
+    if let Some(f) = &stored.forced_over {
+        eprintln!(
+            "warning: stored by --force over {}, which was published while this re-plan worked from version {}: what it changed is not in version {version}",
+            super::store::describe(f),
+            latest.version
+        );
+    }
     let report = Report {
         version,
         parent: latest.version,

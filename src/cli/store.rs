@@ -6,7 +6,7 @@ use anyhow::Context;
 use rota::replan::{changes_csv, diff, Change, Facts};
 use rota::roster::read::read_roster;
 use rota::roster::validate::validate;
-use rota::store::{default_path, Kind, NewVersion, Store};
+use rota::store::{default_path, Access, Guard, Kind, NewVersion, Store, VersionRef};
 
 #[derive(clap::Args)]
 pub struct PublishArgs {
@@ -14,7 +14,7 @@ pub struct PublishArgs {
     scenario: PathBuf,
     /// The roster CSV to publish (as written by `rota plan`, possibly edited by hand).
     roster: PathBuf,
-    /// Who publishes it (default: the USER environment variable).
+    /// Who publishes it (default: USER, else LOGNAME, else the name of the system account rota runs as).
     #[arg(long)]
     by: Option<String>,
     /// A note kept with the version.
@@ -23,6 +23,12 @@ pub struct PublishArgs {
     /// The store (default: rota.db beside the scenario).
     #[arg(long)]
     store: Option<PathBuf>,
+    /// The version this roster was made from (e.g. an edit of its roster.csv): warn when newer versions were published since, whose changes it would undo.
+    #[arg(long, value_name = "N")]
+    from_version: Option<i64>,
+    /// Let the store file's group read it (mode 0640) instead of its owner only (0600); kept for later publishes.
+    #[arg(long)]
+    store_group: bool,
 }
 
 #[derive(clap::Args)]
@@ -33,6 +39,9 @@ pub struct VersionsArgs {
     store: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// A head hash printed by an earlier `rota versions` and kept elsewhere: exit 1 unless a version still carries it.
+    #[arg(long, value_name = "SHA256")]
+    kept_head: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -73,13 +82,80 @@ pub(crate) fn store_path(store: &Option<PathBuf>, scenario: Option<&Path>) -> Pa
     }
 }
 
-/// Who publishes: `--by`, else the USER (or LOGNAME) environment variable.
+/// Who publishes: `--by`, else the USER or LOGNAME environment variable,
+/// else the name of the system account rota runs as (services and
+/// containers often set neither variable), else `uid N`.
 pub(crate) fn publisher(by: &Option<String>) -> String {
-    by.clone()
-        .or_else(|| std::env::var("USER").ok())
-        .or_else(|| std::env::var("LOGNAME").ok())
-        .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| "unknown".into())
+    let given = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
+    given(by.clone())
+        .or_else(|| given(std::env::var("USER").ok()))
+        .or_else(|| given(std::env::var("LOGNAME").ok()))
+        .unwrap_or_else(account_name)
+}
+
+/// The name of the effective user's account (`getpwuid_r`), else `uid N`.
+#[cfg(unix)]
+fn account_name() -> String {
+    // SAFETY: geteuid cannot fail; getpwuid_r writes only into `pwd` and
+    // `buf`, which outlive the call, and `pw_name` points into `buf` when
+    // `result` is not null.
+    unsafe {
+        let uid = libc::geteuid();
+        let mut buf: Vec<libc::c_char> = vec![0; 1024];
+        loop {
+            let mut pwd: libc::passwd = std::mem::zeroed();
+            let mut result: *mut libc::passwd = std::ptr::null_mut();
+            let rc = libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result);
+            if rc == libc::ERANGE && buf.len() < 1 << 20 {
+                buf.resize(buf.len() * 2, 0);
+                continue;
+            }
+            if rc == 0 && !result.is_null() && !pwd.pw_name.is_null() {
+                let name = std::ffi::CStr::from_ptr(pwd.pw_name).to_string_lossy();
+                if !name.trim().is_empty() {
+                    return name.into_owned();
+                }
+            }
+            return format!("uid {uid}");
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn account_name() -> String {
+    "unknown".into()
+}
+
+/// `version 2 (replan by duty planner at 2026-11-11T06:03:00Z)`.
+pub(crate) fn describe(v: &VersionRef) -> String {
+    format!(
+        "version {} ({} by {} at {})",
+        v.version,
+        v.kind.as_str(),
+        v.published_by,
+        v.published_at
+    )
+}
+
+/// Warns on standard error when the store file can be read by more people
+/// than it asks for.
+pub(crate) fn warn_exposure(store: &Store) -> anyhow::Result<()> {
+    if let Some(x) = store.exposure()? {
+        let path = store.path().display();
+        eprintln!(
+            "warning: {path}: {} (mode {:04o}), though the store is meant to be {}: it holds every agent's schedule; run `chmod {:o} {path}`{}",
+            x.who(),
+            x.mode,
+            x.access.describe(),
+            x.access.mode(),
+            if x.access == Access::Owner {
+                " (or publish with --store-group to share it with the file's group)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(())
 }
 
 pub fn publish(args: PublishArgs) -> anyhow::Result<i32> {
@@ -97,9 +173,26 @@ pub fn publish(args: PublishArgs) -> anyhow::Result<i32> {
         return Ok(super::EXIT_FINDINGS);
     }
     let path = store_path(&args.store, Some(&args.scenario));
-    let mut store = Store::open(&path, true)?;
+    let access = if args.store_group {
+        Access::Group
+    } else {
+        Access::Owner
+    };
+    let mut store = Store::open_with(&path, Some(access))?;
     let by = publisher(&args.by);
-    let n = store.append(
+    if args.store_group && store.set_access(Access::Group, &by)? {
+        eprintln!(
+            "{}: now {} (mode {:04o})",
+            path.display(),
+            Access::Group.describe(),
+            Access::Group.mode()
+        );
+    }
+    warn_exposure(&store)?;
+    if let Some(n) = args.from_version {
+        store.version(n)?;
+    }
+    let stored = store.append(
         &NewVersion {
             published_at: chrono::Utc::now(),
             published_by: &by,
@@ -111,14 +204,37 @@ pub fn publish(args: PublishArgs) -> anyhow::Result<i32> {
             first_date: sc.planning.week_start,
             days: sc.planning.days,
             replan: None,
+            guard: Guard::None,
         },
         &roster,
     )?;
     println!(
-        "published {} as version {n} of {} ({} shifts, by {by})",
+        "published {} as version {} of {} ({} shifts, by {by})",
         args.roster.display(),
+        stored.version,
         path.display(),
         roster.shifts.len()
+    );
+    match &stored.replaced {
+        Some(r) => println!("replaces {} as the latest version", describe(r)),
+        None => println!("the first version in the store"),
+    }
+    if let (Some(from), Some(r)) = (args.from_version, &stored.replaced) {
+        if r.version != from {
+            let since = if r.version == from + 1 {
+                format!("version {} was", r.version)
+            } else {
+                format!("versions {} to {} were", from + 1, r.version)
+            };
+            eprintln!(
+                "warning: the roster came from version {from}, but {since} published since: this publish replaces {}, and what they changed is not in it unless the roster has it",
+                describe(r)
+            );
+        }
+    }
+    println!(
+        "head:     {} (version {}; keep it elsewhere: rota versions --kept-head HASH checks the store against it)",
+        stored.chain_sha256, stored.version
     );
     Ok(super::EXIT_OK)
 }
@@ -126,15 +242,25 @@ pub fn publish(args: PublishArgs) -> anyhow::Result<i32> {
 pub fn versions(args: VersionsArgs) -> anyhow::Result<i32> {
     let path = store_path(&args.store, args.scenario.as_deref());
     let store = Store::open(&path, false)?;
+    warn_exposure(&store)?;
     let versions = store.versions()?;
-    let problems = store.check()?;
+    let mut problems = store.check()?;
+    if let Some(kept) = &args.kept_head {
+        problems.extend(store.check_kept_head(kept)?);
+    }
+    let head = store.head()?;
+    let audit = store.audit()?;
     match args.format {
         Format::Json => println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "store": path.display().to_string(),
                 "schema_version": store.schema_version()?,
+                "access": store.access()?,
+                "mode": store.mode()?.map(|m| format!("{m:04o}")),
                 "versions": versions,
+                "head": head.as_ref().map(|(v, h)| serde_json::json!({"version": v, "chain_sha256": h})),
+                "audit": audit,
                 "problems": problems,
             }))?
         ),
@@ -156,8 +282,28 @@ pub fn versions(args: VersionsArgs) -> anyhow::Result<i32> {
                     v.parent.map(|p| p.to_string()).unwrap_or_default(),
                     v.shifts,
                     v.published_by,
-                    &v.scenario_sha256[..10],
-                    v.note
+                    v.scenario_sha256.get(..10).unwrap_or(&v.scenario_sha256),
+                    match v.forced_over {
+                        Some(f) => format!("{} [stored by --force over version {f}]", v.note),
+                        None => v.note.clone(),
+                    }
+                );
+            }
+            for a in &audit {
+                println!(
+                    "audit:   {} {} by {}{}: {}",
+                    a.at,
+                    a.event,
+                    a.by,
+                    a.version
+                        .map(|v| format!(", version {v}"))
+                        .unwrap_or_default(),
+                    a.detail
+                );
+            }
+            if let Some((v, h)) = &head {
+                println!(
+                    "head:    {h} (version {v}; keep it elsewhere: rota versions --kept-head HASH checks the store against it)"
                 );
             }
             if problems.is_empty() {

@@ -343,18 +343,19 @@ fn parse_shard(args: &SweepArgs) -> anyhow::Result<(usize, usize)> {
         return Ok((0, 1));
     };
     let (i, n) = if s == "auto" {
-        let var = |k: &str| {
-            std::env::var(k)
-                .ok()
-                .and_then(|v| v.trim().parse::<usize>().ok())
-        };
-        let i = var("JOB_COMPLETION_INDEX")
-            .or_else(|| var("SLURM_ARRAY_TASK_ID"))
-            .context("--shard auto needs JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID (Slurm)")?;
-        let n = args
-            .shards
-            .or_else(|| var("SLURM_ARRAY_TASK_COUNT"))
-            .context("--shard auto needs --shards N (or SLURM_ARRAY_TASK_COUNT)")?;
+        let var = |k: &str| env_number(k, std::env::var_os(k));
+        let i = match var("JOB_COMPLETION_INDEX")? {
+            Some(i) => Some(i),
+            None => var("SLURM_ARRAY_TASK_ID")?,
+        }
+        .context(
+            "--shard auto needs JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID (Slurm)",
+        )?;
+        let n = match args.shards {
+            Some(n) => Some(n),
+            None => var("SLURM_ARRAY_TASK_COUNT")?,
+        }
+        .context("--shard auto needs --shards N (or SLURM_ARRAY_TASK_COUNT)")?;
         (i, n)
     } else {
         let (i, n) = s
@@ -369,6 +370,25 @@ fn parse_shard(args: &SweepArgs) -> anyhow::Result<(usize, usize)> {
         bail!("--shard {i}/{n}: I must be below N");
     }
     Ok((i, n))
+}
+
+/// The whole number in the environment variable `name` (whose value is
+/// `value`): none when it is unset or empty, an error naming the variable
+/// and its value when it is not a number.
+fn env_number(name: &str, value: Option<std::ffi::OsString>) -> anyhow::Result<Option<usize>> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let text = value.to_string_lossy();
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    text.trim().parse::<usize>().map(Some).map_err(|_| {
+        anyhow::anyhow!(
+            "--shard auto: {name} is `{}`, which is not a number (a shard index or count: 0, 1, 2, ...)",
+            rota::limits::excerpt(&text)
+        )
+    })
 }
 
 pub fn sweep(args: SweepArgs) -> anyhow::Result<i32> {

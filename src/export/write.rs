@@ -9,10 +9,12 @@
 //!   old set or the new one, never a mix; a kill leaves one or the other.
 //! - One file ([`write_file`]) is written to a temporary file beside it and
 //!   renamed over it.
-//! - Writers of a folder take an exclusive lock (`flock`) on its `.rota.lock` file
-//!   (created by the first set written there), so two runs into one folder
-//!   take turns; the lock file is carried into each new folder by a hard
-//!   link, so every writer locks the same file.
+//! - Writers of a folder take an exclusive lock (`flock`) on its lock file,
+//!   `.NAME.rota.lock` beside the folder `NAME` (created by the first set
+//!   written there), so two runs into one folder take turns. The lock file
+//!   stays outside the folder, where a user listing the outputs never sees
+//!   it, and is never deleted: removing a file others may be waiting to
+//!   lock would let two writers lock two different files.
 //! - [`check_outputs`] refuses, before any work, outputs that would
 //!   overwrite an input, whatever the spelling of either path.
 
@@ -22,8 +24,17 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// The lock file inside an output folder.
-pub const LOCK_FILE: &str = ".rota.lock";
+/// The lock file that earlier builds of rota kept inside an output folder;
+/// a set written into such a folder leaves it behind with the old folder.
+const OLD_LOCK_FILE: &str = ".rota.lock";
+
+/// The lock file of the output folder `dir`: `.NAME.rota.lock` beside it,
+/// in its parent (none for a root folder).
+pub fn lock_path(dir: &Path) -> Option<PathBuf> {
+    let name = dir.file_name()?;
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty())?;
+    Some(parent.join(format!(".{}.rota.lock", name.to_string_lossy())))
+}
 
 /// The prefix of the staging and retired folders beside `dir`.
 fn sibling_prefix(dir: &Path) -> String {
@@ -33,9 +44,17 @@ fn sibling_prefix(dir: &Path) -> String {
     )
 }
 
-/// Takes the folder's lock (waiting for another rota to finish writing).
+/// Takes the lock of the folder `dir`, a canonical path (waiting for
+/// another rota to finish writing).
 fn lock(dir: &Path) -> Result<File> {
-    let path = dir.join(LOCK_FILE);
+    let path = lock_path(dir).ok_or_else(|| {
+        Error::input(
+            dir,
+            None,
+            None,
+            "is the root folder: give a folder of its own",
+        )
+    })?;
     let f = OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -63,7 +82,7 @@ fn exclusive(f: &File) -> std::io::Result<()> {
 
 /// Writes `bytes` to `path` through a temporary file beside it, renamed
 /// over `path` only once complete and flushed. When the folder is a rota
-/// output folder (it holds `.rota.lock`), its lock is taken first.
+/// output folder (its lock file is beside it), its lock is taken first.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -81,10 +100,10 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
         ));
     }
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let _lock = if dir.join(LOCK_FILE).is_file() {
-        Some(lock(dir)?)
-    } else {
-        None
+    let real = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
+    let _lock = match lock_path(&real) {
+        Some(p) if p.is_file() => Some(lock(&real)?),
+        _ => None,
     };
     let mut tmp = temp_file_in(dir, &name.to_string_lossy())?;
     tmp.write_all(bytes)
@@ -147,7 +166,10 @@ pub fn write_files(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
             .and_then(|_| f.sync_all())
             .map_err(|e| Error::io(&p, e))?;
     }
-    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    // The files of the set are new; an old lock file inside the folder is
+    // left behind with the old folder.
+    let mut names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    names.push(OLD_LOCK_FILE);
     link_tree(&real, staging.path(), &names)?;
     let perms = fs::metadata(&real)
         .map_err(|e| Error::io(&real, e))?
@@ -160,7 +182,7 @@ pub fn write_files(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
     if let Ok(entries) = fs::read_dir(staging.path()) {
         for e in entries.flatten() {
             let to = real.join(e.file_name());
-            if fs::symlink_metadata(&to).is_err() {
+            if e.file_name() != OLD_LOCK_FILE && fs::symlink_metadata(&to).is_err() {
                 let _ = fs::rename(e.path(), to);
             }
         }
@@ -345,6 +367,8 @@ mod tests {
         fs::write(dir.join("mine.txt"), "user's").unwrap();
         fs::create_dir(dir.join("calendars")).unwrap();
         fs::write(dir.join("calendars/x.ics"), "cal").unwrap();
+        // The lock file an earlier rota kept inside the folder goes.
+        fs::write(dir.join(".rota.lock"), "").unwrap();
         write_files(
             &dir,
             &[
@@ -360,12 +384,10 @@ mod tests {
             fs::read_to_string(dir.join("calendars/x.ics")).unwrap(),
             "cal"
         );
-        assert_eq!(
-            names(&dir),
-            [".rota.lock", "a.csv", "b.csv", "calendars", "mine.txt"]
-        );
-        // Nothing is left beside the folder.
-        assert_eq!(names(root.path()), ["out"]);
+        // The folder holds the files and nothing of rota's own.
+        assert_eq!(names(&dir), ["a.csv", "b.csv", "calendars", "mine.txt"]);
+        // Beside it, only its lock file, which stays.
+        assert_eq!(names(root.path()), [".out.rota.lock", "out"]);
         // One file: written in place, no lock file made where there was none.
         let single = root.path().join("single");
         write_files(&single, &[("s.csv".into(), b"s".to_vec())]).unwrap();
@@ -384,7 +406,7 @@ mod tests {
         fs::create_dir(root.path().join(".out.rota-killed")).unwrap();
         fs::write(root.path().join(".out.rota-killed/a"), "half").unwrap();
         write_files(&dir, &files).unwrap();
-        assert_eq!(names(root.path()), ["out"]);
+        assert_eq!(names(root.path()), [".out.rota.lock", "out"]);
     }
 
     #[test]
@@ -498,6 +520,7 @@ mod tests {
         assert!(reader.join().unwrap() > 0);
         let last = fs::read_to_string(dir.join("f0")).unwrap();
         assert!(last == "114" || last == "214", "{last}");
-        assert_eq!(names(root.path()), ["out"]);
+        assert_eq!(names(root.path()), [".out.rota.lock", "out"]);
+        assert_eq!(names(&dir), ["f0", "f1", "f2", "f3", "f4"]);
     }
 }

@@ -167,14 +167,61 @@ pub(crate) fn parse_number(s: &str, what: &str, max: f64) -> std::result::Result
     Ok(v)
 }
 
+/// Refuses, on line 1, a header that rota would misread: a file separated
+/// by something other than commas (its header is one field holding `;`,
+/// tabs or `|`), and a column that rota reads (`reads`) given twice, which
+/// would otherwise be read from one of the two and blamed on a later line.
+pub(crate) fn check_header(
+    path: &Path,
+    headers: &csv::StringRecord,
+    reads: &dyn Fn(&str) -> bool,
+) -> Result<()> {
+    if let [only] = headers.iter().collect::<Vec<_>>()[..] {
+        for (sep, name) in [(';', "`;`"), ('\t', "tabs"), ('|', "`|`")] {
+            if only.contains(sep) {
+                return Err(Error::input(
+                    path,
+                    Some(1),
+                    None,
+                    format!(
+                        "the file is separated by {name}; rota reads comma-separated files (save it as CSV with `,` between the fields)"
+                    ),
+                ));
+            }
+        }
+    }
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        if !reads(h) {
+            continue;
+        }
+        if let Some(j) = first.insert(h, i) {
+            return Err(Error::input(
+                path,
+                Some(1),
+                Some(h),
+                format!(
+                    "duplicate column `{h}`: it is column {} and column {}; give each column once",
+                    j + 1,
+                    i + 1
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Where each of the `known` columns is in `headers` (those present); a
-/// column neither known nor in `ignored` is an error on line 1.
+/// column neither known nor in `ignored` is an error on line 1, and so is a
+/// known column given twice or a file not separated by commas
+/// ([`check_header`]).
 pub(crate) fn column_index<'a>(
     path: &Path,
     headers: &csv::StringRecord,
     known: &[&'a str],
     ignored: &[&str],
 ) -> Result<HashMap<&'a str, usize>> {
+    check_header(path, headers, &|h| known.contains(&h))?;
     let mut col = HashMap::new();
     for (i, h) in headers.iter().enumerate() {
         if ignored.contains(&h) {
@@ -278,6 +325,16 @@ impl History {
         match &opts.columns {
             None => col = column_index(path, &headers, &COLUMNS, &[])?,
             Some(map) => {
+                let mapped = [
+                    Some(&map.interval_start),
+                    map.queue.as_ref(),
+                    Some(&map.offered),
+                    map.aht_seconds.as_ref(),
+                    map.handle_seconds.as_ref(),
+                ];
+                check_header(path, &headers, &|h| {
+                    mapped.iter().any(|m| m.is_some_and(|m| m == h))
+                })?;
                 let wanted = [
                     ("interval_start", Some(&map.interval_start)),
                     ("queue", map.queue.as_ref()),
@@ -500,6 +557,34 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("unknown column `offerd`"), "{e}");
+        // A column given twice is named on line 1, not blamed on a row.
+        let e = load("interval_start,queue,offered,offered\n2026-09-07 08:00,hotline,1,\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("h.csv: line 1, field `offered`: duplicate column `offered`")
+                && e.contains("column 3 and column 4"),
+            "{e}"
+        );
+        // A file separated by `;` or tabs says so.
+        for (text, sep) in [
+            (
+                "interval_start;queue;offered\n2026-09-07 08:00;hotline;1\n",
+                "`;`",
+            ),
+            (
+                "interval_start\tqueue\toffered\n2026-09-07 08:00\thotline\t1\n",
+                "tabs",
+            ),
+        ] {
+            let e = load(text).unwrap_err().to_string();
+            assert!(
+                e.contains("h.csv: line 1: the file is separated by ")
+                    && e.contains(sep)
+                    && e.contains("rota reads comma-separated files"),
+                "{e}"
+            );
+        }
         // A duplicate keeps the first row and is reported with its line.
         let h = load("interval_start,queue,offered\n2026-09-07 08:00,hotline,1\n2026-09-07T00:00:00Z,hotline,2\n")
             .unwrap();

@@ -178,6 +178,8 @@ pub fn read_roster_from<R: std::io::Read>(
         .headers()
         .map_err(|e| Error::input(path, Some(1), None, e.to_string()))?
         .clone();
+    // Every column of the format is read: none may come twice.
+    crate::history::check_header(path, &headers, &|_| true)?;
     let mut shifts = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| {

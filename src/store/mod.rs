@@ -6,21 +6,39 @@
 //! history files, the rota version, who published it, when, and a note; a
 //! re-plan's version also names the version it re-planned and the facts it
 //! took as given (`replan`, JSON). Versions are append-only: triggers refuse
-//! any UPDATE or DELETE of `versions` and `shifts`, and every write is one
-//! transaction, so a killed process leaves the store as it was before the
-//! write or with the whole new version, never half of it.
+//! any UPDATE or DELETE of `versions`, `shifts` and `audit`, and every write
+//! is one transaction, so a killed process leaves the store as it was before
+//! the write or with the whole new version, never half of it.
+//!
+//! Triggers stop mistakes, not someone who can write the file. So each
+//! version also carries the SHA-256 of its content ([`content_bytes`]: its
+//! fields and shift rows, length-prefixed, in a fixed order) and a chain
+//! hash, SHA-256 of the previous version's chain hash and its own content
+//! hash; [`Store::check`] recomputes both and names the first version that
+//! no longer matches. Anyone who can write the file can rewrite every hash
+//! too, so the head of the chain is worth keeping elsewhere
+//! ([`Store::check_kept_head`]).
+//!
+//! A new version can be made to check, inside the transaction that stores
+//! it, that the version it was prepared from is still the latest
+//! ([`Guard`]): two planners never silently supersede each other's work.
+//!
+//! The file is created readable by its owner only (or its owner and group,
+//! [`Access`]); SQLite gives its journal the same permissions.
 //!
 //! The schema is versioned: `PRAGMA application_id` marks a rota store and
 //! `PRAGMA user_version` holds its schema version. Opening runs the
-//! migrations the store lacks, in order, in one transaction; a store made by
-//! a newer rota (a schema version above [`SCHEMA_VERSION`]) or a file that
-//! is not a rota store is refused with an error that says so.
+//! migrations the store lacks, in order, in one transaction, and records
+//! them in the audit; a store made by a newer rota (a schema version above
+//! [`SCHEMA_VERSION`]) or a file that is not a rota store is refused with an
+//! error that says so.
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use rusqlite::{params, Connection, TransactionBehavior};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, Transaction, TransactionBehavior};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -31,11 +49,28 @@ use crate::roster::read::{read_roster_from, CsvRow};
 /// `PRAGMA application_id` of a rota store: "ROTA" in ASCII.
 pub const APPLICATION_ID: i32 = 0x524F_5441;
 
+/// A migration's computation over the rows already there: what it did,
+/// in words, for the audit (none when there was nothing to do).
+type MigrationStep = fn(&Transaction) -> rusqlite::Result<Option<String>>;
+
+/// One step of the schema: its SQL, then, when it must compute something
+/// from the rows already there, the function that does.
+struct Migration {
+    sql: &'static str,
+    then: Option<MigrationStep>,
+}
+
+/// The trigger that keeps versions from being changed (schema version 2 on).
+const VERSIONS_UPDATE_TRIGGER: &str =
+    "CREATE TRIGGER versions_append_only_update BEFORE UPDATE ON versions
+        BEGIN SELECT RAISE(ABORT, 'the rota store is append-only: a version is never changed'); END;";
+
 /// The migrations, in order: migration `i` (0-based) takes a store from
 /// schema version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[
+const MIGRATIONS: &[Migration] = &[
     // 1: versions and their shifts.
-    "CREATE TABLE versions (
+    Migration {
+        sql: "CREATE TABLE versions (
         version INTEGER PRIMARY KEY,
         published_at TEXT NOT NULL,
         published_by TEXT NOT NULL,
@@ -72,8 +107,11 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (version, row)
     );
     CREATE INDEX shifts_by_agent ON shifts (agent_id, date);",
+        then: None,
+    },
     // 2: append-only at the database level.
-    "CREATE TRIGGER versions_append_only_update BEFORE UPDATE ON versions
+    Migration {
+        sql: "CREATE TRIGGER versions_append_only_update BEFORE UPDATE ON versions
         BEGIN SELECT RAISE(ABORT, 'the rota store is append-only: a version is never changed'); END;
     CREATE TRIGGER versions_append_only_delete BEFORE DELETE ON versions
         BEGIN SELECT RAISE(ABORT, 'the rota store is append-only: a version is never deleted'); END;
@@ -81,10 +119,76 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'the rota store is append-only: a version is never changed'); END;
     CREATE TRIGGER shifts_append_only_delete BEFORE DELETE ON shifts
         BEGIN SELECT RAISE(ABORT, 'the rota store is append-only: a version is never deleted'); END;",
+        then: None,
+    },
+    // 3: tamper evidence (content and chain hashes), re-plans stored by
+    // force over a version published meanwhile, and the audit of what was
+    // done to the store besides publishing (creation, migrations, access,
+    // forced versions). The versions already there get their hashes.
+    Migration {
+        sql: "ALTER TABLE versions ADD COLUMN forced_over INTEGER REFERENCES versions(version);
+    ALTER TABLE versions ADD COLUMN content_sha256 TEXT;
+    ALTER TABLE versions ADD COLUMN chain_sha256 TEXT;
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        by TEXT NOT NULL,
+        event TEXT NOT NULL,
+        version INTEGER,
+        detail TEXT NOT NULL
+    );
+    CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the rota store is append-only: the audit is never changed'); END;
+    CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the rota store is append-only: the audit is never deleted'); END;",
+        then: Some(hash_existing_versions),
+    },
 ];
 
 /// The schema version this rota writes and reads.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
+
+/// The fields of a version that its content hash covers, in this order.
+pub const CONTENT_FIELDS: [&str; 19] = [
+    "version",
+    "published_at",
+    "published_by",
+    "note",
+    "rota_version",
+    "kind",
+    "parent",
+    "forced_over",
+    "scenario_file",
+    "scenario_sha256",
+    "history_file",
+    "history_sha256",
+    "site",
+    "timezone",
+    "first_date",
+    "days",
+    "shifts",
+    "roster_sha256",
+    "replan",
+];
+
+/// The fields of a shift row that a version's content hash covers, in
+/// this order (each prefixed `shift.`), the rows in the order of `row`.
+pub const SHIFT_FIELDS: [&str; 11] = [
+    "row",
+    "agent_id",
+    "agent_name",
+    "date",
+    "start_local",
+    "end_local",
+    "start_utc",
+    "end_utc",
+    "paid_hours",
+    "breaks",
+    "skills",
+];
+
+/// The first line of every version's content.
+pub const CONTENT_HEADER: &[u8] = b"rota-version-content-1\n";
 
 /// Whether a version was published as planned or re-planned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -95,12 +199,81 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Kind::Publish => "publish",
             Kind::Replan => "replan",
         }
     }
+
+    fn parse(s: &str) -> Kind {
+        if s == "replan" {
+            Kind::Replan
+        } else {
+            Kind::Publish
+        }
+    }
+}
+
+/// Who may read the store file besides its owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// Its owner only: mode 0600.
+    Owner,
+    /// Its owner, and its group to read: mode 0640.
+    Group,
+}
+
+impl Access {
+    /// The file's mode (Unix permission bits).
+    pub fn mode(self) -> u32 {
+        match self {
+            Access::Owner => 0o600,
+            Access::Group => 0o640,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Owner => "owner",
+            Access::Group => "group",
+        }
+    }
+
+    /// How the audit records it: `access owner: readable by its owner
+    /// only (mode 0600)`.
+    fn record(self) -> String {
+        format!(
+            "access {}: {} (mode {:04o})",
+            self.as_str(),
+            self.describe(),
+            self.mode()
+        )
+    }
+
+    /// In words: `readable by its owner only`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Access::Owner => "readable by its owner only",
+            Access::Group => "readable by its owner and its group",
+        }
+    }
+}
+
+/// What a new version expects of the store when it is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    /// Nothing: it becomes the latest version, replacing whichever was (a
+    /// publish; [`Appended::replaced`] says which).
+    None,
+    /// The version it was prepared from (none: an empty store) is still the
+    /// latest; otherwise [`Error::Conflict`] and nothing is stored.
+    Latest(Option<i64>),
+    /// The same, but stored all the same when another version came since:
+    /// the new version records the one it superseded (`forced_over`), and
+    /// the audit the force.
+    Force(Option<i64>),
 }
 
 /// What a new version records besides its roster.
@@ -118,6 +291,31 @@ pub struct NewVersion<'a> {
     pub days: u32,
     /// The re-plan's facts (JSON), for a re-plan.
     pub replan: Option<String>,
+    /// What the store must hold for the version to be stored.
+    pub guard: Guard,
+}
+
+/// A version in brief: its number, kind, who and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionRef {
+    pub version: i64,
+    pub kind: Kind,
+    pub published_by: String,
+    pub published_at: String,
+}
+
+/// What [`Store::append`] stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    /// The new version's number.
+    pub version: i64,
+    /// The version that was the latest until now (none in an empty store).
+    pub replaced: Option<VersionRef>,
+    /// With [`Guard::Force`], the version published meanwhile that the new
+    /// one superseded.
+    pub forced_over: Option<VersionRef>,
+    /// The new version's chain hash: the head of the chain.
+    pub chain_sha256: String,
 }
 
 /// A stored version, without its roster.
@@ -130,6 +328,9 @@ pub struct Version {
     pub rota_version: String,
     pub kind: Kind,
     pub parent: Option<i64>,
+    /// A re-plan stored by force: the version published meanwhile that it
+    /// superseded.
+    pub forced_over: Option<i64>,
     pub scenario_file: String,
     pub scenario_sha256: String,
     pub history_file: String,
@@ -142,6 +343,53 @@ pub struct Version {
     pub roster_sha256: String,
     /// The re-plan's facts (JSON) of a re-plan's version.
     pub replan: Option<String>,
+    /// SHA-256 of the version's content ([`content_bytes`]).
+    pub content_sha256: Option<String>,
+    /// SHA-256 of the previous version's chain hash and this content hash.
+    pub chain_sha256: Option<String>,
+}
+
+/// One line of the audit: what was done to the store besides storing a
+/// version (its creation, migrations, access, versions stored by force).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEvent {
+    pub at: String,
+    pub by: String,
+    /// `created`, `migrated`, `access` or `forced`.
+    pub event: String,
+    pub version: Option<i64>,
+    pub detail: String,
+}
+
+/// A store file whose permissions let more people read (or write) it than
+/// the store asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exposure {
+    /// The file's permission bits.
+    pub mode: u32,
+    /// What the store asks for.
+    pub access: Access,
+}
+
+impl Exposure {
+    /// Who can read or write the file beyond what the store asks for:
+    /// `its group and other users of the machine can read it`.
+    pub fn who(&self) -> String {
+        let extra = self.mode & !self.access.mode() & 0o077;
+        let mut who = Vec::new();
+        if extra & 0o070 != 0 {
+            who.push("its group");
+        }
+        if extra & 0o007 != 0 {
+            who.push("other users of the machine");
+        }
+        let verb = if extra & 0o022 != 0 {
+            "read and write"
+        } else {
+            "read"
+        };
+        format!("{} can {verb} it", who.join(" and "))
+    }
 }
 
 /// An open store.
@@ -156,6 +404,97 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// The chain hash of a version: SHA-256 of the previous version's chain
+/// hash (empty for the first version) followed by its own content hash,
+/// both as lowercase hex text.
+pub fn chain_sha256(previous: &str, content: &str) -> String {
+    sha256_hex(format!("{previous}{content}").as_bytes())
+}
+
+/// Appends one field of a version's content: `NAME=LEN:VALUE\n`, LEN the
+/// value's length in bytes (decimal), the value as text (an integer in
+/// decimal, NULL as nothing).
+fn content_field(out: &mut Vec<u8>, name: &str, v: &Value) {
+    let text: Vec<u8> = match v {
+        Value::Null => Vec::new(),
+        Value::Integer(i) => i.to_string().into_bytes(),
+        Value::Real(f) => f.to_string().into_bytes(),
+        Value::Text(s) => s.as_bytes().to_vec(),
+        Value::Blob(b) => b.clone(),
+    };
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'=');
+    out.extend_from_slice(text.len().to_string().as_bytes());
+    out.push(b':');
+    out.extend_from_slice(&text);
+    out.push(b'\n');
+}
+
+/// The bytes a version's content hash is taken of: [`CONTENT_HEADER`], then
+/// each of [`CONTENT_FIELDS`] as `NAME=LEN:VALUE\n`, then for each shift row
+/// in the order of `row` each of [`SHIFT_FIELDS`] as `shift.NAME=LEN:VALUE\n`
+/// (docs/replan.md; `scripts/store_chain.py` recomputes it independently).
+pub fn content_bytes(version: &[Value], shifts: &[Vec<Value>]) -> Vec<u8> {
+    let mut out = CONTENT_HEADER.to_vec();
+    for (name, v) in CONTENT_FIELDS.iter().zip(version) {
+        content_field(&mut out, name, v);
+    }
+    for row in shifts {
+        for (name, v) in SHIFT_FIELDS.iter().zip(row) {
+            content_field(&mut out, &format!("shift.{name}"), v);
+        }
+    }
+    out
+}
+
+/// Version `n`'s content hash, from its rows as stored.
+fn stored_content_sha256(conn: &Connection, n: i64) -> rusqlite::Result<String> {
+    let version: Vec<Value> = conn.query_row(
+        &format!(
+            "SELECT {} FROM versions WHERE version = ?1",
+            CONTENT_FIELDS.join(", ")
+        ),
+        [n],
+        |r| (0..CONTENT_FIELDS.len()).map(|i| r.get(i)).collect(),
+    )?;
+    let mut st = conn.prepare(&format!(
+        "SELECT {} FROM shifts WHERE version = ?1 ORDER BY row",
+        SHIFT_FIELDS.join(", ")
+    ))?;
+    let shifts = st
+        .query_map([n], |r| (0..SHIFT_FIELDS.len()).map(|i| r.get(i)).collect())?
+        .collect::<rusqlite::Result<Vec<Vec<Value>>>>()?;
+    Ok(sha256_hex(&content_bytes(&version, &shifts)))
+}
+
+/// Migration 3's step: the content and chain hashes of the versions stored
+/// before there were hashes. The trigger that forbids changing a version
+/// is lifted for this one transaction and put back before it commits.
+fn hash_existing_versions(tx: &Transaction) -> rusqlite::Result<Option<String>> {
+    let versions: Vec<i64> = tx
+        .prepare("SELECT version FROM versions ORDER BY version")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let Some(last) = versions.last().copied() else {
+        return Ok(None);
+    };
+    tx.execute_batch("DROP TRIGGER IF EXISTS versions_append_only_update;")?;
+    let mut chain = String::new();
+    for &n in &versions {
+        let content = stored_content_sha256(tx, n)?;
+        chain = chain_sha256(&chain, &content);
+        tx.execute(
+            "UPDATE versions SET content_sha256 = ?1, chain_sha256 = ?2 WHERE version = ?3",
+            params![content, chain, n],
+        )?;
+    }
+    tx.execute_batch(VERSIONS_UPDATE_TRIGGER)?;
+    Ok(Some(format!(
+        "content and chain SHA-256 computed for the {} versions stored before (1 to {last}); head {chain}",
+        versions.len()
+    )))
 }
 
 fn file_sha256(path: &Path) -> Result<String> {
@@ -173,15 +512,83 @@ pub fn default_path(scenario: &Path) -> PathBuf {
         .join("rota.db")
 }
 
+/// Creates the empty store file with the permissions `access` asks for
+/// before SQLite opens it (SQLite would make it 0644 under the usual
+/// umask, and gives its journal the database file's permissions). A file
+/// that is there already is left as it is.
+#[cfg(unix)]
+fn create_file(path: &Path, access: Access) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(access.mode())
+        .open(path)
+    {
+        // The umask may have taken bits away: the mode asked for is exact.
+        Ok(f) => f
+            .set_permissions(std::fs::Permissions::from_mode(access.mode()))
+            .map_err(|e| Error::io(path, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+#[cfg(not(unix))]
+fn create_file(_path: &Path, _access: Access) -> Result<()> {
+    Ok(())
+}
+
+/// The name the store's own events are recorded under.
+fn rota_itself() -> String {
+    format!("rota {}", env!("CARGO_PKG_VERSION"))
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn version_ref(r: &rusqlite::Row) -> rusqlite::Result<VersionRef> {
+    Ok(VersionRef {
+        version: r.get(0)?,
+        kind: Kind::parse(&r.get::<_, String>(1)?),
+        published_by: r.get(2)?,
+        published_at: r.get(3)?,
+    })
+}
+
+/// The latest version in brief, if any.
+fn latest_ref(conn: &Connection) -> rusqlite::Result<Option<VersionRef>> {
+    use rusqlite::OptionalExtension;
+    conn.query_row(
+        "SELECT version, kind, published_by, published_at FROM versions
+         ORDER BY version DESC LIMIT 1",
+        [],
+        version_ref,
+    )
+    .optional()
+}
+
 impl Store {
-    /// Opens the store at `path`, creating it when `create` and it does not
-    /// exist yet, and brings an older schema up to date.
+    /// Opens the store at `path`, creating it (readable by its owner only)
+    /// when `create` and it does not exist yet, and brings an older schema
+    /// up to date.
     pub fn open(path: &Path, create: bool) -> Result<Store> {
-        if !create && !path.exists() {
+        Self::open_with(path, create.then_some(Access::Owner))
+    }
+
+    /// Opens the store at `path`, creating it with the permissions of
+    /// `create` when given and the file does not exist yet, and brings an
+    /// older schema up to date (recorded in the audit).
+    pub fn open_with(path: &Path, create: Option<Access>) -> Result<Store> {
+        if create.is_none() && !path.exists() {
             return Err(Error::Store {
                 path: path.to_path_buf(),
                 message: "no store here: publish a roster first (rota publish)".into(),
             });
+        }
+        if let Some(access) = create {
+            create_file(path, access)?;
         }
         let conn = Connection::open(path).map_err(|e| store_error(path, e))?;
         let mut store = Store {
@@ -190,6 +597,11 @@ impl Store {
         };
         store.migrate(create)?;
         Ok(store)
+    }
+
+    /// The store's file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     fn err(&self, e: rusqlite::Error) -> Error {
@@ -202,8 +614,9 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Checks what the file is and runs the migrations it lacks, in one transaction.
-    fn migrate(&mut self, create: bool) -> Result<()> {
+    /// Checks what the file is and runs the migrations it lacks, in one
+    /// transaction, recording them (or the store's creation) in the audit.
+    fn migrate(&mut self, create: Option<Access>) -> Result<()> {
         self.conn
             .busy_timeout(std::time::Duration::from_secs(10))
             .map_err(|e| self.err(e))?;
@@ -228,7 +641,7 @@ impl Store {
             .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
             .map_err(|e| store_error(&path, e))?;
         let fresh = app == 0 && schema == 0 && tables == 0;
-        if fresh && !create {
+        if fresh && create.is_none() {
             return Err(fail(
                 "the store is empty: publish a roster first (rota publish)".into(),
             ));
@@ -247,15 +660,42 @@ impl Store {
         if schema < 0 {
             return Err(fail(format!("unknown schema version {schema}")));
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(schema as usize) {
-            tx.execute_batch(sql)
-                .map_err(|e| fail(format!("migration to schema version {} failed: {e}", i + 1)))?;
+        let mut notes = Vec::new();
+        for (i, m) in MIGRATIONS.iter().enumerate().skip(schema as usize) {
+            let failed = |e: rusqlite::Error| {
+                fail(format!("migration to schema version {} failed: {e}", i + 1))
+            };
+            tx.execute_batch(m.sql).map_err(failed)?;
+            if let Some(then) = m.then {
+                notes.extend(then(&tx).map_err(failed)?);
+            }
         }
         if schema < SCHEMA_VERSION {
             tx.execute_batch(&format!(
                 "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION};"
             ))
             .map_err(|e| store_error(&path, e))?;
+            let mut events = Vec::new();
+            if fresh {
+                let access = create.unwrap_or(Access::Owner);
+                events.push((
+                    "created",
+                    format!("schema version {SCHEMA_VERSION}; {}", access.record()),
+                ));
+            } else {
+                let mut detail = format!("schema version {schema} to {SCHEMA_VERSION}");
+                for n in &notes {
+                    detail.push_str(&format!("; {n}"));
+                }
+                events.push(("migrated", detail));
+            }
+            for (event, detail) in events {
+                tx.execute(
+                    "INSERT INTO audit (at, by, event, version, detail) VALUES (?1, ?2, ?3, NULL, ?4)",
+                    params![now(), rota_itself(), event, detail],
+                )
+                .map_err(|e| store_error(&path, e))?;
+            }
         }
         tx.commit().map_err(|e| store_error(&path, e))
     }
@@ -265,8 +705,10 @@ impl Store {
         self.pragma("user_version")
     }
 
-    /// Records `roster` as a new version, in one transaction; returns its number.
-    pub fn append(&mut self, v: &NewVersion, roster: &Roster) -> Result<i64> {
+    /// Records `roster` as a new version, in one transaction that first
+    /// checks `v.guard` against the latest version; computes its content
+    /// and chain hashes.
+    pub fn append(&mut self, v: &NewVersion, roster: &Roster) -> Result<Appended> {
         let csv = crate::export::roster_csv::roster_csv(roster)?;
         let csv_text = String::from_utf8(csv).map_err(|e| Error::Store {
             path: self.path.clone(),
@@ -280,70 +722,194 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(e)?;
-        let next: i64 = tx
-            .query_row(
-                "SELECT coalesce(max(version), 0) + 1 FROM versions",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(e)?;
+        // Inside the write transaction: nobody can store a version between
+        // this look and the insert.
+        let latest = latest_ref(&tx).map_err(e)?;
+        let mut forced_over = None;
+        if let Guard::Latest(expected) | Guard::Force(expected) = v.guard {
+            let now_latest = latest.as_ref().map(|l| l.version);
+            if now_latest != expected {
+                let Some(l) = latest.clone() else {
+                    return Err(Error::Store {
+                        path: path.clone(),
+                        message: format!(
+                            "version {} is no longer in the store, which holds no versions",
+                            expected.unwrap_or(0)
+                        ),
+                    });
+                };
+                if matches!(v.guard, Guard::Force(_)) {
+                    forced_over = Some(l);
+                } else {
+                    let since: i64 = tx
+                        .query_row(
+                            "SELECT count(*) FROM versions WHERE version > ?1",
+                            [expected.unwrap_or(0)],
+                            |r| r.get(0),
+                        )
+                        .map_err(e)?;
+                    let from = match expected {
+                        Some(x) => format!("version {x}"),
+                        None => "an empty store".to_string(),
+                    };
+                    let what = if since > 1 {
+                        format!(
+                            "{since} versions were stored after {from}, which this version was prepared from; the latest, version {} ({}), by {} at {}",
+                            l.version,
+                            l.kind.as_str(),
+                            l.published_by,
+                            l.published_at
+                        )
+                    } else {
+                        format!(
+                            "version {} ({}) was stored by {} at {} after {from}, which this version was prepared from",
+                            l.version,
+                            l.kind.as_str(),
+                            l.published_by,
+                            l.published_at
+                        )
+                    };
+                    return Err(Error::Conflict {
+                        path: path.clone(),
+                        started_from: expected,
+                        latest: l.version,
+                        latest_by: l.published_by,
+                        latest_at: l.published_at,
+                        message: format!("{what}; nothing stored"),
+                    });
+                }
+            }
+        }
+        let next = latest.as_ref().map_or(1, |l| l.version + 1);
+        let previous_chain: String = match &latest {
+            Some(l) => tx
+                .query_row(
+                    "SELECT coalesce(chain_sha256, '') FROM versions WHERE version = ?1",
+                    [l.version],
+                    |r| r.get(0),
+                )
+                .map_err(e)?,
+            None => String::new(),
+        };
+        let text = |s: &str| Value::Text(s.to_string());
+        let int = |i: Option<i64>| i.map_or(Value::Null, Value::Integer);
+        let at = v
+            .published_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        // In the order of CONTENT_FIELDS.
+        let fields: Vec<Value> = vec![
+            Value::Integer(next),
+            text(&at),
+            text(v.published_by),
+            text(v.note),
+            text(env!("CARGO_PKG_VERSION")),
+            text(v.kind.as_str()),
+            int(v.parent),
+            int(forced_over.as_ref().map(|f| f.version)),
+            text(&v.scenario_file.display().to_string()),
+            text(&scenario_sha),
+            text(&v.history_file.display().to_string()),
+            text(&history_sha),
+            text(&roster.site_name),
+            text(roster.timezone.name()),
+            text(&v.first_date.to_string()),
+            Value::Integer(i64::from(v.days)),
+            Value::Integer(roster.shifts.len() as i64),
+            text(&sha256_hex(csv_text.as_bytes())),
+            v.replan.as_deref().map_or(Value::Null, text),
+        ];
+        let rows: Vec<Vec<Value>> = roster
+            .shifts
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let r = CsvRow::from_shift(s, roster.timezone);
+                // In the order of SHIFT_FIELDS.
+                vec![
+                    Value::Integer(i as i64 + 1),
+                    Value::Text(r.agent_id),
+                    Value::Text(r.agent_name),
+                    Value::Text(r.date),
+                    Value::Text(r.start_local),
+                    Value::Text(r.end_local),
+                    Value::Text(r.start_utc),
+                    Value::Text(r.end_utc),
+                    Value::Text(r.paid_hours),
+                    Value::Text(r.breaks),
+                    Value::Text(r.skills),
+                ]
+            })
+            .collect();
+        let content = sha256_hex(&content_bytes(&fields, &rows));
+        let chain = chain_sha256(&previous_chain, &content);
+        let mut values = fields;
+        values.extend([
+            Value::Text(csv_text),
+            Value::Text(content.clone()),
+            Value::Text(chain.clone()),
+        ]);
+        let columns = CONTENT_FIELDS.join(", ");
+        let marks: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
         tx.execute(
-            "INSERT INTO versions (version, published_at, published_by, note, rota_version, kind,
-                parent, scenario_file, scenario_sha256, history_file, history_sha256, site,
-                timezone, first_date, days, shifts, roster_csv, roster_sha256, replan)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-            params![
-                next,
-                v.published_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                v.published_by,
-                v.note,
-                env!("CARGO_PKG_VERSION"),
-                v.kind.as_str(),
-                v.parent,
-                v.scenario_file.display().to_string(),
-                scenario_sha,
-                v.history_file.display().to_string(),
-                history_sha,
-                roster.site_name,
-                roster.timezone.name(),
-                v.first_date.to_string(),
-                v.days,
-                roster.shifts.len() as i64,
-                csv_text,
-                sha256_hex(csv_text.as_bytes()),
-                v.replan,
-            ],
+            &format!(
+                "INSERT INTO versions ({columns}, roster_csv, content_sha256, chain_sha256)
+                 VALUES ({})",
+                marks.join(", ")
+            ),
+            params_from_iter(values),
         )
         .map_err(e)?;
         {
             let mut ins = tx
-                .prepare(
-                    "INSERT INTO shifts (version, row, agent_id, agent_name, date, start_local,
-                        end_local, start_utc, end_utc, paid_hours, breaks, skills)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                )
+                .prepare(&format!(
+                    "INSERT INTO shifts (version, {}) VALUES (?1, {})",
+                    SHIFT_FIELDS.join(", "),
+                    (2..=SHIFT_FIELDS.len() + 1)
+                        .map(|i| format!("?{i}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
                 .map_err(e)?;
-            for (i, s) in roster.shifts.iter().enumerate() {
-                let r = CsvRow::from_shift(s, roster.timezone);
-                ins.execute(params![
-                    next,
-                    i as i64 + 1,
-                    r.agent_id,
-                    r.agent_name,
-                    r.date,
-                    r.start_local,
-                    r.end_local,
-                    r.start_utc,
-                    r.end_utc,
-                    r.paid_hours,
-                    r.breaks,
-                    r.skills
-                ])
-                .map_err(e)?;
+            for row in rows {
+                let mut values = vec![Value::Integer(next)];
+                values.extend(row);
+                ins.execute(params_from_iter(values)).map_err(e)?;
             }
         }
+        // What was hashed is what was stored.
+        let stored = stored_content_sha256(&tx, next).map_err(e)?;
+        if stored != content {
+            return Err(Error::Internal(format!(
+                "{}: version {next} reads back with another content hash than it was stored with; nothing stored",
+                path.display()
+            )));
+        }
+        if let (Some(f), Guard::Force(expected)) = (&forced_over, v.guard) {
+            let from = expected.map_or("an empty store".to_string(), |x| format!("version {x}"));
+            tx.execute(
+                "INSERT INTO audit (at, by, event, version, detail) VALUES (?1, ?2, 'forced', ?3, ?4)",
+                params![
+                    at,
+                    v.published_by,
+                    next,
+                    format!(
+                        "version {next} stored by force over version {} ({} by {} at {}), which was stored after {from}, which version {next} was prepared from",
+                        f.version,
+                        f.kind.as_str(),
+                        f.published_by,
+                        f.published_at
+                    )
+                ],
+            )
+            .map_err(e)?;
+        }
         tx.commit().map_err(e)?;
-        Ok(next)
+        Ok(Appended {
+            version: next,
+            replaced: latest,
+            forced_over,
+            chain_sha256: chain,
+        })
     }
 
     /// Every version, oldest first.
@@ -353,7 +919,8 @@ impl Store {
             .prepare(
                 "SELECT version, published_at, published_by, note, rota_version, kind, parent,
                     scenario_file, scenario_sha256, history_file, history_sha256, site, timezone,
-                    first_date, days, shifts, roster_sha256, replan
+                    first_date, days, shifts, roster_sha256, replan, forced_over, content_sha256,
+                    chain_sha256
                  FROM versions ORDER BY version",
             )
             .map_err(|e| self.err(e))?;
@@ -365,11 +932,7 @@ impl Store {
                     published_by: r.get(2)?,
                     note: r.get(3)?,
                     rota_version: r.get(4)?,
-                    kind: if r.get::<_, String>(5)? == "replan" {
-                        Kind::Replan
-                    } else {
-                        Kind::Publish
-                    },
+                    kind: Kind::parse(&r.get::<_, String>(5)?),
                     parent: r.get(6)?,
                     scenario_file: r.get(7)?,
                     scenario_sha256: r.get(8)?,
@@ -382,6 +945,9 @@ impl Store {
                     shifts: r.get::<_, i64>(15)? as usize,
                     roster_sha256: r.get(16)?,
                     replan: r.get(17)?,
+                    forced_over: r.get(18)?,
+                    content_sha256: r.get(19)?,
+                    chain_sha256: r.get(20)?,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -428,8 +994,105 @@ impl Store {
         read_roster_from(csv.as_bytes(), &label, &site, tz)
     }
 
+    /// The audit: the store's creation, migrations, changes of access and
+    /// versions stored by force, oldest first.
+    pub fn audit(&self) -> Result<Vec<AuditEvent>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT at, by, event, version, detail FROM audit ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(AuditEvent {
+                    at: r.get(0)?,
+                    by: r.get(1)?,
+                    event: r.get(2)?,
+                    version: r.get(3)?,
+                    detail: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Who the store asks to be readable by: the last access recorded in
+    /// the audit (a store from before there was one: its owner only).
+    pub fn access(&self) -> Result<Access> {
+        use rusqlite::OptionalExtension;
+        let last: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT detail FROM audit WHERE event IN ('created', 'access')
+                 ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(match last {
+            Some(d) if d.contains(&Access::Group.record()) => Access::Group,
+            _ => Access::Owner,
+        })
+    }
+
+    /// Makes the store readable as `access` asks (the file's mode, on
+    /// Unix), recorded in the audit with who asked; false when it already
+    /// was.
+    pub fn set_access(&mut self, access: Access, by: &str) -> Result<bool> {
+        if self.access()? == access && self.mode()?.is_none_or(|m| m == access.mode()) {
+            return Ok(false);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&self.path, std::fs::Permissions::from_mode(access.mode()))
+                .map_err(|e| Error::io(&self.path, e))?;
+        }
+        self.conn
+            .execute(
+                "INSERT INTO audit (at, by, event, version, detail) VALUES (?1, ?2, 'access', NULL, ?3)",
+                params![now(), by, access.record()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(true)
+    }
+
+    /// The store file's permissions when they let more people read or
+    /// write it than the store asks for ([`Store::access`]); none on
+    /// systems without Unix permissions.
+    pub fn exposure(&self) -> Result<Option<Exposure>> {
+        let access = self.access()?;
+        Ok(self
+            .mode()?
+            .filter(|mode| mode & !access.mode() & 0o077 != 0)
+            .map(|mode| Exposure { mode, access }))
+    }
+
+    /// The store file's permission bits (none without Unix permissions).
+    pub fn mode(&self) -> Result<Option<u32>> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let meta = std::fs::metadata(&self.path).map_err(|e| Error::io(&self.path, e))?;
+            Ok(Some(meta.permissions().mode() & 0o777))
+        }
+        #[cfg(not(unix))]
+        Ok(None)
+    }
+
+    /// The latest version and its chain hash: the head of the chain.
+    pub fn head(&self) -> Result<Option<(i64, String)>> {
+        Ok(self
+            .latest()?
+            .map(|v| (v.version, v.chain_sha256.unwrap_or_default())))
+    }
+
     /// What is wrong with the store, if anything: SQLite's integrity check,
-    /// and every version's shifts against its roster and its hash.
+    /// and for every version in order its shifts against its roster and
+    /// its hash, its content against its content hash (recomputed from its
+    /// rows) and its chain hash against the previous version's. The first
+    /// problem names the first version that was changed.
     pub fn check(&self) -> Result<Vec<String>> {
         let mut out = Vec::new();
         let integrity: String = self
@@ -443,7 +1106,8 @@ impl Store {
             .conn
             .prepare(
                 "SELECT v.version, v.shifts, v.roster_csv, v.roster_sha256,
-                    (SELECT count(*) FROM shifts s WHERE s.version = v.version)
+                    (SELECT count(*) FROM shifts s WHERE s.version = v.version),
+                    v.content_sha256, v.chain_sha256
                  FROM versions v ORDER BY v.version",
             )
             .map_err(|e| self.err(e))?;
@@ -455,16 +1119,37 @@ impl Store {
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
                     r.get::<_, i64>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
                 ))
             })
             .map_err(|e| self.err(e))?;
+        let mut previous_chain = String::new();
         for (i, row) in rows.enumerate() {
-            let (n, shifts, csv, sha, rows) = row.map_err(|e| self.err(e))?;
+            let (n, shifts, csv, sha, rows, content, chain) = row.map_err(|e| self.err(e))?;
             if n != i as i64 + 1 {
                 out.push(format!(
                     "version {n} follows version {i}: versions are missing"
                 ));
             }
+            let recomputed = stored_content_sha256(&self.conn, n).map_err(|e| self.err(e))?;
+            match (&content, &chain) {
+                (Some(content), Some(chain)) => {
+                    if *content != recomputed {
+                        out.push(format!(
+                            "version {n}: its content no longer matches its hash: a shift or a field of the version was changed after it was stored"
+                        ));
+                    } else if *chain != chain_sha256(&previous_chain, content) {
+                        out.push(format!(
+                            "version {n}: the hash chain is broken: its chain hash does not follow from the version before it and its content (a hash was rewritten, or a version removed)"
+                        ));
+                    }
+                }
+                _ => out.push(format!(
+                    "version {n}: it has no content or chain hash (it was stored behind rota's back)"
+                )),
+            }
+            previous_chain = chain.unwrap_or_default();
             if sha256_hex(csv.as_bytes()) != sha {
                 out.push(format!(
                     "version {n}: the roster does not match its SHA-256"
@@ -483,6 +1168,28 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Checks a chain hash kept elsewhere (printed by `rota versions` at
+    /// some time): a version must still carry it. Since every chain hash
+    /// follows from all the versions before it, this holds the versions up
+    /// to that one to what they were when it was kept, even against someone
+    /// who rewrote every hash in the file.
+    pub fn check_kept_head(&self, kept: &str) -> Result<Option<String>> {
+        let kept = kept.trim().to_ascii_lowercase();
+        Ok(
+            match self
+                .versions()?
+                .iter()
+                .find(|v| v.chain_sha256.as_deref() == Some(kept.as_str()))
+            {
+                Some(_) => None,
+                None => Some(format!(
+                    "no version carries the chain hash {} that was kept: the versions up to the one it was taken at were changed and their hashes rewritten (or it is another store's)",
+                    crate::limits::excerpt(&kept)
+                )),
+            },
+        )
     }
 }
 
@@ -543,6 +1250,7 @@ mod tests {
             first_date: NaiveDate::from_ymd_opt(2026, 11, 9).unwrap(),
             days: 7,
             replan: None,
+            guard: Guard::None,
         }
     }
 
@@ -558,8 +1266,10 @@ mod tests {
         let db = dir.path().join("rota.db");
         let f = files(dir.path());
         let mut s = Store::open(&db, true).unwrap();
-        assert_eq!(s.append(&new_version(&f), &roster(3)).unwrap(), 1);
-        assert_eq!(s.append(&new_version(&f), &roster(2)).unwrap(), 2);
+        assert_eq!(s.append(&new_version(&f), &roster(3)).unwrap().version, 1);
+        let second = s.append(&new_version(&f), &roster(2)).unwrap();
+        assert_eq!(second.version, 2);
+        assert_eq!(second.replaced.map(|r| r.version), Some(1));
         let vs = s.versions().unwrap();
         assert_eq!(vs.iter().map(|v| v.shifts).collect::<Vec<_>>(), [3, 2]);
         assert_eq!(vs[0].scenario_sha256, sha256_hex(b"scenario"));
@@ -570,6 +1280,8 @@ mod tests {
             "DELETE FROM versions",
             "UPDATE shifts SET agent_id = 'x'",
             "DELETE FROM shifts WHERE version = 1",
+            "UPDATE audit SET by = 'x'",
+            "DELETE FROM audit",
         ] {
             let e = s.conn.execute(sql, []).unwrap_err().to_string();
             assert!(e.contains("append-only"), "{sql}: {e}");
@@ -587,7 +1299,7 @@ mod tests {
         let old = dir.path().join("old.db");
         {
             let c = Connection::open(&old).unwrap();
-            c.execute_batch(MIGRATIONS[0]).unwrap();
+            c.execute_batch(MIGRATIONS[0].sql).unwrap();
             c.execute_batch(&format!(
                 "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1;"
             ))
@@ -603,7 +1315,14 @@ mod tests {
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(triggers, 4);
+        assert_eq!(triggers, 6);
+        let audit = s.audit().unwrap();
+        assert_eq!(audit.len(), 1);
+        assert_eq!(audit[0].event, "migrated");
+        assert!(
+            audit[0].detail.contains("schema version 1 to 3"),
+            "{audit:?}"
+        );
         // Newer.
         let newer = dir.path().join("new.db");
         {
@@ -633,5 +1352,300 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(e.contains("publish a roster first"), "{e}");
+    }
+
+    /// A store of schema version 2 with two versions, as rota wrote it
+    /// before there were hashes.
+    fn schema_2_store(db: &Path) {
+        let c = Connection::open(db).unwrap();
+        c.execute_batch(MIGRATIONS[0].sql).unwrap();
+        c.execute_batch(MIGRATIONS[1].sql).unwrap();
+        for n in 1..=2i64 {
+            let csv = format!("header\nrow of {n}\n");
+            c.execute(
+                "INSERT INTO versions (version, published_at, published_by, note, rota_version, kind,
+                    parent, scenario_file, scenario_sha256, history_file, history_sha256, site,
+                    timezone, first_date, days, shifts, roster_csv, roster_sha256, replan)
+                 VALUES (?1, '2026-11-08T12:00:00Z', 'planner', '', '0.1.0', ?2, ?3, 's.yaml',
+                    'aa', 'h.csv', 'bb', 'S', 'Asia/Shanghai', '2026-11-09', 7, 1, ?4, ?5, NULL)",
+                params![
+                    n,
+                    if n == 1 { "publish" } else { "replan" },
+                    if n == 1 { None } else { Some(1) },
+                    csv,
+                    sha256_hex(csv.as_bytes())
+                ],
+            )
+            .unwrap();
+            c.execute(
+                "INSERT INTO shifts VALUES (?1, 1, 'A1', 'Agent 1', '2026-11-09', '2026-11-09 09:00',
+                    '2026-11-09 17:00', '2026-11-09T01:00:00Z', '2026-11-09T09:00:00Z', '8.00', '',
+                    'hotline')",
+                [n],
+            )
+            .unwrap();
+        }
+        c.execute_batch(&format!(
+            "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 2;"
+        ))
+        .unwrap();
+    }
+
+    #[test]
+    fn the_content_hash_is_taken_of_length_prefixed_fields_in_a_fixed_order() {
+        let version: Vec<Value> = CONTENT_FIELDS
+            .iter()
+            .map(|f| match *f {
+                "version" => Value::Integer(2),
+                "parent" | "forced_over" | "replan" => Value::Null,
+                "note" => Value::Text("a=b:\nc".into()),
+                _ => Value::Text("x".into()),
+            })
+            .collect();
+        let shift: Vec<Value> = SHIFT_FIELDS
+            .iter()
+            .map(|f| match *f {
+                "row" => Value::Integer(1),
+                "agent_id" => Value::Text("\u{5f20}".into()),
+                _ => Value::Text(String::new()),
+            })
+            .collect();
+        let bytes = content_bytes(&version, &[shift]);
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.starts_with(
+            "rota-version-content-1\nversion=1:2\npublished_at=1:x\npublished_by=1:x\nnote=6:a=b:\nc\nrota_version=1:x\nkind=1:x\nparent=0:\nforced_over=0:\n"
+        ), "{text}");
+        // A three-byte character counts three.
+        assert!(
+            text.contains(
+                "replan=0:\nshift.row=1:1\nshift.agent_id=3:\u{5f20}\nshift.agent_name=0:\n"
+            ),
+            "{text}"
+        );
+        assert!(text.ends_with("shift.skills=0:\n"), "{text}");
+        // The chain hash is of the hex texts, one after the other.
+        assert_eq!(chain_sha256("ab", "cd"), sha256_hex(b"abcd"));
+    }
+
+    #[test]
+    fn an_older_store_gets_its_hashes_on_first_open_and_stays_append_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("rota.db");
+        schema_2_store(&db);
+        let s = Store::open(&db, false).unwrap();
+        assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+        assert!(s.check().unwrap().is_empty(), "{:?}", s.check());
+        let vs = s.versions().unwrap();
+        let c1 = stored_content_sha256(&s.conn, 1).unwrap();
+        let c2 = stored_content_sha256(&s.conn, 2).unwrap();
+        assert_eq!(vs[0].content_sha256.as_deref(), Some(c1.as_str()));
+        assert_eq!(vs[0].chain_sha256, Some(chain_sha256("", &c1)));
+        assert_eq!(
+            vs[1].chain_sha256,
+            Some(chain_sha256(&chain_sha256("", &c1), &c2))
+        );
+        let audit = s.audit().unwrap();
+        assert_eq!(audit.len(), 1, "{audit:?}");
+        assert_eq!(audit[0].event, "migrated");
+        assert!(
+            audit[0].detail.contains("schema version 2 to 3")
+                && audit[0].detail.contains("2 versions stored before"),
+            "{audit:?}"
+        );
+        // The trigger lifted for the migration is back.
+        let e = s
+            .conn
+            .execute("UPDATE versions SET note = 'x'", [])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("append-only"), "{e}");
+        drop(s);
+        // Opened again: nothing more to migrate, nothing more recorded.
+        let s = Store::open(&db, false).unwrap();
+        assert_eq!(s.audit().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_version_changed_behind_rotas_back_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("rota.db");
+        let f = files(dir.path());
+        let mut s = Store::open(&db, true).unwrap();
+        for _ in 0..4 {
+            s.append(&new_version(&f), &roster(3)).unwrap();
+        }
+        let (_, kept) = s.head().unwrap().unwrap();
+        assert!(s.check().unwrap().is_empty());
+        assert_eq!(s.check_kept_head(&kept).unwrap(), None);
+        // One statement drops the trigger; an agent id of version 2 changes.
+        s.conn
+            .execute_batch(
+                "DROP TRIGGER shifts_append_only_update;
+                 UPDATE shifts SET agent_id = 'A9' WHERE version = 2 AND row = 2;",
+            )
+            .unwrap();
+        let problems = s.check().unwrap();
+        assert_eq!(
+            problems,
+            ["version 2: its content no longer matches its hash: a shift or a field of the version was changed after it was stored"]
+        );
+        // The content hash rewritten to match: the chain names the version.
+        let c2 = stored_content_sha256(&s.conn, 2).unwrap();
+        s.conn
+            .execute_batch(&format!(
+                "DROP TRIGGER versions_append_only_update;
+                 UPDATE versions SET content_sha256 = '{c2}' WHERE version = 2;"
+            ))
+            .unwrap();
+        let problems = s.check().unwrap();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("version 2: the hash chain is broken"),
+            "{problems:?}"
+        );
+        // Every hash after it rewritten too: the store looks intact, but the
+        // head kept elsewhere is no longer in it.
+        let mut chain = s.versions().unwrap()[0].chain_sha256.clone().unwrap();
+        for n in 2..=4 {
+            let c = stored_content_sha256(&s.conn, n).unwrap();
+            chain = chain_sha256(&chain, &c);
+            s.conn
+                .execute(
+                    "UPDATE versions SET content_sha256 = ?1, chain_sha256 = ?2 WHERE version = ?3",
+                    params![c, chain, n],
+                )
+                .unwrap();
+        }
+        assert!(s.check().unwrap().is_empty());
+        let e = s.check_kept_head(&kept).unwrap().unwrap();
+        assert!(e.contains("no version carries the chain hash"), "{e}");
+    }
+
+    #[test]
+    fn a_replan_from_a_version_that_is_no_longer_the_latest_is_refused_or_forced() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("rota.db");
+        let f = files(dir.path());
+        let mut planner = Store::open(&db, true).unwrap();
+        planner.append(&new_version(&f), &roster(3)).unwrap();
+        // The planner starts a re-plan from version 1 ...
+        let started = planner.latest().unwrap().unwrap().version;
+        // ... while a colleague publishes version 2 through another handle.
+        let mut colleague = Store::open(&db, true).unwrap();
+        let by_colleague = NewVersion {
+            published_by: "colleague",
+            ..new_version(&f)
+        };
+        colleague.append(&by_colleague, &roster(2)).unwrap();
+        let replan = |guard| NewVersion {
+            kind: Kind::Replan,
+            parent: Some(started),
+            guard,
+            ..new_version(&f)
+        };
+        let e = planner
+            .append(&replan(Guard::Latest(Some(started))), &roster(3))
+            .unwrap_err();
+        match &e {
+            Error::Conflict {
+                started_from,
+                latest,
+                latest_by,
+                latest_at,
+                ..
+            } => {
+                assert_eq!(
+                    (
+                        *started_from,
+                        *latest,
+                        latest_by.as_str(),
+                        latest_at.as_str()
+                    ),
+                    (Some(1), 2, "colleague", "2026-11-08T12:00:00Z")
+                );
+            }
+            other => panic!("not a conflict: {other}"),
+        }
+        assert!(
+            e.to_string().contains(
+                "version 2 (publish) was stored by colleague at 2026-11-08T12:00:00Z after version 1"
+            ) && e.to_string().ends_with("nothing stored"),
+            "{e}"
+        );
+        // Nothing stored, nothing recorded.
+        assert_eq!(planner.versions().unwrap().len(), 2);
+        assert!(planner.audit().unwrap().iter().all(|a| a.event != "forced"));
+        // From the latest, it is stored; by force from the stale one too,
+        // recorded in the version (and so in its hash) and in the audit.
+        let forced = planner
+            .append(&replan(Guard::Force(Some(started))), &roster(3))
+            .unwrap();
+        assert_eq!(forced.version, 3);
+        assert_eq!(forced.forced_over.as_ref().map(|f| f.version), Some(2));
+        let v3 = planner.version(3).unwrap();
+        assert_eq!((v3.parent, v3.forced_over), (Some(1), Some(2)));
+        let audit = planner.audit().unwrap();
+        let last = audit.last().unwrap();
+        assert_eq!(
+            (last.event.as_str(), last.version, last.by.as_str()),
+            ("forced", Some(3), "planner")
+        );
+        assert!(
+            last.detail.contains("over version 2 (publish by colleague"),
+            "{last:?}"
+        );
+        let ok = planner
+            .append(&replan(Guard::Latest(Some(3))), &roster(3))
+            .unwrap();
+        assert_eq!((ok.version, ok.forced_over), (4, None));
+        assert!(planner.check().unwrap().is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_store_and_its_journal_are_private_unless_a_group_is_asked_for() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let f = files(dir.path());
+        let db = dir.path().join("rota.db");
+        let mut s = Store::open(&db, true).unwrap();
+        assert_eq!(mode(&db), 0o600);
+        assert_eq!(s.access().unwrap(), Access::Owner);
+        // SQLite gives the journal the database's permissions: kept to be seen.
+        s.conn
+            .query_row("PRAGMA journal_mode = PERSIST", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .unwrap();
+        s.append(&new_version(&f), &roster(2)).unwrap();
+        let journal = dir.path().join("rota.db-journal");
+        assert!(journal.exists());
+        assert_eq!(mode(&journal), 0o600);
+        assert_eq!(s.exposure().unwrap(), None);
+        // Made readable by everyone behind rota's back: an exposure.
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let x = s.exposure().unwrap().unwrap();
+        assert_eq!((x.mode, x.access), (0o644, Access::Owner));
+        assert_eq!(
+            x.who(),
+            "its group and other users of the machine can read it"
+        );
+        // Shared with the group on request: 0640, recorded, no longer an exposure.
+        assert!(s.set_access(Access::Group, "planner").unwrap());
+        assert_eq!(mode(&db), 0o640);
+        assert_eq!(s.access().unwrap(), Access::Group);
+        assert_eq!(s.exposure().unwrap(), None);
+        assert!(!s.set_access(Access::Group, "planner").unwrap());
+        let last = s.audit().unwrap().pop().unwrap();
+        assert_eq!(
+            (last.event.as_str(), last.by.as_str()),
+            ("access", "planner")
+        );
+        // A new store asked for a group is 0640 from the start.
+        let shared = dir.path().join("shared.db");
+        let s = Store::open_with(&shared, Some(Access::Group)).unwrap();
+        assert_eq!(mode(&shared), 0o640);
+        assert_eq!(s.access().unwrap(), Access::Group);
     }
 }
