@@ -34,7 +34,7 @@
 
 use std::collections::BTreeMap;
 
-use good_lp::{variable, Expression, Variable};
+use good_lp::{variable, Expression, IntoAffineExpression, Variable};
 
 use super::{deferred_work, not_yet_due};
 use crate::horizon::Horizon;
@@ -64,6 +64,10 @@ pub struct Covered {
 /// ids group `g` serves, `proficiency[g][j]` its proficiency on the `j`th,
 /// `duty[g][t]` its agents on duty. With `diagnose`, only the split is
 /// added (no objective terms).
+///
+/// Where a group's duty is empty (no shift of its agents covers the
+/// interval) it has no split: its `w` there is one variable fixed at zero,
+/// so the model has no rows and variables for the hours nobody works.
 pub fn add_coverage(
     model: &mut Model,
     scenario: &Scenario,
@@ -80,7 +84,14 @@ pub fn add_coverage(
     // Split of each group's duty across its queues, and coverage.
     let mut w = BTreeMap::new();
     let mut served: Vec<Vec<Expression>> = vec![vec![Expression::default(); nt]; queue_ids.len()];
+    let mut zero: Option<Variable> = None;
     for (g, skills) in groups.iter().enumerate() {
+        let open: Vec<bool> = (0..nt)
+            .map(|t| {
+                let e = &duty[g][t];
+                e.constant() != 0.0 || e.linear_coefficients().next().is_some()
+            })
+            .collect();
         let per_q: Vec<(usize, Vec<Variable>)> = skills
             .iter()
             .map(|s| {
@@ -89,12 +100,23 @@ pub fn add_coverage(
                     .position(|q| q == s)
                     .expect("skills are queue ids");
                 let vs: Vec<Variable> = (0..nt)
-                    .map(|_| model.add(variable().min(0.0), false))
+                    .map(|t| {
+                        if open[t] {
+                            model.add(variable().min(0.0), false)
+                        } else {
+                            *zero.get_or_insert_with(|| {
+                                model.add(variable().min(0.0).max(0.0), false)
+                            })
+                        }
+                    })
                     .collect();
                 (qi, vs)
             })
             .collect();
         for t in 0..nt {
+            if !open[t] {
+                continue;
+            }
             let mut split = Expression::default();
             for (j, (qi, vs)) in per_q.iter().enumerate() {
                 split.add_mul(1.0, vs[t]);
