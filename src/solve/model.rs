@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration};
 use chrono_tz::Tz;
-use good_lp::{variable, Expression, Variable};
+use good_lp::{variable, Expression, IntoAffineExpression, Variable};
 
 use super::candidates::{allowed, Day};
 pub(super) use super::diagnose::{RuleSlack, SlackRule};
@@ -32,13 +32,24 @@ pub(super) type Fixes = Vec<Vec<Vec<Fix>>>;
 /// shift candidate worked): on for it, off for the others; the agents with
 /// `free[agent]` decide anew.
 pub(super) fn keep_picks(days: &[Day], picks: &[Vec<Option<usize>>], free: &[bool]) -> Fixes {
+    keep_picks_but(days, picks, &|a, _| free[a])
+}
+
+/// [`keep_picks`] with the agent-days where `free(agent, day)` decided anew.
+pub(super) fn keep_picks_but(
+    days: &[Day],
+    picks: &[Vec<Option<usize>>],
+    free: &dyn Fn(usize, usize) -> bool,
+) -> Fixes {
     picks
         .iter()
-        .zip(free)
-        .map(|(row, &free)| {
+        .enumerate()
+        .map(|(a, row)| {
             days.iter()
                 .zip(row)
-                .map(|(day, p)| {
+                .enumerate()
+                .map(|(d, (day, p))| {
+                    let free = free(a, d);
                     (0..day.shifts.len())
                         .map(|k| match (free, *p == Some(k)) {
                             (true, _) => Fix::Free,
@@ -90,7 +101,10 @@ pub(super) fn rest_cliques(days: &[Day], rest_hours: f64) -> Vec<(usize, Vec<(us
 /// The share of each interval covered by every shift and every break
 /// candidate: `(shift_cov[day][k], break_cov[day][kind][m])`.
 #[allow(clippy::type_complexity)]
-fn candidate_coverage(horizon: &Horizon, days: &[Day]) -> (Vec<Vec<Vec<(usize, f64)>>>, BreakCov) {
+pub(super) fn candidate_coverage(
+    horizon: &Horizon,
+    days: &[Day],
+) -> (Vec<Vec<Vec<(usize, f64)>>>, BreakCov) {
     let shift_cov = days
         .iter()
         .map(|d| {
@@ -554,6 +568,76 @@ pub(super) fn add_breaks_and_coverage(
         diagnose,
     );
     (breaks, covered)
+}
+
+/// Breaks by assignment, for the column generation's master: per group,
+/// day, kind of break and start time `i`, `f[i][m] ≥ 0` shifts of that
+/// start take break candidate `m` of their window, and `Σ_m f[i][m]`
+/// equals the group's shifts of that start that need the break. A
+/// transportation problem (so whole counts give whole assignments), with a
+/// row per start time instead of the first-in-first-out conditions of
+/// [`add_breaks_and_coverage`] (one per run of start times): the same
+/// break counts are feasible (Hall's theorem), in far fewer rows. Returns
+/// the coverage of [`add_coverage`] over the duty of `members` (each
+/// group's count of each shift candidate, as an expression) less the
+/// breaks.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn add_assigned_breaks_and_coverage(
+    model: &mut Model,
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    (groups, proficiency): (&[Vec<String>], &[Vec<f64>]),
+    members: Vec<Vec<Vec<Expression>>>,
+) -> Covered {
+    let nt = horizon.intervals.len();
+    let (shift_cov, break_cov) = candidate_coverage(horizon, days);
+    let mut duty: Vec<Vec<Expression>> = vec![vec![Expression::default(); nt]; groups.len()];
+    for (g, mg) in members.into_iter().enumerate() {
+        for (di, (day, md)) in days.iter().zip(mg).enumerate() {
+            let mut started = vec![vec![Expression::default(); day.kinds.len()]; day.starts];
+            for (k, e) in md.into_iter().enumerate() {
+                if (&e).linear_coefficients().next().is_none() {
+                    continue;
+                }
+                let s = &day.shifts[k];
+                for &(t, f) in &shift_cov[di][k] {
+                    duty[g][t].add_mul(f, e.clone());
+                }
+                for (kind, _) in s.needs.iter().enumerate().filter(|(_, n)| **n) {
+                    started[s.start_idx][kind] += e.clone();
+                }
+            }
+            for (kind, bk) in day.kinds.iter().enumerate() {
+                for (i, st) in started.iter().enumerate() {
+                    let need = &st[kind];
+                    if need.linear_coefficients().next().is_none() {
+                        continue;
+                    }
+                    let w = &bk.starts[i];
+                    let mut given = Expression::default();
+                    for cov in &break_cov[di][kind][w.lo..=w.hi] {
+                        let f = model.add(variable().min(0.0), false);
+                        given.add_mul(1.0, f);
+                        for &(t, share) in cov {
+                            duty[g][t].add_mul(-share, f);
+                        }
+                    }
+                    model.constraints.push(given.eq(need.clone()));
+                }
+            }
+        }
+    }
+    add_coverage(
+        model,
+        scenario,
+        horizon,
+        reqs,
+        (groups, proficiency),
+        duty,
+        false,
+    )
 }
 
 /// Interval shares `(interval, fraction)` of each break candidate, per day and kind.

@@ -8,12 +8,13 @@
 //! working that shift. Rows, in this order: the links `N[g][d][k] −
 //! Σ_j plan_j(d) = k · λ[j] = 0` over the columns of the group's kinds; the
 //! convexity rows `Σ_j λ[j] = |kind|`; then the breaks and coverage of
-//! `model::add_breaks_and_coverage` over `N` (the implicit break counts,
-//! each group's split across its queues, under- and overstaffing or the
-//! service level, deferred work, `min_staff`). So a column's coverage is
-//! exactly what its shifts give in the agent model, breaks included, and
-//! an integer solution is a roster of the agent model with the same
-//! objective (less the fairness terms, which need the whole roster).
+//! `model::add_assigned_breaks_and_coverage` over `N` (the group's breaks
+//! assigned to its shifts by start time, each group's split across its
+//! queues, under- and overstaffing or the service level, deferred work,
+//! `min_staff`). So a column's coverage is exactly what its shifts give in
+//! the agent model, breaks included, and an integer solution is a roster
+//! of the agent model with the same objective (less the fairness terms,
+//! which need the whole roster).
 //!
 //! The linear master lives in one HiGHS instance for the whole generation:
 //! new columns are added to it (`Highs_addCol`) and it is re-solved from
@@ -30,7 +31,7 @@ use crate::horizon::Horizon;
 use crate::lp::{hand_to_highs, Model};
 use crate::scenario::{Scenario, SolverConfig};
 use crate::solve::candidates::Day;
-use crate::solve::model::{add_breaks_and_coverage, empty_members, new_model};
+use crate::solve::model::{add_assigned_breaks_and_coverage, empty_members, new_model};
 use crate::staffing::QueueRequirements;
 
 /// A generated plan of one kind of agent.
@@ -48,11 +49,10 @@ pub(super) struct KindInfo {
     pub(super) size: usize,
 }
 
-/// The skill groups of the scenario: their queues, proficiencies and sizes.
+/// The skill groups of the scenario: their queues and proficiencies.
 pub(super) struct Groups<'a> {
     pub(super) queues: &'a [Vec<String>],
     pub(super) proficiency: &'a [Vec<f64>],
-    pub(super) group_of: &'a [usize],
 }
 
 /// A master model and where its parts are.
@@ -158,15 +158,14 @@ pub(super) fn build_master(
             model.constraints.len() - 1
         })
         .collect();
-    add_breaks_and_coverage(
+    add_assigned_breaks_and_coverage(
         &mut model,
         scenario,
         horizon,
         reqs,
         days,
-        (groups.queues, groups.proficiency, groups.group_of),
+        (groups.queues, groups.proficiency),
         members,
-        false,
     );
     Built {
         model,
@@ -177,6 +176,7 @@ pub(super) fn build_master(
 }
 
 /// An optimal solution of the linear master.
+#[derive(Clone)]
 pub(super) struct LpSolution {
     pub(super) objective: f64,
     /// `λ` of each column of the pool.
@@ -267,6 +267,14 @@ impl LinearMaster {
         Ok(())
     }
 
+    /// From now on re-solved by the primal simplex method: after columns
+    /// are added the last basis stays primal feasible.
+    pub(super) fn primal_simplex(&mut self) -> Result<()> {
+        self.highs
+            .try_set_option("simplex_strategy", 4)
+            .map_err(|e| Error::Solver(format!("option simplex_strategy rejected: {e:?}")))
+    }
+
     /// From now on re-solved by the dual simplex method: after bounds
     /// change the last basis stays dual feasible.
     pub(super) fn dual_simplex(&mut self) -> Result<()> {
@@ -305,6 +313,7 @@ impl LinearMaster {
         // solution arrays are sized to its columns and rows.
         let (status, objective, col_value, col_dual, row_dual) = unsafe {
             highs_sys::Highs_run(ptr);
+
             let status = highs_sys::Highs_getModelStatus(ptr);
             let nc = highs_sys::Highs_getNumCol(ptr) as usize;
             let nr = highs_sys::Highs_getNumRow(ptr) as usize;
