@@ -23,7 +23,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::candidates::Day;
-use super::model::{build, keep_picks, Built};
+use super::model::{build, keep_picks_but, Built};
 use super::warm::{solution_from_plan, Pick};
 use super::{hand_out_breaks, picked, value, Progress, SolvePhase};
 use crate::error::Result;
@@ -84,6 +84,9 @@ impl Run {
     }
 }
 
+/// Days a neighbourhood frees on a plan longer than this.
+const WINDOW_DAYS: usize = 7;
+
 /// Agents freed per neighbourhood at first, and the range it moves in.
 const FIRST_SIZE: usize = 15;
 const SIZES: (usize, usize) = (5, 60);
@@ -143,13 +146,26 @@ pub(super) fn improve(
         for i in sample(&mut rng, pool.len(), size.min(pool.len())) {
             free[pool[i]] = true;
         }
+        // On a plan of several weeks, a window of days of those agents.
+        let window = if days.len() > WINDOW_DAYS {
+            let first = rng.random_range(0..=days.len() - WINDOW_DAYS);
+            first..first + WINDOW_DAYS
+        } else {
+            0..days.len()
+        };
         let picks: Vec<Vec<Option<usize>>> = plan
             .iter()
             .map(|row| row.iter().map(|p| p.as_ref().map(|(k, _)| *k)).collect())
             .collect();
-        let fixes = keep_picks(days, &picks, &free);
+        let fixes = keep_picks_but(days, &picks, &|a, d| free[a] && window.contains(&d));
         let tried = Instant::now();
-        let built = build(scenario, horizon, reqs, days, false, Some(&fixes));
+        let mut built = build(scenario, horizon, reqs, days, false, Some(&fixes));
+        // Outside the window the breaks stay where they are too: every
+        // shift there is fixed, and the breaks of four weeks would make
+        // each neighbourhood a large integer program of its own.
+        if window.len() < days.len() {
+            keep_breaks(&mut built, &plan, &|d| !window.contains(&d));
+        }
         let pos = built.model.positions();
         let start = solution_from_plan(scenario, horizon, reqs, days, &built, &pos, &plan);
         // The time left once the model is built (building a large one on a
@@ -174,7 +190,9 @@ pub(super) fn improve(
         } else if r.raw.seconds < 0.25 * per_try {
             size = (size + 5).min(SIZES.1);
         }
-        let whole = free.iter().all(|&f| f) && r.raw.status == HighsModelStatus::Optimal;
+        let whole = free.iter().all(|&f| f)
+            && window.len() == days.len()
+            && r.raw.status == HighsModelStatus::Optimal;
         if whole && r.raw.best_bound.is_finite() {
             bound = bound.max(r.raw.best_bound);
             progress.bound(bound);
@@ -198,4 +216,35 @@ pub(super) fn improve(
         constraints: best.raw.n_cons,
     };
     Ok((best, bound, timed_out, phase))
+}
+
+/// Fixes the break counts of `built` on the days `kept(d)` to those of
+/// `plan` (each agent's shift and breaks per day).
+fn keep_breaks(built: &mut Built, plan: &[Vec<Option<Pick>>], kept: &dyn Fn(usize) -> bool) {
+    for (g, bg) in built.breaks.iter().enumerate() {
+        for (d, bd) in bg.iter().enumerate() {
+            if !kept(d) {
+                continue;
+            }
+            for (kind, vars) in bd.iter().enumerate() {
+                let mut count = vec![0usize; vars.len()];
+                for (a, row) in plan.iter().enumerate() {
+                    if built.group_of[a] != g {
+                        continue;
+                    }
+                    if let Some((_, ms)) = &row[d] {
+                        if let Some(Some(m)) = ms.get(kind) {
+                            count[*m] += 1;
+                        }
+                    }
+                }
+                for (v, n) in vars.iter().zip(count) {
+                    built
+                        .model
+                        .constraints
+                        .push(good_lp::Expression::from(*v).eq(n as f64));
+                }
+            }
+        }
+    }
 }

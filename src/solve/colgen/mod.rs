@@ -89,6 +89,9 @@ use pricing::{Pricer, Schedule};
 const TOURS_SHARE: f64 = 0.3;
 const WHOLE_TOURS_SHARE: f64 = 0.2;
 const HANDOUT_SHARE: f64 = 0.4;
+/// The same two for plans of several weeks.
+const LONG_WHOLE_TOURS_SHARE: f64 = 0.4;
+const LONG_HANDOUT_SHARE: f64 = 0.5;
 const FIT_SHARE: f64 = 0.45;
 const LP_SHARE: f64 = 0.55;
 const DIVE_SHARE: f64 = 0.7;
@@ -96,9 +99,13 @@ const IP_SHARE: f64 = 0.8;
 /// The least time the whole tours are given: HiGHS's root heuristics on
 /// the tour model (its central rounding) do not look at the clock, and ran
 /// 12 to 14 s on the 200-agent benchmark whatever the limit (1.2 to 2.4 s
-/// when the relaxation's counts are nearly whole). With less time the
-/// column generation's dive finds the whole agents instead.
+/// when the relaxation's counts are nearly whole), and their time grows
+/// with the agents: so this is per 200 agents, and at least
+/// `MIN_WHOLE_TOURS_FLOOR` (the demo's 42 agents take 0.8 s, a week of a
+/// month's plan gets 10 to 15 s in all). With less time the column
+/// generation's dive finds the whole agents instead.
 const MIN_WHOLE_TOURS_SECONDS: f64 = 8.0;
+const MIN_WHOLE_TOURS_FLOOR: f64 = 1.5;
 /// A plan enters the master when its reduced cost is below this.
 const ENTERS: f64 = -1e-6;
 /// Weight of the centre in the values the pricing looks at.
@@ -211,7 +218,7 @@ fn info_of(kinds: &[Kind]) -> Vec<KindInfo> {
 }
 
 /// The generated plans, each kind's once.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Pool {
     columns: Vec<Column>,
     seen: HashSet<(usize, Schedule)>,
@@ -246,6 +253,60 @@ struct Generated {
     phase: SolvePhase,
 }
 
+/// One round of pricing at the shift values `at` against the master
+/// solution `sol` (whose own values are `own`): each kind's cheapest
+/// plans, those whose reduced cost at `own` is negative added to the pool
+/// and the master; only the kinds `active` says. What it added, and
+/// `Σ size · min(0, cheapest reduced cost)` over the kinds priced (with
+/// `at` = `own`, the master's value plus this is a Lagrangian bound).
+#[allow(clippy::too_many_arguments)]
+fn price(
+    master: &mut LinearMaster,
+    kinds: &[Kind],
+    pool: &mut Pool,
+    sol: &LpSolution,
+    own: &Values,
+    at: &Values,
+    limit: usize,
+    active: &(dyn Fn(usize) -> bool + Sync),
+) -> Result<(usize, f64)> {
+    let priced: Vec<Vec<(f64, Schedule)>> = kinds
+        .par_iter()
+        .enumerate()
+        .map(|(c, k)| {
+            if !active(c) {
+                return Vec::new();
+            }
+            let v = &at[k.group];
+            k.pricer.cheapest(&|d, s| v[d][s], limit)
+        })
+        .collect();
+    let (mut added, mut correction) = (0, 0.0);
+    for (c, plans) in priced.into_iter().enumerate() {
+        let dual = master.kind_dual(sol, c);
+        let g = kinds[c].group;
+        let reduced = |plan: &Schedule| -> f64 {
+            kinds[c].pricer.cost_of(plan)
+                - plan
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(d, k)| k.map(|k| own[g][d][k]))
+                    .sum::<f64>()
+                - dual
+        };
+        if let Some((_, plan)) = plans.first() {
+            correction += kinds[c].agents.len() as f64 * reduced(plan).min(0.0);
+        }
+        for (_, plan) in plans {
+            if reduced(&plan) < ENTERS && pool.offer(kinds, c, plan) {
+                master.add(pool.columns.last().expect("just offered"))?;
+                added += 1;
+            }
+        }
+    }
+    Ok((added, correction))
+}
+
 /// Step 5: rounds of the linear master and pricing until `deadline`.
 #[allow(clippy::too_many_arguments)]
 fn generate(
@@ -263,6 +324,7 @@ fn generate(
     let (mut rounds, mut converged) = (0, false);
     let mut center = center;
     let mut center_bound = bound;
+    let (mut lp_seconds, mut pricing_seconds) = (0.0, 0.0);
     loop {
         let left = deadline
             .saturating_duration_since(Instant::now())
@@ -270,7 +332,10 @@ fn generate(
         if left <= 0.0 {
             break;
         }
-        let Some(sol) = master.solve(left)? else {
+        let tl = Instant::now();
+        let solved = master.solve(left)?;
+        lp_seconds += tl.elapsed().as_secs_f64();
+        let Some(sol) = solved else {
             break;
         };
         rounds += 1;
@@ -280,43 +345,16 @@ fn generate(
         // the master's own values (which also gives a bound).
         let mut exact = center.is_none();
         loop {
+            let tp = Instant::now();
             let at: Values = match (&center, exact) {
                 (Some(c), false) => blend(c, &own, SMOOTHING),
                 _ => own.clone(),
             };
-            let priced: Vec<Vec<(f64, Schedule)>> = kinds
-                .par_iter()
-                .map(|k| {
-                    let v = &at[k.group];
-                    k.pricer.cheapest(&|d, s| v[d][s], limit)
-                })
-                .collect();
-            let mut lagrangian = sol.objective;
-            for (c, plans) in priced.into_iter().enumerate() {
-                let dual = master.kind_dual(&sol, c);
-                let g = kinds[c].group;
-                let reduced = |plan: &Schedule| -> f64 {
-                    kinds[c].pricer.cost_of(plan)
-                        - plan
-                            .iter()
-                            .enumerate()
-                            .filter_map(|(d, k)| k.map(|k| own[g][d][k]))
-                            .sum::<f64>()
-                        - dual
-                };
-                if exact {
-                    if let Some((_, plan)) = plans.first() {
-                        lagrangian += kinds[c].agents.len() as f64 * reduced(plan).min(0.0);
-                    }
-                }
-                for (_, plan) in plans {
-                    if reduced(&plan) < ENTERS && pool.offer(kinds, c, plan) {
-                        master.add(pool.columns.last().expect("just offered"))?;
-                        added += 1;
-                    }
-                }
-            }
+            let (n, correction) = price(master, kinds, pool, &sol, &own, &at, limit, &|_| true)?;
+            added += n;
+            pricing_seconds += tp.elapsed().as_secs_f64();
             if exact {
+                let lagrangian = sol.objective + correction;
                 if lagrangian > bound {
                     bound = lagrangian;
                     progress.bound(bound);
@@ -343,7 +381,7 @@ fn generate(
     let phase = SolvePhase {
         name: "column generation".into(),
         status: format!(
-            "{} after {rounds} rounds, {} plans of {} kinds",
+            "{} after {rounds} rounds, {} plans of {} kinds (linear master {lp_seconds:.1} s, pricing {pricing_seconds:.1} s)",
             if converged {
                 "optimal"
             } else {
@@ -364,6 +402,48 @@ fn generate(
         converged,
         phase,
     })
+}
+
+/// The pool as the dive sees it: its columns, and the pricing of the
+/// kinds with agents left free.
+struct DiveColumns<'a> {
+    kinds: &'a [Kind],
+    pool: &'a mut Pool,
+    limit: usize,
+}
+
+impl dive::Columns for DiveColumns<'_> {
+    fn len(&self) -> usize {
+        self.pool.columns.len()
+    }
+
+    fn kind(&self, j: usize) -> usize {
+        self.pool.columns[j].kind
+    }
+
+    fn sizes(&self) -> Vec<usize> {
+        self.kinds.iter().map(|k| k.agents.len()).collect()
+    }
+
+    fn reprice(
+        &mut self,
+        master: &mut LinearMaster,
+        sol: &LpSolution,
+        free: &[usize],
+    ) -> Result<usize> {
+        let own = master.values(sol);
+        let (added, _) = price(
+            master,
+            self.kinds,
+            self.pool,
+            sol,
+            &own,
+            &own,
+            self.limit,
+            &|c| free[c] > 0,
+        )?;
+        Ok(added)
+    }
 }
 
 /// A bound that needs no master: each agent's cheapest plan, and every
@@ -503,7 +583,6 @@ pub(super) fn method(
     let groups = Groups {
         queues: &queues,
         proficiency: &proficiency,
-        group_of: &group_of,
     };
     let kinds = kinds(scenario, days, &group_of);
     let info = info_of(&kinds);
@@ -562,10 +641,25 @@ pub(super) fn method(
     // start of the integer master), given the time (see
     // MIN_WHOLE_TOURS_SECONDS).
     let mut exact: Option<(f64, Vec<Schedule>)> = None;
-    if optimal
-        && scenario.objective.mode == ObjectiveMode::Requirements
-        && left(WHOLE_TOURS_SHARE) >= MIN_WHOLE_TOURS_SECONDS
-    {
+    // A hand-out of the whole tours that missed some of their shifts.
+    let mut near: Option<Vec<Schedule>> = None;
+    // A plan of several weeks: the linear master converges slowly on its
+    // long plans, so the whole tours get more time, and their hand-out,
+    // exact or not, goes to the final model and the neighbourhoods.
+    let long = days.len() > 7;
+    let (whole_share, handout_share) = if long {
+        (LONG_WHOLE_TOURS_SHARE, LONG_HANDOUT_SHARE)
+    } else {
+        (WHOLE_TOURS_SHARE, HANDOUT_SHARE)
+    };
+    // A short time limit (a week of a longer plan) lends them up to a
+    // quarter of the time left beyond their share.
+    let need =
+        (MIN_WHOLE_TOURS_SECONDS * scenario.agents.len() as f64 / 200.0).max(MIN_WHOLE_TOURS_FLOOR);
+    let whole_seconds = left(whole_share).max(need.min(left(1.0) / 4.0));
+    let handout_by =
+        by(handout_share).max(Instant::now() + Duration::from_secs_f64(2.0 * whole_seconds));
+    if optimal && scenario.objective.mode == ObjectiveMode::Requirements && whole_seconds >= need {
         progress.step("whole tours near the relaxation, handed out");
         let th = Instant::now();
         let (whole, ph) = integer_tours(
@@ -575,7 +669,7 @@ pub(super) fn method(
             days,
             cfg,
             &relaxation.classes,
-            left(WHOLE_TOURS_SHARE),
+            whole_seconds,
         )?;
         phases.push(ph);
         if let Some((objective, counts)) = whole {
@@ -592,26 +686,44 @@ pub(super) fn method(
                     }
                 }
             }
-            let (plans, missed) = fit::fit(
+            // Each group's counts handed to its agents' plans by the fit
+            // (whole agents, the fewest counted shifts missed); should that
+            // miss some though the fit's linear program says some mix meets
+            // them, the decomposition's class programs.
+            let handed = fit::hand_out(
                 &fit_kinds,
                 &by_group,
                 per_round(kinds.len()),
                 threads,
-                by(HANDOUT_SHARE),
+                handout_by,
             );
-            pool.offer_all(&kinds, plans);
-            if missed < 1e-6 {
-                exact =
-                    hand_out_exactly(&classes, scenario, days, &counts, cfg, by(HANDOUT_SHARE))?
-                        .map(|picks| (objective, picks));
+            let mut status = "no whole mix in time".to_string();
+            if let Some(h) = handed {
+                for (c, plans) in h.mix.iter().enumerate() {
+                    for (plan, _) in plans {
+                        pool.offer(&kinds, c, plan.clone());
+                    }
+                }
+                let picks = assign(&kinds, scenario.agents.len(), days.len(), &h.mix);
+                if h.missed < 0.5 {
+                    exact = Some((objective, picks));
+                    status = "exact".into();
+                } else {
+                    if h.relaxed_missed < 1e-6 {
+                        exact =
+                            hand_out_exactly(&classes, scenario, days, &counts, cfg, handout_by)?
+                                .map(|picks| (objective, picks));
+                    }
+                    status = match exact {
+                        Some(_) => "exact (class programs)".into(),
+                        None => format!("{:.0} counted shifts missed or added", h.missed),
+                    };
+                    near = Some(picks);
+                }
             }
             phases.push(SolvePhase::step(
                 "agents",
-                if exact.is_some() {
-                    "exact"
-                } else {
-                    "not exact"
-                },
+                status,
                 None,
                 th.elapsed().as_secs_f64(),
             ));
@@ -623,6 +735,8 @@ pub(super) fn method(
     let picks: Option<Vec<Schedule>> = if good_enough {
         // Within the configured gap already: no master needed.
         exact.map(|(_, picks)| picks)
+    } else if long && (exact.is_some() || near.is_some()) {
+        exact.map(|(_, picks)| picks).or(near)
     } else {
         // Steps 4 to 6: plans that fit the relaxation's counts, the linear
         // master and pricing, then the integer master (from the exact whole
@@ -678,11 +792,19 @@ pub(super) fn method(
         if let Some(last) = &generated.last {
             progress.step("dive to whole agents");
             let td = Instant::now();
-            dived = dive::dive(&mut master, &info, &pool.columns, last, by(DIVE_SHARE))?;
+            let mut on = DiveColumns {
+                kinds: &kinds,
+                pool: &mut pool,
+                limit: per_round(kinds.len()),
+            };
+            dived = dive::dive(&mut master, &mut on, last.clone(), by(DIVE_SHARE))?;
             phases.push(SolvePhase::step(
                 "dive",
                 match &dived {
-                    Some(d) => format!("whole after {} rounds", d.rounds),
+                    Some(d) => format!(
+                        "whole after {} rounds, {} plans priced on the way",
+                        d.rounds, d.priced
+                    ),
                     None => "stopped".into(),
                 },
                 dived.as_ref().map(|d| d.objective),
@@ -1001,7 +1123,6 @@ mod tests {
         days: Vec<Day>,
         queues: Vec<Vec<String>>,
         proficiency: Vec<Vec<f64>>,
-        group_of: Vec<usize>,
         kinds: Vec<Kind>,
         info: Vec<KindInfo>,
         pool: Pool,
@@ -1035,7 +1156,6 @@ mod tests {
                 days,
                 queues,
                 proficiency,
-                group_of,
                 kinds,
                 info,
                 pool,
@@ -1048,7 +1168,6 @@ mod tests {
             let groups = Groups {
                 queues: &self.queues,
                 proficiency: &self.proficiency,
-                group_of: &self.group_of,
             };
             let may_work = |c: usize, d: usize, k: usize| self.kinds[c].pricer.may_work(d, k);
             build_master(
@@ -1139,21 +1258,34 @@ mod tests {
     }
 
     /// The dive ends with whole agents: each kind's counts add up to its
-    /// size, its value is at least the linear master's, and it is what the
+    /// size, its value is at least the linear master's over every plan
+    /// priced on the way, and it is what the
     /// master gives with every `λ` fixed at those counts (solved afresh,
     /// so not the dive's own arithmetic).
     #[test]
     fn the_dive_ends_with_whole_agents_at_the_masters_value() {
-        let fx = Fixture::new(&[0.0, 3.0, 7.0], |b, d, s| b * ((d + 2 * s) % 5) as f64, 6);
-        let (info, pool, cfg) = (&fx.info, &fx.pool, &fx.cfg);
-        let mut master = LinearMaster::new(fx.master(None, false), info, cfg).expect("master");
+        let mut fx = Fixture::new(&[0.0, 3.0, 7.0], |b, d, s| b * ((d + 2 * s) % 5) as f64, 6);
+        let mut master =
+            LinearMaster::new(fx.master(None, false), &fx.info, &fx.cfg).expect("master");
         let first = master.solve(60.0).expect("solve").expect("optimal");
         let far = Instant::now() + Duration::from_secs(60);
-        let dived = dive::dive(&mut master, info, &pool.columns, &first, far)
-            .expect("dive")
-            .expect("whole agents");
+        let mut pool = fx.pool.clone();
+        let dived = dive::dive(
+            &mut master,
+            &mut DiveColumns {
+                kinds: &fx.kinds,
+                pool: &mut pool,
+                limit: 4,
+            },
+            first.clone(),
+            far,
+        )
+        .expect("dive")
+        .expect("whole agents");
+        fx.pool = pool;
+        let (info, cfg, pool) = (&fx.info, &fx.cfg, &fx.pool);
         // (The linear mix was fractional: the dive had work to do.)
-        assert!(dived.rounds >= 1);
+        assert!(first.lambda.iter().any(|l| (l - l.round()).abs() > 1e-6));
         for (c, k) in info.iter().enumerate() {
             let n: usize = pool
                 .columns
@@ -1164,7 +1296,9 @@ mod tests {
                 .sum();
             assert_eq!(n, k.size, "kind {c}");
         }
-        assert!(dived.objective >= first.objective - 1e-6);
+        // Never below the linear master over every plan it priced.
+        let relaxed = crate::lp::run(fx.master(None, false).model, cfg, None).expect("relaxed");
+        assert!(dived.objective >= relaxed.objective - 1e-6);
         let fixed: Vec<(usize, usize)> = dived.counts.iter().map(|&n| (n, n)).collect();
         let again = crate::lp::run(fx.master(Some(&fixed), true).model, cfg, None).expect("fixed");
         assert!(
