@@ -8,10 +8,12 @@
 //!   objective equal to the recomputed cost;
 //! - a property test over random small scenarios (both objective modes; 15-,
 //!   30- and 60-minute grids; break steps of 5 and 15 minutes; odd shift
-//!   starts; soft rotations on templates or a day off): the proven-optimal
+//!   starts; soft rotations on templates or a day off; one day or eight; alike or individual agents): the proven-optimal
 //!   objective equals the recomputed cost within
 //!   1e-6, and in service-level mode the credited service level never
-//!   exceeds Erlang's at the staff the roster gives.
+//!   exceeds Erlang's at the staff the roster gives; over two weeks, the
+//!   week-by-week method's claim is its roster's cost too, between its
+//!   bound and the optimum.
 
 mod common;
 
@@ -77,11 +79,15 @@ fn minutes_on_duty(h: &Horizon, s: &rota::roster::model::Shift) -> Vec<f64> {
 }
 
 fn tiny(grid: u32, body: &str) -> Scenario {
+    tiny_days(grid, 1, body)
+}
+
+fn tiny_days(grid: u32, days: u32, body: &str) -> Scenario {
     let y = format!(
         r#"
 name: invariant
 site: {{ name: Bank, timezone: America/New_York }}
-planning: {{ week_start: 2026-11-09, days: 1, interval_minutes: {grid} }}
+planning: {{ week_start: 2026-11-09, days: {days}, interval_minutes: {grid} }}
 history: {{ file: unused.csv }}
 {body}
 "#
@@ -95,7 +101,16 @@ fn claim_and_recount(
     horizon: &Horizon,
     reqs: &[QueueRequirements],
 ) -> (f64, f64, rota::report::Evaluation, rota::solve::Solved) {
-    let solved = solve(scenario, horizon, reqs, &common::exact()).expect("solves");
+    claim_and_recount_with(scenario, horizon, reqs, &common::exact())
+}
+
+fn claim_and_recount_with(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    cfg: &rota::scenario::SolverConfig,
+) -> (f64, f64, rota::report::Evaluation, rota::solve::Solved) {
+    let solved = solve(scenario, horizon, reqs, cfg).expect("solves");
     let v = validate(scenario, &solved.roster);
     assert!(v.is_empty(), "the roster breaks rules: {v:?}");
     let ev = evaluate(scenario, horizon, reqs, &solved.roster).unwrap();
@@ -264,6 +279,15 @@ struct Case {
     /// A soft rotation for the odd agents: 0 none, 1 the `default` template
     /// only (a `late` template starting 13:00-14:00 is off it), 2 the day off.
     rotation: u8,
+    /// Days planned: 1, or 8 (a week and a short week of one day, its
+    /// weekly rules pro rata, and 5 days in a row at most across them) on
+    /// the hourly grid.
+    days: u32,
+    /// Individual people: the second agent at 1.25 times the hourly rate,
+    /// off on the plan's second day; the first with a weekly minimum of 4
+    /// hours (on one day: a short week's share of it fits no shift); the
+    /// third available 09:00 to 17:00 only.
+    individual: bool,
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -283,7 +307,11 @@ fn case() -> impl Strategy<Value = Case> {
         proptest::collection::vec((1u8..=3, prop_oneof![Just(1.0), Just(0.8)]), 2..=4),
         proptest::collection::vec(proptest::collection::vec(0.0f64..30.0, 12), 2),
         prop_oneof![Just(20.0), Just(100.0)],
-        0u8..=2,
+        (
+            0u8..=2,
+            prop_oneof![Just(1u32), Just(1), Just(8)],
+            any::<bool>(),
+        ),
     )
         .prop_map(
             |(
@@ -297,10 +325,10 @@ fn case() -> impl Strategy<Value = Case> {
                 agents,
                 volume,
                 under,
-                rotation,
+                (rotation, days, individual),
             )| {
                 Case {
-                    grid,
+                    grid: if days > 1 { 60 } else { grid },
                     break_step,
                     start_offset,
                     lengths,
@@ -311,6 +339,8 @@ fn case() -> impl Strategy<Value = Case> {
                     volume,
                     under,
                     rotation,
+                    days,
+                    individual,
                 }
             },
         )
@@ -350,22 +380,36 @@ fn scenario_of(c: &Case) -> Scenario {
             _ => skills[2].into(),
         }
     };
+    let own = |i: usize| -> &str {
+        match i {
+            _ if !c.individual => "",
+            0 => ", available: { from: \"08:00\", to: \"24:00\" }",
+            1 => ", hourly_cost: 1.25, days_off: [2026-11-10]",
+            2 => ", available: { from: \"09:00\", to: \"17:00\" }",
+            _ => "",
+        }
+    };
     let agents: String = c
         .agents
         .iter()
         .enumerate()
         .map(|(i, &(k, p))| {
             format!(
-                "  - {{ id: A{i}, name: Agent {i}, skills: {}, min_hours: 0, max_hours: 8{} }}\n",
+                "  - {{ id: A{i}, name: Agent {i}, skills: {}, min_hours: {}, max_hours: 8{}{} }}\n",
                 rates(k, p),
+                if c.individual && i == 0 && c.days == 1 { 4 } else { 0 },
                 if c.rotation > 0 && i % 2 == 1 {
                     ", rotation: r"
                 } else {
                     ""
-                }
+                },
+                own(i)
             )
         })
         .collect();
+    if c.days > 7 {
+        rules.push_str("  max_consecutive_days: 5\n");
+    }
     let rotations = match c.rotation {
         1 => "rotations: [{ id: r, weight: 7, weeks: [{ templates: [default] }] }]\n",
         2 => "rotations: [{ id: r, weight: 7, weeks: [{ days_off: [mon] }] }]\n",
@@ -376,8 +420,9 @@ fn scenario_of(c: &Case) -> Scenario {
     } else {
         ""
     };
-    tiny(
+    tiny_days(
         c.grid,
+        c.days,
         &format!(
             "queues:\n  - {{ id: a, channel: voice, service_level: {{ target: 0.8, seconds: 20 }} }}\n  - {{ id: b, channel: voice, service_level: {{ target: 0.8, seconds: 20 }} }}\nagents:\n{agents}{rules}{rotations}weights: {{ understaffing: {}, overstaffing: 2, paid_hour: 1 }}\n{objective}",
             c.under
@@ -414,6 +459,20 @@ proptest! {
         let reqs = staffed(&sc, &h, &volume, 240.0);
         let (claimed, recount, ev, solved) = claim_and_recount(&sc, &h, &reqs);
         assert_close(claimed, recount);
+        if sc.weeks().len() > 1 {
+            // The week-by-week method `auto` picks for several weeks: its
+            // claim is its roster's cost too, and never below the optimum.
+            let cfg = rota::scenario::SolverConfig {
+                method: rota::scenario::SolveMethod::Auto,
+                time_limit_seconds: 2.0,
+                ..common::exact()
+            };
+            let (weeks, recount, _, by_weeks) = claim_and_recount_with(&sc, &h, &reqs, &cfg);
+            prop_assert_eq!(by_weeks.info.method, rota::scenario::SolveMethod::Weeks);
+            assert_close(weeks, recount);
+            prop_assert!(weeks >= claimed - 1e-6 * claimed.abs().max(1.0));
+            prop_assert!(by_weeks.info.best_bound <= claimed + 1e-6 * claimed.abs().max(1.0));
+        }
         // Presence to the minute, whatever the grid and break step.
         for s in &solved.roster.shifts {
             let minutes = minutes_on_duty(&h, s);

@@ -71,6 +71,8 @@ pub enum SolveMethod {
     Decomposition,
     /// Column generation over agents' plans (`solve/colgen/`).
     ColumnGeneration,
+    /// A plan of several weeks solved a week at a time (`solve/weeks.rs`).
+    Weeks,
 }
 
 /// The decomposition reaches a small gap in seconds from about twenty

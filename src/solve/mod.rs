@@ -54,6 +54,7 @@ mod replan;
 mod service_level;
 mod soft;
 mod warm;
+mod weeks;
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -360,6 +361,7 @@ struct Outcome {
 /// decomposition (tours, then agents), or column generation.
 pub fn method_for(scenario: &Scenario, cfg: &SolverConfig) -> SolveMethod {
     match cfg.method {
+        SolveMethod::Auto if scenario.weeks().len() > 1 => SolveMethod::Weeks,
         SolveMethod::Auto => {
             let from = match scenario.objective.mode {
                 ObjectiveMode::ServiceLevel => cfg.decompose_service_level_from_agents,
@@ -419,6 +421,9 @@ pub fn solve_with(
         }
         SolveMethod::ColumnGeneration => {
             colgen::method(scenario, horizon, reqs, &days, cfg, progress, t0)?
+        }
+        SolveMethod::Weeks if scenario.weeks().len() > 1 => {
+            weeks::method(scenario, horizon, reqs, &days, cfg, progress, t0)?
         }
         _ => agents::method(scenario, horizon, reqs, &days, cfg, progress)?,
     };
