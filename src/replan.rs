@@ -19,6 +19,9 @@ use crate::report::Evaluation;
 use crate::roster::model::{Roster, Shift};
 use crate::scenario::{Remedy, Scenario};
 use crate::staffing::QueueRequirements;
+use crate::store::{Kind, Store};
+
+pub use crate::roster::validate::Allowances;
 
 /// An agent away from `from` until `until` (site-local instants).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,13 +147,127 @@ pub struct Facts {
 }
 
 impl Facts {
-    /// What the validator allows a roster re-planned with these facts.
-    pub fn allowances(&self) -> crate::roster::validate::Allowances {
-        crate::roster::validate::Allowances {
+    /// What the validator allows a roster re-planned with these facts
+    /// alone (without the re-plans before it: [`chain_allowances`]).
+    pub fn allowances(&self) -> Allowances {
+        Allowances {
             absences: self.absences.clone(),
             overtime: self.overtime.clone(),
         }
     }
+}
+
+/// The allowances of a version of the store: the union of the facts of
+/// every re-plan from it back to the last publish (following `parent`),
+/// and the versions whose facts they hold, newest first. A published
+/// version allows nothing beyond the scenario's rules. The facts are part
+/// of each version's hashed content, so the allowances are as
+/// tamper-evident as the rosters (`rota versions` checks them).
+pub fn chain_allowances(store: &Store, version: i64) -> Result<(Allowances, Vec<i64>)> {
+    let mut allow = Allowances::default();
+    let mut chain = Vec::new();
+    let mut v = store.version(version)?;
+    while v.kind == Kind::Replan {
+        let bad = |m: String| Error::Store {
+            path: store.path().to_path_buf(),
+            message: format!("version {}: its re-plan facts {m}", v.version),
+        };
+        let text = v
+            .replan
+            .as_deref()
+            .ok_or_else(|| bad("are missing".into()))?;
+        let facts: Facts =
+            serde_json::from_str(text).map_err(|e| bad(format!("cannot be read: {e}")))?;
+        allow = allow.union(&facts.allowances());
+        chain.push(v.version);
+        match v.parent {
+            Some(p) if p < v.version => v = store.version(p)?,
+            _ => break,
+        }
+    }
+    Ok((allow, chain))
+}
+
+/// The allowances a re-plan wrote to its `replan.json` (its `allowances`
+/// field), for `rota validate --allowances`.
+pub fn read_allowances(path: &Path) -> Result<Allowances> {
+    let text =
+        crate::limits::read_text_within(path, crate::limits::MAX_ROSTER_BYTES, "replan.json")?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Error::input(path, Some(e.line()), None, format!("not JSON: {e}")))?;
+    let field = value.get("allowances").ok_or_else(|| {
+        Error::input(
+            path,
+            None,
+            Some("allowances"),
+            "missing: not the replan.json of a re-plan by this rota (earlier ones did not write it; use --version N of the store instead)",
+        )
+    })?;
+    serde_json::from_value(field.clone())
+        .map_err(|e| Error::input(path, None, Some("allowances"), e.to_string()))
+}
+
+/// What a re-plan is asked, to tell whether anything is new
+/// ([`nothing_new`]).
+#[derive(Debug, Clone)]
+pub struct Asked<'a> {
+    /// The absences given on this re-plan's command line.
+    pub absences: &'a [Absence],
+    /// The re-forecast's ratios (empty without actuals).
+    pub actual_ratio: &'a BTreeMap<String, f64>,
+    pub from: DateTime<Tz>,
+    /// SHA-256 of the scenario and history files now.
+    pub scenario_sha256: &'a str,
+    pub history_sha256: &'a str,
+}
+
+/// Whether a re-plan of version `parent` asks nothing its roster did not
+/// take as given: the same scenario and history files, every absence
+/// asked inside one the version already allows (`carried`, along its
+/// chain), and no actuals, or actuals that give the ratios the version
+/// re-forecast with from the same instant. Such a re-plan returns the
+/// version unchanged: there is nothing to mend.
+pub fn nothing_new(parent: &crate::store::Version, carried: &Allowances, asked: &Asked) -> bool {
+    if parent.scenario_sha256 != asked.scenario_sha256
+        || parent.history_sha256 != asked.history_sha256
+    {
+        return false;
+    }
+    let known = |a: &Absence| {
+        carried
+            .absences
+            .iter()
+            .any(|b| b.agent_id == a.agent_id && b.from <= a.from && a.until <= b.until)
+    };
+    if !asked.absences.iter().all(known) {
+        return false;
+    }
+    if asked.actual_ratio.is_empty() {
+        return true;
+    }
+    let facts: Option<Facts> = parent
+        .replan
+        .as_deref()
+        .and_then(|j| serde_json::from_str(j).ok());
+    facts.is_some_and(|f| {
+        f.from == asked.from
+            && f.actual_ratio.len() == asked.actual_ratio.len()
+            && f.actual_ratio
+                .iter()
+                .zip(asked.actual_ratio)
+                .all(|((q, r), (p, x))| q == p && (r - x).abs() < 1e-9)
+    })
+}
+
+/// `absences` with each one inside another of the same agent left out:
+/// what a re-plan adds to the absences it carries over.
+pub fn merge_absences(absences: &[Absence]) -> Vec<Absence> {
+    Allowances {
+        absences: absences.to_vec(),
+        overtime: None,
+    }
+    .union(&Allowances::default())
+    .absences
 }
 
 /// The intraday re-forecast: per queue, the ratio of the actual volume to
@@ -562,6 +679,14 @@ pub struct Report {
     pub from: String,
     pub absences: Vec<Absence>,
     pub actual_ratio: BTreeMap<String, f64>,
+    /// What `rota validate --allowances replan.json` allows the roster: the
+    /// absences and overtime rules of this re-plan and every re-plan
+    /// before it since the last publish.
+    pub allowances: Allowances,
+    /// Nothing new since the version re-planned (no new absence, no
+    /// actuals that differ, the same scenario and history): its roster
+    /// stands unchanged.
+    pub nothing_new: bool,
     pub changes: ChangeCost,
     /// Changes a fresh plan of the remaining days would have made (`--compare-fresh`).
     pub fresh_plan_changed_shifts: Option<usize>,

@@ -31,6 +31,11 @@ fn hours(d: Duration) -> f64 {
     d.num_seconds() as f64 / 3600.0
 }
 
+/// `x` to two decimals, without trailing zeros when printed (2, 2.5, 2.25).
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
 /// What is wrong with break `b` of shift `s` against a break rule of
 /// `minutes` inside the window `earliest`..`latest` hours after the start.
 fn misfit(
@@ -166,8 +171,11 @@ pub fn validate(scenario: &Scenario, roster: &Roster) -> Vec<Violation> {
 }
 
 /// What a re-plan allows beyond the scenario's rules (`docs/replan.md`),
-/// given as facts, never taken from the optimizer.
-#[derive(Debug, Clone, Default)]
+/// given as facts, never taken from the optimizer: the absences and the
+/// overtime rules of every re-plan since the last publish
+/// ([`Allowances::union`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Allowances {
     /// No shift may overlap an absence. A shift that ends where an absence
     /// of its agent begins was cut short by it: a record of time worked,
@@ -187,6 +195,37 @@ impl Allowances {
             .any(|a| a.agent_id == s.agent_id && a.from == s.end)
     }
 
+    /// What `self` and `other` allow together: every absence of either
+    /// (an absence inside another of the same agent once), and overtime
+    /// when either allows it, up to the larger of each cap in the finer
+    /// of the steps.
+    pub fn union(&self, other: &Allowances) -> Allowances {
+        let mut absences: Vec<crate::replan::Absence> = Vec::new();
+        for a in self.absences.iter().chain(&other.absences) {
+            let inside = |b: &crate::replan::Absence| {
+                b.agent_id == a.agent_id && b.from <= a.from && a.until <= b.until
+            };
+            if absences.iter().any(inside) {
+                continue;
+            }
+            absences
+                .retain(|b| !(b.agent_id == a.agent_id && a.from <= b.from && b.until <= a.until));
+            absences.push(a.clone());
+        }
+        absences
+            .sort_by(|a, b| (&a.agent_id, a.from, a.until).cmp(&(&b.agent_id, b.from, b.until)));
+        let overtime = match (&self.overtime, &other.overtime) {
+            (Some(a), Some(b)) => Some(crate::scenario::Overtime {
+                max_hours: a.max_hours.max(b.max_hours),
+                max_minutes_per_shift: a.max_minutes_per_shift.max(b.max_minutes_per_shift),
+                step_minutes: a.step_minutes.min(b.step_minutes),
+                premium: a.premium.max(b.premium),
+            }),
+            (a, b) => a.clone().or_else(|| b.clone()),
+        };
+        Allowances { absences, overtime }
+    }
+
     /// Hours of a shift of `len` hours past the longest regular length
     /// (`regular(hours)`: a template of the day lasts that long) that fits.
     pub(crate) fn overtime_hours(&self, len: f64, regular: impl Fn(f64) -> bool) -> f64 {
@@ -200,6 +239,23 @@ impl Allowances {
             .map(|i| f64::from(i * ot.step_minutes) / 60.0)
             .find(|&e| regular(len - e))
             .unwrap_or(0.0)
+    }
+
+    /// Overtime past the most a shift may run over: the hours past the
+    /// longest regular length that fits, by whole steps beyond the cap,
+    /// when no step within it makes the shift regular (none without an
+    /// overtime allowance).
+    fn overtime_past_cap(&self, len: f64, regular: impl Fn(f64) -> bool) -> Option<f64> {
+        let ot = self.overtime.as_ref().filter(|o| o.step_minutes > 0)?;
+        if regular(len) || self.overtime_hours(len, &regular) > 0.0 {
+            return None;
+        }
+        let step = f64::from(ot.step_minutes) / 60.0;
+        let first = ot.max_minutes_per_shift / ot.step_minutes + 1;
+        (first..)
+            .map(|i| f64::from(i) * step)
+            .take_while(|&e| e < len)
+            .find(|&e| regular(len - e))
     }
 }
 
@@ -315,9 +371,27 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
             // optimizer's candidates use, so a slip there cannot hide.
             let starts_in = |t: &ShiftTemplate| starts_in(t, s);
             waive.set(allow.cut_short(s));
-            let extra = allow.overtime_hours(len, |h| {
-                templates.iter().any(|t| starts_in(t) && lasts(t, h))
-            });
+            let regular_len = |h: f64| templates.iter().any(|t| starts_in(t) && lasts(t, h));
+            let mut extra = allow.overtime_hours(len, regular_len);
+            if let (Some(past), Some(ot)) = (
+                allow.overtime_past_cap(len, regular_len),
+                allow.overtime.as_ref(),
+            ) {
+                v(
+                    agent_id,
+                    d,
+                    "overtime",
+                    format!(
+                        "the {len:.2} h shift {}-{} carries {} h of overtime, which exceeds the re-plan's allowance of {} h a shift (replan.overtime.max_minutes_per_shift: {})",
+                        s.start.format("%H:%M"),
+                        s.end.format("%H:%M"),
+                        round2(past),
+                        round2(f64::from(ot.max_minutes_per_shift) / 60.0),
+                        ot.max_minutes_per_shift
+                    ),
+                );
+                extra = past;
+            }
             *overtime.entry((agent_id, s.date)).or_default() += extra;
             let regular = len - extra;
             let lasts = |t: &ShiftTemplate| lasts(t, regular);
@@ -585,7 +659,7 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                         Some(s.date),
                         "absence",
                         format!(
-                            "works {}-{} during an absence from {} to {}",
+                            "works {}-{} during the re-plan's absence of {agent_id} from {} to {}",
                             s.start.format("%H:%M"),
                             s.end.format("%H:%M"),
                             a.from.format("%Y-%m-%d %H:%M"),
@@ -715,8 +789,9 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                 None,
                 "overtime",
                 format!(
-                    "{extra:.2} h of overtime; at most {} h are allowed",
-                    ot.max_hours
+                    "{} h of overtime over the planned days exceeds the re-plan's allowance of {} h an agent (replan.overtime.max_hours)",
+                    round2(extra),
+                    round2(ot.max_hours)
                 ),
             );
         }
@@ -828,14 +903,65 @@ rules:
         // The overtime maximum holds.
         allow.overtime.as_mut().unwrap().max_hours = 1.0;
         assert_eq!(rules(&validate_with(&sc, &roster, &allow)), ["overtime"]);
-        // Longer than the most a shift may run over: a wrong length again.
+        // Longer than the most a shift may run over: named as such.
         allow.overtime.as_mut().unwrap().max_hours = 4.0;
         allow.overtime.as_mut().unwrap().max_minutes_per_shift = 60;
-        assert!(rules(&validate_with(&sc, &roster, &allow)).contains(&"shift-length"));
+        let past = validate_with(&sc, &roster, &allow);
+        assert_eq!(rules(&past), ["overtime"], "{past:?}");
+        assert_eq!(
+            past[0].message,
+            "the 9.50 h shift 08:00-17:30 carries 1.5 h of overtime, which exceeds the re-plan's allowance of 1 h a shift (replan.overtime.max_minutes_per_shift: 60)"
+        );
         // Working into the absence is caught.
         allow.overtime = Some(crate::scenario::Overtime::default());
         let mut late = roster.clone();
         late.shifts[1] = shift(10, 9, 8 * 60, Some(13));
         assert_eq!(rules(&validate_with(&sc, &late, &allow)), ["absence"]);
+    }
+
+    #[test]
+    fn allowances_union_keeps_every_absence_once_and_the_larger_caps() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let at = |d: u32, h: u32| tz.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap();
+        let absence = |id: &str, from, until| Absence {
+            agent_id: id.into(),
+            from,
+            until,
+        };
+        let a = Allowances {
+            absences: vec![
+                absence("B", at(10, 9), at(12, 0)),
+                absence("A", at(9, 14), at(11, 0)),
+            ],
+            overtime: Some(crate::scenario::Overtime::default()),
+        };
+        let b = Allowances {
+            absences: vec![
+                absence("A", at(10, 0), at(11, 0)),
+                absence("B", at(9, 9), at(13, 0)),
+                absence("C", at(10, 9), at(10, 12)),
+            ],
+            overtime: Some(crate::scenario::Overtime {
+                max_hours: 2.0,
+                max_minutes_per_shift: 180,
+                ..Default::default()
+            }),
+        };
+        let u = a.union(&b);
+        assert_eq!(
+            u.absences,
+            [
+                absence("A", at(9, 14), at(11, 0)),
+                absence("B", at(9, 9), at(13, 0)),
+                absence("C", at(10, 9), at(10, 12)),
+            ]
+        );
+        let ot = u.overtime.unwrap();
+        assert_eq!((ot.max_hours, ot.max_minutes_per_shift), (4.0, 180));
+        assert_eq!(
+            Allowances::default().union(&Allowances::default()),
+            Allowances::default()
+        );
+        assert_eq!(b.union(&Allowances::default()).overtime, b.overtime);
     }
 }

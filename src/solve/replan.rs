@@ -651,6 +651,41 @@ pub fn replan(
     Ok(Solved { roster, info })
 }
 
+/// The re-plan of a version that asks nothing new of it
+/// (`replan::nothing_new`): its roster, unchanged, without a solve. The
+/// objective and bound are left at zero for the caller to set to the
+/// roster's recomputed cost; `why` is the stop reason.
+pub fn unchanged(published: &Roster, cfg: &SolverConfig, why: String) -> Solved {
+    Solved {
+        roster: published.clone(),
+        info: SolveInfo {
+            status: SolveStatus::Optimal,
+            stop_reason: why,
+            objective: 0.0,
+            best_bound: 0.0,
+            mip_gap: 0.0,
+            solve_seconds: 0.0,
+            time_limit_seconds: cfg.time_limit_seconds,
+            mip_rel_gap_target: cfg.mip_rel_gap,
+            threads: cfg.threads,
+            random_seed: cfg.random_seed,
+            variables: 0,
+            binary_variables: 0,
+            constraints: 0,
+            method: SolveMethod::Agents,
+            phases: vec![SolvePhase {
+                name: "nothing new: the version re-planned, unchanged".into(),
+                status: "done".into(),
+                objective: None,
+                best_bound: None,
+                solve_seconds: 0.0,
+                variables: 0,
+                constraints: 0,
+            }],
+        },
+    }
+}
+
 /// What the greedy start needs to know.
 struct Greedy<'a> {
     scenario: &'a Scenario,

@@ -497,7 +497,8 @@ fn hash_existing_versions(tx: &Transaction) -> rusqlite::Result<Option<String>> 
     )))
 }
 
-fn file_sha256(path: &Path) -> Result<String> {
+/// SHA-256 of a file's bytes, as stored with a version (`scenario_sha256`, `history_sha256`).
+pub fn file_sha256(path: &Path) -> Result<String> {
     std::fs::read(path)
         .map(|b| sha256_hex(&b))
         .map_err(|e| Error::io(path, e))
