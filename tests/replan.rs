@@ -206,7 +206,9 @@ fn replan_of_the_demo_from_wednesday_afternoon() {
                 .shifts
                 .iter()
                 .filter(|s| s.agent_id == a.id)
-                .map(|s| s.paid_hours - rota::replan::overtime_at(sc, s.start, s.length_hours()))
+                .map(|s| {
+                    s.paid_hours - rota::roster::absence::overtime_at(sc, s.start, s.length_hours())
+                })
                 .sum();
             (paid - a.max_hours).abs() < 0.01
         })
@@ -388,7 +390,7 @@ fn replan_of_the_demo_from_wednesday_afternoon() {
         .iter()
         .find(|s| {
             s.start >= from
-                && rota::replan::overtime_at(sc, s.start, s.length_hours()) * 60.0
+                && rota::roster::absence::overtime_at(sc, s.start, s.length_hours()) * 60.0
                     >= cap as f64 - 1e-6
         })
         .expect("a shift at the overtime cap")
@@ -498,8 +500,8 @@ fn replan_of_the_demo_from_wednesday_afternoon() {
     // Version 4's own facts alone would not do: the absences of version 2
     // are part of its allowances.
     let thu_roster = read_roster(&thu.join("roster.csv"), &sc.site.name, tz).unwrap();
-    let only_hz005 = rota::replan::Allowances {
-        absences: vec![rota::replan::Absence {
+    let only_hz005 = rota::roster::absence::Allowances {
+        absences: vec![rota::roster::absence::Absence {
             agent_id: "HZ005".into(),
             from: tz.with_ymd_and_hms(2026, 11, 12, 9, 0, 0).unwrap(),
             until: tz.with_ymd_and_hms(2026, 11, 16, 0, 0, 0).unwrap(),

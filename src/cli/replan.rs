@@ -9,11 +9,11 @@ use rota::export::{plan_exporters, render_all, slug, write_files, PlanOutput};
 use rota::plan::Inputs;
 use rota::replan::{
     chain_allowances, change_cost, changes_csv, diff, explain_shortfall, fresh_plan_changes,
-    merge_absences, nothing_new, parse_from, read_actuals, reforecast, sequences,
-    service_level_from, without_absences, Absence, Asked, ChangeKind, Facts, RemainingServiceLevel,
-    Report,
+    nothing_new, parse_from, read_actuals, reforecast, sequences, service_level_from, Asked,
+    ChangeKind, Facts, RemainingServiceLevel, Report,
 };
 use rota::report::evaluate;
+use rota::roster::absence::{merge_absences, without_absences, Absence};
 use rota::roster::validate::validate_with;
 use rota::scenario::Remedy;
 use rota::solve::{replan, ReplanRequest};

@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 
 use rota::replan::{chain_allowances, read_allowances};
+use rota::roster::absence::Allowances;
 use rota::roster::read::read_roster;
-use rota::roster::validate::{validate_with, Allowances};
+use rota::roster::validate::validate_with;
 use rota::store::{file_sha256, Kind, Store};
 
 #[derive(clap::Args)]

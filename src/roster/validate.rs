@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Duration, NaiveDate, Timelike};
 use serde::Serialize;
 
+use crate::roster::absence::Allowances;
 use crate::roster::model::{Break, Roster, Shift};
 use crate::scenario::{Agent, Rotation, Scenario, ShiftTemplate};
 
@@ -168,95 +169,6 @@ pub(crate) fn off_rotation<'s>(
 /// Checks `roster` against the hard rules of `scenario`; returns every violation, sorted.
 pub fn validate(scenario: &Scenario, roster: &Roster) -> Vec<Violation> {
     validate_with(scenario, roster, &Allowances::default())
-}
-
-/// What a re-plan allows beyond the scenario's rules (`docs/replan.md`),
-/// given as facts, never taken from the optimizer: the absences and the
-/// overtime rules of every re-plan since the last publish
-/// ([`Allowances::union`]).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Allowances {
-    /// No shift may overlap an absence. A shift that ends where an absence
-    /// of its agent begins was cut short by it: a record of time worked,
-    /// whose start, length and breaks are not held to the templates. An
-    /// agent absent during the plan has no weekly minimum.
-    pub absences: Vec<crate::replan::Absence>,
-    /// Overtime: a shift may run past the longest regular length that fits
-    /// its start by whole steps up to the most per shift; the overtime
-    /// counts to the agent's overtime maximum instead of the contract.
-    pub overtime: Option<crate::scenario::Overtime>,
-}
-
-impl Allowances {
-    fn cut_short(&self, s: &Shift) -> bool {
-        self.absences
-            .iter()
-            .any(|a| a.agent_id == s.agent_id && a.from == s.end)
-    }
-
-    /// What `self` and `other` allow together: every absence of either
-    /// (an absence inside another of the same agent once), and overtime
-    /// when either allows it, up to the larger of each cap in the finer
-    /// of the steps.
-    pub fn union(&self, other: &Allowances) -> Allowances {
-        let mut absences: Vec<crate::replan::Absence> = Vec::new();
-        for a in self.absences.iter().chain(&other.absences) {
-            let inside = |b: &crate::replan::Absence| {
-                b.agent_id == a.agent_id && b.from <= a.from && a.until <= b.until
-            };
-            if absences.iter().any(inside) {
-                continue;
-            }
-            absences
-                .retain(|b| !(b.agent_id == a.agent_id && a.from <= b.from && b.until <= a.until));
-            absences.push(a.clone());
-        }
-        absences
-            .sort_by(|a, b| (&a.agent_id, a.from, a.until).cmp(&(&b.agent_id, b.from, b.until)));
-        let overtime = match (&self.overtime, &other.overtime) {
-            (Some(a), Some(b)) => Some(crate::scenario::Overtime {
-                max_hours: a.max_hours.max(b.max_hours),
-                max_minutes_per_shift: a.max_minutes_per_shift.max(b.max_minutes_per_shift),
-                step_minutes: a.step_minutes.min(b.step_minutes),
-                premium: a.premium.max(b.premium),
-            }),
-            (a, b) => a.clone().or_else(|| b.clone()),
-        };
-        Allowances { absences, overtime }
-    }
-
-    /// Hours of a shift of `len` hours past the longest regular length
-    /// (`regular(hours)`: a template of the day lasts that long) that fits.
-    pub(crate) fn overtime_hours(&self, len: f64, regular: impl Fn(f64) -> bool) -> f64 {
-        let Some(ot) = self.overtime.as_ref().filter(|o| o.step_minutes > 0) else {
-            return 0.0;
-        };
-        if regular(len) {
-            return 0.0;
-        }
-        (1..=ot.max_minutes_per_shift / ot.step_minutes)
-            .map(|i| f64::from(i * ot.step_minutes) / 60.0)
-            .find(|&e| regular(len - e))
-            .unwrap_or(0.0)
-    }
-
-    /// Overtime past the most a shift may run over: the hours past the
-    /// longest regular length that fits, by whole steps beyond the cap,
-    /// when no step within it makes the shift regular (none without an
-    /// overtime allowance).
-    fn overtime_past_cap(&self, len: f64, regular: impl Fn(f64) -> bool) -> Option<f64> {
-        let ot = self.overtime.as_ref().filter(|o| o.step_minutes > 0)?;
-        if regular(len) || self.overtime_hours(len, &regular) > 0.0 {
-            return None;
-        }
-        let step = f64::from(ot.step_minutes) / 60.0;
-        let first = ot.max_minutes_per_shift / ot.step_minutes + 1;
-        (first..)
-            .map(|i| f64::from(i) * step)
-            .take_while(|&e| e < len)
-            .find(|&e| regular(len - e))
-    }
 }
 
 /// Checks `roster` against the hard rules of `scenario` with a re-plan's
@@ -831,7 +743,7 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::replan::Absence;
+    use crate::roster::absence::Absence;
     use chrono::TimeZone;
 
     const SCENARIO: &str = r#"

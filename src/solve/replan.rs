@@ -26,7 +26,7 @@ use super::warm::{plan_from_roster, solution_from_plan, Pick};
 use super::{phase, picked, SolveInfo, SolvePhase, SolveStatus, Solved};
 use crate::error::{Error, Result};
 use crate::horizon::Horizon;
-use crate::replan::{overtime_at, without_absences, Absence};
+use crate::roster::absence::{overtime_at, without_absences, Absence, Allowances};
 use crate::roster::model::{Roster, Shift};
 use crate::scenario::{Remedy, Scenario, SolveMethod, SolverConfig};
 use crate::staffing::QueueRequirements;
@@ -710,7 +710,15 @@ impl Greedy<'_> {
         // Staff per queue from the roster's pools, poured into their queues
         // (no HiGHS solve before the model's: HiGHS keeps the first thread
         // count a process asks for).
-        let pools = crate::report::routing::pools(sc, h, start);
+        let pools = crate::coverage::pools::pool(
+            sc,
+            h.intervals.len(),
+            start.shifts.iter().map(|s| crate::coverage::pools::Duty {
+                agent_id: &s.agent_id,
+                skills: &s.skills,
+                presence: s.presence(h),
+            }),
+        );
         let mut staff = vec![vec![0.0; h.intervals.len()]; sc.queues.len()];
         let mut order: Vec<usize> = (0..pools.keys.len()).collect();
         order.sort_by_key(|&p| pools.keys[p].0.len());
@@ -861,7 +869,7 @@ fn explain(
         );
     }
     let start = without_absences(scenario, req.published, req.absences);
-    let allow = crate::roster::validate::Allowances {
+    let allow = Allowances {
         absences: req.absences.to_vec(),
         overtime: None,
     };

@@ -710,7 +710,7 @@ impl Store {
     /// checks `v.guard` against the latest version; computes its content
     /// and chain hashes.
     pub fn append(&mut self, v: &NewVersion, roster: &Roster) -> Result<Appended> {
-        let csv = crate::export::roster_csv::roster_csv(roster)?;
+        let csv = crate::roster::read::roster_csv(roster)?;
         let csv_text = String::from_utf8(csv).map_err(|e| Error::Store {
             path: self.path.clone(),
             message: format!("roster is not UTF-8: {e}"),
