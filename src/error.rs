@@ -2,7 +2,9 @@
 //!
 //! Every variant names the thing at fault: the file, and where it can be
 //! known the line (or CSV row) and the field. Messages are lowercase
-//! fragments so that callers can add their own context in front.
+//! fragments so that callers can add their own context in front. Input
+//! they quote goes through [`safe_message`] and [`excerpt`], here so that
+//! this module depends on no other of the crate (`limits` re-exports them).
 
 use std::path::PathBuf;
 
@@ -90,7 +92,7 @@ fn location_suffix(loc: &Location) -> String {
 impl Error {
     /// An input error at a known place. The message is made safe to print
     /// (control characters escaped, quoted input cut short:
-    /// [`crate::limits::safe_message`]).
+    /// [`safe_message`]).
     pub fn input(
         path: impl Into<PathBuf>,
         line: Option<usize>,
@@ -104,7 +106,7 @@ impl Error {
                 column: None,
                 field: field.map(str::to_string),
             },
-            message: crate::limits::safe_message(&message.into()),
+            message: safe_message(&message.into()),
         }
     }
 
@@ -115,6 +117,60 @@ impl Error {
             error: source,
         }
     }
+}
+
+/// Longest quoted excerpt of an input in an error message, in characters.
+pub const MAX_EXCERPT_CHARS: usize = 60;
+
+/// A short excerpt of input text for an error message: control characters
+/// escaped, at most [`MAX_EXCERPT_CHARS`] characters, `…` when cut.
+pub fn excerpt(s: &str) -> String {
+    let mut out = String::new();
+    for (n, c) in s.chars().enumerate() {
+        if n == MAX_EXCERPT_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// An error message made safe to print: control characters escaped, text
+/// quoted in backticks or double quotes cut to a short excerpt, and the
+/// whole at most a few hundred characters. Messages quote input files, and
+/// a file that is not what rota expected (say `/etc/passwd` given as a
+/// scenario) must not be printed whole.
+pub fn safe_message(msg: &str) -> String {
+    const MAX_MESSAGE_CHARS: usize = 600;
+    let mut out = String::new();
+    let mut quoted: Option<(char, String)> = None;
+    for c in msg.chars() {
+        match &mut quoted {
+            Some((q, text)) if c == *q => {
+                out.push(*q);
+                out.push_str(&excerpt(text));
+                out.push(c);
+                quoted = None;
+            }
+            Some((_, text)) => text.push(c),
+            None if c == '`' || c == '"' => quoted = Some((c, String::new())),
+            None if c.is_control() => out.extend(c.escape_default()),
+            None => out.push(c),
+        }
+    }
+    if let Some((q, text)) = quoted {
+        out.push(q);
+        out.push_str(&excerpt(&text));
+    }
+    if out.chars().count() > MAX_MESSAGE_CHARS {
+        out = out.chars().take(MAX_MESSAGE_CHARS).collect::<String>() + "…";
+    }
+    out
 }
 
 /// Result alias of the library.

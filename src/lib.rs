@@ -7,6 +7,7 @@
 //! environment: the `rota` binary does both. See `ARCHITECTURE.md`.
 
 pub mod coverage;
+pub mod csv_cell;
 pub mod error;
 pub mod explain;
 pub mod export;

@@ -11,6 +11,11 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
+/// Short escaped excerpts of input for messages live with the errors that
+/// quote them (`error.rs`, which depends on nothing); their limit is one of
+/// rota's limits all the same.
+pub use crate::error::{excerpt, safe_message, MAX_EXCERPT_CHARS};
+
 /// Largest scenario or solver-settings YAML file.
 pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 /// Largest history CSV file (a year of 15-minute intervals for 100 queues is about 250 MiB).
@@ -53,8 +58,6 @@ pub const MAX_OFFERED: f64 = 1.0e6;
 pub const MAX_SECONDS: f64 = 86_400.0;
 /// Most points in a sweep grid (the product of its axes).
 pub const MAX_SWEEP_POINTS: usize = 10_000;
-/// Longest quoted excerpt of an input in an error message, in characters.
-pub const MAX_EXCERPT_CHARS: usize = 60;
 
 fn human(bytes: u64) -> String {
     format!("{} MiB", bytes >> 20)
@@ -153,57 +156,6 @@ pub fn read_text_within(path: &Path, max: u64, what: &str) -> Result<String> {
         Some(rest) => rest.to_string(),
         None => text,
     })
-}
-
-/// A short excerpt of input text for an error message: control characters
-/// escaped, at most [`MAX_EXCERPT_CHARS`] characters, `…` when cut.
-pub fn excerpt(s: &str) -> String {
-    let mut out = String::new();
-    for (n, c) in s.chars().enumerate() {
-        if n == MAX_EXCERPT_CHARS {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// An error message made safe to print: control characters escaped, text
-/// quoted in backticks or double quotes cut to a short excerpt, and the
-/// whole at most a few hundred characters. Messages quote input files, and
-/// a file that is not what rota expected (say `/etc/passwd` given as a
-/// scenario) must not be printed whole.
-pub fn safe_message(msg: &str) -> String {
-    const MAX_MESSAGE_CHARS: usize = 600;
-    let mut out = String::new();
-    let mut quoted: Option<(char, String)> = None;
-    for c in msg.chars() {
-        match &mut quoted {
-            Some((q, text)) if c == *q => {
-                out.push(*q);
-                out.push_str(&excerpt(text));
-                out.push(c);
-                quoted = None;
-            }
-            Some((_, text)) => text.push(c),
-            None if c == '`' || c == '"' => quoted = Some((c, String::new())),
-            None if c.is_control() => out.extend(c.escape_default()),
-            None => out.push(c),
-        }
-    }
-    if let Some((q, text)) = quoted {
-        out.push(q);
-        out.push_str(&excerpt(&text));
-    }
-    if out.chars().count() > MAX_MESSAGE_CHARS {
-        out = out.chars().take(MAX_MESSAGE_CHARS).collect::<String>() + "…";
-    }
-    out
 }
 
 /// Checks a YAML text before it is parsed: nesting no deeper than

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, Duration, NaiveDate};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -19,114 +19,9 @@ use crate::report::Evaluation;
 use crate::roster::model::{Roster, Shift};
 use crate::scenario::{Remedy, Scenario};
 use crate::staffing::QueueRequirements;
+use crate::store::{Kind, Store};
 
-/// An agent away from `from` until `until` (site-local instants).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Absence {
-    pub agent_id: String,
-    #[serde(with = "zoned")]
-    pub from: DateTime<Tz>,
-    #[serde(with = "zoned")]
-    pub until: DateTime<Tz>,
-}
-
-/// A zoned instant as `2026-11-11T14:00:00+08:00[Asia/Shanghai]`.
-mod zoned {
-    use chrono::DateTime;
-    use chrono_tz::Tz;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(t: &DateTime<Tz>, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format!("{}[{}]", t.to_rfc3339(), t.timezone().name()))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Tz>, D::Error> {
-        let text = String::deserialize(d)?;
-        let bad = || serde::de::Error::custom(format!("`{text}` is not an instant with its zone"));
-        let (t, zone) = text
-            .strip_suffix(']')
-            .and_then(|x| x.split_once('['))
-            .ok_or_else(bad)?;
-        let tz: Tz = zone.parse().map_err(|_| bad())?;
-        DateTime::parse_from_rfc3339(t)
-            .map(|t| t.with_timezone(&tz))
-            .map_err(|_| bad())
-    }
-}
-
-/// Local date-time formats accepted on the command line.
-const LOCAL_FORMATS: [&str; 3] = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"];
-
-/// A local time `YYYY-MM-DD HH:MM` in `tz`; with `date_end`, a bare date
-/// `YYYY-MM-DD` is the end of that day (the next midnight), otherwise its start.
-pub fn parse_local(
-    text: &str,
-    tz: Tz,
-    date_end: bool,
-) -> std::result::Result<DateTime<Tz>, String> {
-    let t = text.trim();
-    let naive = LOCAL_FORMATS
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok());
-    if let Some(n) = naive {
-        return chrono::TimeZone::from_local_datetime(&tz, &n)
-            .earliest()
-            .ok_or_else(|| format!("local time `{t}` does not exist in {tz}"));
-    }
-    let date = NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .map_err(|_| format!("`{t}` is not a local time YYYY-MM-DD HH:MM or a date YYYY-MM-DD"))?;
-    Ok(local_midnight(
-        tz,
-        if date_end {
-            date + Duration::days(1)
-        } else {
-            date
-        },
-    ))
-}
-
-impl Absence {
-    /// Parses `ID`, `ID@FROM..UNTIL`, `ID@..UNTIL` or `ID@FROM..`: FROM
-    /// defaults to `from` (the re-plan's start), UNTIL to the end of the
-    /// plan; a bare date is the start (FROM) or the end (UNTIL) of that day.
-    pub fn parse(
-        text: &str,
-        scenario: &Scenario,
-        from: DateTime<Tz>,
-        end: DateTime<Tz>,
-    ) -> std::result::Result<Absence, String> {
-        let tz = scenario.site.timezone;
-        let (id, span) = match text.split_once('@') {
-            Some((id, span)) => (id.trim(), Some(span)),
-            None => (text.trim(), None),
-        };
-        if !scenario.agents.iter().any(|a| a.id == id) {
-            return Err(format!("--absent {text}: no agent `{id}` in the scenario"));
-        }
-        let (mut a, mut b) = (from, end);
-        if let Some(span) = span {
-            let (x, y) = span.split_once("..").ok_or_else(|| {
-                format!("--absent {text}: expected ID@FROM..UNTIL (either side may be empty)")
-            })?;
-            if !x.trim().is_empty() {
-                a = parse_local(x, tz, false).map_err(|m| format!("--absent {text}: {m}"))?;
-            }
-            if !y.trim().is_empty() {
-                b = parse_local(y, tz, true).map_err(|m| format!("--absent {text}: {m}"))?;
-            }
-        }
-        if b <= a {
-            return Err(format!(
-                "--absent {text}: the absence ends before it begins"
-            ));
-        }
-        Ok(Absence {
-            agent_id: id.to_string(),
-            from: a,
-            until: b,
-        })
-    }
-}
+use crate::roster::absence::{overtime_at, parse_local, zoned, Absence, Allowances};
 
 /// What a re-plan took as given, stored with its version.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -144,13 +39,116 @@ pub struct Facts {
 }
 
 impl Facts {
-    /// What the validator allows a roster re-planned with these facts.
-    pub fn allowances(&self) -> crate::roster::validate::Allowances {
-        crate::roster::validate::Allowances {
+    /// What the validator allows a roster re-planned with these facts
+    /// alone (without the re-plans before it: [`chain_allowances`]).
+    pub fn allowances(&self) -> Allowances {
+        Allowances {
             absences: self.absences.clone(),
             overtime: self.overtime.clone(),
         }
     }
+}
+
+/// The allowances of a version of the store: the union of the facts of
+/// every re-plan from it back to the last publish (following `parent`),
+/// and the versions whose facts they hold, newest first. A published
+/// version allows nothing beyond the scenario's rules. The facts are part
+/// of each version's hashed content, so the allowances are as
+/// tamper-evident as the rosters (`rota versions` checks them).
+pub fn chain_allowances(store: &Store, version: i64) -> Result<(Allowances, Vec<i64>)> {
+    let mut allow = Allowances::default();
+    let mut chain = Vec::new();
+    let mut v = store.version(version)?;
+    while v.kind == Kind::Replan {
+        let bad = |m: String| Error::Store {
+            path: store.path().to_path_buf(),
+            message: format!("version {}: its re-plan facts {m}", v.version),
+        };
+        let text = v
+            .replan
+            .as_deref()
+            .ok_or_else(|| bad("are missing".into()))?;
+        let facts: Facts =
+            serde_json::from_str(text).map_err(|e| bad(format!("cannot be read: {e}")))?;
+        allow = allow.union(&facts.allowances());
+        chain.push(v.version);
+        match v.parent {
+            Some(p) if p < v.version => v = store.version(p)?,
+            _ => break,
+        }
+    }
+    Ok((allow, chain))
+}
+
+/// The allowances a re-plan wrote to its `replan.json` (its `allowances`
+/// field), for `rota validate --allowances`.
+pub fn read_allowances(path: &Path) -> Result<Allowances> {
+    let text =
+        crate::limits::read_text_within(path, crate::limits::MAX_ROSTER_BYTES, "replan.json")?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Error::input(path, Some(e.line()), None, format!("not JSON: {e}")))?;
+    let field = value.get("allowances").ok_or_else(|| {
+        Error::input(
+            path,
+            None,
+            Some("allowances"),
+            "missing: not the replan.json of a re-plan by this rota (earlier ones did not write it; use --version N of the store instead)",
+        )
+    })?;
+    serde_json::from_value(field.clone())
+        .map_err(|e| Error::input(path, None, Some("allowances"), e.to_string()))
+}
+
+/// What a re-plan is asked, to tell whether anything is new
+/// ([`nothing_new`]).
+#[derive(Debug, Clone)]
+pub struct Asked<'a> {
+    /// The absences given on this re-plan's command line.
+    pub absences: &'a [Absence],
+    /// The re-forecast's ratios (empty without actuals).
+    pub actual_ratio: &'a BTreeMap<String, f64>,
+    pub from: DateTime<Tz>,
+    /// SHA-256 of the scenario and history files now.
+    pub scenario_sha256: &'a str,
+    pub history_sha256: &'a str,
+}
+
+/// Whether a re-plan of version `parent` asks nothing its roster did not
+/// take as given: the same scenario and history files, every absence
+/// asked inside one the version already allows (`carried`, along its
+/// chain), and no actuals, or actuals that give the ratios the version
+/// re-forecast with from the same instant. Such a re-plan returns the
+/// version unchanged: there is nothing to mend.
+pub fn nothing_new(parent: &crate::store::Version, carried: &Allowances, asked: &Asked) -> bool {
+    if parent.scenario_sha256 != asked.scenario_sha256
+        || parent.history_sha256 != asked.history_sha256
+    {
+        return false;
+    }
+    let known = |a: &Absence| {
+        carried
+            .absences
+            .iter()
+            .any(|b| b.agent_id == a.agent_id && b.from <= a.from && a.until <= b.until)
+    };
+    if !asked.absences.iter().all(known) {
+        return false;
+    }
+    if asked.actual_ratio.is_empty() {
+        return true;
+    }
+    let facts: Option<Facts> = parent
+        .replan
+        .as_deref()
+        .and_then(|j| serde_json::from_str(j).ok());
+    facts.is_some_and(|f| {
+        f.from == asked.from
+            && f.actual_ratio.len() == asked.actual_ratio.len()
+            && f.actual_ratio
+                .iter()
+                .zip(asked.actual_ratio)
+                .all(|((q, r), (p, x))| q == p && (r - x).abs() < 1e-9)
+    })
 }
 
 /// The intraday re-forecast: per queue, the ratio of the actual volume to
@@ -211,58 +209,6 @@ pub fn reforecast(
         }
     }
     ratios
-}
-
-/// The published roster as it stands once the absences are taken out:
-/// shifts an absence covers from their start are dropped, shifts it
-/// interrupts end where it begins (keeping the breaks taken by then).
-pub fn without_absences(scenario: &Scenario, roster: &Roster, absences: &[Absence]) -> Roster {
-    let mut out = roster.clone();
-    out.shifts = roster
-        .shifts
-        .iter()
-        .filter_map(|s| {
-            let cut = absences
-                .iter()
-                .filter(|a| a.agent_id == s.agent_id && a.from < s.end && a.until > s.start)
-                .map(|a| a.from)
-                .min();
-            match cut {
-                None => Some(s.clone()),
-                Some(c) if c <= s.start => None,
-                Some(c) => Some(cut_short(scenario, s, c)),
-            }
-        })
-        .collect();
-    out
-}
-
-/// Shift `s` ended at `at`, with the breaks that were over by then and the
-/// paid hours that follow (its length less the unpaid breaks kept).
-pub fn cut_short(scenario: &Scenario, s: &Shift, at: DateTime<Tz>) -> Shift {
-    let mut c = s.clone();
-    c.end = at;
-    c.breaks.retain(|b| b.end <= at);
-    let unpaid: f64 = c
-        .breaks
-        .iter()
-        .filter(|b| unpaid_break(scenario, s, b))
-        .map(|b| (b.end - b.start).num_seconds() as f64 / 3600.0)
-        .sum();
-    c.paid_hours = c.length_hours() - unpaid;
-    c
-}
-
-/// Whether break `b` of shift `s` is unpaid: by the break rule of its kind
-/// whose window holds its start.
-fn unpaid_break(scenario: &Scenario, s: &Shift, b: &crate::roster::model::Break) -> bool {
-    let from = (b.start - s.start).num_seconds() as f64 / 3600.0;
-    scenario.rules.break_rules().iter().any(|r| {
-        r.kind == b.kind
-            && !r.paid
-            && from + 1e-6 >= r.earliest_start_hours
-            && from < r.latest_end_hours
-    })
 }
 
 /// How an agent's day changed between two rosters.
@@ -380,7 +326,7 @@ pub fn changes_csv(changes: &[Change]) -> Result<Vec<u8>> {
             ],
         }
     };
-    crate::export::csv_bytes(|w| {
+    crate::csv_cell::csv_bytes(|w| {
         w.write_record([
             "agent_id",
             "agent_name",
@@ -424,24 +370,6 @@ pub struct ChangeCost {
     pub days_off_worked: usize,
     /// Σ weights of the changes and the remedies used, and the overtime premium.
     pub cost: f64,
-}
-
-/// Overtime hours of a shift of `len` hours starting at `start`: its length
-/// past the longest regular length (of a template whose start window holds
-/// the start) in whole steps, as the validator counts it.
-pub fn overtime_at(scenario: &Scenario, start: DateTime<Tz>, len: f64) -> f64 {
-    use chrono::Timelike;
-    let minute = start.hour() * 60 + start.minute();
-    let templates = scenario.rules.templates();
-    let allow = crate::roster::validate::Allowances {
-        absences: Vec::new(),
-        overtime: Some(scenario.replan.overtime.clone()),
-    };
-    allow.overtime_hours(len, |h| {
-        templates.iter().any(|t| {
-            t.start.allows(minute) && t.lengths_hours.iter().any(|&l| (l - h).abs() < 1e-6)
-        })
-    })
 }
 
 /// The cost of `changes` under the scenario's `replan` weights.
@@ -562,6 +490,14 @@ pub struct Report {
     pub from: String,
     pub absences: Vec<Absence>,
     pub actual_ratio: BTreeMap<String, f64>,
+    /// What `rota validate --allowances replan.json` allows the roster: the
+    /// absences and overtime rules of this re-plan and every re-plan
+    /// before it since the last publish.
+    pub allowances: Allowances,
+    /// Nothing new since the version re-planned (no new absence, no
+    /// actuals that differ, the same scenario and history): its roster
+    /// stands unchanged.
+    pub nothing_new: bool,
     pub changes: ChangeCost,
     /// Changes a fresh plan of the remaining days would have made (`--compare-fresh`).
     pub fresh_plan_changed_shifts: Option<usize>,

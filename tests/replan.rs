@@ -206,7 +206,9 @@ fn replan_of_the_demo_from_wednesday_afternoon() {
                 .shifts
                 .iter()
                 .filter(|s| s.agent_id == a.id)
-                .map(|s| s.paid_hours - rota::replan::overtime_at(sc, s.start, s.length_hours()))
+                .map(|s| {
+                    s.paid_hours - rota::roster::absence::overtime_at(sc, s.start, s.length_hours())
+                })
                 .sum();
             (paid - a.max_hours).abs() < 0.01
         })
@@ -348,6 +350,181 @@ fn replan_of_the_demo_from_wednesday_afternoon() {
     }
     let cancel = std::fs::read_to_string(out.join("calendars/hz003-cancel.ics")).unwrap();
     assert!(cancel.contains("METHOD:CANCEL\r\n") && cancel.contains("STATUS:CANCELLED\r\n"));
+
+    // Checked independently: `rota validate` with the re-plan's allowances,
+    // from the store's version or from replan.json, passes; alone, it
+    // finds the cut shifts, the overtime and the waived minimums.
+    let validate_cli = |roster: &Path, extra: &[&str]| {
+        let run = rota()
+            .arg("validate")
+            .arg(&scenario)
+            .arg(roster)
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            run.status.code(),
+            String::from_utf8_lossy(&run.stdout).to_string()
+                + &String::from_utf8_lossy(&run.stderr),
+        )
+    };
+    let roster_csv = out.join("roster.csv");
+    let replan_json = out.join("replan.json");
+    let replan_json = replan_json.to_str().unwrap();
+    for with in [vec!["--version", "2"], vec!["--allowances", replan_json]] {
+        let (code, text) = validate_cli(&roster_csv, &with);
+        assert_eq!(code, Some(0), "{with:?}: {text}");
+        assert!(
+            text.contains("meet every rule") && text.contains("HZ003"),
+            "{text}"
+        );
+    }
+    assert_eq!(validate_cli(&roster_csv, &[]).0, Some(1));
+    // The published roster needs no allowance.
+    assert_eq!(validate_cli(&plan.join("roster.csv"), &[]).0, Some(0));
+    // Edited past the allowances: an extended shift 30 minutes past the
+    // 120 a shift may run over; an absent agent back at work.
+    let cap = sc.replan.overtime.max_minutes_per_shift as i64;
+    let ext = new
+        .shifts
+        .iter()
+        .find(|s| {
+            s.start >= from
+                && rota::roster::absence::overtime_at(sc, s.start, s.length_hours()) * 60.0
+                    >= cap as f64 - 1e-6
+        })
+        .expect("a shift at the overtime cap")
+        .clone();
+    let mut edited = new.clone();
+    for s in edited.shifts.iter_mut().filter(|s| **s == ext) {
+        s.end += chrono::Duration::minutes(30);
+        s.paid_hours += 0.5;
+    }
+    let back = published
+        .shifts
+        .iter()
+        .find(|s| s.agent_id == "HZ016" && s.start >= from)
+        .expect("a published shift of HZ016 after 14:00")
+        .clone();
+    edited.shifts.push(back.clone());
+    let edited_csv = dir.path().join("edited.csv");
+    write_roster(&edited, &edited_csv);
+    let (code, text) = validate_cli(&edited_csv, &["--version", "2"]);
+    assert_eq!(code, Some(1), "{text}");
+    let want = format!(
+        "overtime: agent {} on {} ({}): the {:.2} h shift {}-{} carries 2.5 h of overtime, which exceeds the re-plan's allowance of 2 h a shift",
+        ext.agent_id,
+        ext.date,
+        ext.date.format("%a"),
+        ext.length_hours() + 0.5,
+        ext.start.format("%H:%M"),
+        (ext.end + chrono::Duration::minutes(30)).format("%H:%M"),
+    );
+    assert!(text.contains(&want), "{want}\n{text}");
+    assert!(
+        text.contains(&format!(
+            "absence: agent HZ016 on {} ({}): works {}-{} during the re-plan's absence of HZ016 from 2026-11-11 14:00 to 2026-11-14 00:00",
+            back.date,
+            back.date.format("%a"),
+            back.start.format("%H:%M"),
+            back.end.format("%H:%M")
+        )),
+        "{text}"
+    );
+
+    // The same re-plan asked again: nothing new, so nothing changes
+    // (version 3 is version 2's roster), in well under the time limit.
+    let again = dir.path().join("again");
+    let t = std::time::Instant::now();
+    let run = rota()
+        .args(replan_cmd(&scenario, &acts, &again))
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&run.stdout).to_string() + &String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), report_code(&report), "{text}");
+    assert!(t.elapsed() < Duration::from_secs(20), "{text}");
+    assert!(text.contains("nothing new since version 2"), "{text}");
+    let store = Store::open(&db, false).unwrap();
+    assert_eq!(store.roster(3).unwrap().shifts, new.shifts);
+    assert_eq!(
+        std::fs::read_to_string(again.join("changes.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        1,
+        "only the header"
+    );
+
+    // Then Thursday 09:00 with HZ005 absent too, with the fast settings,
+    // from the re-planned roster and its overtime: the allowances are the
+    // union along the chain since the publish.
+    let thu = dir.path().join("thursday");
+    let t = std::time::Instant::now();
+    let run = rota()
+        .arg("replan")
+        .arg(&scenario)
+        .args([
+            "--from",
+            "2026-11-12 09:00",
+            "--absent",
+            "HZ005",
+            "--solver",
+            "fast",
+            "--out",
+        ])
+        .arg(&thu)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&run.stdout).to_string() + &String::from_utf8_lossy(&run.stderr);
+    assert!(matches!(run.status.code(), Some(0) | Some(1)), "{text}");
+    assert!(t.elapsed() < Duration::from_secs(30), "{text}");
+    let thu_json = thu.join("replan.json");
+    let thu_report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&thu_json).unwrap()).unwrap();
+    let absent: Vec<&str> = thu_report["allowances"]["absences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["agent_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(absent, ["HZ003", "HZ005", "HZ016", "HZ030"]);
+    for with in [
+        vec!["--version", "4"],
+        vec!["--allowances", thu_json.to_str().unwrap()],
+    ] {
+        let (code, text) = validate_cli(&thu.join("roster.csv"), &with);
+        assert_eq!(code, Some(0), "{with:?}: {text}");
+    }
+    // Version 4's own facts alone would not do: the absences of version 2
+    // are part of its allowances.
+    let thu_roster = read_roster(&thu.join("roster.csv"), &sc.site.name, tz).unwrap();
+    let only_hz005 = rota::roster::absence::Allowances {
+        absences: vec![rota::roster::absence::Absence {
+            agent_id: "HZ005".into(),
+            from: tz.with_ymd_and_hms(2026, 11, 12, 9, 0, 0).unwrap(),
+            until: tz.with_ymd_and_hms(2026, 11, 16, 0, 0, 0).unwrap(),
+        }],
+        overtime: Some(sc.replan.overtime.clone()),
+    };
+    assert!(validate_with(sc, &thu_roster, &only_hz005)
+        .iter()
+        .any(|v| ABSENT.contains(&v.agent_id.as_str())));
+}
+
+/// The exit code a re-plan with `report` gives: 1 when it explains a shortfall.
+fn report_code(report: &serde_json::Value) -> Option<i32> {
+    Some(if report["shortfall"].as_array().unwrap().is_empty() {
+        0
+    } else {
+        1
+    })
+}
+
+/// `roster` written in the roster CSV format, as `rota plan` writes it.
+fn write_roster(roster: &rota::roster::Roster, path: &Path) {
+    std::fs::write(path, rota::export::roster_csv::roster_csv(roster).unwrap()).unwrap();
 }
 
 /// The small centre with a reserve agent and the given `replan:` section.
@@ -436,4 +613,128 @@ fn reserve_agents_are_never_planned_and_called_only_when_the_remedy_is_allowed()
             called
         );
     }
+}
+
+/// A re-plan with nothing new since the version it starts from changes
+/// nothing, whether that version is a publish or a re-plan; a chain of
+/// re-plans validates with the union of their allowances, each version
+/// with its own.
+#[test]
+fn nothing_new_changes_nothing_and_the_chain_validates_with_its_allowances() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = small_with_reserve(dir.path(), "");
+    let plan = dir.path().join("plan");
+    rota()
+        .args(["plan", "--quiet", "--out"])
+        .arg(&plan)
+        .arg(&scenario)
+        .assert()
+        .code(0);
+    rota()
+        .arg("publish")
+        .arg(&scenario)
+        .arg(plan.join("roster.csv"))
+        .assert()
+        .code(0);
+    let replan = |name: &str, from: &str, absent: &[&str]| -> (Option<i32>, String) {
+        let mut c = rota();
+        c.arg("replan")
+            .arg(&scenario)
+            .args(["--from", from, "--solver", "fast", "--out"])
+            .arg(dir.path().join(name));
+        for a in absent {
+            c.args(["--absent", a]);
+        }
+        let run = c.output().unwrap();
+        (
+            run.status.code(),
+            String::from_utf8_lossy(&run.stdout).to_string()
+                + &String::from_utf8_lossy(&run.stderr),
+        )
+    };
+    let changes = |name: &str| {
+        std::fs::read_to_string(dir.path().join(name).join("changes.csv"))
+            .unwrap()
+            .lines()
+            .count()
+            - 1
+    };
+    let db = dir.path().join("rota.db");
+    let roster = |v: i64| Store::open(&db, false).unwrap().roster(v).unwrap().shifts;
+    // From the publish, nothing new: version 2 is version 1.
+    let (code, text) = replan("same", "2026-11-03 08:00", &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("nothing new since version 1"), "{text}");
+    assert_eq!(changes("same"), 0);
+    assert_eq!(roster(2), roster(1));
+    // Two absent from Tuesday 08:00 (version 3), asked again (4: the
+    // same roster, an absence inside one already given changes nothing
+    // either), then T07 from 14:00 (5).
+    let (code, text) = replan("first", "2026-11-03 08:00", &["T01", "T04"]);
+    assert!(matches!(code, Some(0) | Some(1)), "{text}");
+    assert!(changes("first") > 0);
+    let (code, text) = replan("again", "2026-11-03 08:00", &["T01", "T04@2026-11-04.."]);
+    assert!(matches!(code, Some(0) | Some(1)), "{text}");
+    assert!(text.contains("nothing new since version 3"), "{text}");
+    assert_eq!(changes("again"), 0);
+    assert_eq!(roster(4), roster(3));
+    let (code, text) = replan("second", "2026-11-03 14:00", &["T07"]);
+    assert!(matches!(code, Some(0) | Some(1)), "{text}");
+    assert!(!text.contains("nothing new"), "{text}");
+    let validate = |name: &str, with: &[&str]| {
+        rota()
+            .arg("validate")
+            .arg(&scenario)
+            .arg(dir.path().join(name).join("roster.csv"))
+            .args(with)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    let json = |name: &str| {
+        dir.path()
+            .join(name)
+            .join("replan.json")
+            .display()
+            .to_string()
+    };
+    assert_eq!(validate("same", &[]), Some(0));
+    for (name, version) in [("first", "3"), ("again", "4"), ("second", "5")] {
+        assert_eq!(validate(name, &["--version", version]), Some(0), "{name}");
+        assert_eq!(
+            validate(name, &["--allowances", &json(name)]),
+            Some(0),
+            "{name}"
+        );
+        assert_eq!(validate(name, &[]), Some(1), "{name}");
+    }
+    // Version 1, a publish, allows nothing beyond the scenario.
+    assert_eq!(validate("second", &["--version", "1"]), Some(1));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(json("second")).unwrap()).unwrap();
+    let absent: Vec<&str> = report["allowances"]["absences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["agent_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(absent, ["T01", "T04", "T07"]);
+    // A replan.json without allowances is named as such (exit 2).
+    let bad = dir.path().join("old.json");
+    std::fs::write(&bad, "{\"version\": 2}\n").unwrap();
+    let run = rota()
+        .arg("validate")
+        .arg(&scenario)
+        .arg(dir.path().join("second").join("roster.csv"))
+        .arg("--allowances")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("old.json: field `allowances`: missing"),
+        "{err}"
+    );
 }

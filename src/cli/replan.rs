@@ -8,15 +8,16 @@ use rota::export::replan_report::{replan_json, with_replan_section};
 use rota::export::{plan_exporters, render_all, slug, write_files, PlanOutput};
 use rota::plan::Inputs;
 use rota::replan::{
-    change_cost, changes_csv, diff, explain_shortfall, fresh_plan_changes, parse_from,
-    read_actuals, reforecast, sequences, service_level_from, without_absences, Absence, ChangeKind,
-    Facts, RemainingServiceLevel, Report,
+    chain_allowances, change_cost, changes_csv, diff, explain_shortfall, fresh_plan_changes,
+    nothing_new, parse_from, read_actuals, reforecast, sequences, service_level_from, Asked,
+    ChangeKind, Facts, RemainingServiceLevel, Report,
 };
 use rota::report::evaluate;
+use rota::roster::absence::{merge_absences, without_absences, Absence};
 use rota::roster::validate::validate_with;
 use rota::scenario::Remedy;
 use rota::solve::{replan, ReplanRequest};
-use rota::store::{Guard, Kind, NewVersion, Store};
+use rota::store::{file_sha256, Guard, Kind, NewVersion, Store};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -90,14 +91,15 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     }
     let published = store.roster(latest.version)?;
     let from = parse_from(&args.from, horizon)?;
-    // The absences of earlier re-plans of this roster still hold.
-    let mut absences: Vec<Absence> = match &latest.replan {
-        Some(j) => serde_json::from_str::<Facts>(j)?.absences,
-        None => Vec::new(),
-    };
-    for a in &args.absent {
-        absences.push(Absence::parse(a, sc, from, horizon.end).map_err(anyhow::Error::msg)?);
-    }
+    // The absences and overtime of the re-plans since the last publish
+    // still hold.
+    let (carried, _) = chain_allowances(&store, latest.version)?;
+    let asked: Vec<Absence> = args
+        .absent
+        .iter()
+        .map(|a| Absence::parse(a, sc, from, horizon.end).map_err(anyhow::Error::msg))
+        .collect::<anyhow::Result<_>>()?;
+    let absences = merge_absences(&[carried.absences.clone(), asked.clone()].concat());
     let mut forecast = inputs.forecast()?;
     let actual_ratio = match &args.actuals {
         Some(p) => {
@@ -113,8 +115,30 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         absences: &absences,
         fewest_changes: true,
     };
-    let solved = replan(sc, horizon, &reqs, &inputs.solver, &request)
-        .with_context(|| format!("cannot re-plan {}", args.scenario.display()))?;
+    let unchanged_since = nothing_new(
+        &latest,
+        &carried,
+        &Asked {
+            absences: &asked,
+            actual_ratio: &actual_ratio,
+            from,
+            scenario_sha256: &file_sha256(&args.scenario)?,
+            history_sha256: &file_sha256(&inputs.loaded.history_path)?,
+        },
+    );
+    let mut solved = if unchanged_since {
+        rota::solve::unchanged(
+            &published,
+            &inputs.solver,
+            format!(
+                "nothing new since version {} (no new absence, no new actuals, the same scenario and history): its roster stands unchanged, nothing to solve",
+                latest.version
+            ),
+        )
+    } else {
+        replan(sc, horizon, &reqs, &inputs.solver, &request)
+            .with_context(|| format!("cannot re-plan {}", args.scenario.display()))?
+    };
     let facts = Facts {
         parent: latest.version,
         from,
@@ -125,7 +149,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             .remedy_cost(Remedy::Overtime)
             .map(|_| sc.replan.overtime.clone()),
     };
-    let violations = validate_with(sc, &solved.roster, &facts.allowances());
+    let allowances = carried.union(&facts.allowances());
+    let violations = validate_with(sc, &solved.roster, &allowances);
     if !violations.is_empty() {
         super::print_violations("violation: ", &violations);
         eprintln!(
@@ -153,6 +178,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         None
     };
     let evaluation = evaluate(sc, horizon, &reqs, &solved.roster)?;
+    if unchanged_since {
+        let c = rota::report::cost(sc, &solved.roster, &evaluation).total;
+        (solved.info.objective, solved.info.best_bound) = (c, c);
+    }
     let sl = |r: &rota::roster::Roster| -> anyhow::Result<_> {
         Ok(service_level_from(
             sc,
@@ -228,6 +257,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         from: from.format("%Y-%m-%d %H:%M").to_string(),
         absences: absences.clone(),
         actual_ratio,
+        allowances,
+        nothing_new: unchanged_since,
         changes: cost,
         fresh_plan_changed_shifts: fresh,
         service_level,

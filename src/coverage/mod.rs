@@ -14,6 +14,7 @@
 //! Nothing here knows the optimizer or the report: both stand on it.
 
 pub mod model;
+pub mod pools;
 
 use chrono::{DateTime, Duration};
 use chrono_tz::Tz;

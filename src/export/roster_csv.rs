@@ -4,39 +4,11 @@
 use super::{csv_bytes, Exporter, PlanOutput};
 use crate::error::Result;
 use crate::roster::model::Roster;
-use crate::roster::read::CsvRow;
 
 /// The roster as CSV.
 pub struct RosterCsv;
 
-/// Renders a roster as CSV bytes.
-pub fn roster_csv(roster: &Roster) -> Result<Vec<u8>> {
-    csv_bytes(|w| {
-        let mut any = false;
-        for s in &roster.shifts {
-            w.serialize(CsvRow::from_shift(s, roster.timezone))?;
-            any = true;
-        }
-        if !any {
-            // serde writes the header with the first row; an empty roster still gets one.
-            w.write_record([
-                "agent_id",
-                "agent_name",
-                "date",
-                "start_local",
-                "end_local",
-                "timezone",
-                "start_utc",
-                "end_utc",
-                "paid_hours",
-                "break_minutes",
-                "breaks",
-                "skills",
-            ])?;
-        }
-        Ok(())
-    })
-}
+pub use crate::roster::read::roster_csv;
 
 impl Exporter for RosterCsv {
     fn file_name(&self) -> &'static str {

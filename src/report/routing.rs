@@ -19,11 +19,11 @@
 //! skill-based router would come closest to, and the simulation
 //! (`rota simulate`) checks it with real routing.
 
-use std::collections::BTreeMap;
-
 use good_lp::Expression;
 
 use crate::coverage::model::{add_coverage, add_envelope, interval_curve};
+pub use crate::coverage::pools::Pools;
+use crate::coverage::pools::{pool, queues_of, Duty};
 use crate::error::{Error, Result};
 use crate::horizon::Horizon;
 use crate::lp::{new_model, run, value_of};
@@ -34,53 +34,20 @@ use crate::staffing::QueueRequirements;
 /// The queues (scenario indices, sorted) a shift serves: those its row lists,
 /// or else all of the agent's skills.
 pub fn shift_queues(scenario: &Scenario, s: &Shift) -> Vec<usize> {
-    let qidx = |id: &str| scenario.queues.iter().position(|q| q.id == id);
-    let mut qs: Vec<usize> = s.skills.iter().filter_map(|k| qidx(k)).collect();
-    if qs.is_empty() {
-        if let Some(a) = scenario.agents.iter().find(|a| a.id == s.agent_id) {
-            qs = a.skills.iter().filter_map(|k| qidx(k)).collect();
-        }
-    }
-    qs.sort();
-    qs.dedup();
-    qs
-}
-
-/// Agents on duty, pooled by the queues they serve and their proficiency on
-/// each: `duty[pool][t]`.
-#[derive(Debug, Clone, Default)]
-pub struct Pools {
-    /// Per pool: the queues (scenario indices, sorted) and the proficiency on each.
-    pub keys: Vec<(Vec<usize>, Vec<f64>)>,
-    pub duty: Vec<Vec<f64>>,
+    queues_of(scenario, &s.agent_id, &s.skills)
 }
 
 /// The roster's agents on duty per pool and interval.
 pub fn pools(scenario: &Scenario, horizon: &Horizon, roster: &Roster) -> Pools {
-    let nt = horizon.intervals.len();
-    let mut index: BTreeMap<(Vec<usize>, Vec<u64>), usize> = BTreeMap::new();
-    let mut out = Pools::default();
-    for s in &roster.shifts {
-        let qs = shift_queues(scenario, s);
-        if qs.is_empty() {
-            continue;
-        }
-        let agent = scenario.agents.iter().find(|a| a.id == s.agent_id);
-        let rates: Vec<f64> = qs
-            .iter()
-            .map(|&q| agent.map_or(1.0, |a| a.proficiency(&scenario.queues[q].id)))
-            .collect();
-        let key = (qs.clone(), rates.iter().map(|r| r.to_bits()).collect());
-        let p = *index.entry(key).or_insert_with(|| {
-            out.keys.push((qs, rates));
-            out.duty.push(vec![0.0; nt]);
-            out.keys.len() - 1
-        });
-        for (t, f) in s.presence(horizon) {
-            out.duty[p][t] += f;
-        }
-    }
-    out
+    pool(
+        scenario,
+        horizon.intervals.len(),
+        roster.shifts.iter().map(|s| Duty {
+            agent_id: &s.agent_id,
+            skills: &s.skills,
+            presence: s.presence(horizon),
+        }),
+    )
 }
 
 /// A roster's split across queues and the cost of its coverage.

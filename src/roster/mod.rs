@@ -1,6 +1,8 @@
-//! Rosters: the model, reading a roster file back, and the independent validator,
-//! and the soft findings (preferences, fairness).
+//! Rosters: the model, reading a roster file back, the independent validator,
+//! the soft findings (preferences, fairness), and what a re-plan takes as
+//! given (absences and allowances).
 
+pub mod absence;
 pub mod model;
 pub mod read;
 pub mod soft;

@@ -12,8 +12,8 @@ use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use crate::csv_cell::{spreadsheet_safe, spreadsheet_text};
 use crate::error::{Error, Result};
-use crate::export::{spreadsheet_safe, spreadsheet_text};
 use crate::roster::model::{Break, Roster, Shift};
 
 /// Local date-time format of the roster file.
@@ -87,6 +87,36 @@ impl CsvRow {
             skills: spreadsheet_safe(&s.skills.join(";")),
         }
     }
+}
+
+/// Renders a roster as roster.csv's bytes (the exporter of `roster.csv`
+/// and the store write it with this).
+pub fn roster_csv(roster: &Roster) -> Result<Vec<u8>> {
+    crate::csv_cell::csv_bytes(|w| {
+        let mut any = false;
+        for s in &roster.shifts {
+            w.serialize(CsvRow::from_shift(s, roster.timezone))?;
+            any = true;
+        }
+        if !any {
+            // serde writes the header with the first row; an empty roster still gets one.
+            w.write_record([
+                "agent_id",
+                "agent_name",
+                "date",
+                "start_local",
+                "end_local",
+                "timezone",
+                "start_utc",
+                "end_utc",
+                "paid_hours",
+                "break_minutes",
+                "breaks",
+                "skills",
+            ])?;
+        }
+        Ok(())
+    })
 }
 
 fn local_instant(

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Duration, NaiveDate, Timelike};
 use serde::Serialize;
 
+use crate::roster::absence::Allowances;
 use crate::roster::model::{Break, Roster, Shift};
 use crate::scenario::{Agent, Rotation, Scenario, ShiftTemplate};
 
@@ -29,6 +30,11 @@ const EPS_H: f64 = 1e-6;
 
 fn hours(d: Duration) -> f64 {
     d.num_seconds() as f64 / 3600.0
+}
+
+/// `x` to two decimals, without trailing zeros when printed (2, 2.5, 2.25).
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
 }
 
 /// What is wrong with break `b` of shift `s` against a break rule of
@@ -165,44 +171,6 @@ pub fn validate(scenario: &Scenario, roster: &Roster) -> Vec<Violation> {
     validate_with(scenario, roster, &Allowances::default())
 }
 
-/// What a re-plan allows beyond the scenario's rules (`docs/replan.md`),
-/// given as facts, never taken from the optimizer.
-#[derive(Debug, Clone, Default)]
-pub struct Allowances {
-    /// No shift may overlap an absence. A shift that ends where an absence
-    /// of its agent begins was cut short by it: a record of time worked,
-    /// whose start, length and breaks are not held to the templates. An
-    /// agent absent during the plan has no weekly minimum.
-    pub absences: Vec<crate::replan::Absence>,
-    /// Overtime: a shift may run past the longest regular length that fits
-    /// its start by whole steps up to the most per shift; the overtime
-    /// counts to the agent's overtime maximum instead of the contract.
-    pub overtime: Option<crate::scenario::Overtime>,
-}
-
-impl Allowances {
-    fn cut_short(&self, s: &Shift) -> bool {
-        self.absences
-            .iter()
-            .any(|a| a.agent_id == s.agent_id && a.from == s.end)
-    }
-
-    /// Hours of a shift of `len` hours past the longest regular length
-    /// (`regular(hours)`: a template of the day lasts that long) that fits.
-    pub(crate) fn overtime_hours(&self, len: f64, regular: impl Fn(f64) -> bool) -> f64 {
-        let Some(ot) = self.overtime.as_ref().filter(|o| o.step_minutes > 0) else {
-            return 0.0;
-        };
-        if regular(len) {
-            return 0.0;
-        }
-        (1..=ot.max_minutes_per_shift / ot.step_minutes)
-            .map(|i| f64::from(i * ot.step_minutes) / 60.0)
-            .find(|&e| regular(len - e))
-            .unwrap_or(0.0)
-    }
-}
-
 /// Checks `roster` against the hard rules of `scenario` with a re-plan's
 /// `allow`ances; returns every violation, sorted.
 pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -> Vec<Violation> {
@@ -315,9 +283,27 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
             // optimizer's candidates use, so a slip there cannot hide.
             let starts_in = |t: &ShiftTemplate| starts_in(t, s);
             waive.set(allow.cut_short(s));
-            let extra = allow.overtime_hours(len, |h| {
-                templates.iter().any(|t| starts_in(t) && lasts(t, h))
-            });
+            let regular_len = |h: f64| templates.iter().any(|t| starts_in(t) && lasts(t, h));
+            let mut extra = allow.overtime_hours(len, regular_len);
+            if let (Some(past), Some(ot)) = (
+                allow.overtime_past_cap(len, regular_len),
+                allow.overtime.as_ref(),
+            ) {
+                v(
+                    agent_id,
+                    d,
+                    "overtime",
+                    format!(
+                        "the {len:.2} h shift {}-{} carries {} h of overtime, which exceeds the re-plan's allowance of {} h a shift (replan.overtime.max_minutes_per_shift: {})",
+                        s.start.format("%H:%M"),
+                        s.end.format("%H:%M"),
+                        round2(past),
+                        round2(f64::from(ot.max_minutes_per_shift) / 60.0),
+                        ot.max_minutes_per_shift
+                    ),
+                );
+                extra = past;
+            }
             *overtime.entry((agent_id, s.date)).or_default() += extra;
             let regular = len - extra;
             let lasts = |t: &ShiftTemplate| lasts(t, regular);
@@ -585,7 +571,7 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                         Some(s.date),
                         "absence",
                         format!(
-                            "works {}-{} during an absence from {} to {}",
+                            "works {}-{} during the re-plan's absence of {agent_id} from {} to {}",
                             s.start.format("%H:%M"),
                             s.end.format("%H:%M"),
                             a.from.format("%Y-%m-%d %H:%M"),
@@ -715,8 +701,9 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                 None,
                 "overtime",
                 format!(
-                    "{extra:.2} h of overtime; at most {} h are allowed",
-                    ot.max_hours
+                    "{} h of overtime over the planned days exceeds the re-plan's allowance of {} h an agent (replan.overtime.max_hours)",
+                    round2(extra),
+                    round2(ot.max_hours)
                 ),
             );
         }
@@ -756,7 +743,7 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::replan::Absence;
+    use crate::roster::absence::Absence;
     use chrono::TimeZone;
 
     const SCENARIO: &str = r#"
@@ -828,14 +815,65 @@ rules:
         // The overtime maximum holds.
         allow.overtime.as_mut().unwrap().max_hours = 1.0;
         assert_eq!(rules(&validate_with(&sc, &roster, &allow)), ["overtime"]);
-        // Longer than the most a shift may run over: a wrong length again.
+        // Longer than the most a shift may run over: named as such.
         allow.overtime.as_mut().unwrap().max_hours = 4.0;
         allow.overtime.as_mut().unwrap().max_minutes_per_shift = 60;
-        assert!(rules(&validate_with(&sc, &roster, &allow)).contains(&"shift-length"));
+        let past = validate_with(&sc, &roster, &allow);
+        assert_eq!(rules(&past), ["overtime"], "{past:?}");
+        assert_eq!(
+            past[0].message,
+            "the 9.50 h shift 08:00-17:30 carries 1.5 h of overtime, which exceeds the re-plan's allowance of 1 h a shift (replan.overtime.max_minutes_per_shift: 60)"
+        );
         // Working into the absence is caught.
         allow.overtime = Some(crate::scenario::Overtime::default());
         let mut late = roster.clone();
         late.shifts[1] = shift(10, 9, 8 * 60, Some(13));
         assert_eq!(rules(&validate_with(&sc, &late, &allow)), ["absence"]);
+    }
+
+    #[test]
+    fn allowances_union_keeps_every_absence_once_and_the_larger_caps() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let at = |d: u32, h: u32| tz.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap();
+        let absence = |id: &str, from, until| Absence {
+            agent_id: id.into(),
+            from,
+            until,
+        };
+        let a = Allowances {
+            absences: vec![
+                absence("B", at(10, 9), at(12, 0)),
+                absence("A", at(9, 14), at(11, 0)),
+            ],
+            overtime: Some(crate::scenario::Overtime::default()),
+        };
+        let b = Allowances {
+            absences: vec![
+                absence("A", at(10, 0), at(11, 0)),
+                absence("B", at(9, 9), at(13, 0)),
+                absence("C", at(10, 9), at(10, 12)),
+            ],
+            overtime: Some(crate::scenario::Overtime {
+                max_hours: 2.0,
+                max_minutes_per_shift: 180,
+                ..Default::default()
+            }),
+        };
+        let u = a.union(&b);
+        assert_eq!(
+            u.absences,
+            [
+                absence("A", at(9, 14), at(11, 0)),
+                absence("B", at(9, 9), at(13, 0)),
+                absence("C", at(10, 9), at(10, 12)),
+            ]
+        );
+        let ot = u.overtime.unwrap();
+        assert_eq!((ot.max_hours, ot.max_minutes_per_shift), (4.0, 180));
+        assert_eq!(
+            Allowances::default().union(&Allowances::default()),
+            Allowances::default()
+        );
+        assert_eq!(b.union(&Allowances::default()).overtime, b.overtime);
     }
 }

@@ -1433,7 +1433,7 @@ impl Remedy {
 }
 
 /// Overtime a re-plan may add by extending shifts.
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Overtime {
     /// Most overtime hours per agent over the planned days.

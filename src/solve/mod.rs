@@ -74,7 +74,7 @@ use candidates::candidates;
 use diagnose::diagnose;
 pub use diagnose::precheck;
 use improve::Run;
-pub use replan::{replan, ReplanRequest};
+pub use replan::{replan, unchanged, ReplanRequest};
 use warm::Pick;
 
 /// Why the solver stopped, and what that means for the roster.

@@ -26,7 +26,7 @@ use super::warm::{plan_from_roster, solution_from_plan, Pick};
 use super::{phase, picked, SolveInfo, SolvePhase, SolveStatus, Solved};
 use crate::error::{Error, Result};
 use crate::horizon::Horizon;
-use crate::replan::{overtime_at, without_absences, Absence};
+use crate::roster::absence::{overtime_at, without_absences, Absence, Allowances};
 use crate::roster::model::{Roster, Shift};
 use crate::scenario::{Remedy, Scenario, SolveMethod, SolverConfig};
 use crate::staffing::QueueRequirements;
@@ -61,7 +61,8 @@ struct Extra {
 }
 
 /// The index of a candidate of `day` starting and ending as `s` does, added
-/// (for `agent` alone, in `extras`) when there is none.
+/// (for `agent` alone, in `extras`, with the `overtime` hours it carries
+/// from an earlier re-plan) when there is none.
 fn find_or_add(
     day: &mut Day,
     extras: &mut HashMap<(usize, usize), Extra>,
@@ -69,6 +70,7 @@ fn find_or_add(
     agent: usize,
     s: &Shift,
     templates: &[String],
+    overtime: f64,
 ) -> usize {
     if let Some(k) = day
         .shifts
@@ -115,7 +117,7 @@ fn find_or_add(
         (di, k),
         Extra {
             agents: vec![agent],
-            overtime: 0.0,
+            overtime,
         },
     );
     k
@@ -134,6 +136,17 @@ pub fn replan(
     let cost = |r: Remedy| rp.remedy_cost(r);
     let overtime_on = cost(Remedy::Overtime).is_some();
     let absent = |id: &str| req.absences.iter().any(|a| a.agent_id == id);
+    // The published roster less the absences: the start, and what is fixed.
+    // A version re-planned before carries its overtime: shifts past their
+    // regular length, whose overtime counts to the overtime maximum as the
+    // validator counts it, not to the contract.
+    let start_roster = without_absences(scenario, req.published, req.absences);
+    let carried_overtime = |s: &Shift| overtime_at(scenario, s.start, s.length_hours());
+    let overtime_model = overtime_on
+        || start_roster
+            .shifts
+            .iter()
+            .any(|s| carried_overtime(s) > 0.0);
     // The model's scenario: absent agents have no weekly minimum, overtime
     // is allowed on top of the contract (capped below), reserve agents are
     // agents like any other (the fixes decide when they may work).
@@ -142,7 +155,7 @@ pub fn replan(
         if absent(&a.id) {
             a.min_hours = 0.0;
         }
-        if overtime_on {
+        if overtime_model {
             a.max_hours += rp.overtime.max_hours;
         }
         a.reserve = false;
@@ -157,8 +170,6 @@ pub fn replan(
         .map(|(i, a)| (a.id.as_str(), i))
         .collect();
     let all_templates: Vec<String> = sc.rules.templates().into_iter().map(|t| t.name).collect();
-    // The published roster less the absences: the start, and what is fixed.
-    let start_roster = without_absences(scenario, req.published, req.absences);
     let mut had: Vec<Vec<bool>> = vec![vec![false; nd]; n];
     for s in &req.published.shifts {
         let (Some(&ai), Some(di)) = (
@@ -188,6 +199,7 @@ pub fn replan(
             ai,
             s,
             &all_templates,
+            carried_overtime(s),
         ));
         kept_shift[ai][di] = Some(s);
     }
@@ -379,7 +391,7 @@ pub fn replan(
                     }
                 }
             }
-            if overtime_on {
+            if overtime_model {
                 // Overtime is beyond the contract: the regular hours meet it.
                 m.constraints
                     .push(regular.clone().geq(sc.agents[ai].min_hours));
@@ -639,6 +651,41 @@ pub fn replan(
     Ok(Solved { roster, info })
 }
 
+/// The re-plan of a version that asks nothing new of it
+/// (`replan::nothing_new`): its roster, unchanged, without a solve. The
+/// objective and bound are left at zero for the caller to set to the
+/// roster's recomputed cost; `why` is the stop reason.
+pub fn unchanged(published: &Roster, cfg: &SolverConfig, why: String) -> Solved {
+    Solved {
+        roster: published.clone(),
+        info: SolveInfo {
+            status: SolveStatus::Optimal,
+            stop_reason: why,
+            objective: 0.0,
+            best_bound: 0.0,
+            mip_gap: 0.0,
+            solve_seconds: 0.0,
+            time_limit_seconds: cfg.time_limit_seconds,
+            mip_rel_gap_target: cfg.mip_rel_gap,
+            threads: cfg.threads,
+            random_seed: cfg.random_seed,
+            variables: 0,
+            binary_variables: 0,
+            constraints: 0,
+            method: SolveMethod::Agents,
+            phases: vec![SolvePhase {
+                name: "nothing new: the version re-planned, unchanged".into(),
+                status: "done".into(),
+                objective: None,
+                best_bound: None,
+                solve_seconds: 0.0,
+                variables: 0,
+                constraints: 0,
+            }],
+        },
+    }
+}
+
 /// What the greedy start needs to know.
 struct Greedy<'a> {
     scenario: &'a Scenario,
@@ -663,7 +710,15 @@ impl Greedy<'_> {
         // Staff per queue from the roster's pools, poured into their queues
         // (no HiGHS solve before the model's: HiGHS keeps the first thread
         // count a process asks for).
-        let pools = crate::report::routing::pools(sc, h, start);
+        let pools = crate::coverage::pools::pool(
+            sc,
+            h.intervals.len(),
+            start.shifts.iter().map(|s| crate::coverage::pools::Duty {
+                agent_id: &s.agent_id,
+                skills: &s.skills,
+                presence: s.presence(h),
+            }),
+        );
         let mut staff = vec![vec![0.0; h.intervals.len()]; sc.queues.len()];
         let mut order: Vec<usize> = (0..pools.keys.len()).collect();
         order.sort_by_key(|&p| pools.keys[p].0.len());
@@ -696,7 +751,16 @@ impl Greedy<'_> {
             .collect();
         let rest = Duration::minutes((sc.rules.min_rest_hours * 60.0).round() as i64);
         let ot_of = |di: usize, k: usize| self.extras.get(&(di, k)).map_or(0.0, |e| e.overtime);
-        let mut overtime = vec![0.0; plan.len()];
+        // Overtime already worked or kept from an earlier re-plan counts.
+        let mut overtime: Vec<f64> = plan
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .enumerate()
+                    .filter_map(|(di, p)| p.as_ref().map(|(k, _)| ot_of(di, *k)))
+                    .sum()
+            })
+            .collect();
         // Regular hours of each agent: an extension may lengthen the regular part too.
         let mut regular: Vec<f64> = plan
             .iter()
@@ -805,7 +869,7 @@ fn explain(
         );
     }
     let start = without_absences(scenario, req.published, req.absences);
-    let allow = crate::roster::validate::Allowances {
+    let allow = Allowances {
         absences: req.absences.to_vec(),
         overtime: None,
     };

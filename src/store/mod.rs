@@ -497,7 +497,8 @@ fn hash_existing_versions(tx: &Transaction) -> rusqlite::Result<Option<String>> 
     )))
 }
 
-fn file_sha256(path: &Path) -> Result<String> {
+/// SHA-256 of a file's bytes, as stored with a version (`scenario_sha256`, `history_sha256`).
+pub fn file_sha256(path: &Path) -> Result<String> {
     std::fs::read(path)
         .map(|b| sha256_hex(&b))
         .map_err(|e| Error::io(path, e))
@@ -709,7 +710,7 @@ impl Store {
     /// checks `v.guard` against the latest version; computes its content
     /// and chain hashes.
     pub fn append(&mut self, v: &NewVersion, roster: &Roster) -> Result<Appended> {
-        let csv = crate::export::roster_csv::roster_csv(roster)?;
+        let csv = crate::roster::read::roster_csv(roster)?;
         let csv_text = String::from_utf8(csv).map_err(|e| Error::Store {
             path: self.path.clone(),
             message: format!("roster is not UTF-8: {e}"),
