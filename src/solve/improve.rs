@@ -220,7 +220,11 @@ pub(super) fn improve(
 
 /// Fixes the break counts of `built` on the days `kept(d)` to those of
 /// `plan` (each agent's shift and breaks per day).
-fn keep_breaks(built: &mut Built, plan: &[Vec<Option<Pick>>], kept: &dyn Fn(usize) -> bool) {
+pub(super) fn keep_breaks(
+    built: &mut Built,
+    plan: &[Vec<Option<Pick>>],
+    kept: &dyn Fn(usize) -> bool,
+) {
     for (g, bg) in built.breaks.iter().enumerate() {
         for (d, bd) in bg.iter().enumerate() {
             if !kept(d) {

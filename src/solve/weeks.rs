@@ -337,6 +337,17 @@ pub(super) fn method(
             hit_time_limit |= timed_out;
             phases.push(ph);
         }
+        // A time-limited run's continuous part (the split across queues,
+        // the credited service level) may be short of its best for the
+        // roster's shifts and breaks: priced again with both fixed, the
+        // objective is what the roster costs.
+        if fin.raw.status != highs::HighsModelStatus::Optimal || fin.raw.gap > 1e-9 {
+            let plan = fin.plan(days);
+            let settled = settle(scenario, horizon, reqs, days, cfg, &plan)?;
+            if !settled.raw.values.is_empty() {
+                fin = settled;
+            }
+        }
         Ok(Outcome {
             run: fin,
             bound: Some(bound),
@@ -373,4 +384,30 @@ fn whole_plan(
     final_cfg.time_limit_seconds = seconds.max(1.0);
     final_cfg.mip_rel_gap = cfg.mip_rel_gap.min(1e-4);
     Run::solve(built, &final_cfg, Some(&start), Some(&progress.mip(false)))
+}
+
+/// The roster of `plan` (every shift and break) priced by the agent model
+/// with all of them fixed: a linear program in the split across queues
+/// (and the credited service level), solved to its optimum.
+fn settle(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    cfg: &SolverConfig,
+    plan: &[Vec<Option<Pick>>],
+) -> Result<Run> {
+    let picks: Vec<Vec<Option<usize>>> = plan
+        .iter()
+        .map(|row| row.iter().map(|p| p.as_ref().map(|(k, _)| *k)).collect())
+        .collect();
+    let fixes = keep_picks(days, &picks, &vec![false; picks.len()]);
+    let mut built = build(scenario, horizon, reqs, days, false, Some(&fixes));
+    improve::keep_breaks(&mut built, plan, &|_| true);
+    let pos = built.model.positions();
+    let start = solution_from_plan(scenario, horizon, reqs, days, &built, &pos, plan);
+    let mut exact = cfg.clone();
+    exact.mip_rel_gap = 0.0;
+    exact.time_limit_seconds = cfg.time_limit_seconds.max(60.0);
+    Run::solve(built, &exact, Some(&start), None)
 }
