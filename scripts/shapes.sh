@@ -25,6 +25,7 @@ cd "$(dirname "$0")/.."
 SEEDS=${SEEDS:-"2 3 4"}
 ROWS=${ROWS:-"demo demo-thorough four-weeks four-weeks-thorough rotation rotation-thorough soft-rules sl-objective week200 week200-real week1000 week1000-real week1000-real-sl month200 month500-real"}
 WORK=${WORK:-$(mktemp -d)}
+mkdir -p "$WORK"
 PY=${PYTHON:-python3}
 cargo build --release --quiet
 rota=./target/release/rota
