@@ -359,6 +359,30 @@ pub(super) fn method(
     })
 }
 
+/// The agent model of the whole plan with every shift of `plan` fixed
+/// (and with `breaks_too` every break), and `plan` as its start.
+fn fixed_to(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    plan: &[Vec<Option<Pick>>],
+    breaks_too: bool,
+) -> (super::model::Built, Vec<f64>) {
+    let picks: Vec<Vec<Option<usize>>> = plan
+        .iter()
+        .map(|row| row.iter().map(|p| p.as_ref().map(|(k, _)| *k)).collect())
+        .collect();
+    let fixes = keep_picks(days, &picks, &vec![false; picks.len()]);
+    let mut built = build(scenario, horizon, reqs, days, false, Some(&fixes));
+    if breaks_too {
+        improve::keep_breaks(&mut built, plan, &|_| true);
+    }
+    let pos = built.model.positions();
+    let start = solution_from_plan(scenario, horizon, reqs, days, &built, &pos, plan);
+    (built, start)
+}
+
 /// The agent model of the whole plan with every shift of `plan` fixed,
 /// started from `plan` with its breaks; `seconds` at most.
 #[allow(clippy::too_many_arguments)]
@@ -372,14 +396,7 @@ fn whole_plan(
     seconds: f64,
     progress: &Progress,
 ) -> Result<Run> {
-    let picks: Vec<Vec<Option<usize>>> = plan
-        .iter()
-        .map(|row| row.iter().map(|p| p.as_ref().map(|(k, _)| *k)).collect())
-        .collect();
-    let fixes = keep_picks(days, &picks, &vec![false; picks.len()]);
-    let built = build(scenario, horizon, reqs, days, false, Some(&fixes));
-    let pos = built.model.positions();
-    let start = solution_from_plan(scenario, horizon, reqs, days, &built, &pos, plan);
+    let (built, start) = fixed_to(scenario, horizon, reqs, days, plan, false);
     let mut final_cfg = cfg.clone();
     final_cfg.time_limit_seconds = seconds.max(1.0);
     final_cfg.mip_rel_gap = cfg.mip_rel_gap.min(1e-4);
@@ -397,15 +414,7 @@ fn settle(
     cfg: &SolverConfig,
     plan: &[Vec<Option<Pick>>],
 ) -> Result<Run> {
-    let picks: Vec<Vec<Option<usize>>> = plan
-        .iter()
-        .map(|row| row.iter().map(|p| p.as_ref().map(|(k, _)| *k)).collect())
-        .collect();
-    let fixes = keep_picks(days, &picks, &vec![false; picks.len()]);
-    let mut built = build(scenario, horizon, reqs, days, false, Some(&fixes));
-    improve::keep_breaks(&mut built, plan, &|_| true);
-    let pos = built.model.positions();
-    let start = solution_from_plan(scenario, horizon, reqs, days, &built, &pos, plan);
+    let (built, start) = fixed_to(scenario, horizon, reqs, days, plan, true);
     let mut exact = cfg.clone();
     exact.mip_rel_gap = 0.0;
     exact.time_limit_seconds = cfg.time_limit_seconds.max(60.0);
