@@ -23,6 +23,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::candidates::Day;
+use super::decompose::{tighten, TIGHTEN_SHARE};
 use super::model::{build, keep_picks_but, Built};
 use super::warm::{solution_from_plan, Pick};
 use super::{hand_out_breaks, picked, value, Progress, SolvePhase};
@@ -216,6 +217,61 @@ pub(super) fn improve(
         constraints: best.raw.n_cons,
     };
     Ok((best, bound, timed_out, phase))
+}
+
+/// The end of a staged method once its final run is in (`fin` against
+/// `bound`): while the gap is above the configured one, the
+/// decomposition's integer tours for a tighter bound (when a share of the
+/// time left to `deadline` is at least `min_tighten_seconds`), then the
+/// neighbourhoods; their phases go to `phases`. Returns the best run, the
+/// bound and whether a neighbourhood hit its time limit.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn tighten_then_improve(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    cfg: &SolverConfig,
+    fin: Run,
+    mut bound: f64,
+    deadline: Instant,
+    min_tighten_seconds: f64,
+    phases: &mut Vec<SolvePhase>,
+    progress: &Progress,
+) -> Result<(Run, f64, bool)> {
+    let open = |bound: f64, fin: &Run| {
+        !fin.raw.values.is_empty()
+            && super::relative_gap(fin.raw.objective, bound) > cfg.mip_rel_gap
+    };
+    let tighten_seconds = TIGHTEN_SHARE
+        * deadline
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64();
+    if open(bound, &fin) && tighten_seconds >= min_tighten_seconds {
+        // The decomposition's integer tours, unrestricted, for a bound that
+        // may be tighter than the relaxations'.
+        progress.step("integer tours: a tighter bound");
+        if let Some((b, ph)) = tighten(scenario, horizon, reqs, days, cfg, None, tighten_seconds)? {
+            if b > bound {
+                bound = b.min(fin.raw.objective);
+                progress.bound(bound);
+            }
+            phases.push(ph);
+        }
+    }
+    if !open(bound, &fin) {
+        return Ok((fin, bound, false));
+    }
+    progress.step(if days.len() > WINDOW_DAYS {
+        "improving: neighbourhoods of agents and days re-solved"
+    } else {
+        "improving: neighbourhoods of agents re-solved"
+    });
+    let (best, bound, timed_out, ph) = improve(
+        scenario, horizon, reqs, days, cfg, fin, bound, deadline, progress,
+    )?;
+    phases.push(ph);
+    Ok((best, bound, timed_out))
 }
 
 /// Fixes the break counts of `built` on the days `kept(d)` to those of

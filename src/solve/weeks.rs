@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 
 use super::candidates::Day;
-use super::decompose::{tighten, tours_relaxation, TIGHTEN_SHARE};
+use super::decompose::tours_relaxation;
 use super::improve::{self, Run};
 use super::model::{build, keep_picks};
 use super::warm::{plan_from_roster, solution_from_plan, Pick};
@@ -275,7 +275,7 @@ pub(super) fn method(
                 scenario, horizon, reqs, days, cfg,
             )));
         }
-        let mut bound = if optimal {
+        let bound = if optimal {
             raw.objective
         } else {
             f64::NEG_INFINITY
@@ -301,42 +301,22 @@ pub(super) fn method(
             best_bound: None,
             ..phase("final", &fin.raw, fin.raw.seconds)
         });
-        let mut fin = fin;
-        let deadline = by(0.9);
-        let open = |bound: f64, fin: &Run| {
-            !fin.raw.values.is_empty()
-                && super::relative_gap(fin.raw.objective, bound) > cfg.mip_rel_gap
-        };
         // The integer tours of a month took 16 s on the four-week demo: with
         // less time they end without a bound, and the neighbourhoods get it.
-        if open(bound, &fin) && TIGHTEN_SHARE * left_to(deadline) >= MIN_TIGHTEN_SECONDS {
-            progress.step("integer tours: a tighter bound");
-            if let Some((b, ph)) = tighten(
-                scenario,
-                horizon,
-                reqs,
-                days,
-                cfg,
-                None,
-                TIGHTEN_SHARE * left_to(deadline),
-            )? {
-                if b > bound {
-                    bound = b.min(fin.raw.objective);
-                    progress.bound(bound);
-                }
-                phases.push(ph);
-            }
-        }
-        if open(bound, &fin) {
-            progress.step("improving: neighbourhoods of agents and days re-solved");
-            let (best, b, timed_out, ph) = improve::improve(
-                scenario, horizon, reqs, days, cfg, fin, bound, deadline, progress,
-            )?;
-            fin = best;
-            bound = b;
-            hit_time_limit |= timed_out;
-            phases.push(ph);
-        }
+        let (mut fin, bound, timed_out) = improve::tighten_then_improve(
+            scenario,
+            horizon,
+            reqs,
+            days,
+            cfg,
+            fin,
+            bound,
+            by(0.9),
+            MIN_TIGHTEN_SECONDS,
+            &mut phases,
+            progress,
+        )?;
+        hit_time_limit |= timed_out;
         // A time-limited run's continuous part (the split across queues,
         // the credited service level) may be short of its best for the
         // roster's shifts and breaks: priced again with both fixed, the

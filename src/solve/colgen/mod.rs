@@ -71,7 +71,7 @@ use highs::HighsModelStatus;
 use rayon::prelude::*;
 
 use super::candidates::Day;
-use super::decompose::{integer_tours, tighten, tours_relaxation, with_time, TIGHTEN_SHARE};
+use super::decompose::{integer_tours, tours_relaxation, with_time};
 use super::improve::{self, Run};
 use super::model::{add_agents, build, empty_members, keep_picks, new_model, skill_groups, Relax};
 use super::warm::{greedy, solution_from_plan, Pick};
@@ -959,45 +959,20 @@ pub(super) fn method(
         best_bound: None,
         ..phase("final", &fin.raw, fin.raw.seconds)
     });
-    let mut fin = fin;
-    let deadline = by(0.9);
-    let open = |bound: f64, fin: &Run| {
-        !fin.raw.values.is_empty()
-            && super::relative_gap(fin.raw.objective, bound) > cfg.mip_rel_gap
-    };
-    if open(bound, &fin) {
-        // The decomposition's integer tours, unrestricted, for a bound that
-        // may be tighter than the relaxations'.
-        progress.step("integer tours: a tighter bound");
-        let left = deadline
-            .saturating_duration_since(Instant::now())
-            .as_secs_f64();
-        if let Some((b, ph)) = tighten(
-            scenario,
-            horizon,
-            reqs,
-            days,
-            cfg,
-            None,
-            TIGHTEN_SHARE * left,
-        )? {
-            if b > bound {
-                bound = b.min(fin.raw.objective);
-                progress.bound(bound);
-            }
-            phases.push(ph);
-        }
-    }
-    if open(bound, &fin) {
-        progress.step("improving: neighbourhoods of agents re-solved");
-        let (best, b, timed_out, ph) = improve::improve(
-            scenario, horizon, reqs, days, cfg, fin, bound, deadline, progress,
-        )?;
-        fin = best;
-        bound = b;
-        hit_time_limit |= timed_out;
-        phases.push(ph);
-    }
+    let (fin, bound, timed_out) = improve::tighten_then_improve(
+        scenario,
+        horizon,
+        reqs,
+        days,
+        cfg,
+        fin,
+        bound,
+        by(0.9),
+        0.0,
+        &mut phases,
+        progress,
+    )?;
+    hit_time_limit |= timed_out;
     Ok(Outcome {
         run: fin,
         bound: Some(bound),
