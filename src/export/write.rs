@@ -44,17 +44,21 @@ fn sibling_prefix(dir: &Path) -> String {
     )
 }
 
+/// The error for an output folder that is the file system's root (no
+/// sibling for the lock, no parent to stage in).
+fn root_folder(dir: &Path) -> Error {
+    Error::input(
+        dir,
+        None,
+        None,
+        "is the root folder: give a folder of its own",
+    )
+}
+
 /// Takes the lock of the folder `dir`, a canonical path (waiting for
 /// another rota to finish writing).
 fn lock(dir: &Path) -> Result<File> {
-    let path = lock_path(dir).ok_or_else(|| {
-        Error::input(
-            dir,
-            None,
-            None,
-            "is the root folder: give a folder of its own",
-        )
-    })?;
+    let path = lock_path(dir).ok_or_else(|| root_folder(dir))?;
     let f = OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -145,14 +149,7 @@ pub fn write_files(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
     check_output_folder(dir)?;
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let real = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
-    let parent = real.parent().ok_or_else(|| {
-        Error::input(
-            dir,
-            None,
-            None,
-            "is the root folder: give a folder of its own",
-        )
-    })?;
+    let parent = real.parent().ok_or_else(|| root_folder(dir))?;
     let _lock = lock(&real)?;
     remove_stale_siblings(&real, parent);
     let staging = tempfile::Builder::new()
