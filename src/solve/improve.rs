@@ -24,7 +24,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::candidates::Day;
 use super::decompose::{tighten, TIGHTEN_SHARE};
-use super::model::{build, keep_picks_but, Built};
+use super::model::{build, keep_picks, keep_picks_but, Built};
 use super::warm::{solution_from_plan, Pick};
 use super::{hand_out_breaks, picked, value, Progress, SolvePhase};
 use crate::error::Result;
@@ -307,4 +307,51 @@ pub(super) fn keep_breaks(
             }
         }
     }
+}
+
+/// The agent model of the whole plan with every shift of `plan` fixed
+/// (and with `breaks_too` every break), and `plan` as its start.
+pub(super) fn fixed_to(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    plan: &[Vec<Option<Pick>>],
+    breaks_too: bool,
+) -> (super::model::Built, Vec<f64>) {
+    let picks: Vec<Vec<Option<usize>>> = plan
+        .iter()
+        .map(|row| row.iter().map(|p| p.as_ref().map(|(k, _)| *k)).collect())
+        .collect();
+    let fixes = keep_picks(days, &picks, &vec![false; picks.len()]);
+    let mut built = build(scenario, horizon, reqs, days, false, Some(&fixes));
+    if breaks_too {
+        keep_breaks(&mut built, plan, &|_| true);
+    }
+    let pos = built.model.positions();
+    let start = solution_from_plan(scenario, horizon, reqs, days, &built, &pos, plan);
+    (built, start)
+}
+
+/// The roster of `plan` (every shift and break) priced by the agent model
+/// with all of them fixed: a linear program in the split across queues
+/// (and the credited service level, with its steps), solved to its optimum
+/// from no start (with one, HiGHS has returned the start's split as
+/// optimal; `finish` in `mod.rs`).
+pub(super) fn settle(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    cfg: &SolverConfig,
+    plan: &[Vec<Option<Pick>>],
+) -> Result<Run> {
+    let (built, _) = fixed_to(scenario, horizon, reqs, days, plan, true);
+    let mut exact = cfg.clone();
+    exact.mip_rel_gap = 0.0;
+    exact.time_limit_seconds = cfg.time_limit_seconds.max(60.0);
+    // Options that steer the search (a limit on improving solutions, say)
+    // would stop this one short of the optimum it is for.
+    exact.options.clear();
+    Run::solve(built, &exact, None, None)
 }

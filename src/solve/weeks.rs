@@ -35,8 +35,8 @@ use chrono::NaiveDate;
 use super::candidates::Day;
 use super::decompose::tours_relaxation;
 use super::improve::{self, Run};
-use super::model::{build, keep_picks};
-use super::warm::{plan_from_roster, solution_from_plan, Pick};
+
+use super::warm::{plan_from_roster, Pick};
 use super::{phase, Outcome, Progress, SolvePhase};
 use crate::error::{Error, Result};
 use crate::horizon::Horizon;
@@ -303,7 +303,7 @@ pub(super) fn method(
         });
         // The integer tours of a month took 16 s on the four-week demo: with
         // less time they end without a bound, and the neighbourhoods get it.
-        let (mut fin, bound, timed_out) = improve::tighten_then_improve(
+        let (fin, bound, timed_out) = improve::tighten_then_improve(
             scenario,
             horizon,
             reqs,
@@ -317,17 +317,6 @@ pub(super) fn method(
             progress,
         )?;
         hit_time_limit |= timed_out;
-        // A time-limited run's continuous part (the split across queues,
-        // the credited service level) may be short of its best for the
-        // roster's shifts and breaks: priced again with both fixed, the
-        // objective is what the roster costs.
-        if fin.raw.status != highs::HighsModelStatus::Optimal || fin.raw.gap > 1e-9 {
-            let plan = fin.plan(days);
-            let settled = settle(scenario, horizon, reqs, days, cfg, &plan)?;
-            if !settled.raw.values.is_empty() {
-                fin = settled;
-            }
-        }
         Ok(Outcome {
             run: fin,
             bound: Some(bound),
@@ -337,30 +326,6 @@ pub(super) fn method(
             staged: true,
         })
     })
-}
-
-/// The agent model of the whole plan with every shift of `plan` fixed
-/// (and with `breaks_too` every break), and `plan` as its start.
-fn fixed_to(
-    scenario: &Scenario,
-    horizon: &Horizon,
-    reqs: &[QueueRequirements],
-    days: &[Day],
-    plan: &[Vec<Option<Pick>>],
-    breaks_too: bool,
-) -> (super::model::Built, Vec<f64>) {
-    let picks: Vec<Vec<Option<usize>>> = plan
-        .iter()
-        .map(|row| row.iter().map(|p| p.as_ref().map(|(k, _)| *k)).collect())
-        .collect();
-    let fixes = keep_picks(days, &picks, &vec![false; picks.len()]);
-    let mut built = build(scenario, horizon, reqs, days, false, Some(&fixes));
-    if breaks_too {
-        improve::keep_breaks(&mut built, plan, &|_| true);
-    }
-    let pos = built.model.positions();
-    let start = solution_from_plan(scenario, horizon, reqs, days, &built, &pos, plan);
-    (built, start)
 }
 
 /// The agent model of the whole plan with every shift of `plan` fixed,
@@ -376,27 +341,9 @@ fn whole_plan(
     seconds: f64,
     progress: &Progress,
 ) -> Result<Run> {
-    let (built, start) = fixed_to(scenario, horizon, reqs, days, plan, false);
+    let (built, start) = improve::fixed_to(scenario, horizon, reqs, days, plan, false);
     let mut final_cfg = cfg.clone();
     final_cfg.time_limit_seconds = seconds.max(1.0);
     final_cfg.mip_rel_gap = cfg.mip_rel_gap.min(1e-4);
     Run::solve(built, &final_cfg, Some(&start), Some(&progress.mip(false)))
-}
-
-/// The roster of `plan` (every shift and break) priced by the agent model
-/// with all of them fixed: a linear program in the split across queues
-/// (and the credited service level), solved to its optimum.
-fn settle(
-    scenario: &Scenario,
-    horizon: &Horizon,
-    reqs: &[QueueRequirements],
-    days: &[Day],
-    cfg: &SolverConfig,
-    plan: &[Vec<Option<Pick>>],
-) -> Result<Run> {
-    let (built, start) = fixed_to(scenario, horizon, reqs, days, plan, true);
-    let mut exact = cfg.clone();
-    exact.mip_rel_gap = 0.0;
-    exact.time_limit_seconds = cfg.time_limit_seconds.max(60.0);
-    Run::solve(built, &exact, Some(&start), None)
 }
