@@ -11,7 +11,8 @@
 //!    works, and its duals what each shift is worth.
 //! 3. **Whole tours handed out.** Given at least
 //!    [`MIN_WHOLE_TOURS_SECONDS`], the decomposition's integer tours near the
-//!    relaxation, handed to the agents by its class programs. When every
+//!    relaxation (and the open tours after them when those are far above
+//!    it; `decompose.rs`), handed to the agents by its class programs. When every
 //!    counted shift is handed out, that roster costs the whole tours'
 //!    objective; within the configured gap of the bound it is the answer
 //!    (step 7), else it starts the integer master. (When the tours fit the
@@ -641,6 +642,9 @@ pub(super) fn method(
     // start of the integer master), given the time (see
     // MIN_WHOLE_TOURS_SECONDS).
     let mut exact: Option<(f64, Vec<Schedule>)> = None;
+    // The open tours' bound, kept apart from the column generation's (whose
+    // master stops at its bound, which an integer bound may exceed).
+    let mut tours_bound = f64::NEG_INFINITY;
     // A hand-out of the whole tours that missed some of their shifts.
     let mut near: Option<Vec<Schedule>> = None;
     // A plan of several weeks: the linear master converges slowly on its
@@ -662,17 +666,19 @@ pub(super) fn method(
     if optimal && scenario.objective.mode == ObjectiveMode::Requirements && whole_seconds >= need {
         progress.step("whole tours near the relaxation, handed out");
         let th = Instant::now();
-        let (whole, ph) = integer_tours(
+        let whole = integer_tours(
             scenario,
             horizon,
             reqs,
             days,
             cfg,
             &relaxation.classes,
+            bound,
             whole_seconds,
         )?;
-        phases.push(ph);
-        if let Some((objective, counts)) = whole {
+        phases.extend(whole.phases);
+        tours_bound = whole.bound;
+        if let Some((objective, counts)) = whole.tours {
             // The class programs take long to find that counts cannot be
             // handed out; the fit's linear program tells at once when no mix
             // of plans, whole or not, meets them.
@@ -731,7 +737,7 @@ pub(super) fn method(
     }
     let good_enough = exact
         .as_ref()
-        .is_some_and(|(o, _)| super::relative_gap(*o, bound) <= cfg.mip_rel_gap);
+        .is_some_and(|(o, _)| super::relative_gap(*o, bound.max(tours_bound)) <= cfg.mip_rel_gap);
     let picks: Option<Vec<Schedule>> = if good_enough {
         // Within the configured gap already: no master needed.
         exact.map(|(_, picks)| picks)
@@ -848,9 +854,9 @@ pub(super) fn method(
                 (d.objective, counts)
             }))
             .min_by(|a, b| a.0.total_cmp(&b.0));
-        let close = best
-            .as_ref()
-            .is_some_and(|(o, _)| super::relative_gap(*o, bound) <= 0.5 * cfg.mip_rel_gap);
+        let close = best.as_ref().is_some_and(|(o, _)| {
+            super::relative_gap(*o, bound.max(tours_bound)) <= 0.5 * cfg.mip_rel_gap
+        });
         if close {
             // Within half the configured gap: no integer master needed.
             best.map(|(_, counts)| {
@@ -966,7 +972,7 @@ pub(super) fn method(
         days,
         cfg,
         fin,
-        bound,
+        bound.max(tours_bound),
         by(0.9),
         0.0,
         &mut phases,
