@@ -17,7 +17,7 @@
 //!    the bound rota reports. Integer tours are then found with each count
 //!    between the floor and the ceiling of its relaxed value (widened by one
 //!    should that have no solution). When those tours end further above the
-//!    relaxation than half the configured gap, the **open tours** (no bound
+//!    relaxation than the configured gap, the **open tours** (no bound
 //!    on a count but the class sizes, at a quarter of the configured gap),
 //!    started from them, run to the tours' share of the time: their tours
 //!    are handed out when cheaper, and their best bound bounds the whole
@@ -804,8 +804,11 @@ pub(super) const TIGHTEN_SHARE: f64 = 0.5;
 const TIGHTEN_GAP: f64 = 0.25;
 
 /// The open integer tours are tried when the tours near the relaxation are
-/// further than this share of the configured gap above it.
-const OPEN_TOURS_FROM: f64 = 0.5;
+/// further than this share of the configured gap above it: tours within
+/// the gap, handed out exactly, are already a roster good enough (a
+/// generated 200-agent centre's tours, 0.45 % above on a gap of 0.5 %, spent
+/// 8 s in the open tours for nothing).
+const OPEN_TOURS_FROM: f64 = 1.0;
 
 /// A bound of the whole problem at least as strong as the tours
 /// relaxation: the tour model with integer counts and no bounds but the
