@@ -520,6 +520,45 @@ pub fn forecast_with(
     Ok(Forecast { queues, findings })
 }
 
+/// What really arrived in the planned intervals, per queue (scenario
+/// order) and interval: the history of the horizon's own days on the plan's
+/// grid as observed (finer intervals summed, a partly covered interval
+/// scaled up, nothing cleaned), `None` where unknown (a day or interval
+/// with no row). Zero outside opening hours, where nothing is judged.
+pub fn actuals(
+    loaded: &LoadedScenario,
+    history: &History,
+    horizon: &Horizon,
+) -> Vec<Vec<Option<f64>>> {
+    let sc = &loaded.scenario;
+    let step = horizon.interval_minutes;
+    let Some(&last) = horizon.dates.last() else {
+        return Vec::new();
+    };
+    let after = last + Duration::days(1);
+    sc.queues
+        .iter()
+        .map(|q| {
+            let raw = prepare::read(sc, q, history, step, after, &mut Vec::new());
+            horizon
+                .intervals
+                .iter()
+                .map(|iv| {
+                    if !prepare::open_at(q, iv.minute_of_day) {
+                        return Some(0.0);
+                    }
+                    let raw = raw.as_ref()?;
+                    if iv.date < raw.start {
+                        return None;
+                    }
+                    let row = raw.actual.get(raw.day(iv.date))?.as_ref()?;
+                    *row.get((iv.minute_of_day / step) as usize)?
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// A queue's forecast as `forecast.file` gives it: its band where given,
 /// else the Poisson band f ± z√f (quantiles `forecast.band`).
 fn file_forecast(

@@ -1,0 +1,185 @@
+//! Plans against reality (docs/risk.md): `hindsight` judges a held-out
+//! week's roster against the week's actuals, `drill` draws weeks around the
+//! forecast. One small plan (the small test centre, the week of 2026-10-26
+//! held out of its history) is solved once and shared.
+
+mod common;
+
+use std::sync::OnceLock;
+
+use rota::drill::{drill, Basis, Settings};
+use rota::plan::{Inputs, Outcome};
+
+/// The small centre with 300-second hotline calls and no shrinkage, planned
+/// for 2026-10-26 to 10-28: history before it, actuals in the file.
+fn planned() -> &'static (tempfile::TempDir, Inputs, Outcome) {
+    static PLAN: OnceLock<(tempfile::TempDir, Inputs, Outcome)> = OnceLock::new();
+    PLAN.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = common::small(dir.path(), &|s| {
+            s.replace("week_start: 2026-11-02", "week_start: 2026-10-26")
+                .replace("shrinkage: 0.2", "shrinkage: 0")
+                .replace(
+                    "{ id: hotline, channel: voice,",
+                    "{ id: hotline, channel: voice, aht_seconds: 300,",
+                )
+        });
+        let inputs = Inputs::load(&path, None).unwrap();
+        let outcome = inputs.run().unwrap();
+        (dir, inputs, outcome)
+    })
+}
+
+/// Erlang C service level with `n` servers, written out from the textbook
+/// formulas (Erlang B by its recursion), not rota's code.
+fn erlang_sl(n: u32, a: f64, aht: f64, t: f64) -> f64 {
+    if a <= 0.0 {
+        return 1.0;
+    }
+    if (n as f64) <= a {
+        return 0.0;
+    }
+    let mut b = 1.0;
+    for k in 1..=n {
+        b = a * b / (k as f64 + a * b);
+    }
+    let c = n as f64 * b / (n as f64 - a * (1.0 - b));
+    1.0 - c * (-(n as f64 - a) * t / aht).exp()
+}
+
+/// The hotline's actual contacts per local date and half hour, summed from
+/// the history file by hand.
+fn hotline_actuals() -> std::collections::BTreeMap<(String, String), f64> {
+    let text = std::fs::read_to_string("tests/data/small/history.csv").unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f[1] != "hotline" {
+            continue;
+        }
+        let (date, time) = (f[0][..10].to_string(), f[0][11..16].to_string());
+        let slot = if &time[3..] < "30" {
+            format!("{}:00", &time[..2])
+        } else {
+            format!("{}:30", &time[..2])
+        };
+        *out.entry((date, slot)).or_insert(0.0) += f[2].parse::<f64>().unwrap();
+    }
+    out
+}
+
+#[test]
+fn realised_level_is_erlang_on_the_actuals() {
+    let (_dir, inputs, outcome) = planned();
+    let week = rota::hindsight::judged(inputs, outcome).unwrap();
+    let real = week.realised.iter().find(|q| q.queue == "hotline").unwrap();
+    let actuals = hotline_actuals();
+    let (mut contacts, mut in_time) = (0.0, 0.0);
+    let mut day_met = 0;
+    for d in &inputs.horizon.dates {
+        let (mut a, mut v) = (0.0, 0.0);
+        for (t, iv) in inputs.horizon.intervals.iter().enumerate() {
+            if iv.date != *d || !(8 * 60..20 * 60).contains(&iv.minute_of_day) {
+                continue;
+            }
+            let key = (
+                d.to_string(),
+                format!("{:02}:{:02}", iv.minute_of_day / 60, iv.minute_of_day % 60),
+            );
+            let y = actuals[&key];
+            if y <= 0.0 {
+                continue;
+            }
+            // Staff on the hotline, net of breaks; fractional staff (a
+            // multi-skilled agent's split) interpolates between whole numbers.
+            let n = outcome.evaluation.intervals[0][t].staffed;
+            let load = y * 300.0 / 1800.0;
+            let lo = n.floor();
+            let sl = erlang_sl(lo as u32, load, 300.0, 20.0)
+                + (n - lo)
+                    * (erlang_sl(lo as u32 + 1, load, 300.0, 20.0)
+                        - erlang_sl(lo as u32, load, 300.0, 20.0));
+            a += sl * y;
+            v += y;
+        }
+        if v > 0.0 && a / v >= 0.8 - 1e-9 {
+            day_met += 1;
+        }
+        contacts += v;
+        in_time += a;
+    }
+    assert!(contacts > 100.0, "the fixture has contacts: {contacts}");
+    assert!(
+        (real.contacts - contacts).abs() < 1e-9,
+        "{} vs {contacts}",
+        real.contacts
+    );
+    assert!(
+        (real.service_level() - in_time / contacts).abs() < 1e-9,
+        "realised {} vs Erlang on the actuals {}",
+        real.service_level(),
+        in_time / contacts
+    );
+    assert!((real.late() - (contacts - in_time)).abs() < 1e-6);
+    assert_eq!(real.days_met(), day_met);
+    assert_eq!(real.days_judged(), 3);
+    // The prediction is against the forecast, which is not the actuals.
+    let pred = &week.predicted[0];
+    assert!((pred.contacts - contacts).abs() > 1.0);
+}
+
+#[test]
+fn a_drill_without_noise_is_the_point_evaluation() {
+    let (_dir, inputs, o) = planned();
+    let sc = inputs.scenario();
+    let basis = Basis::new(
+        sc,
+        &inputs.horizon,
+        &o.forecast,
+        &o.requirements,
+        &o.solved.roster,
+        &o.evaluation,
+    );
+    let quiet = Settings {
+        weeks: 5,
+        volume_noise: false,
+        ..Settings::default()
+    };
+    let odds = drill(sc, &inputs.horizon, &basis, &quiet);
+    for (q, k) in odds.queues.iter().zip(&o.evaluation.queues) {
+        assert_eq!(q.queue, k.queue);
+        assert_eq!(q.point_service_level, k.service_level);
+        assert_eq!(q.p10_service_level, k.service_level);
+        let worst = q
+            .days
+            .iter()
+            .map(|d| d.p10_service_level)
+            .fold(1.0, f64::min);
+        assert_eq!(worst, k.worst_day_service_level);
+        let met = k.service_level + 1e-9 >= k.target;
+        assert_eq!(q.p_meet_week, if met { 1.0 } else { 0.0 });
+        let late = k.forecast_volume * (1.0 - k.service_level);
+        assert!((q.expected_late - late).abs() < 1e-6 * late.max(1.0));
+        for d in &q.days {
+            assert!(d.p_meet == 0.0 || d.p_meet == 1.0);
+        }
+    }
+    // Noise and absences: the same seed gives the same odds, every agent
+    // absent gives none.
+    let noisy = Settings {
+        weeks: 200,
+        absence_rate: 0.05,
+        ..Settings::default()
+    };
+    let a = drill(sc, &inputs.horizon, &basis, &noisy);
+    assert_eq!(a, drill(sc, &inputs.horizon, &basis, &noisy));
+    assert!(a.queues[0].p_meet_week < 1.0 && a.queues[0].p_meet_week > 0.0);
+    let everyone_off = Settings {
+        absence_rate: 1.0,
+        volume_noise: false,
+        weeks: 3,
+        ..Settings::default()
+    };
+    let off = drill(sc, &inputs.horizon, &basis, &everyone_off);
+    assert!(off.queues.iter().all(|q| q.p_meet_week == 0.0));
+}
