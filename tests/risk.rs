@@ -183,3 +183,56 @@ fn a_drill_without_noise_is_the_point_evaluation() {
     let off = drill(sc, &inputs.horizon, &basis, &everyone_off);
     assert!(off.queues.iter().all(|q| q.p_meet_week == 0.0));
 }
+
+#[test]
+fn the_report_shows_the_odds_and_rota_drill_repeats_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = common::small(dir.path(), &|s| s);
+    let out = dir.path().join("out");
+    assert_cmd::Command::cargo_bin("rota")
+        .unwrap()
+        .arg("plan")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("id=\"odds-table\""), "no odds in report.html");
+    let roster = out.join("roster.csv");
+    let args = |seed: &str| {
+        vec![
+            "drill".to_string(),
+            scenario.display().to_string(),
+            roster.display().to_string(),
+            "--weeks".into(),
+            "300".into(),
+            "--absence".into(),
+            "0.05".into(),
+            "--shock".into(),
+            "2026-11-03=1.3".into(),
+            "--seed".into(),
+            seed.into(),
+            "--format".into(),
+            "json".into(),
+        ]
+    };
+    let a = common::rota_json(args("7"));
+    assert_eq!(a, common::rota_json(args("7")));
+    assert_ne!(a, common::rota_json(args("8")));
+    // The shocked day is the least likely to meet its target.
+    let days = a["queues"][0]["days"].as_array().unwrap();
+    let p: Vec<f64> = days.iter().map(|d| d["p_meet"].as_f64().unwrap()).collect();
+    assert!(p[1] < p[0] && p[1] < p[2], "{p:?}");
+    assert_cmd::Command::cargo_bin("rota")
+        .unwrap()
+        .args([
+            "drill",
+            &scenario.display().to_string(),
+            &roster.display().to_string(),
+        ])
+        .args(["--shock", "2026-12-25=2"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("2026-12-25"));
+}
