@@ -487,7 +487,7 @@ pub fn drill(scenario: &Scenario, horizon: &Horizon, basis: &Basis, settings: &S
                     .count();
                 let p_meet = met as f64 / n;
                 let late = weeks.iter().map(|w| w.days[d].1 - w.days[d].0).sum::<f64>() / n;
-                let reserve = if p.days[d].1 <= 0.0 {
+                let reserve = if p.days[d].1 <= 0.0 || p_meet >= settings.probability - 1e-12 {
                     Some(0)
                 } else {
                     reserve(scenario, horizon, basis, &draws, qi, d, window, settings)
@@ -570,7 +570,7 @@ fn reserve(
         i >= best && i < best + window
     };
     let needed = (settings.probability * settings.weeks as f64 - 1e-9).ceil() as usize;
-    (0..=settings.max_reserve).find(|&k| {
+    let enough = |k: u32| {
         let met = draws
             .par_iter()
             .filter(|(staffed, volume)| {
@@ -596,5 +596,22 @@ fn reserve(
             })
             .count();
         met >= needed
-    })
+    };
+    // More agents never lower a day's level: bisect for the fewest.
+    if !enough(settings.max_reserve) {
+        return None;
+    }
+    let (mut lo, mut hi) = (0, settings.max_reserve);
+    if enough(0) {
+        return Some(0);
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if enough(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(hi)
 }
