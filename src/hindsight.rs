@@ -27,7 +27,101 @@ pub struct Week {
     pub predicted: Vec<QueueWeek>,
     /// Per queue, judged against the actual volume (known intervals only).
     pub realised: Vec<QueueWeek>,
+    /// Per queue, the days the drill (`drill::DRILL_WEEKS` weeks drawn
+    /// around the forecast, no absence) expects to meet the target: the sum
+    /// of its P(day meets target) over the days judged in `realised`.
+    pub drilled_days_met: Vec<f64>,
+    /// Per queue, where the actuals fell against the forecast band.
+    pub band: Vec<BandCoverage>,
 }
+
+/// Where one queue's actuals fell against the forecast band
+/// (`forecast.band`), over the intervals with a known actual where the
+/// forecast or the actual is above zero.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BandCoverage {
+    pub queue: String,
+    pub cells: usize,
+    /// Actuals below the band's lower end.
+    pub below: usize,
+    /// Actuals above its upper end.
+    pub above: usize,
+}
+
+impl BandCoverage {
+    /// Share of cells inside the band.
+    pub fn inside(&self) -> f64 {
+        if self.cells == 0 {
+            return 1.0;
+        }
+        1.0 - (self.below + self.above) as f64 / self.cells as f64
+    }
+}
+
+/// Where `actual` fell against the band of `forecast`, per queue.
+pub fn band_coverage(
+    forecast: &crate::forecast::Forecast,
+    actual: &[Vec<Option<f64>>],
+) -> Vec<BandCoverage> {
+    forecast
+        .queues
+        .iter()
+        .zip(actual)
+        .map(|(f, a)| {
+            let mut c = BandCoverage {
+                queue: f.queue.clone(),
+                cells: 0,
+                below: 0,
+                above: 0,
+            };
+            for (t, y) in a.iter().enumerate() {
+                let Some(y) = *y else { continue };
+                if y <= 0.0 && f.volume[t] <= 0.0 {
+                    continue;
+                }
+                c.cells += 1;
+                if y < f.volume_p10[t] {
+                    c.below += 1;
+                } else if y > f.volume_p90[t] {
+                    c.above += 1;
+                }
+            }
+            c
+        })
+        .collect()
+}
+
+/// The band of the forecast of the week from `start` (from the history
+/// before it) against the week's actuals, without rostering it.
+pub fn band_week(inputs: &Inputs, start: NaiveDate) -> Result<Vec<BandCoverage>> {
+    let mut sc = inputs.scenario().clone();
+    sc.planning.week_start = start;
+    let inputs = inputs.with_scenario(sc);
+    let forecast = inputs.forecast()?;
+    let actual = crate::forecast::actuals(&inputs.loaded, &inputs.history, &inputs.horizon);
+    Ok(band_coverage(&forecast, &actual))
+}
+
+/// The band coverage of several weeks, summed per queue.
+pub fn band_total(weeks: &[Vec<BandCoverage>]) -> Vec<BandCoverage> {
+    let mut out: Vec<BandCoverage> = Vec::new();
+    for w in weeks {
+        for c in w {
+            match out.iter_mut().find(|o| o.queue == c.queue) {
+                Some(o) => {
+                    o.cells += c.cells;
+                    o.below += c.below;
+                    o.above += c.above;
+                }
+                None => out.push(c.clone()),
+            }
+        }
+    }
+    out
+}
+
+/// Weeks drawn to drill each held-out week's roster.
+pub const DRILL_WEEKS: usize = 500;
 
 /// The Mondays (the plan's weekday) of the `count` weeks before the
 /// scenario's planning week, oldest first.
@@ -73,6 +167,40 @@ pub fn judged(inputs: &Inputs, outcome: &crate::plan::Outcome) -> Result<Week> {
         .map(|i| i.scheduled as f64)
         .sum::<f64>()
         * h.interval_hours();
+    let basis = crate::drill::Basis::new(
+        sc,
+        h,
+        &outcome.forecast,
+        &outcome.requirements,
+        &outcome.solved.roster,
+        &outcome.evaluation,
+    );
+    let settings = crate::drill::Settings {
+        weeks: DRILL_WEEKS,
+        max_reserve: 0,
+        ..crate::drill::Settings::default()
+    };
+    let odds = crate::drill::drill(sc, h, &basis, &settings);
+    let realised: Vec<QueueWeek> = judge(sc, h, &staff, &actual, &aht)
+        .into_iter()
+        .flatten()
+        .collect();
+    let drilled_days_met = realised
+        .iter()
+        .map(|r| {
+            odds.queues
+                .iter()
+                .find(|q| q.queue == r.queue)
+                .map_or(0.0, |q| {
+                    q.days
+                        .iter()
+                        .enumerate()
+                        .filter(|(d, _)| r.days[*d].1 > 0.0)
+                        .map(|(_, x)| x.p_meet)
+                        .sum()
+                })
+        })
+        .collect();
     Ok(Week {
         start: sc.planning.week_start,
         paid_hours: outcome.solved.roster.paid_hours(),
@@ -82,10 +210,9 @@ pub fn judged(inputs: &Inputs, outcome: &crate::plan::Outcome) -> Result<Week> {
             .into_iter()
             .flatten()
             .collect(),
-        realised: judge(sc, h, &staff, &actual, &aht)
-            .into_iter()
-            .flatten()
-            .collect(),
+        band: band_coverage(&outcome.forecast, &actual),
+        realised,
+        drilled_days_met,
     })
 }
 
@@ -97,6 +224,11 @@ pub struct Overall {
     pub required_hours: f64,
     pub predicted: Vec<Totals>,
     pub realised: Vec<Totals>,
+    /// Per queue, the days the drill expected to meet the target (of
+    /// `realised`'s days).
+    pub drilled_days_met: Vec<f64>,
+    /// Per queue, where the actuals fell against the band.
+    pub band: Vec<BandCoverage>,
 }
 
 /// One queue's totals over several weeks.
@@ -156,5 +288,14 @@ pub fn overall(weeks: &[Week]) -> Overall {
         required_hours: weeks.iter().map(|w| w.required_hours).sum(),
         predicted: per(|w| &w.predicted),
         realised: per(|w| &w.realised),
+        drilled_days_met: (0..nq)
+            .map(|qi| {
+                weeks
+                    .iter()
+                    .filter_map(|w| w.drilled_days_met.get(qi))
+                    .sum()
+            })
+            .collect(),
+        band: band_total(&weeks.iter().map(|w| w.band.clone()).collect::<Vec<_>>()),
     }
 }

@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use anyhow::bail;
-use rota::hindsight::{held_out, overall, totals, week, Overall, Totals, Week};
+use rota::hindsight::{
+    band_total, band_week, held_out, overall, totals, week, BandCoverage, Overall, Totals, Week,
+};
 
 use super::Format;
 
@@ -15,6 +17,10 @@ pub struct Args {
     /// Hold out the last N weeks before the planning week.
     #[arg(long, value_name = "N", default_value_t = 4)]
     weeks: u32,
+    /// Only forecast each held-out week and print where its actuals fell
+    /// against the forecast band (no roster).
+    #[arg(long)]
+    band_only: bool,
     /// Solver settings: a name (fast, default, thorough) or a YAML file.
     #[arg(long)]
     solver: Option<String>,
@@ -34,6 +40,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         bail!("--weeks must be between 1 and 104, got {}", args.weeks);
     }
     let inputs = rota::plan::Inputs::load(&args.scenario, args.solver.as_deref())?;
+    if args.band_only {
+        return band_only(&inputs, args.weeks, args.format);
+    }
     let mut weeks = Vec::new();
     for start in held_out(&inputs, args.weeks) {
         let w = week(&inputs, start)
@@ -62,6 +71,48 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     Ok(super::EXIT_OK)
 }
 
+/// `--band-only`: the band of each held-out week's forecast against its actuals.
+fn band_only(inputs: &rota::plan::Inputs, count: u32, format: Format) -> anyhow::Result<i32> {
+    let mut weeks = Vec::new();
+    for start in held_out(inputs, count) {
+        let b = band_week(inputs, start)
+            .map_err(|e| anyhow::Error::new(e).context(format!("the held-out week {start}")))?;
+        weeks.push((start, b));
+    }
+    let total = band_total(&weeks.iter().map(|w| w.1.clone()).collect::<Vec<_>>());
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "weeks": weeks.iter().map(|(d, b)| serde_json::json!({"start": d, "band": b})).collect::<Vec<_>>(),
+                "overall": total,
+            }))?
+        ),
+        Format::Text => {
+            println!(
+                "{:<10}  {:<8}  {:>6}  {:>8}  {:>7}  {:>7}",
+                "week", "queue", "cells", "inside", "below", "above"
+            );
+            let line = |label: &str, c: &BandCoverage| {
+                let share = |n: usize| 100.0 * n as f64 / c.cells.max(1) as f64;
+                println!(
+                    "{label:<10}  {:<8}  {:>6}  {:>6.1} %  {:>5.1} %  {:>5.1} %",
+                    c.queue,
+                    c.cells,
+                    100.0 * c.inside(),
+                    share(c.below),
+                    share(c.above)
+                );
+            };
+            for (d, b) in &weeks {
+                b.iter().for_each(|c| line(&d.to_string(), c));
+            }
+            total.iter().for_each(|c| line("overall", c));
+        }
+    }
+    Ok(super::EXIT_OK)
+}
+
 fn week_line(w: &Week) -> String {
     format!("planned and judged the week of {}", w.start)
 }
@@ -74,7 +125,18 @@ fn pct(a: usize, b: usize) -> String {
     }
 }
 
-fn row(label: &str, paid: f64, required: f64, p: &Totals, r: Option<&Totals>) -> String {
+/// One table row; `drilled`: the days the drill expected to meet the target.
+fn row(
+    label: &str,
+    (paid, required): (f64, f64),
+    p: &Totals,
+    r: Option<&Totals>,
+    drilled: Option<f64>,
+) -> String {
+    let drill = match (r, drilled) {
+        (Some(r), Some(x)) if r.days > 0 => format!("{:.1} %", 100.0 * x / r.days as f64),
+        _ => "-".into(),
+    };
     let (r_sl, r_days, r_iv, r_late) = match r {
         Some(r) => (
             format!("{:.1} %", r.service_level * 100.0),
@@ -85,7 +147,7 @@ fn row(label: &str, paid: f64, required: f64, p: &Totals, r: Option<&Totals>) ->
         None => ("-".into(), "-".into(), "-".into(), "-".into()),
     };
     format!(
-        "{label:<10}  {:<8}  {paid:>8.1}  {:>6.1} %  {:>7.1} %  {:>9}  {:>9}  {:>17}  {:>9}  {:>8}\n",
+        "{label:<10}  {:<8}  {paid:>8.1}  {:>6.1} %  {:>7.1} %  {:>9}  {:>9}  {:>17}  {:>11}  {:>9}  {:>8}\n",
         p.queue,
         if required > 0.0 {
             (paid / required - 1.0) * 100.0
@@ -96,6 +158,7 @@ fn row(label: &str, paid: f64, required: f64, p: &Totals, r: Option<&Totals>) ->
         pct(p.days_met, p.days),
         r_sl,
         r_days,
+        drill,
         r_iv,
         r_late,
     )
@@ -103,7 +166,7 @@ fn row(label: &str, paid: f64, required: f64, p: &Totals, r: Option<&Totals>) ->
 
 fn text(weeks: &[Week], all: &Overall) -> String {
     let mut s = format!(
-        "{:<10}  {:<8}  {:>8}  {:>8}  {:>9}  {:>9}  {:>9}  {:>17}  {:>9}  {:>8}\n",
+        "{:<10}  {:<8}  {:>8}  {:>8}  {:>9}  {:>9}  {:>9}  {:>17}  {:>11}  {:>9}  {:>8}\n",
         "week",
         "queue",
         "paid h",
@@ -112,6 +175,7 @@ fn text(weeks: &[Week], all: &Overall) -> String {
         "days pred",
         "SL real",
         "days met (real)",
+        "days (drill)",
         "iv met",
         "late"
     );
@@ -121,20 +185,20 @@ fn text(weeks: &[Week], all: &Overall) -> String {
             let r = w.realised.get(qi).and_then(|r| totals(&[r]));
             s += &row(
                 &w.start.to_string(),
-                w.paid_hours,
-                w.required_hours,
+                (w.paid_hours, w.required_hours),
                 &p,
                 r.as_ref(),
+                w.drilled_days_met.get(qi).copied(),
             );
         }
     }
     for (qi, p) in all.predicted.iter().enumerate() {
         s += &row(
             "overall",
-            all.paid_hours,
-            all.required_hours,
+            (all.paid_hours, all.required_hours),
             p,
             all.realised.get(qi),
+            all.drilled_days_met.get(qi).copied(),
         );
     }
     s
