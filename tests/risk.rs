@@ -236,3 +236,37 @@ fn the_report_shows_the_odds_and_rota_drill_repeats_itself() {
         .code(2)
         .stderr(predicates::str::contains("2026-12-25"));
 }
+
+#[test]
+fn backtest_plan_counts_the_contacts_that_really_arrived() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = common::small(dir.path(), &|s| s);
+    let v = common::rota_json([
+        "backtest-plan",
+        &scenario.display().to_string(),
+        "--weeks",
+        "1",
+        "--format",
+        "json",
+    ]);
+    // The week before 2026-11-02: 10-26 to 10-28, 08:00 to 20:00.
+    assert_eq!(v["weeks"][0]["start"], "2026-10-26");
+    let want: f64 = hotline_actuals()
+        .iter()
+        .filter(|((d, t), _)| {
+            d.as_str() >= "2026-10-26"
+                && d.as_str() <= "2026-10-28"
+                && t.as_str() >= "08:00"
+                && t.as_str() < "20:00"
+        })
+        .map(|(_, y)| y)
+        .sum();
+    let got = v["overall"]["realised"][0]["contacts"].as_f64().unwrap();
+    assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+    let band = &v["overall"]["band"][0];
+    let (cells, out) = (
+        band["cells"].as_u64().unwrap(),
+        band["below"].as_u64().unwrap() + band["above"].as_u64().unwrap(),
+    );
+    assert!(cells >= 60 && out < cells, "{band}");
+}
