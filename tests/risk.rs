@@ -12,6 +12,21 @@ use rota::plan::{Inputs, Outcome};
 
 /// The small centre with 300-second hotline calls and no shrinkage, planned
 /// for 2026-10-26 to 10-28: history before it, actuals in the file.
+/// The drill of a planned outcome's roster.
+fn drilled(inputs: &Inputs, o: &Outcome, settings: &Settings) -> rota::drill::Odds {
+    let sc = inputs.scenario();
+    let h = &inputs.horizon;
+    let basis = Basis::new(
+        sc,
+        h,
+        &o.forecast,
+        &o.requirements,
+        &o.solved.roster,
+        &o.evaluation,
+    );
+    drill(sc, h, &basis, settings)
+}
+
 fn planned() -> &'static (tempfile::TempDir, Inputs, Outcome) {
     static PLAN: OnceLock<(tempfile::TempDir, Inputs, Outcome)> = OnceLock::new();
     PLAN.get_or_init(|| {
@@ -131,21 +146,12 @@ fn realised_level_is_erlang_on_the_actuals() {
 #[test]
 fn a_drill_without_noise_is_the_point_evaluation() {
     let (_dir, inputs, o) = planned();
-    let sc = inputs.scenario();
-    let basis = Basis::new(
-        sc,
-        &inputs.horizon,
-        &o.forecast,
-        &o.requirements,
-        &o.solved.roster,
-        &o.evaluation,
-    );
     let quiet = Settings {
         weeks: 5,
         volume_noise: false,
         ..Settings::default()
     };
-    let odds = drill(sc, &inputs.horizon, &basis, &quiet);
+    let odds = drilled(inputs, o, &quiet);
     for (q, k) in odds.queues.iter().zip(&o.evaluation.queues) {
         assert_eq!(q.queue, k.queue);
         assert_eq!(q.point_service_level, k.service_level);
@@ -171,8 +177,8 @@ fn a_drill_without_noise_is_the_point_evaluation() {
         absence_rate: 0.05,
         ..Settings::default()
     };
-    let a = drill(sc, &inputs.horizon, &basis, &noisy);
-    assert_eq!(a, drill(sc, &inputs.horizon, &basis, &noisy));
+    let a = drilled(inputs, o, &noisy);
+    assert_eq!(a, drilled(inputs, o, &noisy));
     assert!(a.queues[0].p_meet_week < 1.0 && a.queues[0].p_meet_week > 0.0);
     let everyone_off = Settings {
         absence_rate: 1.0,
@@ -180,7 +186,7 @@ fn a_drill_without_noise_is_the_point_evaluation() {
         weeks: 3,
         ..Settings::default()
     };
-    let off = drill(sc, &inputs.horizon, &basis, &everyone_off);
+    let off = drilled(inputs, o, &everyone_off);
     assert!(off.queues.iter().all(|q| q.p_meet_week == 0.0));
 }
 
@@ -269,4 +275,53 @@ fn backtest_plan_counts_the_contacts_that_really_arrived() {
         band["below"].as_u64().unwrap() + band["above"].as_u64().unwrap(),
     );
     assert!(cells >= 60 && out < cells, "{band}");
+}
+
+#[test]
+fn a_roster_planned_for_the_odds_is_never_less_likely_to_meet_a_day() {
+    // The small centre (its roster solved to optimality), planned for the
+    // forecast and for the 90th percentile of each interval's volume: each
+    // day's drilled chance of meeting the target does not fall.
+    let dir = tempfile::tempdir().unwrap();
+    let odds = |risk: &str| {
+        // Eight more agents without a contract minimum, so that the
+        // requirement, not the team, sets the hours.
+        let extra: String = (1..=8)
+            .map(|i| {
+                let skill = if i <= 4 { "hotline" } else { "chat" };
+                format!("  - {{ id: X0{i}, name: Extra {i}, skills: [{skill}], min_hours: 0, max_hours: 24 }}\n")
+            })
+            .collect();
+        let path = common::small(dir.path(), &|s| {
+            format!(
+                "{}objective: {{ {risk} }}\n",
+                s.replace("agents:\n", &format!("agents:\n{extra}"))
+            )
+        });
+        let inputs = Inputs::load(&path, None).unwrap();
+        let o = inputs.run().unwrap();
+        let settings = Settings {
+            weeks: 400,
+            ..Settings::default()
+        };
+        (
+            drilled(&inputs, &o, &settings),
+            o.evaluation.scheduled_hours,
+        )
+    };
+    let (point, point_hours) = odds("mode: requirements");
+    let (risk, risk_hours) = odds("mode: requirements, risk: 0.9");
+    assert!(risk_hours > point_hours, "{risk_hours} vs {point_hours}");
+    for (p, r) in point.queues.iter().zip(&risk.queues) {
+        for (dp, dr) in p.days.iter().zip(&r.days) {
+            assert!(
+                dr.p_meet >= dp.p_meet,
+                "{} {}: risk {} < point {}",
+                p.queue,
+                dp.date,
+                dr.p_meet,
+                dp.p_meet
+            );
+        }
+    }
 }

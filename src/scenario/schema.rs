@@ -1297,6 +1297,11 @@ pub struct Objective {
     /// `service_level.target` when absent.
     #[serde(default, deserialize_with = "de_opt_sl_target")]
     pub target: Option<f64>,
+    /// Plan for the odds: the requirement of each voice and chat interval
+    /// is Erlang's for this quantile of its volume (from the forecast band)
+    /// rather than for the forecast itself (docs/risk.md); none when absent.
+    #[serde(default, deserialize_with = "de_opt_sl_target")]
+    pub risk: Option<f64>,
     /// Lowest service level of any interval with contacts; none when absent.
     #[serde(default, deserialize_with = "de_opt_sl_target")]
     pub interval_minimum: Option<f64>,
@@ -1332,6 +1337,7 @@ impl Default for Objective {
             mode: ObjectiveMode::default(),
             period: SlPeriod::default(),
             target: None,
+            risk: None,
             interval_minimum: None,
             shortfall_weight: default_shortfall_weight(),
             minimum_weight: default_minimum_weight(),
