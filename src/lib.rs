@@ -8,10 +8,12 @@
 
 pub mod coverage;
 pub mod csv_cell;
+pub mod drill;
 pub mod error;
 pub mod explain;
 pub mod export;
 pub mod forecast;
+pub mod hindsight;
 pub mod history;
 pub mod horizon;
 pub mod instance;

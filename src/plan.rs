@@ -270,6 +270,7 @@ impl Outcome {
             evaluation: &self.evaluation,
             solve: &self.solved.info,
             violations: &self.violations,
+            odds: None,
             generated_at,
         }
     }

@@ -22,10 +22,11 @@ const LAYERS: &[&[&str]] = &[
     // The optimizer and the judge (evaluate) stand side by side on the
     // coverage arithmetic and the roster; neither names the other.
     &["solve", "report"],
-    &["explain", "simulate", "store"],
+    &["explain", "simulate", "store", "drill"],
     &["replan"],
     &["export"],
     &["plan", "instance"],
+    &["hindsight"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

@@ -1,5 +1,7 @@
 //! Command-line interface: clap subcommands, progress and human summaries.
 
+mod backtest_plan;
+mod drill;
 mod export;
 mod forecast;
 mod generate;
@@ -65,6 +67,10 @@ enum Command {
     Staff(staff::Args),
     /// Simulate a roster (discrete events, replications) beside Erlang's prediction.
     Simulate(simulate::Args),
+    /// The odds of a roster: many drawn weeks (volume, absences, shocks), P(meet target) per day, the reserve pool.
+    Drill(drill::Args),
+    /// Forecast, staff and roster each held-out week of history, and judge the roster against what really arrived.
+    BacktestPlan(backtest_plan::Args),
     /// Generate synthetic interval history from a seeded spec (see docs/generator.md).
     GenerateHistory {
         /// The generator spec (YAML).
@@ -102,6 +108,13 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+/// `--format` of the commands that print text or JSON.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum Format {
+    Text,
+    Json,
 }
 
 /// Prints warnings on standard error, each distinct text once: a text
@@ -182,6 +195,8 @@ pub fn run() -> anyhow::Result<i32> {
         Command::Diff(args) => store::diff_cmd(args),
         Command::Replan(args) => replan::run(args),
         Command::Simulate(args) => simulate::run_cmd(args),
+        Command::Drill(args) => drill::run(args),
+        Command::BacktestPlan(args) => backtest_plan::run(args),
         Command::GenerateHistory { spec, out } => generate::run(&spec, &out),
         Command::GenerateInstance {
             agents,

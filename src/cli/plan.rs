@@ -111,6 +111,15 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         .with_context(|| format!("cannot roster {}", args.scenario.display()))?;
     pb.set_message("checking the roster");
     let (violations, evaluation) = inputs.check(&reqs, &mut solved)?;
+    pb.set_message("drilling the roster (drawn weeks)");
+    let odds = report_odds(
+        sc,
+        &inputs.horizon,
+        &forecast,
+        &reqs,
+        &solved.roster,
+        &evaluation,
+    );
     let plan = PlanOutput {
         scenario: sc,
         horizon: &inputs.horizon,
@@ -120,6 +129,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         evaluation: &evaluation,
         solve: &solved.info,
         violations: &violations,
+        odds: Some(&odds),
         generated_at: generated_at(),
     };
     if !violations.is_empty() {
@@ -285,4 +295,23 @@ pub(super) fn print_soft(f: &rota::roster::soft::SoftFindings) {
             );
         }
     }
+}
+
+/// The odds report.html shows beside the point prediction: 200 drawn weeks
+/// of volume from the forecast band, no absence, seed 1 (docs/risk.md).
+fn report_odds(
+    sc: &rota::scenario::Scenario,
+    horizon: &rota::horizon::Horizon,
+    forecast: &rota::forecast::Forecast,
+    reqs: &[rota::staffing::QueueRequirements],
+    roster: &rota::roster::model::Roster,
+    evaluation: &rota::report::Evaluation,
+) -> rota::drill::Odds {
+    let basis = rota::drill::Basis::new(sc, horizon, forecast, reqs, roster, evaluation);
+    let settings = rota::drill::Settings {
+        weeks: 200,
+        max_reserve: 0,
+        ..rota::drill::Settings::default()
+    };
+    rota::drill::drill(sc, horizon, &basis, &settings)
 }

@@ -353,6 +353,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         evaluation: &evaluation,
         solve: &solved.info,
         violations: &violations,
+        odds: None,
         generated_at,
     };
     let mut files = render_all(&plan_exporters(), &plan)?;

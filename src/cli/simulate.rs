@@ -8,6 +8,8 @@ use rota::roster::read::read_roster;
 use rota::simulate::{build_model, run, Estimate, Options};
 use serde::Serialize;
 
+use super::Format;
+
 #[derive(clap::Args)]
 #[command(allow_negative_numbers = true)]
 pub struct Args {
@@ -33,12 +35,6 @@ pub struct Args {
     /// Also write simulation.csv (per queue and interval) into this folder.
     #[arg(long)]
     out: Option<PathBuf>,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Text,
-    Json,
 }
 
 #[derive(Serialize)]

@@ -5,6 +5,8 @@ use anyhow::bail;
 use rota::staffing::{erlang, erlang_a, scheduled_agents, Target};
 use serde::Serialize;
 
+use super::Format;
+
 #[derive(clap::Args)]
 #[command(allow_negative_numbers = true, args_override_self = true)]
 pub struct Args {
@@ -41,12 +43,6 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Text,
-    Json,
 }
 
 #[derive(Serialize)]

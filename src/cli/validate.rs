@@ -8,6 +8,8 @@ use rota::roster::read::read_roster;
 use rota::roster::validate::validate_with;
 use rota::store::{file_sha256, Kind, Store};
 
+use super::Format;
+
 #[derive(clap::Args)]
 pub struct Args {
     /// The scenario whose rules apply.
@@ -30,12 +32,6 @@ pub struct Args {
     /// re-plan's replan.json (the same as --version of its version).
     #[arg(long, value_name = "REPLAN_JSON")]
     allowances: Option<PathBuf>,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Text,
-    Json,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {

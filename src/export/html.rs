@@ -442,6 +442,16 @@ fn overstaffing(p: &PlanOutput) -> Markup {
     }
 }
 
+/// The share of drawn weeks in which `queue` meets its target on `date`.
+fn day_odds(o: &crate::drill::Odds, queue: &str, date: NaiveDate) -> String {
+    o.queues
+        .iter()
+        .find(|q| q.queue == queue)
+        .and_then(|q| q.days.iter().find(|d| d.date == date))
+        .filter(|d| d.point_service_level.is_some())
+        .map_or("—".to_string(), |d| pct(d.p_meet))
+}
+
 impl Exporter for ReportHtml {
     fn file_name(&self) -> &'static str {
         "report.html"
@@ -560,6 +570,31 @@ impl Exporter for ReportHtml {
                                 }
                             }
                         }
+                        @if let Some(o) = p.odds {
+                            h3 { "The odds of the roster" }
+                            table id="odds-table" {
+                                thead { tr {
+                                    th.left { "queue" } th { "predicted service level" } th { "P(week meets target)" } th { "P(every day meets target)" } th { "10th-percentile service level" } th { "expected contacts late" }
+                                } }
+                                tbody {
+                                    @for q in &o.queues {
+                                        tr {
+                                            td.left { (q.queue) }
+                                            td { (pct(q.point_service_level)) }
+                                            td.odds { (pct(q.p_meet_week)) }
+                                            td.odds { (pct(q.p_meet_every_day)) }
+                                            td.odds { (pct(q.p10_service_level)) }
+                                            td { (format!("{:.0}", q.expected_late)) }
+                                        }
+                                    }
+                                }
+                            }
+                            p.meta id="odds" {
+                                "The odds: the roster judged in " (o.weeks) " weeks drawn around the forecast (each day's volume a log-normal factor with the forecast band's spread, Poisson arrivals, seed " (o.seed) ", no absence; docs/risk.md). "
+                                "The predicted service level is the roster's against the forecast itself; "
+                                code { "rota drill" } " adds absences, shocks and the reserve pool."
+                            }
+                        }
                         p id="cost" {
                             "Paid hours " strong { (format!("{:.1}", ev.scheduled_hours)) }
                             "; labour cost " strong { (format!("{:.1}", ev.paid_cost)) }
@@ -586,6 +621,7 @@ impl Exporter for ReportHtml {
                         table id="daily-table" {
                             thead { tr {
                                 th { "date" } th.left { "queue" } th { "forecast contacts" } th { "required agent-h" } th { "staffed agent-h" } th { "under agent-h" } th { "predicted service level" }
+                                @if p.odds.is_some() { th { "P(day meets target)" } }
                             } }
                             tbody {
                                 @for ((d, qi), e) in &daily {
@@ -597,6 +633,9 @@ impl Exporter for ReportHtml {
                                         td { (format!("{:.1}", e[2])) }
                                         td { (format!("{:.1}", e[3])) }
                                         td { (if e[0] > 0.0 { pct(e[4] / e[0]) } else { "—".to_string() }) }
+                                        @if let Some(o) = p.odds {
+                                            td.odds { (day_odds(o, &sc.queues[*qi].id, *d)) }
+                                        }
                                     }
                                 }
                             }

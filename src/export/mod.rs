@@ -43,6 +43,9 @@ pub struct PlanOutput<'a> {
     pub solve: &'a SolveInfo,
     /// Rule violations the validator found in the roster.
     pub violations: &'a [crate::roster::validate::Violation],
+    /// The roster's odds over drawn weeks (`drill`), shown beside the point
+    /// prediction in report.html; `None` where no drill was run.
+    pub odds: Option<&'a crate::drill::Odds>,
     /// Creation time stamped into outputs that need one (iCalendar DTSTAMP);
     /// the only thing that differs between two runs of the same input.
     pub generated_at: DateTime<Utc>,

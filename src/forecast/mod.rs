@@ -255,6 +255,8 @@ struct Choice {
     chosen: Option<ForecastMethod>,
     /// `(forecast, seasonal naive, actual)` cells of the chosen candidate.
     cells: Vec<(f64, f64, f64)>,
+    /// The `(day, slot)` of each of `cells`.
+    keys: Vec<(usize, usize)>,
 }
 
 impl<'a> QueueHistory<'a> {
@@ -332,6 +334,7 @@ impl<'a> QueueHistory<'a> {
     ) -> Choice {
         let (weeks, leads) = (weeks as usize, leads.max(1) as usize);
         let mut cells: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new(); candidates.len()];
+        let mut keys = Vec::new();
         // From the origin j weeks back, lead week l forecasts the week
         // j + 1 - l weeks back: one of the `weeks` weeks when that is 1 to `weeks`.
         for j in (1..weeks + leads).rev() {
@@ -347,6 +350,7 @@ impl<'a> QueueHistory<'a> {
             let naive = methods::seasonal_naive(&c.grid, o, 7 * last);
             let forecasts = predict_all(candidates, &c.grid, o, 7 * last, hist);
             let scored = self.scored(o + 7 * (first - 1), 7 * (last + 1 - first));
+            keys.extend(scored.iter().map(|&(d, s, _)| (d, s)));
             for (f, cells) in forecasts.iter().zip(cells.iter_mut()) {
                 for &(d, s, y) in &scored {
                     let mult = self.multiplier(&c, d);
@@ -358,6 +362,7 @@ impl<'a> QueueHistory<'a> {
             tried: Vec::new(),
             chosen: None,
             cells: Vec::new(),
+            keys: Vec::new(),
         };
         let mut best: Option<(f64, usize)> = None;
         let mut combined: Option<(f64, usize)> = None;
@@ -381,6 +386,7 @@ impl<'a> QueueHistory<'a> {
         if let Some(i) = pick {
             choice.chosen = Some(candidates[i]);
             choice.cells = std::mem::take(&mut cells[i]);
+            choice.keys = keys;
         }
         choice
     }
@@ -411,6 +417,84 @@ fn band_ratios(cells: &[(f64, f64, f64)], band: [f64; 2]) -> (f64, f64) {
         quantile(&r, band[0]).min(1.0),
         quantile(&r, band[1]).max(1.0),
     )
+}
+
+/// A split-conformal band: quantiles of the calibration cells' errors in
+/// Poisson standard deviations, (actual − forecast) / √forecast, per
+/// weekday and hour of the day, per hour where a weekday's hour has too
+/// few scores, and over all cells where an hour has too few. The band is
+/// forecast + quantile × √forecast (at least 0).
+struct Conformal {
+    by_weekday_hour: BTreeMap<(usize, u32), (f64, f64)>,
+    by_hour: BTreeMap<u32, (f64, f64)>,
+    all: (f64, f64),
+}
+
+/// Scores a group needs for its own quantiles.
+const CONFORMAL_MIN_SCORES: usize = 30;
+
+impl Conformal {
+    /// From the calibration cells `cells` at `(day, slot)` `keys` of the
+    /// history `raw` (slots of `step` minutes); `None` without enough cells.
+    fn new(
+        raw: &Raw,
+        step: u32,
+        cells: &[(f64, f64, f64)],
+        keys: &[(usize, usize)],
+        band: [f64; 2],
+    ) -> Option<Conformal> {
+        let mut wh: BTreeMap<(usize, u32), Vec<f64>> = BTreeMap::new();
+        let mut hr: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
+        let mut all = Vec::new();
+        for (c, &(d, s)) in cells.iter().zip(keys) {
+            if c.0 <= 0.0 {
+                continue;
+            }
+            // The error in Poisson standard deviations of the forecast.
+            let r = (c.2 - c.0) / c.0.sqrt();
+            let hour = s as u32 * step / 60;
+            wh.entry((weekday_index(raw.date(d)), hour))
+                .or_default()
+                .push(r);
+            hr.entry(hour).or_default().push(r);
+            all.push(r);
+        }
+        let q = |mut r: Vec<f64>| -> Option<(f64, f64)> {
+            if r.len() < CONFORMAL_MIN_SCORES {
+                return None;
+            }
+            r.sort_by(|a, b| a.total_cmp(b));
+            // Split-conformal ranks: the ⌊(n + 1) p⌋-th smallest score for
+            // the lower end, the ⌈(n + 1) p⌉-th for the upper.
+            let n = r.len();
+            let rank = |k: f64| r[(k as usize).clamp(1, n) - 1];
+            Some((
+                rank(((n + 1) as f64 * band[0]).floor()).min(0.0),
+                rank(((n + 1) as f64 * band[1]).ceil()).max(0.0),
+            ))
+        };
+        Some(Conformal {
+            all: q(all)?,
+            by_weekday_hour: wh
+                .into_iter()
+                .filter_map(|(k, r)| Some((k, q(r)?)))
+                .collect(),
+            by_hour: hr
+                .into_iter()
+                .filter_map(|(k, r)| Some((k, q(r)?)))
+                .collect(),
+        })
+    }
+
+    /// The band's error quantiles on `date` at local `minute`.
+    fn at(&self, date: NaiveDate, minute: u32) -> (f64, f64) {
+        let hour = minute / 60;
+        self.by_weekday_hour
+            .get(&(weekday_index(date), hour))
+            .or_else(|| self.by_hour.get(&hour))
+            .copied()
+            .unwrap_or(self.all)
+    }
 }
 
 /// Forecasts every queue of the scenario over the horizon with the
@@ -479,6 +563,14 @@ pub fn forecast_with(
             method
         });
         let (lo, hi) = band_ratios(&choice.cells, sc.forecast.band);
+        let conformal = sc
+            .forecast
+            .calibration_weeks
+            .filter(|&w| w > 0)
+            .and_then(|w| {
+                let cal = h.choose(origin, &[chosen], w, leads);
+                Conformal::new(&h.raw, step, &cal.cells, &cal.keys, sc.forecast.band)
+            });
         let z_lo = Normal::standard().inverse_cdf(sc.forecast.band[0]);
         let z_hi = Normal::standard().inverse_cdf(sc.forecast.band[1]);
         let pred = h.predict(&h.full, chosen, ndays);
@@ -496,6 +588,12 @@ pub fn forecast_with(
                 0.0
             };
             volume.push(v);
+            if let Some(c) = &conformal {
+                let (e_lo, e_hi) = c.at(iv.date, iv.minute_of_day);
+                p10.push((v + e_lo * v.sqrt()).max(0.0));
+                p90.push(v + e_hi * v.sqrt());
+                continue;
+            }
             p10.push((v * lo).min(v + z_lo * v.sqrt()).max(0.0));
             p90.push((v * hi).max(v + z_hi * v.sqrt()));
         }
@@ -518,6 +616,45 @@ pub fn forecast_with(
         });
     }
     Ok(Forecast { queues, findings })
+}
+
+/// What really arrived in the planned intervals, per queue (scenario
+/// order) and interval: the history of the horizon's own days on the plan's
+/// grid as observed (finer intervals summed, a partly covered interval
+/// scaled up, nothing cleaned), `None` where unknown (a day or interval
+/// with no row). Zero outside opening hours, where nothing is judged.
+pub fn actuals(
+    loaded: &LoadedScenario,
+    history: &History,
+    horizon: &Horizon,
+) -> Vec<Vec<Option<f64>>> {
+    let sc = &loaded.scenario;
+    let step = horizon.interval_minutes;
+    let Some(&last) = horizon.dates.last() else {
+        return Vec::new();
+    };
+    let after = last + Duration::days(1);
+    sc.queues
+        .iter()
+        .map(|q| {
+            let raw = prepare::read(sc, q, history, step, after, &mut Vec::new());
+            horizon
+                .intervals
+                .iter()
+                .map(|iv| {
+                    if !prepare::open_at(q, iv.minute_of_day) {
+                        return Some(0.0);
+                    }
+                    let raw = raw.as_ref()?;
+                    if iv.date < raw.start {
+                        return None;
+                    }
+                    let row = raw.actual.get(raw.day(iv.date))?.as_ref()?;
+                    *row.get((iv.minute_of_day / step) as usize)?
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// A queue's forecast as `forecast.file` gives it: its band where given,
@@ -1053,6 +1190,40 @@ queues:
             );
         }
         assert!(!kinds(&f).contains(&"anomalous_day"), "{:?}", f.findings);
+    }
+
+    #[test]
+    fn a_conformal_band_is_as_wide_as_the_errors_it_was_calibrated_on() {
+        // A flat 10 a half hour, 12 on the Mondays of even weeks: the
+        // forecast misses by at most 2, on Mondays only.
+        let cal = "forecast: { calibration_weeks: 8 }";
+        let l = loaded("Asia/Shanghai", "2026-11-09", cal, "");
+        let mut h = flat_csv(&l, 12, &[], &[]);
+        for r in h.records.iter_mut() {
+            use chrono::Datelike;
+            let day = r.start.date_naive();
+            if day.weekday() == chrono::Weekday::Mon && day.iso_week().week() % 2 == 0 {
+                r.offered = 12.0;
+            }
+        }
+        let horizon = Horizon::new(&l.scenario);
+        let f = &forecast(&l, &h, &horizon).unwrap().queues[0];
+        // Without calibration the band is never narrower than Poisson's.
+        let plain = loaded("Asia/Shanghai", "2026-11-09", "", "");
+        let g = &forecast(&plain, &h, &horizon).unwrap().queues[0];
+        for t in 0..horizon.intervals.len() {
+            let (v, lo, hi) = (f.volume[t], f.volume_p10[t], f.volume_p90[t]);
+            assert!(lo <= v && v <= hi, "{lo} {v} {hi}");
+            assert!(g.volume_p90[t] >= g.volume[t] + 1.28 * g.volume[t].sqrt() - 1e-9);
+            // Errors of at most 2 contacts in 10 to 12: the calibrated band
+            // is within 2 contacts of the forecast, narrower than Poisson's
+            // ±1.28 √10 = ±4.05.
+            assert!(
+                hi - v <= 2.0 + 1e-9 && v - lo <= 2.0 + 1e-9,
+                "{lo} {v} {hi}"
+            );
+        }
+        assert!(f.volume_p90.iter().zip(&f.volume).any(|(p, v)| p > v));
     }
 
     #[test]

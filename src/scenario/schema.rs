@@ -256,6 +256,11 @@ pub struct ForecastSettings {
     /// Lower and upper quantile of the band, e.g. `[0.1, 0.9]`.
     #[serde(default = "default_band")]
     pub band: [f64; 2],
+    /// Calibrate the band split-conformally on this many weeks before the
+    /// forecast origin (docs/forecasting.md#band); none: the band of the
+    /// method's backtest.
+    #[serde(default)]
+    pub calibration_weeks: Option<u32>,
     /// A forecast made elsewhere (queue, interval_start, volume,
     /// aht_seconds, optional volume_p10 and volume_p90), relative to the
     /// scenario file: the queues it lists are not forecast from history.
@@ -270,6 +275,7 @@ impl Default for ForecastSettings {
             backtest_weeks: default_backtest_weeks(),
             outlier_threshold: default_outlier(),
             band: default_band(),
+            calibration_weeks: None,
             file: None,
         }
     }
@@ -1291,6 +1297,11 @@ pub struct Objective {
     /// `service_level.target` when absent.
     #[serde(default, deserialize_with = "de_opt_sl_target")]
     pub target: Option<f64>,
+    /// Plan for the odds: the requirement of each voice and chat interval
+    /// is Erlang's for this quantile of its volume (from the forecast band)
+    /// rather than for the forecast itself (docs/risk.md); none when absent.
+    #[serde(default, deserialize_with = "de_opt_sl_target")]
+    pub risk: Option<f64>,
     /// Lowest service level of any interval with contacts; none when absent.
     #[serde(default, deserialize_with = "de_opt_sl_target")]
     pub interval_minimum: Option<f64>,
@@ -1326,6 +1337,7 @@ impl Default for Objective {
             mode: ObjectiveMode::default(),
             period: SlPeriod::default(),
             target: None,
+            risk: None,
             interval_minimum: None,
             shortfall_weight: default_shortfall_weight(),
             minimum_weight: default_minimum_weight(),

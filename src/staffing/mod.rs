@@ -136,6 +136,27 @@ pub fn given_requirement(
     }
 }
 
+/// The `p` quantile of interval `t`'s volume in `f`, read off the forecast
+/// band (`forecast.band`): from the forecast towards the band's end on the
+/// same side in proportion to the normal quantiles (the band's upper end
+/// itself for `p` = its upper quantile).
+pub fn risk_volume(
+    scenario: &Scenario,
+    f: &crate::forecast::QueueForecast,
+    t: usize,
+    p: f64,
+) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let z = |x: f64| Normal::standard().inverse_cdf(x.clamp(1e-9, 1.0 - 1e-9));
+    let [b_lo, b_hi] = scenario.forecast.band;
+    let v = f.volume[t];
+    if p >= 0.5 {
+        v + (f.volume_p90[t] - v).max(0.0) * z(p) / z(b_hi)
+    } else {
+        (v - (v - f.volume_p10[t]).max(0.0) * z(p) / z(b_lo)).max(0.0)
+    }
+}
+
 /// Agents to schedule for `agents` productive ones: ceil(agents / (1 − shrinkage)).
 pub fn scheduled_agents(agents: u32, shrinkage: f64) -> u32 {
     (agents as f64 / (1.0 - shrinkage) - 1e-9).ceil().max(0.0) as u32
@@ -236,11 +257,30 @@ pub fn requirements(
                     intervals,
                 };
             }
+            let step = horizon.interval_minutes;
             let mut intervals: Vec<IntervalRequirement> = f
                 .volume
                 .iter()
                 .zip(&f.aht_seconds)
-                .map(|(&v, &aht)| requirement(v, aht, horizon.interval_minutes, q, &target, shrink))
+                .enumerate()
+                .map(|(t, (&v, &aht))| {
+                    let point = requirement(v, aht, step, q, &target, shrink);
+                    match scenario.objective.risk {
+                        Some(p) if !q.channel.is_deferred() => {
+                            let raised = requirement(
+                                risk_volume(scenario, f, t, p),
+                                aht,
+                                step,
+                                q,
+                                &target,
+                                shrink,
+                            );
+                            let agents = point.agents.max(raised.agents) as f64;
+                            given_requirement(agents, v, aht, step, q, shrink)
+                        }
+                        _ => point,
+                    }
+                })
                 .collect();
             if q.channel.is_deferred() {
                 // Even spread: the work of interval s is spread over s .. s + D − 1.
