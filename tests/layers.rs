@@ -24,6 +24,7 @@ const LAYERS: &[&[&str]] = &[
     &["solve", "report"],
     &["explain", "simulate", "store"],
     &["replan"],
+    &["request"],
     &["export"],
     &["plan", "instance"],
 ];
