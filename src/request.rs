@@ -411,6 +411,33 @@ pub struct Context<'a> {
     pub published: &'a Roster,
     /// The allowances of its version (its chain of re-plans).
     pub carried: &'a Allowances,
+    /// The published roster's evaluation of each span of intervals judged.
+    before: std::cell::RefCell<BTreeMap<(usize, usize), crate::report::Evaluation>>,
+    /// What each span of intervals judged, by what changed in it.
+    judged: std::cell::RefCell<BTreeMap<(usize, usize, String), Vec<String>>>,
+    /// The scenario without its agents, for the validator of a few.
+    bare: std::cell::OnceCell<Scenario>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(
+        scenario: &'a Scenario,
+        horizon: &'a Horizon,
+        requirements: &'a [QueueRequirements],
+        published: &'a Roster,
+        carried: &'a Allowances,
+    ) -> Context<'a> {
+        Context {
+            scenario,
+            horizon,
+            requirements,
+            published,
+            carried,
+            before: Default::default(),
+            judged: Default::default(),
+            bare: Default::default(),
+        }
+    }
 }
 
 /// The service-level floor of queue `q`: the objective's per-queue
@@ -423,20 +450,16 @@ pub fn floor(sc: &Scenario, q: &str) -> Option<f64> {
         .or(sc.objective.interval_minimum)
 }
 
-/// The horizon and requirements of the days from `first` to `last` alone:
-/// coverage of voice and chat is judged interval by interval, so the
-/// days a change touches are evaluated on their own (fast on a large centre).
+/// The horizon and requirements of the intervals from `lo` to `hi`
+/// alone: coverage of voice and chat is judged interval by interval, so
+/// the hours a change touches are evaluated on their own (fast on a large
+/// centre).
 fn window(
     h: &Horizon,
     reqs: &[QueueRequirements],
-    first: NaiveDate,
-    last: NaiveDate,
-) -> (Horizon, Vec<QueueRequirements>, usize) {
-    let keep: Vec<usize> = (0..h.intervals.len())
-        .filter(|&t| h.intervals[t].date >= first && h.intervals[t].date <= last)
-        .collect();
-    let lo = keep.first().copied().unwrap_or(0);
-    let hi = keep.last().map_or(0, |&t| t + 1);
+    lo: usize,
+    hi: usize,
+) -> (Horizon, Vec<QueueRequirements>) {
     let sub = Horizon {
         tz: h.tz,
         interval_minutes: h.interval_minutes,
@@ -451,7 +474,35 @@ fn window(
             intervals: q.intervals[lo..hi].to_vec(),
         })
         .collect();
-    (sub, r, lo)
+    (sub, r)
+}
+
+/// The intervals (`lo..hi`) the shifts touch, overlapping spans merged.
+fn spans<'a>(h: &Horizon, shifts: impl Iterator<Item = &'a Shift>) -> Vec<(usize, usize)> {
+    let step = Duration::minutes(i64::from(h.interval_minutes));
+    let mut out: Vec<(usize, usize)> = shifts
+        .filter_map(|s| {
+            let lo = h
+                .intervals
+                .iter()
+                .position(|iv| iv.start + step > s.start)?;
+            let hi = h
+                .intervals
+                .iter()
+                .position(|iv| iv.start >= s.end)
+                .unwrap_or(h.intervals.len());
+            (lo < hi).then_some((lo, hi))
+        })
+        .collect();
+    out.sort();
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for (lo, hi) in out {
+        match merged.last_mut() {
+            Some(m) if lo <= m.1 => m.1 = m.1.max(hi),
+            _ => merged.push((lo, hi)),
+        }
+    }
+    merged
 }
 
 fn weekday_name(d: NaiveDate) -> &'static str {
@@ -475,16 +526,79 @@ impl Context<'_> {
     /// to `last`, against the published roster: each run of intervals of
     /// a queue below its floor (and below what it was), in words. Empty
     /// when it holds.
-    fn coverage_short(&self, after: &Roster, days: &BTreeSet<NaiveDate>) -> Result<Vec<String>> {
+    fn coverage_short(
+        &self,
+        after: &Roster,
+        changes: &[Change],
+        touched: &[(usize, usize)],
+    ) -> Result<Vec<String>> {
         let sc = self.scenario;
         let floors: Vec<Option<f64>> = sc.queues.iter().map(|q| floor(sc, &q.id)).collect();
         if floors.iter().all(Option::is_none) && sc.min_staff.is_empty() {
             return Ok(Vec::new());
         }
-        let (Some(&first), Some(&last)) = (days.first(), days.last()) else {
-            return Ok(Vec::new());
-        };
-        let (h, reqs, _) = window(self.horizon, self.requirements, first, last);
+        let mut out = Vec::new();
+        for &(lo, hi) in touched {
+            // What the span sees change: shifts out and in, by their times,
+            // queues and proficiencies (whose they are does not count).
+            let from = self.horizon.intervals[lo].start;
+            let to = self
+                .horizon
+                .intervals
+                .get(hi)
+                .map_or(self.horizon.end, |iv| iv.start);
+            let mut seen: Vec<String> = Vec::new();
+            for c in changes {
+                for (sign, s) in [("-", &c.before), ("+", &c.after)] {
+                    let Some(s) = s.as_ref().filter(|s| s.end > from && s.start < to) else {
+                        continue;
+                    };
+                    let agent = sc.agents.iter().find(|a| a.id == s.agent_id);
+                    let skills: Vec<String> = s
+                        .skills
+                        .iter()
+                        .map(|q| format!("{q}@{}", agent.map_or(1.0, |a| a.proficiency(q))))
+                        .collect();
+                    let breaks: Vec<String> = s
+                        .breaks
+                        .iter()
+                        .map(|b| format!("{}..{}", b.start, b.end))
+                        .collect();
+                    seen.push(format!(
+                        "{sign}{}..{} {} {}",
+                        s.start,
+                        s.end,
+                        breaks.join(","),
+                        skills.join(",")
+                    ));
+                }
+            }
+            seen.sort();
+            let key = (lo, hi, seen.join(";"));
+            if let Some(found) = self.judged.borrow().get(&key) {
+                out.extend(found.iter().cloned());
+                continue;
+            }
+            let mut here = Vec::new();
+            self.span_short(after, lo, hi, &floors, &mut here)?;
+            out.extend(here.iter().cloned());
+            self.judged.borrow_mut().insert(key, here);
+        }
+        Ok(out)
+    }
+
+    /// [`Context::coverage_short`] of the intervals `lo..hi`, its runs
+    /// added to `out`.
+    fn span_short(
+        &self,
+        after: &Roster,
+        lo: usize,
+        hi: usize,
+        floors: &[Option<f64>],
+        out: &mut Vec<String>,
+    ) -> Result<()> {
+        let sc = self.scenario;
+        let (h, reqs) = window(self.horizon, self.requirements, lo, hi);
         let on = |r: &Roster| Roster {
             shifts: r
                 .shifts
@@ -492,11 +606,16 @@ impl Context<'_> {
                 .filter(|s| s.end > h.intervals[0].start && s.start < h.end)
                 .cloned()
                 .collect(),
-            ..r.clone()
+            site_name: r.site_name.clone(),
+            timezone: r.timezone,
         };
-        let before = crate::report::evaluate(sc, &h, &reqs, &on(self.published))?;
+        if !self.before.borrow().contains_key(&(lo, hi)) {
+            let e = crate::report::evaluate(sc, &h, &reqs, &on(self.published))?;
+            self.before.borrow_mut().insert((lo, hi), e);
+        }
+        let cache = self.before.borrow();
+        let before = &cache[&(lo, hi)];
         let now = crate::report::evaluate(sc, &h, &reqs, &on(after))?;
-        let mut out = Vec::new();
         for (qi, q) in sc.queues.iter().enumerate() {
             // Runs of short intervals: first, last, the lowest value, in
             // words, and the floor it is held to.
@@ -517,10 +636,6 @@ impl Context<'_> {
                 }
             };
             for t in 0..h.intervals.len() {
-                if !days.contains(&h.intervals[t].date) {
-                    flush(&mut run);
-                    continue;
-                }
                 let (b, a) = (&before.intervals[qi][t], &now.intervals[qi][t]);
                 let mut short: Option<(f64, String, String)> = None;
                 if let Some(fl) = floors[qi] {
@@ -562,7 +677,7 @@ impl Context<'_> {
             }
             flush(&mut run);
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The first rule `after` breaks for the agents of `who`, in words.
@@ -579,9 +694,27 @@ impl Context<'_> {
                 .filter(|s| who.contains(s.agent_id.as_str()))
                 .cloned()
                 .collect(),
-            ..after.clone()
+            site_name: after.site_name.clone(),
+            timezone: after.timezone,
         };
-        validate_with(self.scenario, &sub, allow)
+        // The validator's rules are per agent: the scenario of these
+        // agents alone gives the same findings for them, fast on a large
+        // centre.
+        let mut only = self
+            .bare
+            .get_or_init(|| Scenario {
+                agents: Vec::new(),
+                ..self.scenario.clone()
+            })
+            .clone();
+        only.agents = self
+            .scenario
+            .agents
+            .iter()
+            .filter(|a| who.contains(a.id.as_str()))
+            .cloned()
+            .collect();
+        validate_with(&only, &sub, allow)
             .into_iter()
             .find(|v| v.agent_id.is_empty() || who.contains(v.agent_id.as_str()))
             .map(|v| match v.date {
@@ -608,8 +741,13 @@ impl Context<'_> {
         if let Some(rule) = self.broken_rule(after, &who, &allow) {
             return Ok(Err(rule));
         }
-        let days: BTreeSet<NaiveDate> = changes.iter().map(|c| c.date).collect();
-        let short = self.coverage_short(after, &days)?;
+        let touched = spans(
+            self.horizon,
+            changes
+                .iter()
+                .flat_map(|c| c.before.iter().chain(c.after.iter())),
+        );
+        let short = self.coverage_short(after, &changes, &touched)?;
         if !short.is_empty() {
             return Ok(Err(short.join("; ")));
         }
@@ -825,6 +963,8 @@ impl Context<'_> {
 
     /// The cheapest repair of `base` for the published shift `s` its
     /// agent no longer works: the roster and the repair in words, or none.
+    /// Candidates are priced and checked against the rules on the two
+    /// agents' shifts alone; coverage is evaluated for the cheapest few.
     fn repair(
         &self,
         base: &Roster,
@@ -832,22 +972,38 @@ impl Context<'_> {
         absences: &[Absence],
     ) -> Result<Option<(Roster, String)>> {
         /// Coverage evaluations tried per shift at most.
-        const TRIES: usize = 12;
+        const TRIES: usize = 8;
+        /// A repair: shifts taken out of `base`, shifts added, in words.
+        struct Candidate {
+            cost: f64,
+            changes: Vec<Change>,
+            take: Option<Shift>,
+            give: Vec<Shift>,
+            words: String,
+        }
         let sc = self.scenario;
         let rp = &sc.replan;
-        let works = |ro: &Roster, id: &str, d: NaiveDate| {
-            ro.shifts.iter().any(|x| x.agent_id == id && x.date == d)
+        let tz = sc.site.timezone;
+        let mut by_agent: BTreeMap<&str, Vec<&Shift>> = BTreeMap::new();
+        for x in &base.shifts {
+            by_agent.entry(x.agent_id.as_str()).or_default().push(x);
+        }
+        let works = |id: &str, d: NaiveDate| {
+            by_agent
+                .get(id)
+                .is_some_and(|v| v.iter().any(|x| x.date == d))
         };
         let away = |id: &str, d: NaiveDate| {
             absences.iter().any(|a| {
                 a.agent_id == id
-                    && a.from < local_midnight(sc.site.timezone, d + Duration::days(1))
-                    && a.until > local_midnight(sc.site.timezone, d)
+                    && a.from < local_midnight(tz, d + Duration::days(1))
+                    && a.until > local_midnight(tz, d)
             })
         };
-        let mut candidates: Vec<(f64, Roster, String)> = Vec::new();
+        let span = |x: &Shift| format!("{} {}–{}", x.date, hhmm(x.start), hhmm(x.end));
+        let mut candidates: Vec<Candidate> = Vec::new();
         for b in &sc.agents {
-            if b.id == s.agent_id || works(base, &b.id, s.date) || away(&b.id, s.date) {
+            if b.id == s.agent_id || works(&b.id, s.date) || away(&b.id, s.date) {
                 continue;
             }
             let Some(given) = handed(sc, s, &b.id) else {
@@ -860,74 +1016,94 @@ impl Context<'_> {
                 Remedy::DaysOff
             };
             if rp.remedy_cost(remedy).is_some() {
-                let mut ro = base.clone();
-                ro.shifts.push(given.clone());
-                ro.sort();
-                let words = if b.reserve {
-                    format!(
-                        "{} from the reserve pool works {} {}–{}",
-                        b.id,
-                        s.date,
-                        hhmm(s.start),
-                        hhmm(s.end)
-                    )
-                } else {
-                    format!(
-                        "{} works {} {}–{} on a day off",
-                        b.id,
-                        s.date,
-                        hhmm(s.start),
-                        hhmm(s.end)
-                    )
-                };
-                candidates.push((0.0, ro, words));
+                candidates.push(Candidate {
+                    cost: 0.0,
+                    changes: Vec::new(),
+                    take: None,
+                    give: vec![given.clone()],
+                    words: if b.reserve {
+                        format!("{} from the reserve pool works {}", b.id, span(s))
+                    } else {
+                        format!("{} works {} on a day off", b.id, span(s))
+                    },
+                });
             }
             // A swap: `b` works this shift, and the absent agent one of
             // `b`'s shifts on a day it has off.
             if b.reserve {
                 continue;
             }
-            for theirs in base.shifts.iter().filter(|x| x.agent_id == b.id) {
-                if works(base, &s.agent_id, theirs.date) || away(&s.agent_id, theirs.date) {
+            for theirs in by_agent.get(b.id.as_str()).into_iter().flatten() {
+                if works(&s.agent_id, theirs.date) || away(&s.agent_id, theirs.date) {
                     continue;
                 }
                 let Some(back) = handed(sc, theirs, &s.agent_id) else {
                     continue;
                 };
-                let mut ro = base.clone();
-                ro.shifts.retain(|x| x != theirs);
-                ro.shifts.push(given.clone());
-                ro.shifts.push(back);
-                ro.sort();
-                candidates.push((
-                    0.0,
-                    ro,
-                    format!(
-                        "swap: {} works {}'s shift of {} {}–{}, and {} works {}'s of {} {}–{}",
+                candidates.push(Candidate {
+                    cost: 0.0,
+                    changes: Vec::new(),
+                    take: Some((*theirs).clone()),
+                    give: vec![given.clone(), back],
+                    words: format!(
+                        "swap: {} works {}'s shift of {}, and {} works {}'s of {}",
                         b.id,
                         s.agent_id,
-                        s.date,
-                        hhmm(s.start),
-                        hhmm(s.end),
+                        span(s),
                         s.agent_id,
                         b.id,
-                        theirs.date,
-                        hhmm(theirs.start),
-                        hhmm(theirs.end)
+                        span(theirs)
                     ),
-                ));
+                });
             }
         }
-        for c in &mut candidates {
-            c.0 = change_cost(sc, &diff(self.published, &c.1, absences)).cost;
+        // The agents a candidate touches, before and after it.
+        let mut published: BTreeMap<&str, Vec<&Shift>> = BTreeMap::new();
+        for x in &self.published.shifts {
+            published.entry(x.agent_id.as_str()).or_default().push(x);
         }
-        candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.cmp(&b.2)));
+        let of = |by: &BTreeMap<&str, Vec<&Shift>>, who: &BTreeSet<&str>| {
+            let mut ro = Roster {
+                shifts: who
+                    .iter()
+                    .flat_map(|id| by.get(id).into_iter().flatten())
+                    .map(|x| (*x).clone())
+                    .collect(),
+                site_name: base.site_name.clone(),
+                timezone: base.timezone,
+            };
+            ro.sort();
+            ro
+        };
+        let touched = |c: &Candidate| -> BTreeSet<String> {
+            c.give
+                .iter()
+                .map(|x| x.agent_id.clone())
+                .chain([s.agent_id.clone()])
+                .collect()
+        };
+        let after_of = |c: &Candidate, who: &BTreeSet<&str>| {
+            let mut ro = of(&by_agent, who);
+            ro.shifts.retain(|x| Some(x) != c.take.as_ref());
+            ro.shifts.extend(c.give.iter().cloned());
+            ro.sort();
+            ro
+        };
+        for c in &mut candidates {
+            let ids = touched(c);
+            let who: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+            let before = of(&published, &who);
+            c.changes = diff(&before, &after_of(c, &who), absences);
+            c.cost = change_cost(sc, &c.changes).cost;
+        }
+        candidates.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(a.words.cmp(&b.words)));
+        let allow = self.allowances(absences, false);
         let mut tried = 0;
-        for (_, ro, words) in candidates {
-            let changes = diff(self.published, &ro, absences);
-            let who: BTreeSet<&str> = changes.iter().map(|c| c.agent_id.as_str()).collect();
+        for c in candidates {
+            let ids = touched(&c);
+            let who: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
             if self
-                .broken_rule(&ro, &who, &self.allowances(absences, false))
+                .broken_rule(&after_of(&c, &who), &who, &allow)
                 .is_some()
             {
                 continue;
@@ -936,9 +1112,13 @@ impl Context<'_> {
                 break;
             }
             tried += 1;
-            let days: BTreeSet<NaiveDate> = changes.iter().map(|c| c.date).collect();
-            if self.coverage_short(&ro, &days)?.is_empty() {
-                return Ok(Some((ro, words)));
+            let mut ro = base.clone();
+            ro.shifts.retain(|x| Some(x) != c.take.as_ref());
+            ro.shifts.extend(c.give.iter().cloned());
+            ro.sort();
+            let touched = spans(self.horizon, c.give.iter().chain(c.take.iter()));
+            if self.coverage_short(&ro, &c.changes, &touched)?.is_empty() {
+                return Ok(Some((ro, c.words)));
             }
         }
         Ok(None)

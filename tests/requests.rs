@@ -361,13 +361,8 @@ proptest! {
         DEMO.with(|(d, safe)| {
             prop_assert!(!safe.is_empty(), "no harmless day off on the demo to try");
             let sc = d.inputs.scenario();
-            let ctx = Context {
-                scenario: sc,
-                horizon: &d.inputs.horizon,
-                requirements: &d.reqs,
-                published: &d.roster,
-                carried: &Allowances::default(),
-            };
+            let none = Allowances::default();
+            let ctx = Context::new(sc, &d.inputs.horizon, &d.reqs, &d.roster, &none);
             let s = &d.roster.shifts[pick % d.roster.shifts.len()];
             let date = s.date.to_string();
             let req = match kind {

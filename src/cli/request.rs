@@ -300,13 +300,13 @@ fn load(at: &Where) -> anyhow::Result<Loaded> {
 
 impl Loaded {
     fn context(&self) -> Context<'_> {
-        Context {
-            scenario: self.inputs.scenario(),
-            horizon: &self.inputs.horizon,
-            requirements: &self.reqs,
-            published: &self.published,
-            carried: &self.carried,
-        }
+        Context::new(
+            self.inputs.scenario(),
+            &self.inputs.horizon,
+            &self.reqs,
+            &self.published,
+            &self.carried,
+        )
     }
 }
 
@@ -375,7 +375,6 @@ fn print_review(v: &Review, header: bool) {
 
 fn review(at: &Where, ids: &[i64], format: &str) -> anyhow::Result<i32> {
     let l = load(at)?;
-    let ctx = l.context();
     let all = l.store.requests()?;
     let chosen: Vec<&StoredRequest> = if ids.is_empty() {
         all.iter().filter(|r| r.status == Status::Pending).collect()
@@ -399,13 +398,27 @@ fn review(at: &Where, ids: &[i64], format: &str) -> anyhow::Result<i32> {
             l.latest.published_at
         );
     }
-    let mut reviews = Vec::new();
-    for r in chosen {
-        let v = ctx.review(r.id, &r.request)?;
-        if format != "json" {
-            print_review(&v, true);
+    // Each request on its own against the same version: in parallel, each
+    // thread with a context (and caches) of its own; printed in order.
+    use rayon::prelude::*;
+    let (sc, horizon, reqs, published, carried) = (
+        l.inputs.scenario(),
+        &l.inputs.horizon,
+        &l.reqs[..],
+        &l.published,
+        &l.carried,
+    );
+    let reviews: Vec<Review> = chosen
+        .par_iter()
+        .map_init(
+            || Context::new(sc, horizon, reqs, published, carried),
+            |ctx, r| ctx.review(r.id, &r.request),
+        )
+        .collect::<rota::Result<_>>()?;
+    if format != "json" {
+        for v in &reviews {
+            print_review(v, true);
         }
-        reviews.push(v);
     }
     if format == "json" {
         println!("{}", serde_json::to_string_pretty(&reviews)?);
