@@ -408,13 +408,19 @@ fn review(at: &Where, ids: &[i64], format: &str) -> anyhow::Result<i32> {
         &l.published,
         &l.carried,
     );
+    let chunk = chosen.len().div_ceil(rayon::current_num_threads()).max(1);
     let reviews: Vec<Review> = chosen
-        .par_iter()
-        .map_init(
-            || Context::new(sc, horizon, reqs, published, carried),
-            |ctx, r| ctx.review(r.id, &r.request),
-        )
-        .collect::<rota::Result<_>>()?;
+        .par_chunks(chunk)
+        .map(|part| {
+            let ctx = Context::new(sc, horizon, reqs, published, carried);
+            part.iter()
+                .map(|r| ctx.review(r.id, &r.request))
+                .collect::<rota::Result<Vec<_>>>()
+        })
+        .collect::<rota::Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
     if format != "json" {
         for v in &reviews {
             print_review(v, true);
