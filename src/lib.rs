@@ -22,6 +22,7 @@ pub mod lp;
 pub mod plan;
 pub mod replan;
 pub mod report;
+pub mod request;
 pub mod roster;
 pub mod scenario;
 pub mod simulate;

@@ -36,6 +36,10 @@ pub struct Facts {
     pub actual_ratio: BTreeMap<String, f64>,
     /// Overtime rules in force (when the scenario allows overtime).
     pub overtime: Option<crate::scenario::Overtime>,
+    /// The request whose approval this version applies (`rota request
+    /// approve`), none for a re-plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<i64>,
 }
 
 impl Facts {

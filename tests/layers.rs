@@ -24,6 +24,7 @@ const LAYERS: &[&[&str]] = &[
     &["solve", "report"],
     &["explain", "simulate", "store", "drill"],
     &["replan"],
+    &["request"],
     &["export"],
     &["plan", "instance"],
     &["hindsight"],

@@ -7,6 +7,7 @@ mod forecast;
 mod generate;
 mod plan;
 mod replan;
+mod request;
 mod simulate;
 mod staff;
 mod store;
@@ -63,6 +64,10 @@ enum Command {
     Diff(store::DiffArgs),
     /// Re-plan the latest published version from an instant on: absences, actuals, fewest changes.
     Replan(replan::Args),
+    /// The agents' requests: add, import, list, review against coverage, approve (a new version) or deny.
+    Request(request::Args),
+    /// Check a swap of two agents' shifts against both agents' rules, skills and coverage; file it when allowed.
+    Swap(request::SwapArgs),
     /// Required agents for one interval (Erlang C, or Erlang A with --patience).
     Staff(staff::Args),
     /// Simulate a roster (discrete events, replications) beside Erlang's prediction.
@@ -194,6 +199,8 @@ pub fn run() -> anyhow::Result<i32> {
         Command::Versions(args) => store::versions(args),
         Command::Diff(args) => store::diff_cmd(args),
         Command::Replan(args) => replan::run(args),
+        Command::Request(args) => request::run(args),
+        Command::Swap(args) => request::swap(args),
         Command::Simulate(args) => simulate::run_cmd(args),
         Command::Drill(args) => drill::run(args),
         Command::BacktestPlan(args) => backtest_plan::run(args),

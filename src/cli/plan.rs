@@ -21,6 +21,11 @@ pub struct Args {
     /// beside the scenario or above it overrides them), or a path.
     #[arg(long)]
     solver: Option<String>,
+    /// The store whose approved requests of the plan's days become fixed
+    /// days off and preferences (default: rota.db beside the scenario, when
+    /// there is one).
+    #[arg(long)]
+    store: Option<PathBuf>,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -71,7 +76,29 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     rota::export::check_output_folder(&args.out)?;
     let pb = spinner(args.quiet);
     pb.set_message(format!("reading {}", args.scenario.display()));
-    let inputs = Inputs::load(&args.scenario, args.solver.as_deref())?;
+    let mut inputs = Inputs::load(&args.scenario, args.solver.as_deref())?;
+    // Approved requests of these days: fixed days off and preferences.
+    let store = super::store::store_path(&args.store, Some(&args.scenario));
+    if args.store.is_some() || store.exists() {
+        let approved: Vec<rota::store::StoredRequest> = rota::store::Store::open(&store, false)?
+            .requests()?
+            .into_iter()
+            .filter(|r| r.status == rota::store::Status::Approved)
+            .collect();
+        let carried = rota::request::into_plan(&mut inputs.loaded.scenario, &approved);
+        if !args.quiet && !carried.is_empty() {
+            pb.suspend(|| {
+                eprintln!(
+                    "carried {} approved requests of {} into the plan:",
+                    carried.len(),
+                    store.display()
+                );
+                for c in &carried {
+                    eprintln!("  {c}");
+                }
+            });
+        }
+    }
     let exporters = plan_exporters();
     let outputs: Vec<_> = exporters
         .iter()

@@ -148,6 +148,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             .replan
             .remedy_cost(Remedy::Overtime)
             .map(|_| sc.replan.overtime.clone()),
+        request: None,
     };
     let allowances = carried.union(&facts.allowances());
     let violations = validate_with(sc, &solved.roster, &allowances);
@@ -266,84 +267,16 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         paid_cost_replanned: evaluation.paid_cost,
         shortfall,
     };
-    // Calendars: SEQUENCE from every version of this week in the store.
-    let mut chain = Vec::new();
-    for v in store.versions()? {
-        if v.site == sc.site.name && v.first_date == latest.first_date {
-            let abs = match &v.replan {
-                Some(j) => serde_json::from_str::<Facts>(j)?.absences,
-                None => Vec::new(),
-            };
-            chain.push((store.roster(v.version)?, abs));
-        }
-    }
-    let sequence = sequences(&chain);
-    let cancelled: Vec<rota::roster::Shift> = changes
-        .iter()
-        .filter(|c| matches!(c.kind, ChangeKind::Cancelled | ChangeKind::Absent))
-        .filter_map(|c| c.before.clone())
-        .collect();
     let generated_at = super::plan::generated_at();
-    let site = slug(&sc.site.name);
-    let opts = IcsOptions {
-        site_slug: &site,
-        calendar_name: &format!("{} roster", sc.site.name),
-        dtstamp: generated_at,
-        break_events: false,
-    };
-    let publish = |roster: &rota::roster::Roster,
-                   cancelled: &[rota::roster::Shift],
-                   name: &str,
-                   method: &str| {
-        roster_update_to_ics(
-            roster,
-            &IcsOptions {
-                calendar_name: name,
-                ..opts
-            },
-            &CalendarUpdate {
-                sequence: &sequence,
-                cancelled,
-                method,
-            },
-        )
-        .into_bytes()
-    };
-    let affected: std::collections::BTreeSet<&str> =
-        changes.iter().map(|c| c.agent_id.as_str()).collect();
-    let mut calendars: Vec<(String, Vec<u8>)> = Vec::new();
-    let by_agent = per_agent(&solved.roster);
-    for id in &affected {
-        let mine: Vec<rota::roster::Shift> = cancelled
-            .iter()
-            .filter(|s| s.agent_id == *id)
-            .cloned()
-            .collect();
-        let roster = by_agent
-            .iter()
-            .find(|(a, _)| a == id)
-            .map(|(_, r)| r.clone())
-            .unwrap_or(rota::roster::Roster {
-                site_name: sc.site.name.clone(),
-                timezone: sc.site.timezone,
-                shifts: Vec::new(),
-            });
-        let name = format!("{id} shifts");
-        calendars.push((
-            format!("{}.ics", slug(id)),
-            publish(&roster, &mine, &name, "PUBLISH"),
-        ));
-        if !mine.is_empty() {
-            let empty = rota::roster::Roster {
-                shifts: Vec::new(),
-                ..roster.clone()
-            };
-            calendars.push((
-                format!("{}-cancel.ics", slug(id)),
-                publish(&empty, &mine, &name, "CANCEL"),
-            ));
-        }
-    }
+    let cal = calendars(
+        &store,
+        sc,
+        &latest.first_date,
+        &solved.roster,
+        &changes,
+        generated_at,
+    )?;
+    let calendars = cal.agents;
     let plan = PlanOutput {
         scenario: sc,
         horizon,
@@ -359,14 +292,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let mut files = render_all(&plan_exporters(), &plan)?;
     for (name, bytes) in &mut files {
         match name.as_str() {
-            "roster.ics" => {
-                *bytes = publish(
-                    &solved.roster,
-                    &cancelled,
-                    &format!("{} roster", sc.site.name),
-                    "PUBLISH",
-                )
-            }
+            "roster.ics" => *bytes = cal.roster.clone(),
             "report.html" => *bytes = with_replan_section(bytes, &report),
             _ => {}
         }
@@ -429,5 +355,110 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         super::EXIT_OK
     } else {
         super::EXIT_FINDINGS
+    })
+}
+
+/// The calendars of a new version of the store: `roster.ics` of the whole
+/// roster, and one per affected agent (with a `-cancel.ics` for the
+/// shifts it no longer works), each event's `SEQUENCE` raised by the
+/// changes along every version of the week, so calendars update in place.
+pub(super) struct Calendars {
+    pub roster: Vec<u8>,
+    pub agents: Vec<(String, Vec<u8>)>,
+}
+
+pub(super) fn calendars(
+    store: &Store,
+    sc: &rota::scenario::Scenario,
+    first_date: &str,
+    roster: &rota::roster::Roster,
+    changes: &[rota::replan::Change],
+    generated_at: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<Calendars> {
+    // SEQUENCE from every version of this week in the store.
+    let mut chain = Vec::new();
+    for v in store.versions()? {
+        if v.site == sc.site.name && v.first_date == first_date {
+            let abs = match &v.replan {
+                Some(j) => serde_json::from_str::<Facts>(j)?.absences,
+                None => Vec::new(),
+            };
+            chain.push((store.roster(v.version)?, abs));
+        }
+    }
+    let sequence = sequences(&chain);
+    let cancelled: Vec<rota::roster::Shift> = changes
+        .iter()
+        .filter(|c| matches!(c.kind, ChangeKind::Cancelled | ChangeKind::Absent))
+        .filter_map(|c| c.before.clone())
+        .collect();
+    let site = slug(&sc.site.name);
+    let opts = IcsOptions {
+        site_slug: &site,
+        calendar_name: &format!("{} roster", sc.site.name),
+        dtstamp: generated_at,
+        break_events: false,
+    };
+    let publish = |roster: &rota::roster::Roster,
+                   cancelled: &[rota::roster::Shift],
+                   name: &str,
+                   method: &str| {
+        roster_update_to_ics(
+            roster,
+            &IcsOptions {
+                calendar_name: name,
+                ..opts
+            },
+            &CalendarUpdate {
+                sequence: &sequence,
+                cancelled,
+                method,
+            },
+        )
+        .into_bytes()
+    };
+    let affected: std::collections::BTreeSet<&str> =
+        changes.iter().map(|c| c.agent_id.as_str()).collect();
+    let mut agents: Vec<(String, Vec<u8>)> = Vec::new();
+    let by_agent = per_agent(roster);
+    for id in &affected {
+        let mine: Vec<rota::roster::Shift> = cancelled
+            .iter()
+            .filter(|s| s.agent_id == *id)
+            .cloned()
+            .collect();
+        let roster = by_agent
+            .iter()
+            .find(|(a, _)| a == id)
+            .map(|(_, r)| r.clone())
+            .unwrap_or(rota::roster::Roster {
+                site_name: sc.site.name.clone(),
+                timezone: sc.site.timezone,
+                shifts: Vec::new(),
+            });
+        let name = format!("{id} shifts");
+        agents.push((
+            format!("{}.ics", slug(id)),
+            publish(&roster, &mine, &name, "PUBLISH"),
+        ));
+        if !mine.is_empty() {
+            let empty = rota::roster::Roster {
+                shifts: Vec::new(),
+                ..roster.clone()
+            };
+            agents.push((
+                format!("{}-cancel.ics", slug(id)),
+                publish(&empty, &mine, &name, "CANCEL"),
+            ));
+        }
+    }
+    Ok(Calendars {
+        roster: publish(
+            roster,
+            &cancelled,
+            &format!("{} roster", sc.site.name),
+            "PUBLISH",
+        ),
+        agents,
     })
 }

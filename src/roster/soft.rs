@@ -110,6 +110,23 @@ fn honoured(p: &Preference, day: NaiveDate, shifts: &[&Shift]) -> bool {
     })
 }
 
+/// Whether `roster` honours preference `p` of `agent` on every planned
+/// day it concerns.
+pub fn honoured_on(p: &Preference, agent: &str, roster: &Roster, scenario: &Scenario) -> bool {
+    scenario
+        .dates()
+        .into_iter()
+        .filter(|&d| p.applies(d))
+        .all(|d| {
+            let shifts: Vec<&Shift> = roster
+                .shifts
+                .iter()
+                .filter(|s| s.agent_id == agent && s.date == d)
+                .collect();
+            honoured(p, d, &shifts)
+        })
+}
+
 /// The roster's soft findings; `None` when the scenario has no preference,
 /// no soft rotation and no fairness rule.
 pub fn evaluate(scenario: &Scenario, roster: &Roster) -> Option<SoftFindings> {

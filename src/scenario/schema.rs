@@ -1103,6 +1103,15 @@ pub struct Fairness {
     pub weekend: Vec<DaySpec>,
 }
 
+impl Default for Fairness {
+    fn default() -> Self {
+        Fairness {
+            late_after: default_late_after(),
+            weekend: default_weekend(),
+        }
+    }
+}
+
 fn default_late_after() -> ClockTime {
     ClockTime(21 * 60)
 }

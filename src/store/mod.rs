@@ -46,6 +46,9 @@ use crate::error::{Error, Result};
 use crate::roster::model::Roster;
 use crate::roster::read::{read_roster_from, CsvRow};
 
+pub mod requests;
+pub use requests::{Decision, DecisionKind, NewRequest, RequestKind, Status, StoredRequest};
+
 /// `PRAGMA application_id` of a rota store: "ROTA" in ASCII.
 pub const APPLICATION_ID: i32 = 0x524F_5441;
 
@@ -142,6 +145,14 @@ const MIGRATIONS: &[Migration] = &[
     CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'the rota store is append-only: the audit is never deleted'); END;",
         then: Some(hash_existing_versions),
+    },
+    // 4: the agents' requests (time off, swaps, wishes) and the planner's
+    // decisions on them, both append-only: a request is filed once and
+    // decided at most once (`UNIQUE`), an approval naming the version that
+    // applied it (`docs/requests.md`).
+    Migration {
+        sql: requests::MIGRATION_4,
+        then: None,
     },
 ];
 
@@ -545,7 +556,7 @@ fn rota_itself() -> String {
     format!("rota {}", env!("CARGO_PKG_VERSION"))
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
@@ -710,6 +721,19 @@ impl Store {
     /// checks `v.guard` against the latest version; computes its content
     /// and chain hashes.
     pub fn append(&mut self, v: &NewVersion, roster: &Roster) -> Result<Appended> {
+        self.append_deciding(v, roster, None)
+    }
+
+    /// [`Store::append`], recording in the same transaction the approval
+    /// of a pending request that the new version applies (its decision
+    /// names the new version; the audit records it). A request decided
+    /// meanwhile stores nothing.
+    pub fn append_deciding(
+        &mut self,
+        v: &NewVersion,
+        roster: &Roster,
+        decision: Option<&Decision>,
+    ) -> Result<Appended> {
         let csv = crate::roster::read::roster_csv(roster)?;
         let csv_text = String::from_utf8(csv).map_err(|e| Error::Store {
             path: self.path.clone(),
@@ -903,6 +927,9 @@ impl Store {
                 ],
             )
             .map_err(e)?;
+        }
+        if let Some(d) = decision {
+            requests::record_decision(&tx, &path, d, Some(next))?;
         }
         tx.commit().map_err(e)?;
         Ok(Appended {
@@ -1316,12 +1343,12 @@ mod tests {
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(triggers, 6);
+        assert_eq!(triggers, 10);
         let audit = s.audit().unwrap();
         assert_eq!(audit.len(), 1);
         assert_eq!(audit[0].event, "migrated");
         assert!(
-            audit[0].detail.contains("schema version 1 to 3"),
+            audit[0].detail.contains("schema version 1 to 4"),
             "{audit:?}"
         );
         // Newer.
@@ -1449,7 +1476,7 @@ mod tests {
         assert_eq!(audit.len(), 1, "{audit:?}");
         assert_eq!(audit[0].event, "migrated");
         assert!(
-            audit[0].detail.contains("schema version 2 to 3")
+            audit[0].detail.contains("schema version 2 to 4")
                 && audit[0].detail.contains("2 versions stored before"),
             "{audit:?}"
         );
