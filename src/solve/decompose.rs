@@ -18,7 +18,7 @@
 //!    between the floor and the ceiling of its relaxed value (widened by one
 //!    should that have no solution). When those tours end further above the
 //!    relaxation than the configured gap, the **open tours** (no bound
-//!    on a count but the class sizes, at a quarter of the configured gap),
+//!    on a count but the class sizes, at half the configured gap),
 //!    started from them, run to the tours' share of the time: their tours
 //!    are handed out when cheaper, and their best bound bounds the whole
 //!    problem (the demo: tours at 4,438 near the relaxation of 4,383.1, open
@@ -560,7 +560,7 @@ fn open_worth(cfg: &SolverConfig, objective: f64, bound: f64) -> bool {
 
 /// The open integer tours: the tour model with no bounds on its counts but
 /// the class sizes, started from `start` (tours of the same model near the
-/// relaxation), at a quarter of the configured gap, for `seconds`. Its
+/// relaxation), at half the configured gap, for `seconds`. Its
 /// incumbent is tours to hand out; its best bound bounds the whole problem
 /// (as [`tighten`]'s).
 pub(super) struct OpenTours {
@@ -801,7 +801,7 @@ pub(super) const TIGHTEN_SHARE: f64 = 0.5;
 
 /// [`tighten`]'s own gap, and the integer tours', as a share of the
 /// configured one.
-const TIGHTEN_GAP: f64 = 0.25;
+const TIGHTEN_GAP: f64 = 0.5;
 
 /// The open integer tours are tried when the tours near the relaxation are
 /// further than this share of the configured gap above it: tours within
