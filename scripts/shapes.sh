@@ -56,7 +56,7 @@ run() {
   fi
   local valid="valid"
   "$rota" validate "$scenario" "$out/roster.csv" >/dev/null 2>&1 || valid="INVALID"
-  "$PY" - "$row" "$seed" "$out/summary.json" "$(cat "$out.mem")" "$valid" <<'EOF'
+  "$PY" - "$row" "$seed" "$out/summary.json" "$(tail -n 1 "$out.mem")" "$valid" <<'EOF'
 import json, sys
 row, seed, path, mem, valid = sys.argv[1:6]
 s = json.load(open(path))
