@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::horizon::Horizon;
 use crate::replan::Change;
 use crate::report::Evaluation;
@@ -71,10 +71,6 @@ pub fn shift_text(s: &Shift) -> String {
     text
 }
 
-fn xlsx_error(e: XlsxError) -> Error {
-    Error::Internal(format!("xlsx workbook: {e}"))
-}
-
 /// Hours rounded to hundredths, as roster.csv writes them.
 fn hours(h: f64) -> f64 {
     (h * 100.0).round() / 100.0
@@ -83,12 +79,12 @@ fn hours(h: f64) -> f64 {
 /// The workbook's bytes.
 pub fn roster_xlsx(x: &XlsxInput) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
-    grid(wb.add_worksheet(), x).map_err(xlsx_error)?;
-    coverage(wb.add_worksheet(), x).map_err(xlsx_error)?;
+    grid(wb.add_worksheet(), x)?;
+    coverage(wb.add_worksheet(), x)?;
     if let Some((base, changes)) = x.changes {
-        changes_sheet(wb.add_worksheet(), base, changes).map_err(xlsx_error)?;
+        changes_sheet(wb.add_worksheet(), base, changes)?;
     }
-    wb.save_to_buffer().map_err(xlsx_error)
+    Ok(wb.save_to_buffer()?)
 }
 
 fn header() -> Format {
