@@ -72,6 +72,10 @@ pub enum Error {
         latest_at: String,
         message: String,
     },
+    /// The workbook of `rota export --format xlsx` could not be made (for
+    /// example a name longer than a spreadsheet cell holds).
+    #[error("xlsx workbook: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
     /// The solver failed for a reason that is not the scenario's fault.
     #[error("solver: {0}")]
     Solver(String),

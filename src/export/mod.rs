@@ -14,6 +14,7 @@ pub mod svg;
 pub mod sweep_html;
 pub mod words;
 pub mod write;
+pub mod xlsx;
 
 pub use write::{check_output_folder, check_outputs, write_file, write_files};
 

@@ -115,6 +115,16 @@ where
     serde_json::from_slice(&out).expect("json on stdout")
 }
 
+/// Runs `rota` with `args` (strings and paths alike), expects exit code 0
+/// and returns what it printed on standard output.
+pub fn rota_ok(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<u8> {
+    let mut c = Command::cargo_bin("rota").expect("binary built");
+    for a in args {
+        c.arg(a.as_ref());
+    }
+    c.assert().code(0).get_output().stdout.clone()
+}
+
 /// Removes every `solve_seconds` (the one value that differs between runs)
 /// from a summary or plan document, at any depth.
 pub fn strip_times(v: &mut serde_json::Value) {
