@@ -310,7 +310,7 @@ pub(super) fn keep_breaks(
 }
 
 /// The agent model of the whole plan with every shift of `plan` fixed
-/// (and with `breaks_too` every break), and `plan` as its start.
+/// (and with `breaks_too` every break).
 pub(super) fn fixed_to(
     scenario: &Scenario,
     horizon: &Horizon,
@@ -318,7 +318,7 @@ pub(super) fn fixed_to(
     days: &[Day],
     plan: &[Vec<Option<Pick>>],
     breaks_too: bool,
-) -> (super::model::Built, Vec<f64>) {
+) -> Built {
     let picks: Vec<Vec<Option<usize>>> = plan
         .iter()
         .map(|row| row.iter().map(|p| p.as_ref().map(|(k, _)| *k)).collect())
@@ -328,9 +328,7 @@ pub(super) fn fixed_to(
     if breaks_too {
         keep_breaks(&mut built, plan, &|_| true);
     }
-    let pos = built.model.positions();
-    let start = solution_from_plan(scenario, horizon, reqs, days, &built, &pos, plan);
-    (built, start)
+    built
 }
 
 /// The roster of `plan` (every shift and break) priced by the agent model
@@ -346,7 +344,7 @@ pub(super) fn settle(
     cfg: &SolverConfig,
     plan: &[Vec<Option<Pick>>],
 ) -> Result<Run> {
-    let (built, _) = fixed_to(scenario, horizon, reqs, days, plan, true);
+    let built = fixed_to(scenario, horizon, reqs, days, plan, true);
     let mut exact = cfg.clone();
     exact.mip_rel_gap = 0.0;
     exact.time_limit_seconds = cfg.time_limit_seconds.max(60.0);

@@ -458,8 +458,8 @@ fn finish(
     // (a linear program but for the service-level steps), the objective is
     // what the written roster costs. The bound stays the run's; a run that
     // HiGHS called optimal and that prices lower is not proven optimal.
-    let mut objective = fin.raw.objective;
     if !fin.raw.values.is_empty() {
+        let claimed = fin.raw.objective;
         let plan = fin.plan(days);
         let settled = improve::settle(scenario, horizon, reqs, days, cfg, &plan)?;
         phases.push(SolvePhase {
@@ -467,18 +467,17 @@ fn finish(
             ..phase("priced", &settled.raw, settled.raw.seconds)
         });
         let exact = settled.raw.status == HighsModelStatus::Optimal;
-        if !settled.raw.values.is_empty() && (exact || settled.raw.objective < objective) {
-            let lower = settled.raw.objective < objective - 1e-6 * objective.abs().max(1.0);
+        if !settled.raw.values.is_empty() && (exact || settled.raw.objective < claimed) {
+            let lower = settled.raw.objective < claimed - 1e-6 * claimed.abs().max(1.0);
             let (mut status, best_bound, gap) = (fin.raw.status, fin.raw.best_bound, fin.raw.gap);
             if lower && status == HighsModelStatus::Optimal {
                 status = HighsModelStatus::Unknown;
             }
-            objective = settled.raw.objective;
             fin = settled;
             fin.raw.status = status;
-            fin.raw.best_bound = best_bound.min(objective);
+            fin.raw.best_bound = best_bound.min(fin.raw.objective);
             fin.raw.gap = if lower {
-                relative_gap(objective, fin.raw.best_bound)
+                relative_gap(fin.raw.objective, fin.raw.best_bound)
             } else {
                 gap
             };

@@ -35,8 +35,7 @@ use chrono::NaiveDate;
 use super::candidates::Day;
 use super::decompose::tours_relaxation;
 use super::improve::{self, Run};
-
-use super::warm::{plan_from_roster, Pick};
+use super::warm::{plan_from_roster, solution_from_plan, Pick};
 use super::{phase, Outcome, Progress, SolvePhase};
 use crate::error::{Error, Result};
 use crate::horizon::Horizon;
@@ -341,7 +340,9 @@ fn whole_plan(
     seconds: f64,
     progress: &Progress,
 ) -> Result<Run> {
-    let (built, start) = improve::fixed_to(scenario, horizon, reqs, days, plan, false);
+    let built = improve::fixed_to(scenario, horizon, reqs, days, plan, false);
+    let pos = built.model.positions();
+    let start = solution_from_plan(scenario, horizon, reqs, days, &built, &pos, plan);
     let mut final_cfg = cfg.clone();
     final_cfg.time_limit_seconds = seconds.max(1.0);
     final_cfg.mip_rel_gap = cfg.mip_rel_gap.min(1e-4);
