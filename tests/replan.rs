@@ -26,20 +26,12 @@ fn rota() -> Command {
 
 /// The demo scenario in `dir`, reading the bundled history, with the test solver settings.
 fn demo(dir: &Path) -> PathBuf {
-    let abs = |p: &str| Path::new(p).canonicalize().unwrap().display().to_string();
-    let text = std::fs::read_to_string("scenarios/hangzhou-ecommerce.yaml")
-        .unwrap()
-        .replace(
-            "file: data/hangzhou-history.csv",
-            &format!("file: {}", abs("scenarios/data/hangzhou-history.csv")),
-        )
-        .replace(
-            "solver: default",
-            &format!("solver: {}", abs("tests/data/solver-replan.yaml")),
-        );
-    let p = dir.join("hangzhou.yaml");
-    std::fs::write(&p, text).unwrap();
-    p
+    let solver = Path::new("tests/data/solver-replan.yaml")
+        .canonicalize()
+        .unwrap();
+    common::demo(dir, &|text| {
+        text.replace("solver: default", &format!("solver: {}", solver.display()))
+    })
 }
 
 /// Actuals up to `until` (local, `YYYY-MM-DDTHH:MM`): the forecast's volume times `factor`.

@@ -270,19 +270,12 @@ struct Demo {
 
 fn demo() -> Demo {
     let dir = tempfile::tempdir().unwrap();
-    let abs = |p: &str| Path::new(p).canonicalize().unwrap().display().to_string();
-    let text = std::fs::read_to_string("scenarios/hangzhou-ecommerce.yaml")
-        .unwrap()
-        .replace(
-            "file: data/hangzhou-history.csv",
-            &format!("file: {}", abs("scenarios/data/hangzhou-history.csv")),
-        )
-        .replace(
+    let p = common::demo(dir.path(), &|text| {
+        text.replace(
             "solver: default",
             "solver: default\nobjective: { interval_minimum: 0.7 }",
-        );
-    let p = dir.path().join("hangzhou.yaml");
-    std::fs::write(&p, text).unwrap();
+        )
+    });
     let inputs = Inputs::load(&p, None).unwrap();
     let sc = inputs.scenario();
     let reqs = inputs.requirements(&inputs.forecast().unwrap());

@@ -160,6 +160,23 @@ pub fn small(dir: &std::path::Path, edit: &dyn Fn(String) -> String) -> std::pat
     scenario
 }
 
+/// Writes the demo scenario with `edit` applied to its text into `dir` as
+/// `hangzhou.yaml`, its history named by an absolute path.
+pub fn demo(dir: &std::path::Path, edit: &dyn Fn(String) -> String) -> std::path::PathBuf {
+    let history = std::path::Path::new("scenarios/data/hangzhou-history.csv")
+        .canonicalize()
+        .unwrap();
+    let text = std::fs::read_to_string("scenarios/hangzhou-ecommerce.yaml")
+        .unwrap()
+        .replace(
+            "file: data/hangzhou-history.csv",
+            &format!("file: {}", history.display()),
+        );
+    let scenario = dir.join("hangzhou.yaml");
+    std::fs::write(&scenario, edit(text)).unwrap();
+    scenario
+}
+
 /// The program `name` as `scripts/setup.sh --test` found it: its absolute
 /// path in `test-tools.env` of the build folder (beside the test binary's
 /// profile folder). Panics when the set-up has not recorded it, never
