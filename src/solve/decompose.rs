@@ -10,10 +10,14 @@
 //!    working days at most what the members can work, the rest cliques with
 //!    the class size on the right-hand side, days in a row, and per candidate
 //!    at most the members allowed to work it. Breaks and coverage are the
-//!    very constraints of the agent model (shared code). Every roster of the
-//!    agent model maps to a solution of this model with the same objective
-//!    less the per-agent soft terms, so its **linear relaxation bounds the
-//!    whole problem**: that relaxation is solved first, and its optimum is
+//!    very constraints of the agent model (shared code). The soft terms of
+//!    each agent's own are counted at least: fairness by each class's mean
+//!    share (the agent with the most has at least it), preferences and soft
+//!    rotations by the shifts of a candidate beyond the members it costs
+//!    nothing, and the shifts of a day beyond the members some shift costs
+//!    nothing (`soft_floor`). Every roster of the agent model maps to a
+//!    solution of this model with an objective no higher, so its **linear
+//!    relaxation bounds the whole problem**: that relaxation is solved first, and its optimum is
 //!    the bound rota reports. Integer tours are then found with each count
 //!    between the floor and the ceiling of its relaxed value (widened by one
 //!    should that have no solution). When those tours end further above the
@@ -149,12 +153,14 @@ pub(super) type Relaxed = Vec<Vec<Vec<f64>>>;
 
 /// The tour model of step 1; `bounds` narrows the counts, and without
 /// bounds the model is the linear relaxation (every variable continuous).
+/// With `fairness`, the fairness terms are bounded by each class's mean.
 pub(super) fn build_aggregate(
     scenario: &Scenario,
     horizon: &Horizon,
     reqs: &[QueueRequirements],
     days: &[Day],
     bounds: Option<&CountBounds>,
+    fairness: bool,
 ) -> Aggregate {
     let mut model = new_model();
     model.relaxed = bounds.is_none();
@@ -229,6 +235,7 @@ pub(super) fn build_aggregate(
                 })
                 .collect();
             model.constraints.push(one.clone().leq(able_today as f64));
+            soft_floor(&mut model, scenario, c, day, &able, &vars, &one, able_today);
             worked.push(one);
             nc.push(vars);
         }
@@ -320,6 +327,35 @@ pub(super) fn build_aggregate(
         }
         n.push(nc);
     }
+    // Fairness (`rules.fairness`): the member of a class with the most
+    // counted shifts has at least the class's mean, in whole shifts when
+    // the counts are whole, so `z` is at least every class's scaled mean.
+    let fair = if fairness {
+        super::soft::fairness(scenario, days)
+    } else {
+        Vec::new()
+    };
+    for fair in fair {
+        let z = model.add(variable().min(0.0), false);
+        model.objective.add_mul(fair.weight, z);
+        for (c, nc) in classes.iter().zip(&n) {
+            let Some(scale) = fair.scales[c.agents[0]] else {
+                continue;
+            };
+            let mut total = Expression::default();
+            for (counted, nd) in fair.counted.iter().zip(nc) {
+                for (&b, v) in counted.iter().zip(nd) {
+                    if b {
+                        total.add_mul(1.0, *v);
+                    }
+                }
+            }
+            let size = c.agents.len() as f64;
+            model
+                .constraints
+                .push((Expression::from(z) * size - total * scale).geq(0.0));
+        }
+    }
     // Each group's count of each shift as a variable of its own, so that
     // its value and its link row (and the row's dual) can be found.
     let mut counts: Vec<Vec<Vec<Option<Variable>>>> = Vec::new();
@@ -364,6 +400,89 @@ pub(super) fn build_aggregate(
         breaks,
         classes,
         group_of,
+    }
+}
+
+/// The members' own soft terms (preferences, soft rotations) of class `c`
+/// on `day`, at least: of a shift candidate's `vars[k]` shifts, all but
+/// those members it costs nothing can work cost at least the least it
+/// costs a member; and of the day's shifts `one`, all but those members
+/// some shift costs nothing can work (`able_today` less the members every
+/// shift costs, a wished day off) cost at least the least of those. A
+/// member works one shift a day, so the first sums over the candidates; the
+/// day costs at least the larger of the two.
+#[allow(clippy::too_many_arguments)]
+fn soft_floor(
+    model: &mut Model,
+    scenario: &Scenario,
+    c: &Class,
+    day: &Day,
+    able: &[Vec<bool>],
+    vars: &[Variable],
+    one: &Expression,
+    able_today: usize,
+) {
+    let pen: Vec<Vec<f64>> = c
+        .agents
+        .iter()
+        .map(|&a| {
+            (0..day.shifts.len())
+                .map(|k| super::soft::shift_penalty(scenario, &scenario.agents[a], day, k))
+                .collect()
+        })
+        .collect();
+    if !pen.iter().flatten().any(|&w| w > 0.0) {
+        return;
+    }
+    let least = |ks: &mut dyn Iterator<Item = f64>| ks.fold(f64::INFINITY, f64::min);
+    let mut per_shift = Expression::default();
+    let mut any = false;
+    for (k, v) in vars.iter().enumerate() {
+        let cap = able.iter().filter(|row| row[k]).count();
+        let free = (0..able.len())
+            .filter(|&i| able[i][k] && pen[i][k] == 0.0)
+            .count();
+        if cap <= free {
+            continue;
+        }
+        let w = least(
+            &mut (0..able.len())
+                .filter(|&i| able[i][k] && pen[i][k] > 0.0)
+                .map(|i| pen[i][k]),
+        );
+        let q = model.add(variable().min(0.0), false);
+        model
+            .constraints
+            .push((Expression::from(q) - (Expression::from(*v) - free as f64) * w).geq(0.0));
+        per_shift.add_mul(1.0, q);
+        any = true;
+    }
+    let costly: Vec<usize> = (0..able.len())
+        .filter(|&i| able[i].iter().any(|&b| b))
+        .filter(|&i| (0..vars.len()).all(|k| !able[i][k] || pen[i][k] > 0.0))
+        .collect();
+    let whole_day = (!costly.is_empty()).then(|| {
+        let w = least(
+            &mut costly
+                .iter()
+                .map(|&i| least(&mut (0..vars.len()).filter(|&k| able[i][k]).map(|k| pen[i][k]))),
+        );
+        (w, able_today - costly.len())
+    });
+    if !any && whole_day.is_none() {
+        return;
+    }
+    let p = model.add(variable().min(0.0), false);
+    model.objective.add_mul(1.0, p);
+    if any {
+        model
+            .constraints
+            .push((Expression::from(p) - per_shift).geq(0.0));
+    }
+    if let Some((w, others)) = whole_day {
+        model
+            .constraints
+            .push((Expression::from(p) - (one.clone() - others as f64) * w).geq(0.0));
     }
 }
 
@@ -414,7 +533,10 @@ pub(super) struct Relaxation {
     pub(super) worth: Option<Vec<Vec<Vec<f64>>>>,
 }
 
-/// The tours' relaxation within `seconds` (step 1's first solve).
+/// The tours' relaxation within `seconds` (step 1's first solve); with
+/// `fairness` its fairness terms are bounded by each class's mean (column
+/// generation leaves them out: its master has none, and stops at a bound of
+/// its own problem).
 pub(super) fn tours_relaxation(
     scenario: &Scenario,
     horizon: &Horizon,
@@ -422,6 +544,7 @@ pub(super) fn tours_relaxation(
     days: &[Day],
     cfg: &SolverConfig,
     seconds: f64,
+    fairness: bool,
 ) -> Result<Relaxation> {
     let Aggregate {
         model,
@@ -429,7 +552,7 @@ pub(super) fn tours_relaxation(
         counts,
         link,
         ..
-    } = build_aggregate(scenario, horizon, reqs, days, None);
+    } = build_aggregate(scenario, horizon, reqs, days, None, fairness);
     let pos = model.positions();
     let raw = run(model, &relaxation_cfg(cfg, seconds), None)?;
     let solved = !raw.values.is_empty();
@@ -508,7 +631,7 @@ pub(super) fn integer_tours(
         }
         let bounds = floor_ceil(std::slice::from_ref(relaxed), widen);
         let Aggregate { model, n, .. } =
-            build_aggregate(scenario, horizon, reqs, days, Some(&bounds));
+            build_aggregate(scenario, horizon, reqs, days, Some(&bounds), true);
         let pos = model.positions();
         let r = run(model, &with_time(cfg, left), None)?;
         let mut phases = vec![phase("tours", &r, t.elapsed().as_secs_f64())];
@@ -589,7 +712,7 @@ pub(super) fn open_tours(
             .collect();
         n_classes
     ];
-    let mut agg = build_aggregate(scenario, horizon, reqs, days, Some(&open));
+    let mut agg = build_aggregate(scenario, horizon, reqs, days, Some(&open), true);
     let model = std::mem::replace(&mut agg.model, new_model());
     let pos = model.positions();
     // Its own gap is to its own incumbent, tours that may cost less than
@@ -856,7 +979,7 @@ pub(super) fn decompose(
     let total = cfg.time_limit_seconds;
     progress.step("tours relaxation: the bound");
     // The relaxation of the tour model: its optimum bounds the whole problem.
-    let agg = build_aggregate(scenario, horizon, reqs, days, None);
+    let agg = build_aggregate(scenario, horizon, reqs, days, None, true);
     let pos = agg.model.positions();
     let lp = run(agg.model, &relaxation_cfg(cfg, 0.3 * total), None)?;
     let mut phases = vec![SolvePhase {
@@ -904,7 +1027,7 @@ pub(super) fn decompose(
         let mut by_req = scenario.clone();
         by_req.objective.mode = ObjectiveMode::Requirements;
         let t = Instant::now();
-        let agg = build_aggregate(&by_req, horizon, reqs, days, None);
+        let agg = build_aggregate(&by_req, horizon, reqs, days, None, true);
         let pos = agg.model.positions();
         let left = (0.3 * total - t0.elapsed().as_secs_f64()).max(1.0);
         let r = run(agg.model, &relaxation_cfg(cfg, left), None)?;
@@ -937,7 +1060,7 @@ pub(super) fn decompose(
     for (sc, relaxed, widen, until) in &attempts {
         let bounds = floor_ceil(relaxed, *widen);
         let t = Instant::now();
-        let agg = build_aggregate(sc, horizon, reqs, days, Some(&bounds));
+        let agg = build_aggregate(sc, horizon, reqs, days, Some(&bounds), true);
         let left = (until * total - t0.elapsed().as_secs_f64()).max(1.0);
         let pos = agg.model.positions();
         let r = run(agg.model, &with_time(cfg, left), None)?;

@@ -7,7 +7,9 @@
 //! them puts those shifts where coverage needs them.
 //!
 //! Neighbourhoods alternate between agents of one skill group (who can
-//! swap shifts) and agents drawn from all groups; their size grows while the
+//! swap shifts) and agents drawn from all groups; every third, while some
+//! agent's wish is missed, frees those agents with agents of their skill
+//! groups, who may take the shifts they wish away; their size grows while the
 //! sub-solves finish quickly and shrinks when they hit their time limit.
 //! Agents are drawn by a generator seeded with the solver's `random_seed`,
 //! so the neighbourhoods are the same from run to run (what the time-limited
@@ -135,16 +137,36 @@ pub(super) fn improve(
             timed_out = true;
             break;
         }
-        // Odd tries: one skill group; even tries: any agents.
-        let pool: Vec<usize> = if tries % 2 == 1 && n_groups > 1 {
+        let picks: Vec<Vec<Option<usize>>> = plan
+            .iter()
+            .map(|row| row.iter().map(|p| p.as_ref().map(|(k, _)| *k)).collect())
+            .collect();
+        let mut free = vec![false; n];
+        // Every third try (the second first), while some agent's wish is missed: those agents,
+        // and agents of their skill groups who might take the shifts they
+        // wish away.
+        let wishes = if tries % 3 == 1 {
+            super::soft::missing_wishes(scenario, days, &picks)
+        } else {
+            Vec::new()
+        };
+        let pool: Vec<usize> = if !wishes.is_empty() {
+            for &a in &wishes {
+                free[a] = true;
+            }
+            (0..n)
+                .filter(|&a| !free[a] && wishes.iter().any(|&w| group_of[w] == group_of[a]))
+                .collect()
+        } else if tries % 2 == 1 && n_groups > 1 {
+            // Odd tries: one skill group; even tries: any agents.
             let g = rng.random_range(0..n_groups);
             (0..n).filter(|&a| group_of[a] == g).collect()
         } else {
             (0..n).collect()
         };
         tries += 1;
-        let mut free = vec![false; n];
-        for i in sample(&mut rng, pool.len(), size.min(pool.len())) {
+        let room = size.saturating_sub(wishes.len()).min(pool.len());
+        for i in sample(&mut rng, pool.len(), room) {
             free[pool[i]] = true;
         }
         // On a plan of several weeks, a window of days of those agents.
@@ -154,10 +176,6 @@ pub(super) fn improve(
         } else {
             0..days.len()
         };
-        let picks: Vec<Vec<Option<usize>>> = plan
-            .iter()
-            .map(|row| row.iter().map(|p| p.as_ref().map(|(k, _)| *k)).collect())
-            .collect();
         let fixes = keep_picks_but(days, &picks, &|a, d| free[a] && window.contains(&d));
         let tried = Instant::now();
         let mut built = build(scenario, horizon, reqs, days, false, Some(&fixes));

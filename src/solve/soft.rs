@@ -24,7 +24,7 @@ use good_lp::{variable, Expression, Variable};
 
 use super::candidates::{on_pattern, Day};
 use super::model::Model;
-use crate::scenario::{Preference, Scenario};
+use crate::scenario::{Agent, Preference, Scenario};
 
 /// A fairness bound: `z` at least each agent's scaled count of shifts.
 pub(super) struct FairTerm {
@@ -47,6 +47,58 @@ fn misses(p: &Preference, date: NaiveDate, start: DateTime<Tz>, end: DateTime<Tz
         || p.end_before.is_some_and(|t| e > t.minutes() as i64)
 }
 
+/// What agent `a` working day `day`'s shift candidate `k` costs in soft
+/// terms of their own: each preference it misses (`weights.preference ×
+/// weight`), and a soft rotation's weight when it is off the week's
+/// pattern.
+pub(super) fn shift_penalty(scenario: &Scenario, a: &Agent, day: &Day, k: usize) -> f64 {
+    let s = &day.shifts[k];
+    let mut w = 0.0;
+    for p in &a.prefers {
+        let pw = scenario.weights.preference * p.weight;
+        if pw > 0.0 && p.applies(day.date) && misses(p, day.date, s.start, s.end) {
+            w += pw;
+        }
+    }
+    if let Some((rw, pattern)) = scenario
+        .rotation_on(a, day.date)
+        .and_then(|(r, p)| Some((r.weight.filter(|&w| w > 0.0)?, p)))
+    {
+        if !on_pattern(a, pattern, day, s) {
+            w += rw;
+        }
+    }
+    w
+}
+
+/// The agents whose plan `picks` (`[agent][day]`, the shift candidate
+/// worked) misses one of their preferences on some day.
+pub(super) fn missing_wishes(
+    scenario: &Scenario,
+    days: &[Day],
+    picks: &[Vec<Option<usize>>],
+) -> Vec<usize> {
+    let w = scenario.weights.preference;
+    scenario
+        .agents
+        .iter()
+        .zip(picks)
+        .enumerate()
+        .filter(|(_, (a, row))| {
+            a.prefers.iter().any(|p| {
+                w * p.weight > 0.0
+                    && days.iter().zip(row.iter()).any(|(day, k)| {
+                        k.is_some_and(|k| {
+                            let s = &day.shifts[k];
+                            p.applies(day.date) && misses(p, day.date, s.start, s.end)
+                        })
+                    })
+            })
+        })
+        .map(|(ai, _)| ai)
+        .collect()
+}
+
 /// Adds the preferences' costs and the fairness bounds to the objective.
 pub(super) fn add_soft(
     model: &mut Model,
@@ -54,79 +106,30 @@ pub(super) fn add_soft(
     days: &[Day],
     x: &[Vec<Vec<Variable>>],
 ) -> Vec<FairTerm> {
-    let wts = &scenario.weights;
-    for (ai, a) in scenario.agents.iter().enumerate() {
-        for p in &a.prefers {
-            let w = wts.preference * p.weight;
-            for (di, day) in days.iter().enumerate() {
-                if w <= 0.0 || !p.applies(day.date) {
-                    continue;
-                }
-                for (k, s) in day.shifts.iter().enumerate() {
-                    if misses(p, day.date, s.start, s.end) {
-                        model.objective.add_mul(w, x[ai][di][k]);
-                    }
-                }
-            }
-        }
-    }
-    // Soft rotations: each shift worked off the week's pattern costs the
-    // rotation's weight.
     for (ai, a) in scenario.agents.iter().enumerate() {
         for (di, day) in days.iter().enumerate() {
-            let Some((w, pattern)) = scenario
-                .rotation_on(a, day.date)
-                .and_then(|(r, p)| Some((r.weight.filter(|&w| w > 0.0)?, p)))
-            else {
-                continue;
-            };
-            for (k, s) in day.shifts.iter().enumerate() {
-                if !on_pattern(a, pattern, day, s) {
-                    model.objective.add_mul(w, x[ai][di][k]);
+            for (k, v) in x[ai][di].iter().enumerate() {
+                let w = shift_penalty(scenario, a, day, k);
+                if w > 0.0 {
+                    model.objective.add_mul(w, *v);
                 }
             }
         }
     }
-    let Some(f) = &scenario.rules.fairness else {
-        return Vec::new();
-    };
-    let contracts: Vec<f64> = scenario
-        .agents
-        .iter()
-        .map(|a| a.max_hours)
-        .filter(|&h| h > 0.0)
-        .collect();
-    if contracts.is_empty() {
-        return Vec::new();
-    }
-    let mean = contracts.iter().sum::<f64>() / contracts.len() as f64;
-    let weekend = |d: &Day| f.weekend.iter().any(|w| w.matches(d.date));
-    let late =
-        |d: &Day, k: usize| wall_minutes(d.date, d.shifts[k].end) > f.late_after.minutes() as i64;
     let mut terms = Vec::new();
-    for (weight, counts) in [
-        (
-            wts.weekend_fairness,
-            &(|d: &Day, _k: usize| weekend(d)) as &dyn Fn(&Day, usize) -> bool,
-        ),
-        (wts.late_fairness, &late),
-    ] {
-        if weight <= 0.0 {
-            continue;
-        }
+    for fair in fairness(scenario, days) {
         let z = model.add(variable().min(0.0), false);
-        model.objective.add_mul(weight, z);
+        model.objective.add_mul(fair.weight, z);
         let mut rows = Vec::new();
-        for (ai, a) in scenario.agents.iter().enumerate() {
-            if a.max_hours <= 0.0 {
+        for (ai, scale) in fair.scales.iter().enumerate() {
+            let Some(scale) = *scale else {
                 continue;
-            }
-            let scale = mean / a.max_hours;
+            };
             let mut vs = Vec::new();
             let mut e = Expression::default();
-            for (di, day) in days.iter().enumerate() {
+            for (di, counted) in fair.counted.iter().enumerate() {
                 for (k, v) in x[ai][di].iter().enumerate() {
-                    if counts(day, k) {
+                    if counted[k] {
                         vs.push(*v);
                         e.add_mul(scale, *v);
                     }
@@ -138,6 +141,58 @@ pub(super) fn add_soft(
         terms.push(FairTerm { z, rows });
     }
     terms
+}
+
+/// One fairness term of `rules.fairness`: weekend days or late shifts.
+pub(super) struct Fairness {
+    /// `weights.weekend_fairness` or `weights.late_fairness`.
+    pub(super) weight: f64,
+    /// Whether each day's shift candidate counts, `[day][k]`.
+    pub(super) counted: Vec<Vec<bool>>,
+    /// Each agent's scale `H̄ / H_a`; `None` for an agent without a
+    /// contract, who is not counted.
+    pub(super) scales: Vec<Option<f64>>,
+}
+
+/// The fairness terms of the scenario with a positive weight (none without
+/// `rules.fairness` or without a positive contract).
+pub(super) fn fairness(scenario: &Scenario, days: &[Day]) -> Vec<Fairness> {
+    let Some(f) = &scenario.rules.fairness else {
+        return Vec::new();
+    };
+    let wts = &scenario.weights;
+    let contracts: Vec<f64> = scenario
+        .agents
+        .iter()
+        .map(|a| a.max_hours)
+        .filter(|&h| h > 0.0)
+        .collect();
+    if contracts.is_empty() {
+        return Vec::new();
+    }
+    let mean = contracts.iter().sum::<f64>() / contracts.len() as f64;
+    let scales: Vec<Option<f64>> = scenario
+        .agents
+        .iter()
+        .map(|a| (a.max_hours > 0.0).then(|| mean / a.max_hours))
+        .collect();
+    let weekend = |d: &Day, _k: usize| f.weekend.iter().any(|w| w.matches(d.date));
+    let late =
+        |d: &Day, k: usize| wall_minutes(d.date, d.shifts[k].end) > f.late_after.minutes() as i64;
+    type Counts<'a> = &'a dyn Fn(&Day, usize) -> bool;
+    let counts: [(f64, Counts); 2] = [(wts.weekend_fairness, &weekend), (wts.late_fairness, &late)];
+    counts
+        .into_iter()
+        .filter(|(weight, _)| *weight > 0.0)
+        .map(|(weight, counts)| Fairness {
+            weight,
+            counted: days
+                .iter()
+                .map(|d| (0..d.shifts.len()).map(|k| counts(d, k)).collect())
+                .collect(),
+            scales: scales.clone(),
+        })
+        .collect()
 }
 
 /// Sets the fairness bounds of a starting solution from its shifts.

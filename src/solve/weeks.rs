@@ -192,7 +192,15 @@ pub(super) fn method(
     // bound.
     std::thread::scope(|threads| -> Result<Outcome> {
         let bounding = threads.spawn(|| {
-            tours_relaxation(scenario, horizon, reqs, days, cfg, left_to(by(WEEKS_SHARE)))
+            tours_relaxation(
+                scenario,
+                horizon,
+                reqs,
+                days,
+                cfg,
+                left_to(by(WEEKS_SHARE)),
+                true,
+            )
         });
         // Step 2: week by week.
         let weeks = scenario.weeks();

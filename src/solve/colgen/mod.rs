@@ -610,7 +610,8 @@ pub(super) fn method(
 
     // Step 2: the tours' relaxation.
     progress.step("tours relaxation: the bound");
-    let relaxation = tours_relaxation(scenario, horizon, reqs, days, cfg, left(TOURS_SHARE))?;
+    let relaxation =
+        tours_relaxation(scenario, horizon, reqs, days, cfg, left(TOURS_SHARE), false)?;
     let raw = &relaxation.raw;
     let optimal = raw.status == HighsModelStatus::Optimal;
     phases.push(SolvePhase {
