@@ -110,12 +110,11 @@ fn small_with_soft_terms(dir: &Path, soft: bool) -> std::path::PathBuf {
     path
 }
 
-/// Fairness, wishes and soft rotations are terms of the agents' own, which
-/// the tours of classes cannot price exactly; the tours count them at
-/// least (each class's mean share of unpopular work, the shifts beyond the
-/// members they cost nothing). So the tours' relaxation bound rises with
-/// them, and the decomposition's bound still never passes the agent
-/// model's proven optimum.
+/// Fairness is a term of the agent with the most unpopular work, which the
+/// tours of classes cannot price exactly; the tours count each class's
+/// mean share, which the most is at least. So the tours' relaxation bound
+/// rises with it, and the decomposition's bound (wishes too in the
+/// scenario) still never passes the agent model's proven optimum.
 #[test]
 fn soft_terms_raise_the_tours_bound_and_it_still_holds() {
     let dir = tempfile::tempdir().unwrap();
