@@ -291,26 +291,18 @@ fn a_drill_draws_whole_past_days_of_errors() {
     // A past day one Poisson deviation above its level in every interval:
     // each interval's volume is f + sqrt(f), again the same in every week.
     let plus = drill_with(days(1.0, 1.0), &noisy);
-    let by_hand: Vec<Vec<f64>> = o
+    let (volume, aht): (Vec<Vec<Option<f64>>>, Vec<Vec<f64>>) = o
         .requirements
         .iter()
         .map(|r| {
-            r.intervals
-                .iter()
-                .map(|i| i.volume + i.volume.sqrt())
-                .collect()
+            let f = r.intervals.iter().map(|i| Some(i.volume + i.volume.sqrt()));
+            (
+                f.collect(),
+                r.intervals.iter().map(|i| i.aht_seconds).collect(),
+            )
         })
-        .collect();
+        .unzip();
     let staffed = rota::drill::staffed(&o.evaluation);
-    let aht: Vec<Vec<f64>> = o
-        .requirements
-        .iter()
-        .map(|r| r.intervals.iter().map(|i| i.aht_seconds).collect())
-        .collect();
-    let volume: Vec<Vec<Option<f64>>> = by_hand
-        .iter()
-        .map(|v| v.iter().map(|&x| Some(x)).collect())
-        .collect();
     let judged = rota::drill::judge(sc, h, &staffed, &volume, &aht);
     for (q, j) in plus.queues.iter().zip(judged.iter().flatten()) {
         assert!((q.expected_late - j.late()).abs() < 1e-6 * j.late().max(1.0));
