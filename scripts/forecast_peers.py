@@ -304,6 +304,26 @@ def score(cells):
     }
 
 
+def per_origin(scored, origins, lead, best, peers):
+    """Per origin: auto's WAPE over the best peer's (by the mean) and over
+    the best peer's at that origin, their means over origins, and the
+    origins where auto loses to the per-slot average."""
+    wape = lambda name, o: score(scored[(name, str(o), lead)])["wape"]
+    auto = [wape("rota auto", o) for o in origins]
+    ratio = [a / wape(best, o) for a, o in zip(auto, origins)]
+    each = [a / min(wape(p, o) for p in peers) for a, o in zip(auto, origins)]
+    print(
+        f"mean over origins of auto / {best}: {np.mean(ratio):.3f}; "
+        f"of auto / the best peer at each origin: {np.mean(each):.3f}"
+    )
+    if "slot_average" in peers:
+        lost = [o for a, o in zip(auto, origins) if a > wape("slot_average", o)]
+        print(
+            f"auto loses to slot_average at {len(lost)} of {len(origins)} origins "
+            f"({100 * len(lost) / len(origins):.0f} %): " + ", ".join(str(o)[5:] for o in lost)
+        )
+
+
 def main():
     args = parse_args()
     peers = [p for p in args.peers.split(",") if p]
@@ -379,6 +399,7 @@ def main():
                 print(
                     f"rota auto / best peer ({best_peer[0]}): {auto_wape / best_peer[1]:.3f}"
                 )
+                per_origin(scored, origins, lead, best_peer[0], peers)
             print(f"\nlead week {lead}: MASE and bias per origin")
             print(f"{'forecaster':<22}" + "".join(f"{str(o)[5:]:>14}" for o in origins))
             for name in forecasters:

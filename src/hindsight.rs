@@ -31,6 +31,9 @@ pub struct Week {
     /// around the forecast, no absence) expects to meet the target: the sum
     /// of its P(day meets target) over the days judged in `realised`.
     pub drilled_days_met: Vec<f64>,
+    /// The same with the drill's band model (`drill::VolumeModel::Band`:
+    /// one log-normal factor a day from the band), for comparison.
+    pub drilled_days_met_band: Vec<f64>,
     /// Per queue, where the actuals fell against the forecast band.
     pub band: Vec<BandCoverage>,
 }
@@ -180,27 +183,35 @@ pub fn judged(inputs: &Inputs, outcome: &crate::plan::Outcome) -> Result<Week> {
         max_reserve: 0,
         ..crate::drill::Settings::default()
     };
-    let odds = crate::drill::drill(sc, h, &basis, &settings);
     let realised: Vec<QueueWeek> = judge(sc, h, &staff, &actual, &aht)
         .into_iter()
         .flatten()
         .collect();
-    let drilled_days_met = realised
-        .iter()
-        .map(|r| {
-            odds.queues
-                .iter()
-                .find(|q| q.queue == r.queue)
-                .map_or(0.0, |q| {
-                    q.days
-                        .iter()
-                        .enumerate()
-                        .filter(|(d, _)| r.days[*d].1 > 0.0)
-                        .map(|(_, x)| x.p_meet)
-                        .sum()
-                })
-        })
-        .collect();
+    let expected = |model: crate::drill::VolumeModel| -> Vec<f64> {
+        let settings = crate::drill::Settings {
+            volume_model: model,
+            ..settings.clone()
+        };
+        let odds = crate::drill::drill(sc, h, &basis, &settings);
+        realised
+            .iter()
+            .map(|r| {
+                odds.queues
+                    .iter()
+                    .find(|q| q.queue == r.queue)
+                    .map_or(0.0, |q| {
+                        q.days
+                            .iter()
+                            .enumerate()
+                            .filter(|(d, _)| r.days[*d].1 > 0.0)
+                            .map(|(_, x)| x.p_meet)
+                            .sum()
+                    })
+            })
+            .collect()
+    };
+    let drilled_days_met = expected(crate::drill::VolumeModel::Residuals);
+    let drilled_days_met_band = expected(crate::drill::VolumeModel::Band);
     Ok(Week {
         start: sc.planning.week_start,
         paid_hours: outcome.solved.roster.paid_hours(),
@@ -213,6 +224,7 @@ pub fn judged(inputs: &Inputs, outcome: &crate::plan::Outcome) -> Result<Week> {
         band: band_coverage(&outcome.forecast, &actual),
         realised,
         drilled_days_met,
+        drilled_days_met_band,
     })
 }
 
@@ -227,6 +239,8 @@ pub struct Overall {
     /// Per queue, the days the drill expected to meet the target (of
     /// `realised`'s days).
     pub drilled_days_met: Vec<f64>,
+    /// The same with the band model.
+    pub drilled_days_met_band: Vec<f64>,
     /// Per queue, where the actuals fell against the band.
     pub band: Vec<BandCoverage>,
 }
@@ -293,6 +307,14 @@ pub fn overall(weeks: &[Week]) -> Overall {
                 weeks
                     .iter()
                     .filter_map(|w| w.drilled_days_met.get(qi))
+                    .sum()
+            })
+            .collect(),
+        drilled_days_met_band: (0..nq)
+            .map(|qi| {
+                weeks
+                    .iter()
+                    .filter_map(|w| w.drilled_days_met_band.get(qi))
                     .sum()
             })
             .collect(),

@@ -50,6 +50,7 @@ fn staffed(
             method: ForecastMethod::SeasonalNaive,
             backtest: Vec::new(),
             required_agents: None,
+            residual_days: Vec::new(),
         })
         .collect();
     requirements(

@@ -7,7 +7,8 @@ mod common;
 
 use std::sync::OnceLock;
 
-use rota::drill::{drill, Basis, Settings};
+use rota::drill::{drill, Basis, Settings, Shock, MIN_RESIDUAL_DAYS};
+use rota::forecast::ResidualDay;
 use rota::plan::{Inputs, Outcome};
 
 /// The small centre with 300-second hotline calls and no shrinkage, planned
@@ -188,6 +189,135 @@ fn a_drill_without_noise_is_the_point_evaluation() {
     };
     let off = drilled(inputs, o, &everyone_off);
     assert!(off.queues.iter().all(|q| q.p_meet_week == 0.0));
+}
+
+#[test]
+fn a_drill_draws_whole_past_days_of_errors() {
+    let (_dir, inputs, o) = planned();
+    let (sc, h) = (inputs.scenario(), &inputs.horizon);
+    let slots = 1440 / h.interval_minutes as usize;
+    let days = |factor: f64, z: f64| -> Vec<ResidualDay> {
+        (0..12)
+            .map(|i| ResidualDay {
+                date: chrono::NaiveDate::from_ymd_opt(2026, 9, 1 + i).unwrap(),
+                factor,
+                slots: vec![Some(z); slots],
+            })
+            .collect()
+    };
+    let drill_with = |residuals: Vec<ResidualDay>, settings: &Settings| {
+        let mut forecast = o.forecast.clone();
+        for q in &mut forecast.queues {
+            q.residual_days = residuals.clone();
+        }
+        let basis = Basis::new(
+            sc,
+            h,
+            &forecast,
+            &o.requirements,
+            &o.solved.roster,
+            &o.evaluation,
+        );
+        drill(sc, h, &basis, settings)
+    };
+    let noisy = Settings {
+        weeks: 20,
+        ..Settings::default()
+    };
+    // Every past day 20 % busier than forecast, evenly: the drill keeps
+    // the spread of the past days' levels, not their bias (factors over
+    // their median), so each drawn week is the forecast itself.
+    let busier = drill_with(days(1.2, 0.0), &noisy);
+    let quiet = drill_with(
+        Vec::new(),
+        &Settings {
+            weeks: 20,
+            volume_noise: false,
+            ..Settings::default()
+        },
+    );
+    assert_eq!(busier.queues.len(), quiet.queues.len());
+    for (a, b) in busier.queues.iter().zip(&quiet.queues) {
+        assert_eq!(a.p_meet_week, b.p_meet_week);
+        assert!((a.expected_late - b.expected_late).abs() < 1e-6 * b.expected_late.max(1.0));
+        for (x, y) in a.days.iter().zip(&b.days) {
+            assert_eq!(x.p_meet, y.p_meet);
+        }
+    }
+    // Half the past days 10 % quieter, half 10 % busier (median 1): each
+    // drawn day is one or the other, as a shock of 0.9 or 1.1 gives it.
+    let mut mixed = days(0.9, 0.0);
+    mixed.extend(days(1.1, 0.0));
+    let odds = drill_with(
+        mixed,
+        &Settings {
+            weeks: 400,
+            ..Settings::default()
+        },
+    );
+    let shocked = |m: f64| {
+        drill_with(
+            Vec::new(),
+            &Settings {
+                weeks: 1,
+                volume_noise: false,
+                shocks: h
+                    .dates
+                    .iter()
+                    .map(|&date| Shock {
+                        date,
+                        multiplier: m,
+                    })
+                    .collect(),
+                ..Settings::default()
+            },
+        )
+    };
+    let (lo, hi) = (shocked(0.9), shocked(1.1));
+    for (qi, q) in odds.queues.iter().enumerate() {
+        for (d, x) in q.days.iter().enumerate() {
+            let met = |o: &rota::drill::Odds| o.queues[qi].days[d].p_meet;
+            // Each day meets in the quiet draws exactly when the quiet shock
+            // meets it; about half the draws are quiet.
+            let want = 0.5 * (met(&lo) + met(&hi));
+            assert!(
+                (x.p_meet - want).abs() < 0.1,
+                "{} day {d}: {} vs {want}",
+                q.queue,
+                x.p_meet
+            );
+        }
+    }
+    // A past day one Poisson deviation above its level in every interval:
+    // each interval's volume is f + sqrt(f), again the same in every week.
+    let plus = drill_with(days(1.0, 1.0), &noisy);
+    let (volume, aht): (Vec<Vec<Option<f64>>>, Vec<Vec<f64>>) = o
+        .requirements
+        .iter()
+        .map(|r| {
+            let f = r.intervals.iter().map(|i| Some(i.volume + i.volume.sqrt()));
+            (
+                f.collect(),
+                r.intervals.iter().map(|i| i.aht_seconds).collect(),
+            )
+        })
+        .unzip();
+    let staffed = rota::drill::staffed(&o.evaluation);
+    let judged = rota::drill::judge(sc, h, &staffed, &volume, &aht);
+    for (q, j) in plus.queues.iter().zip(judged.iter().flatten()) {
+        assert!((q.expected_late - j.late()).abs() < 1e-6 * j.late().max(1.0));
+        assert_eq!(
+            q.p_meet_week,
+            if j.service_level() >= j.target - 1e-9 {
+                1.0
+            } else {
+                0.0
+            }
+        );
+    }
+    // Too few residual days: the band's model, as without any.
+    let few = drill_with(days(1.2, 0.0)[..MIN_RESIDUAL_DAYS - 1].to_vec(), &noisy);
+    assert_eq!(few, drill_with(Vec::new(), &noisy));
 }
 
 #[test]

@@ -125,18 +125,19 @@ fn pct(a: usize, b: usize) -> String {
     }
 }
 
-/// One table row; `drilled`: the days the drill expected to meet the target.
+/// One table row; `drilled`: the days the drill expected to meet the
+/// target, with its residual model and with its band model.
 fn row(
     label: &str,
     (paid, required): (f64, f64),
     p: &Totals,
     r: Option<&Totals>,
-    drilled: Option<f64>,
+    drilled: [Option<f64>; 2],
 ) -> String {
-    let drill = match (r, drilled) {
+    let [drill, drill_band] = drilled.map(|d| match (r, d) {
         (Some(r), Some(x)) if r.days > 0 => format!("{:.1} %", 100.0 * x / r.days as f64),
         _ => "-".into(),
-    };
+    });
     let (r_sl, r_days, r_iv, r_late) = match r {
         Some(r) => (
             format!("{:.1} %", r.service_level * 100.0),
@@ -147,7 +148,7 @@ fn row(
         None => ("-".into(), "-".into(), "-".into(), "-".into()),
     };
     format!(
-        "{label:<10}  {:<8}  {paid:>8.1}  {:>6.1} %  {:>7.1} %  {:>9}  {:>9}  {:>17}  {:>11}  {:>9}  {:>8}\n",
+        "{label:<10}  {:<8}  {paid:>8.1}  {:>6.1} %  {:>7.1} %  {:>9}  {:>9}  {:>17}  {:>11}  {:>11}  {:>9}  {:>8}\n",
         p.queue,
         if required > 0.0 {
             (paid / required - 1.0) * 100.0
@@ -159,6 +160,7 @@ fn row(
         r_sl,
         r_days,
         drill,
+        drill_band,
         r_iv,
         r_late,
     )
@@ -166,7 +168,7 @@ fn row(
 
 fn text(weeks: &[Week], all: &Overall) -> String {
     let mut s = format!(
-        "{:<10}  {:<8}  {:>8}  {:>8}  {:>9}  {:>9}  {:>9}  {:>17}  {:>11}  {:>9}  {:>8}\n",
+        "{:<10}  {:<8}  {:>8}  {:>8}  {:>9}  {:>9}  {:>9}  {:>17}  {:>11}  {:>11}  {:>9}  {:>8}\n",
         "week",
         "queue",
         "paid h",
@@ -176,6 +178,7 @@ fn text(weeks: &[Week], all: &Overall) -> String {
         "SL real",
         "days met (real)",
         "days (drill)",
+        "drill (band)",
         "iv met",
         "late"
     );
@@ -188,7 +191,10 @@ fn text(weeks: &[Week], all: &Overall) -> String {
                 (w.paid_hours, w.required_hours),
                 &p,
                 r.as_ref(),
-                w.drilled_days_met.get(qi).copied(),
+                [
+                    w.drilled_days_met.get(qi).copied(),
+                    w.drilled_days_met_band.get(qi).copied(),
+                ],
             );
         }
     }
@@ -198,7 +204,10 @@ fn text(weeks: &[Week], all: &Overall) -> String {
             (all.paid_hours, all.required_hours),
             p,
             all.realised.get(qi),
-            all.drilled_days_met.get(qi).copied(),
+            [
+                all.drilled_days_met.get(qi).copied(),
+                all.drilled_days_met_band.get(qi).copied(),
+            ],
         );
     }
     s

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use rota::drill::{drill, Basis, Settings, Shock};
+use rota::drill::{drill, Basis, Settings, Shock, VolumeModel};
 use rota::roster::read::read_roster;
 
 use super::Format;
@@ -32,9 +32,21 @@ pub struct Args {
     /// Draw no volume: the forecast as it is (absences and shocks still apply).
     #[arg(long)]
     no_volume_noise: bool,
+    /// How volume is drawn: `residuals`, one past day's errors per day from
+    /// the calibration weeks (`forecast.calibration_weeks`; the band
+    /// without them), or `band`, one log-normal factor per day from the band.
+    #[arg(long, value_enum, default_value = "residuals")]
+    volume_model: Model,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+}
+
+/// `--volume-model`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Model {
+    Residuals,
+    Band,
 }
 
 fn shock(s: &str) -> anyhow::Result<Shock> {
@@ -89,6 +101,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         weeks: args.weeks,
         seed: args.seed,
         volume_noise: !args.no_volume_noise,
+        volume_model: match args.volume_model {
+            Model::Residuals => VolumeModel::Residuals,
+            Model::Band => VolumeModel::Band,
+        },
         absence_rate: args.absence,
         shocks,
         probability: args.probability,

@@ -74,6 +74,62 @@ pub struct QueueForecast {
     /// Agents required per interval as given by `requirements.file`, when
     /// it lists the queue: staffing takes them instead of Erlang's.
     pub required_agents: Option<Vec<f64>>,
+    /// With `forecast.calibration_weeks`: the errors of the chosen method
+    /// on each calibration day, forecast from the days before its week
+    /// (the drill draws from them); empty without calibration.
+    pub residual_days: Vec<ResidualDay>,
+}
+
+/// How one past day's actuals fell against its forecast: the day's total
+/// over its forecast (`factor`) and, per slot of the day, the actual's
+/// distance from the forecast times `factor`, in Poisson standard
+/// deviations of that ((actual − factor × forecast) / √(factor × forecast);
+/// `None` where the actual is unknown, the queue closed or that is zero).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResidualDay {
+    pub date: NaiveDate,
+    pub factor: f64,
+    pub slots: Vec<Option<f64>>,
+}
+
+/// The residual days of backtest cells `(forecast, naive, actual)` at
+/// `(day, slot)` `keys`, day 0 on `start` (`slots` slots a day): one per run of
+/// cells of the same day (a day forecast from two origins gives two), days
+/// whose forecast total is zero left out.
+fn residual_days(
+    start: NaiveDate,
+    slots: usize,
+    cells: &[(f64, f64, f64)],
+    keys: &[(usize, usize)],
+) -> Vec<ResidualDay> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < keys.len() {
+        let d = keys[i].0;
+        let mut j = i;
+        while j < keys.len() && keys[j].0 == d && (j == i || keys[j].1 > keys[j - 1].1) {
+            j += 1;
+        }
+        let day = &cells[i..j];
+        let (f, a): (f64, f64) = day.iter().fold((0.0, 0.0), |(f, a), c| (f + c.0, a + c.2));
+        if f > 0.0 {
+            let factor = a / f;
+            let mut r = vec![None; slots];
+            for (c, &(_, s)) in day.iter().zip(&keys[i..j]) {
+                let m = factor * c.0;
+                if m > 0.0 && s < slots {
+                    r[s] = Some((c.2 - m) / m.sqrt());
+                }
+            }
+            out.push(ResidualDay {
+                date: start + Duration::days(d as i64),
+                factor,
+                slots: r,
+            });
+        }
+        i = j;
+    }
+    out
 }
 
 /// Forecasts for every queue, in scenario order.
@@ -563,14 +619,17 @@ pub fn forecast_with(
             method
         });
         let (lo, hi) = band_ratios(&choice.cells, sc.forecast.band);
-        let conformal = sc
+        let cal = sc
             .forecast
             .calibration_weeks
             .filter(|&w| w > 0)
-            .and_then(|w| {
-                let cal = h.choose(origin, &[chosen], w, leads);
-                Conformal::new(&h.raw, step, &cal.cells, &cal.keys, sc.forecast.band)
-            });
+            .map(|w| h.choose(origin, &[chosen], w, leads));
+        let conformal = cal
+            .as_ref()
+            .and_then(|cal| Conformal::new(&h.raw, step, &cal.cells, &cal.keys, sc.forecast.band));
+        let residual_days = cal.as_ref().map_or_else(Vec::new, |cal| {
+            residual_days(h.raw.start, (1440 / step) as usize, &cal.cells, &cal.keys)
+        });
         let z_lo = Normal::standard().inverse_cdf(sc.forecast.band[0]);
         let z_hi = Normal::standard().inverse_cdf(sc.forecast.band[1]);
         let pred = h.predict(&h.full, chosen, ndays);
@@ -613,6 +672,7 @@ pub fn forecast_with(
             method: chosen,
             backtest: choice.tried,
             required_agents,
+            residual_days,
         });
     }
     Ok(Forecast { queues, findings })
@@ -682,6 +742,7 @@ fn file_forecast(
         method: ForecastMethod::File,
         backtest: Vec::new(),
         required_agents,
+        residual_days: Vec::new(),
     }
 }
 
@@ -1009,6 +1070,42 @@ fn slot_aht(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn residual_days_keep_each_days_level_and_its_intraday_errors() {
+        let start = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        // Day 3 forecast 10, 20, 30 and 40 arrived 12, 18, 36 and 0 (66 of 60,
+        // factor 1.1); day 4 forecast from two origins, 50 then 40 in slot 1
+        // (two days); day 5 forecast zero (left out).
+        let cells = [
+            (10.0, 0.0, 12.0),
+            (20.0, 0.0, 18.0),
+            (30.0, 0.0, 36.0),
+            (0.0, 0.0, 0.0),
+            (50.0, 0.0, 45.0),
+            (40.0, 0.0, 45.0),
+            (0.0, 0.0, 3.0),
+        ];
+        let keys = [(3, 0), (3, 1), (3, 2), (3, 3), (4, 1), (4, 1), (5, 0)];
+        let days = residual_days(start, 4, &cells, &keys);
+        assert_eq!(days.len(), 3);
+        let d = &days[0];
+        assert_eq!(d.date, NaiveDate::from_ymd_opt(2026, 3, 5).unwrap());
+        assert!((d.factor - 1.1).abs() < 1e-12);
+        let want = [
+            (12.0 - 11.0) / 11f64.sqrt(),
+            (18.0 - 22.0) / 22f64.sqrt(),
+            (36.0 - 33.0) / 33f64.sqrt(),
+        ];
+        for (s, w) in want.iter().enumerate() {
+            assert!((d.slots[s].unwrap() - w).abs() < 1e-12, "slot {s}");
+        }
+        assert_eq!(d.slots[3], None);
+        assert!((days[1].factor - 0.9).abs() < 1e-12);
+        assert_eq!(days[1].slots, vec![None, Some(0.0), None, None]);
+        assert!((days[2].factor - 45.0 / 40.0).abs() < 1e-12);
+        assert_eq!(days[2].date, days[1].date);
+    }
     use crate::history::generate::{generate, HistorySpec};
     use crate::history::Record;
     use crate::horizon::local_midnight;
