@@ -66,6 +66,15 @@ fn misfit(
     out
 }
 
+/// Whether shift `s` starts before `w.from` or ends after `w.to` of its
+/// day, in the local time its instants carry (availability, opening hours).
+fn outside(s: &Shift, w: &crate::scenario::Availability) -> bool {
+    let midnight = s.date.and_hms_opt(0, 0, 0).expect("midnight");
+    let from = midnight + Duration::minutes(w.from.minutes() as i64);
+    let to = midnight + Duration::minutes(w.to.minutes() as i64);
+    s.start.naive_local() < from || s.end.naive_local() > to
+}
+
 /// Whether template `t` applies on `date`: every day when it names no day
 /// or date. Worked out here from the rules' fields, not with the helpers
 /// the optimizer's candidates use, so a slip there cannot hide.
@@ -291,10 +300,7 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                     );
                 }
                 if let Some(open) = &site.open {
-                    let midnight = s.date.and_hms_opt(0, 0, 0).expect("midnight");
-                    let from = midnight + Duration::minutes(open.from.minutes() as i64);
-                    let to = midnight + Duration::minutes(open.to.minutes() as i64);
-                    if s.start.naive_local() < from || s.end.naive_local() > to {
+                    if outside(s, open) {
                         v(
                             agent_id,
                             d,
@@ -655,10 +661,7 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                 );
             }
             if let Some(av) = &agent.available {
-                let midnight = s.date.and_hms_opt(0, 0, 0).expect("midnight");
-                let from = midnight + Duration::minutes(av.from.minutes() as i64);
-                let to = midnight + Duration::minutes(av.to.minutes() as i64);
-                if s.start.naive_local() < from || s.end.naive_local() > to {
+                if outside(s, av) {
                     v(
                         agent_id,
                         Some(s.date),
