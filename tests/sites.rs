@@ -133,6 +133,8 @@ proptest! {
         prop_assert_eq!(&sum_a["objective"], &sum_b["objective"]);
         prop_assert_eq!(&sum_a["paid_cost"], &sum_b["paid_cost"]);
         prop_assert_eq!(&sum_a["site"], &sum_b["site"]);
+        prop_assert!(sum_a.get("sites").is_none());
+        prop_assert_eq!(sum_b["sites"].as_array().unwrap().len(), 1);
         prop_assert_eq!(
             uids(&a, &one.path().join("out")),
             uids(&b, &many.path().join("out"))
@@ -251,6 +253,16 @@ fn sites_keep_real_hours_and_local_rules_across_the_clock_change() {
         .map(|s| s["paid_hours"].as_f64().unwrap())
         .sum();
     assert!((paid - summary["scheduled_hours"].as_f64().unwrap()).abs() < 0.05);
+    // And so does report.html, with a row per site.
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let table = &report[report.find("id=\"sites-table\"").expect("a sites table")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    for name in names {
+        assert!(
+            table.contains(&format!("<td class=\"left\">{name}</td>")),
+            "{name}"
+        );
+    }
 
     // Each agent's calendar is in its site's zone, and three parsers decode
     // it to the roster's UTC instants.
