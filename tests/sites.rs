@@ -299,3 +299,75 @@ fn sites_keep_real_hours_and_local_rules_across_the_clock_change() {
         }
     }
 }
+
+/// Publish and re-plan keep working with several sites: the London and
+/// Shanghai scenario with London open 08:00-23:00, published, then
+/// re-planned from Wednesday noon with L01 absent. The re-plan may extend
+/// shifts by overtime, but never past its site's closing (it once did, and
+/// the validator refused the roster); the new version validates with its
+/// allowances and keeps each row in its site's zone.
+#[test]
+fn a_re_plan_of_several_sites_keeps_each_sites_hours() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = london_and_shanghai(dir.path());
+    let text = std::fs::read_to_string(&scenario).unwrap().replace(
+        "  - { name: London, timezone: Europe/London }",
+        "  - { name: London, timezone: Europe/London, open: { from: \"08:00\", to: \"23:00\" } }",
+    );
+    std::fs::write(&scenario, text).unwrap();
+    let out = dir.path().join("out");
+    plan(&scenario, &out);
+    rota()
+        .arg("publish")
+        .arg(&scenario)
+        .arg(out.join("roster.csv"))
+        .args(["--by", "lead"])
+        .assert()
+        .code(0);
+    let again = dir.path().join("replan");
+    let run = rota()
+        .arg("replan")
+        .arg(&scenario)
+        .args([
+            "--from",
+            "2026-10-21 12:00",
+            "--absent",
+            "L01",
+            "--by",
+            "lead",
+            "--out",
+        ])
+        .arg(&again)
+        .output()
+        .unwrap();
+    let said =
+        String::from_utf8_lossy(&run.stdout).to_string() + &String::from_utf8_lossy(&run.stderr);
+    assert!(matches!(run.status.code(), Some(0 | 1)), "{said}");
+    assert!(said.contains("as version 2"), "{said}");
+    rota()
+        .arg("validate")
+        .arg(&scenario)
+        .arg(again.join("roster.csv"))
+        .args(["--version", "2"])
+        .assert()
+        .code(0);
+    let rows: Vec<Row> = csv::Reader::from_path(again.join("roster.csv"))
+        .unwrap()
+        .deserialize()
+        .map(|r| r.unwrap())
+        .collect();
+    for r in &rows {
+        let zone = if r["site"] == "Shanghai" {
+            "Asia/Shanghai"
+        } else {
+            "Europe/London"
+        };
+        assert_eq!(r["timezone"], zone, "{r:?}");
+        if r["site"] == "London" {
+            assert!(&r["end_local"][11..] <= "23:00", "{r:?}");
+        }
+    }
+    assert!(!rows
+        .iter()
+        .any(|r| r["agent_id"] == "L01" && r["date"].as_str() > "2026-10-21"));
+}

@@ -230,8 +230,16 @@ pub fn replan(
                     continue;
                 }
                 let base = days[di].shifts[k0].clone();
+                // No overtime past the closing of the shift's site.
+                let site = &sc.sites[base.site];
+                let closes = site.open.as_ref().map(|o| {
+                    super::candidates::local_instant(site.timezone, days[di].date, o.to.minutes())
+                });
                 for i in 1..=ot.max_minutes_per_shift / ot.step_minutes.max(1) {
                     let end = base.end + Duration::minutes(i64::from(i * ot.step_minutes));
+                    if closes.is_some_and(|c| end > c) {
+                        break;
+                    }
                     let len = (end - base.start).num_seconds() as f64 / 3600.0;
                     let extra = overtime_at(scenario, base.start, len);
                     let regular_end =
