@@ -434,6 +434,7 @@ rules:
                     breaks: vec![],
                     skills: vec!["q".into()],
                     paid_hours: 8.0,
+                    site: String::new(),
                 });
             }
         }

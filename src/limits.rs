@@ -50,6 +50,8 @@ pub const MAX_LOAD_ERLANGS: f64 = 10_000.0;
 pub const MAX_SERVERS: u32 = 100_000;
 /// Largest relative cost of an agent's hour (`hourly_cost`).
 pub const MAX_HOURLY_COST: f64 = 1000.0;
+/// Largest cost factor of a site (`sites[].cost_factor`).
+pub const MAX_COST_FACTOR: f64 = 100.0;
 /// Largest weight of any soft term (weights, objective, peaks, preferences).
 pub const MAX_WEIGHT: f64 = 1.0e6;
 /// Largest number of contacts in one history row.

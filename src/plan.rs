@@ -240,7 +240,23 @@ impl Inputs {
 
     /// Runs every stage.
     pub fn run(&self) -> Result<Outcome> {
-        let forecast = self.forecast()?;
+        self.run_scaled(None)
+    }
+
+    /// Runs every stage with each queue's forecast volume (and its band)
+    /// times `scale[queue][interval]`, when given: a site planned alone
+    /// with its share of the volume (`docs/sites.md`).
+    pub fn run_scaled(&self, scale: Option<&[Vec<f64>]>) -> Result<Outcome> {
+        let mut forecast = self.forecast()?;
+        if let Some(scale) = scale {
+            for (q, by) in forecast.queues.iter_mut().zip(scale) {
+                for v in [&mut q.volume, &mut q.volume_p10, &mut q.volume_p90] {
+                    for (x, f) in v.iter_mut().zip(by) {
+                        *x *= f;
+                    }
+                }
+            }
+        }
         let requirements = self.requirements(&forecast);
         let mut solved = self.solve(&requirements)?;
         let (violations, evaluation) = self.check(&requirements, &mut solved)?;

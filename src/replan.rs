@@ -702,6 +702,7 @@ mod tests {
             breaks: vec![],
             skills: vec![],
             paid_hours: (h1 - h0) as f64,
+            site: String::new(),
         }
     }
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use rota::drill::{drill, Basis, Settings, Shock, VolumeModel};
-use rota::roster::read::read_roster;
+use rota::roster::read::read_roster_for;
 
 use super::Format;
 
@@ -92,7 +92,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             bail!("--shock {}: not a planned day of the scenario", s.date);
         }
     }
-    let roster = read_roster(&args.roster, &sc.site.name, sc.site.timezone)?;
+    let roster = read_roster_for(&args.roster, sc)?;
     let forecast = inputs.forecast()?;
     let reqs = inputs.requirements(&forecast);
     let evaluation = rota::report::evaluate(sc, &inputs.horizon, &reqs, &roster)?;

@@ -12,7 +12,7 @@ use rota::export::xlsx::{roster_xlsx, XlsxInput};
 use rota::export::{calendar_file_names, slug, write_file, write_files};
 use rota::replan::chain_allowances;
 use rota::roster::absence::Allowances;
-use rota::roster::read::read_roster;
+use rota::roster::read::read_roster_for;
 use rota::roster::validate::validate_with;
 use rota::store::{Kind, Store};
 
@@ -121,7 +121,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     };
     let (roster, allow, changes, title) = match (&args.roster, args.version) {
         (Some(r), _) => (
-            read_roster(r, &sc.site.name, sc.site.timezone)?,
+            read_roster_for(r, sc)?,
             Allowances::default(),
             None,
             r.display().to_string(),

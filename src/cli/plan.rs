@@ -29,6 +29,11 @@ pub struct Args {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// With `sites`: also plan each site alone (its agents, its share of
+    /// each queue's volume by contracted hours) and print what pooling
+    /// saves (docs/sites.md). Writes nothing more.
+    #[arg(long)]
+    standalone: bool,
 }
 
 /// The creation time stamped into outputs: SOURCE_DATE_EPOCH when set (for
@@ -245,6 +250,15 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         if let Some(f) = rota::roster::soft::evaluate(sc, &solved.roster) {
             print_soft(&f);
         }
+        if sc.multi_site {
+            print_sites(&rota::report::sites::by_site(
+                sc,
+                &inputs.horizon,
+                &reqs,
+                &solved.roster,
+                &evaluation,
+            ));
+        }
         let names: Vec<_> = files.iter().map(|(n, _)| n.as_str()).collect();
         println!("wrote {} to {}", names.join(", "), args.out.display());
         for q in &missed {
@@ -253,11 +267,124 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             }
         }
     }
+    if args.standalone && sc.multi_site {
+        standalone(&inputs, &evaluation, args.quiet)?;
+    }
     Ok(if missed.is_empty() {
         super::EXIT_OK
     } else {
         super::EXIT_FINDINGS
     })
+}
+
+/// Each site's part of the plan, a line a site.
+fn print_sites(sites: &[rota::report::sites::SiteKpi]) {
+    println!(
+        "{:<12} {:>7} {:>7} {:>11} {:>10} {:>8}  queues (share of staffed hours, SL while staffed)",
+        "site", "agents", "shifts", "paid hours", "paid cost", "work"
+    );
+    for k in sites {
+        let queues: Vec<String> = k
+            .queues
+            .iter()
+            .filter(|q| q.staffed_agent_hours > 0.0)
+            .map(|q| {
+                format!(
+                    "{} {:.0}%{}",
+                    q.queue,
+                    q.share * 100.0,
+                    q.service_level_while_staffed
+                        .map_or(String::new(), |v| format!(" at {:.1}%", v * 100.0))
+                )
+            })
+            .collect();
+        println!(
+            "{:<12} {:>7} {:>7} {:>11.1} {:>10.1} {:>7.1}%  {}",
+            k.site,
+            k.agents_rostered,
+            k.shifts,
+            k.paid_hours,
+            k.paid_cost,
+            k.share_of_work * 100.0,
+            queues.join(", ")
+        );
+    }
+}
+
+/// Plans each site alone and prints the pooled plan's paid hours and
+/// service level against the standalone plans' (`docs/sites.md`).
+fn standalone(
+    inputs: &Inputs,
+    pooled: &rota::report::Evaluation,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let sc = inputs.scenario();
+    let instants: Vec<_> = inputs.horizon.intervals.iter().map(|i| i.start).collect();
+    let shares = sc.standalone_shares(&instants);
+    let mut rows = Vec::new();
+    for (si, site) in sc.sites.iter().enumerate() {
+        let alone = inputs.with_scenario(sc.standalone(si));
+        let outcome = alone
+            .run_scaled(Some(&shares[si]))
+            .with_context(|| format!("cannot plan site {} alone", site.name))?;
+        rows.push((site.name.clone(), outcome));
+    }
+    if quiet {
+        return Ok(());
+    }
+    let sl = |e: &rota::report::Evaluation| -> Vec<String> {
+        e.queues
+            .iter()
+            .map(|q| format!("{} {:.1}%", q.queue, q.service_level * 100.0))
+            .collect()
+    };
+    println!("pooling: each site planned alone with its share of each queue's volume (by contracted hours of the sites on duty)");
+    let mut total = 0.0;
+    let mut under = 0.0;
+    for (name, o) in &rows {
+        let shares: Vec<String> = o
+            .requirements
+            .iter()
+            .map(|q| {
+                let v: f64 = q.intervals.iter().map(|i| i.volume).sum();
+                format!("{} {:.0} contacts", q.queue, v)
+            })
+            .collect();
+        println!(
+            "  {:<12} {:>8.1} paid hours, understaffed {:>6.1} agent-hours, gap {:.2}% ({}); takes {}; SL {}",
+            name,
+            o.evaluation.scheduled_hours,
+            o.evaluation.understaffed_agent_hours,
+            o.solved.info.mip_gap * 100.0,
+            o.solved.info.stop_reason,
+            shares.join(", "),
+            sl(&o.evaluation).join(", ")
+        );
+        total += o.evaluation.scheduled_hours;
+        under += o.evaluation.understaffed_agent_hours;
+    }
+    println!(
+        "  {:<12} {:>8.1} paid hours, understaffed {:>6.1} agent-hours",
+        "standalone", total, under
+    );
+    println!(
+        "  {:<12} {:>8.1} paid hours, understaffed {:>6.1} agent-hours; SL {}",
+        "pooled",
+        pooled.scheduled_hours,
+        pooled.understaffed_agent_hours,
+        sl(pooled).join(", ")
+    );
+    println!(
+        "  pooling saves {:.1} paid hours ({:.1}%) and {:.1} understaffed agent-hours",
+        total - pooled.scheduled_hours,
+        if total > 0.0 {
+            (total - pooled.scheduled_hours) / total * 100.0
+        } else {
+            0.0
+        },
+        under - pooled.understaffed_agent_hours
+    );
+    Ok(())
 }
 
 /// One warning per queue that no agent can serve, said before the solve.

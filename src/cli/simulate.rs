@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::bail;
-use rota::roster::read::read_roster;
+use rota::roster::read::read_roster_for;
 use rota::simulate::{build_model, run, Estimate, Options};
 use serde::Serialize;
 
@@ -90,7 +90,7 @@ pub fn run_cmd(args: Args) -> anyhow::Result<i32> {
         rota::export::check_outputs(&[dir.join("simulation.csv")], &files)?;
     }
     let sc = inputs.scenario();
-    let roster = read_roster(&args.roster, &sc.site.name, sc.site.timezone)?;
+    let roster = read_roster_for(&args.roster, sc)?;
     let forecast = inputs.forecast()?;
     let reqs = inputs.requirements(&forecast);
     let volume: Vec<Vec<f64>> = forecast.queues.iter().map(|q| q.volume.clone()).collect();

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use rota::replan::{changes_csv, diff, Change, Facts};
-use rota::roster::read::read_roster;
+use rota::roster::read::read_roster_for;
 use rota::roster::validate::validate;
 use rota::store::{default_path, Access, Guard, Kind, NewVersion, Store, VersionRef};
 
@@ -161,7 +161,7 @@ pub(crate) fn warn_exposure(store: &Store) -> anyhow::Result<()> {
 pub fn publish(args: PublishArgs) -> anyhow::Result<i32> {
     let loaded = rota::whatif::load_scenario(&args.scenario)?;
     let sc = &loaded.scenario;
-    let roster = read_roster(&args.roster, &sc.site.name, sc.site.timezone)?;
+    let roster = read_roster_for(&args.roster, sc)?;
     let violations = validate(sc, &roster);
     if !violations.is_empty() {
         super::print_violations("", &violations);

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use rota::replan::{chain_allowances, read_allowances};
 use rota::roster::absence::Allowances;
-use rota::roster::read::read_roster;
+use rota::roster::read::read_roster_for;
 use rota::roster::validate::validate_with;
 use rota::store::{file_sha256, Kind, Store};
 
@@ -37,7 +37,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let loaded = rota::whatif::load_scenario(&args.scenario)?;
     let sc = &loaded.scenario;
-    let roster = read_roster(&args.roster, &sc.site.name, sc.site.timezone)?;
+    let roster = read_roster_for(&args.roster, sc)?;
     let (allow, granted) = match (&args.version, &args.allowances) {
         (Some(n), _) => {
             let path = super::store::store_path(&args.store, Some(&args.scenario));

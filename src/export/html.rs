@@ -443,6 +443,43 @@ fn overstaffing(p: &PlanOutput) -> Markup {
 }
 
 /// The share of drawn weeks in which `queue` meets its target on `date`.
+/// Each site's part of the plan (`report::sites`, docs/sites.md).
+fn sites_section(p: &PlanOutput) -> Markup {
+    let sites = crate::report::sites::by_site(
+        p.scenario,
+        p.horizon,
+        p.requirements,
+        p.roster,
+        p.evaluation,
+    );
+    html! {
+        section id="sites" {
+            h2 { "Sites" }
+            p.meta { "Each site's agents, paid hours and cost (with its cost factor), its share of the staffed agent-hours, and per queue its share of the queue's staff and the service level of the intervals it staffs (a multi-skilled agent's time split in proportion to the agents on duty)." }
+            table id="sites-table" {
+                thead { tr {
+                    th.left { "site" } th.left { "zone" } th { "agents rostered" } th { "shifts" } th { "paid hours" } th { "paid cost" } th { "share of work" }
+                    @for q in &p.scenario.queues { th { (q.id) " share" } th { (q.id) " SL while staffed" } }
+                } }
+                tbody {
+                    @for k in &sites {
+                        tr {
+                            td.left { (k.site) } td.left { (k.timezone) }
+                            td { (k.agents_rostered) " of " (k.agents) } td { (k.shifts) }
+                            td { (format!("{:.1}", k.paid_hours)) } td { (format!("{:.1}", k.paid_cost)) }
+                            td { (format!("{:.1}%", k.share_of_work * 100.0)) }
+                            @for q in &k.queues {
+                                td { (format!("{:.1}%", q.share * 100.0)) }
+                                td { (q.service_level_while_staffed.map_or("—".to_string(), |v| format!("{:.1}%", v * 100.0))) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn day_odds(o: &crate::drill::Odds, queue: &str, date: NaiveDate) -> String {
     o.queues
         .iter()
@@ -606,6 +643,9 @@ impl Exporter for ReportHtml {
                             ", best bound " (format!("{:.1}", info.best_bound)) ", gap " (format!("{:.2}%", info.mip_gap * 100.0))
                             ", " (format!("{:.1}", info.solve_seconds)) " s of " (info.time_limit_seconds) " s."
                         }
+                    }
+                    @if sc.multi_site {
+                        (sites_section(p))
                     }
                     section id="overstaffing" {
                         h2 { "Recurring overstaffing" }

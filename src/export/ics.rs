@@ -203,7 +203,8 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-/// Splits a roster into one roster per agent, in agent-id order.
+/// Splits a roster into one roster per agent, in agent-id order; with
+/// several sites each in the zone of the agent's site.
 pub fn per_agent(roster: &Roster) -> Vec<(String, Roster)> {
     let mut by: std::collections::BTreeMap<&str, Vec<Shift>> = std::collections::BTreeMap::new();
     for s in &roster.shifts {
@@ -211,11 +212,17 @@ pub fn per_agent(roster: &Roster) -> Vec<(String, Roster)> {
     }
     by.into_iter()
         .map(|(id, shifts)| {
+            // An agent of one of several sites gets the calendar of that
+            // site: its zone (and VTIMEZONE) and its name as the location.
+            let (site_name, timezone) = match shifts.first() {
+                Some(s) if !s.site.is_empty() => (s.site.clone(), roster.zone_of(s)),
+                _ => (roster.site_name.clone(), roster.timezone),
+            };
             (
                 id.to_string(),
                 Roster {
-                    site_name: roster.site_name.clone(),
-                    timezone: roster.timezone,
+                    site_name,
+                    timezone,
                     shifts,
                 },
             )
@@ -440,6 +447,7 @@ mod tests {
             breaks: vec![],
             skills: vec!["hotline".into(), "chat".into()],
             paid_hours: (end - start).num_minutes() as f64 / 60.0,
+            site: String::new(),
         }
     }
 

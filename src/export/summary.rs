@@ -43,6 +43,10 @@ pub struct Summary {
     /// (absent when the scenario has no preference and no fairness rule).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub soft: Option<crate::roster::soft::SoftFindings>,
+    /// Each site's part of the plan, when the scenario lists `sites`
+    /// (`docs/sites.md`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<crate::report::sites::SiteKpi>,
 }
 
 impl Summary {
@@ -117,6 +121,31 @@ impl Summary {
                 f.rotation_penalty = f.rotation_penalty.map(|p| round(p, 4));
                 f
             }),
+            sites: if p.scenario.multi_site {
+                crate::report::sites::by_site(
+                    p.scenario,
+                    p.horizon,
+                    p.requirements,
+                    p.roster,
+                    p.evaluation,
+                )
+                .into_iter()
+                .map(|mut k| {
+                    k.paid_hours = round(k.paid_hours, 2);
+                    k.paid_cost = round(k.paid_cost, 2);
+                    k.share_of_work = round(k.share_of_work, 4);
+                    for q in &mut k.queues {
+                        q.staffed_agent_hours = round(q.staffed_agent_hours, 2);
+                        q.share = round(q.share, 4);
+                        q.service_level_while_staffed =
+                            q.service_level_while_staffed.map(|v| round(v, 4));
+                    }
+                    k
+                })
+                .collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 }

@@ -33,6 +33,7 @@
 use serde::Serialize;
 
 pub mod routing;
+pub mod sites;
 
 use crate::error::Result;
 use crate::horizon::Horizon;

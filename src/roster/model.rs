@@ -25,6 +25,9 @@ pub struct Shift {
     /// Queue ids the agent works during this shift, in a stable order.
     pub skills: Vec<String>,
     pub paid_hours: f64,
+    /// The agent's site when the scenario lists `sites` (empty with one
+    /// `site`); the shift's instants are in that site's zone.
+    pub site: String,
 }
 
 impl Shift {
@@ -55,6 +58,16 @@ impl Roster {
     pub fn sort(&mut self) {
         self.shifts
             .sort_by(|a, b| (a.date, a.start, &a.agent_id).cmp(&(b.date, b.start, &b.agent_id)));
+    }
+
+    /// The zone of shift `s`'s local times: its site's (the zone of its
+    /// instants) in a roster of several sites, else the roster's.
+    pub fn zone_of(&self, s: &Shift) -> Tz {
+        if s.site.is_empty() {
+            self.timezone
+        } else {
+            s.start.timezone()
+        }
     }
 
     /// Total paid hours.

@@ -25,6 +25,10 @@ pub const LOCAL_FORMAT: &str = "%Y-%m-%d %H:%M";
 pub struct CsvRow {
     pub agent_id: String,
     pub agent_name: String,
+    /// The agent's site, in a roster of a scenario with `sites` only; the
+    /// local times are in its zone.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub site: String,
     pub date: String,
     pub start_local: String,
     pub end_local: String,
@@ -43,8 +47,9 @@ pub struct CsvRow {
 }
 
 impl CsvRow {
-    /// The row of a shift.
+    /// The row of a shift, its local times in `tz`.
     pub fn from_shift(s: &Shift, tz: Tz) -> CsvRow {
+        let local = |t: DateTime<Tz>| t.with_timezone(&tz);
         let break_minutes: i64 = s
             .breaks
             .iter()
@@ -55,9 +60,10 @@ impl CsvRow {
         CsvRow {
             agent_id: spreadsheet_safe(&s.agent_id),
             agent_name: spreadsheet_safe(&s.agent_name),
+            site: spreadsheet_safe(&s.site),
             date: s.date.format("%Y-%m-%d").to_string(),
-            start_local: s.start.format(LOCAL_FORMAT).to_string(),
-            end_local: s.end.format(LOCAL_FORMAT).to_string(),
+            start_local: local(s.start).format(LOCAL_FORMAT).to_string(),
+            end_local: local(s.end).format(LOCAL_FORMAT).to_string(),
             timezone: tz.name().to_string(),
             start_utc: s
                 .start
@@ -78,8 +84,8 @@ impl CsvRow {
                     format!(
                         "{} {}-{}",
                         b.kind,
-                        b.start.format("%H:%M"),
-                        b.end.format("%H:%M")
+                        local(b.start).format("%H:%M"),
+                        local(b.end).format("%H:%M")
                     )
                 })
                 .collect::<Vec<_>>()
@@ -95,7 +101,7 @@ pub fn roster_csv(roster: &Roster) -> Result<Vec<u8>> {
     crate::csv_cell::csv_bytes(|w| {
         let mut any = false;
         for s in &roster.shifts {
-            w.serialize(CsvRow::from_shift(s, roster.timezone))?;
+            w.serialize(CsvRow::from_shift(s, roster.zone_of(s)))?;
             any = true;
         }
         if !any {
@@ -194,12 +200,58 @@ pub fn read_roster(path: &Path, site_name: &str, tz: Tz) -> Result<Roster> {
     read_roster_from(file, path, site_name, tz)
 }
 
-/// Reads a roster CSV from any reader; `path` is used in errors only.
+/// Reads the roster CSV of `scenario`: with `sites`, each row's `site`
+/// names one of them and its local times are in that site's zone.
+pub fn read_roster_for(path: &Path, scenario: &crate::scenario::Scenario) -> Result<Roster> {
+    let file = crate::limits::open_within(path, crate::limits::MAX_ROSTER_BYTES, "roster")?;
+    read_roster_from_sites(file, path, scenario)
+}
+
+/// As [`read_roster_for`], from any reader; `path` is used in errors only.
+pub fn read_roster_from_sites<R: std::io::Read>(
+    reader: R,
+    path: &Path,
+    scenario: &crate::scenario::Scenario,
+) -> Result<Roster> {
+    let zones: Vec<(&str, Tz)> = if scenario.multi_site {
+        scenario
+            .sites
+            .iter()
+            .map(|s| (s.name.as_str(), s.timezone))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    read_zoned(
+        reader,
+        path,
+        &scenario.site.name,
+        scenario.site.timezone,
+        Some(&zones),
+    )
+}
+
+/// Reads a roster CSV from any reader; `path` is used in errors only. A
+/// row that names a site (a roster of several sites, as the store keeps
+/// it) is read in its own `timezone`; every other row in `tz`.
 pub fn read_roster_from<R: std::io::Read>(
     reader: R,
     path: &Path,
     site_name: &str,
     tz: Tz,
+) -> Result<Roster> {
+    read_zoned(reader, path, site_name, tz, None)
+}
+
+/// Reads a roster CSV whose rows are in `tz`; with `zones` of several
+/// sites, each row in the zone of the site its `site` column names; with
+/// no `zones`, a row naming a site in its own `timezone`.
+fn read_zoned<R: std::io::Read>(
+    reader: R,
+    path: &Path,
+    site_name: &str,
+    tz: Tz,
+    zones: Option<&[(&str, Tz)]>,
 ) -> Result<Roster> {
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -233,11 +285,39 @@ pub fn read_roster_from<R: std::io::Read>(
             .timezone
             .parse()
             .map_err(|_| fail("timezone", format!("unknown time zone `{}`", row.timezone)))?;
+        let site = spreadsheet_text(&row.site).to_string();
+        let (tz, whose) = if site.is_empty() && zones.is_none_or(|z| z.is_empty()) {
+            (tz, "the site's".to_string())
+        } else if zones.is_none() {
+            (row_tz, String::new())
+        } else if zones.is_some_and(|z| z.is_empty()) {
+            return Err(fail(
+                "site",
+                format!(
+                    "names site `{}` but the scenario has one site",
+                    crate::limits::excerpt(&site)
+                ),
+            ));
+        } else {
+            let zones = zones.unwrap_or_default();
+            let Some(&(_, z)) = zones.iter().find(|(n, _)| *n == site) else {
+                let names: Vec<&str> = zones.iter().map(|(n, _)| *n).collect();
+                return Err(fail(
+                    "site",
+                    format!(
+                        "site `{}` is not among the scenario's sites ({})",
+                        crate::limits::excerpt(&site),
+                        names.join(", ")
+                    ),
+                ));
+            };
+            (z, format!("site {site}'s"))
+        };
         if row_tz != tz {
             return Err(fail(
                 "timezone",
                 format!(
-                    "time zone `{}` is not the site's ({})",
+                    "time zone `{}` is not {whose} ({})",
                     row.timezone,
                     tz.name()
                 ),
@@ -285,6 +365,7 @@ pub fn read_roster_from<R: std::io::Read>(
             breaks,
             skills,
             paid_hours,
+            site,
         });
     }
     let mut roster = Roster {

@@ -66,6 +66,15 @@ fn misfit(
     out
 }
 
+/// Whether shift `s` starts before `w.from` or ends after `w.to` of its
+/// day, in the local time its instants carry (availability, opening hours).
+fn outside(s: &Shift, w: &crate::scenario::Availability) -> bool {
+    let midnight = s.date.and_hms_opt(0, 0, 0).expect("midnight");
+    let from = midnight + Duration::minutes(w.from.minutes() as i64);
+    let to = midnight + Duration::minutes(w.to.minutes() as i64);
+    s.start.naive_local() < from || s.end.naive_local() > to
+}
+
 /// Whether template `t` applies on `date`: every day when it names no day
 /// or date. Worked out here from the rules' fields, not with the helpers
 /// the optimizer's candidates use, so a slip there cannot hide.
@@ -144,7 +153,7 @@ pub(crate) fn off_rotation<'s>(
         ));
     }
     let list = entry.templates.as_ref()?;
-    let templates = scenario.rules.templates();
+    let templates = scenario.site_of(agent).rules(&scenario.rules).templates();
     let mine = open_to(&templates, agent, s);
     let of: Vec<&str> = mine
         .iter()
@@ -175,7 +184,6 @@ pub fn validate(scenario: &Scenario, roster: &Roster) -> Vec<Violation> {
 /// `allow`ances; returns every violation, sorted.
 pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -> Vec<Violation> {
     let mut out = Vec::new();
-    let rules = &scenario.rules;
     let dates = scenario.dates();
     let weeks = scenario.weeks();
     // ` in the week of DATE` in a plan of several weeks, else nothing.
@@ -188,7 +196,8 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
             format!(" in the week of {}", dates[w.first])
         }
     };
-    let templates = rules.templates();
+    // Each site's rules: the scenario's with the site's shift rules in place.
+    let site_rules = scenario.site_rules();
     let agents: BTreeMap<&str, &crate::scenario::Agent> =
         scenario.agents.iter().map(|a| (a.id.as_str(), a)).collect();
     let mut by_agent: BTreeMap<&str, Vec<&Shift>> = BTreeMap::new();
@@ -240,12 +249,75 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
             );
             continue;
         };
-        let mut shifts = shifts.clone();
+        // The agent's site: its rules, and its zone, which every local time
+        // below is read in (whatever zone the roster's instants carry).
+        let site = scenario.site_of(agent);
+        let rules = &site_rules[scenario.site_index(agent)];
+        let templates = rules.templates();
+        let tz = site.timezone;
+        let local: Vec<Shift> = shifts
+            .iter()
+            .map(|s| Shift {
+                start: s.start.with_timezone(&tz),
+                end: s.end.with_timezone(&tz),
+                breaks: s
+                    .breaks
+                    .iter()
+                    .map(|b| Break {
+                        start: b.start.with_timezone(&tz),
+                        end: b.end.with_timezone(&tz),
+                        ..b.clone()
+                    })
+                    .collect(),
+                ..(*s).clone()
+            })
+            .collect();
+        let mut shifts: Vec<&Shift> = local.iter().collect();
         shifts.sort_by_key(|s| s.start);
         let mut per_day: BTreeMap<NaiveDate, usize> = BTreeMap::new();
         for s in &shifts {
             let d = Some(s.date);
             *per_day.entry(s.date).or_default() += 1;
+            if scenario.multi_site {
+                if s.site != site.name {
+                    v(
+                        agent_id,
+                        d,
+                        "site",
+                        format!(
+                            "the roster puts the shift at site `{}`, but agent `{agent_id}` works at `{}`",
+                            crate::limits::excerpt(&s.site),
+                            site.name
+                        ),
+                    );
+                }
+                if site.closed.contains(&s.date) {
+                    v(
+                        agent_id,
+                        d,
+                        "site-closed",
+                        format!("works on {}, when site {} is closed", s.date, site.name),
+                    );
+                }
+                if let Some(open) = &site.open {
+                    if outside(s, open) {
+                        v(
+                            agent_id,
+                            d,
+                            "site-hours",
+                            format!(
+                                "works {}-{} ({}) but site {} is open only {}-{}",
+                                s.start.format("%H:%M"),
+                                s.end.format("%H:%M"),
+                                tz.name(),
+                                site.name,
+                                open.from,
+                                open.to
+                            ),
+                        );
+                    }
+                }
+            }
             // A hand edit that renames an agent is caught: the name must be
             // the scenario's for that id.
             if s.agent_name.trim() != agent.name.trim() {
@@ -589,10 +661,7 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                 );
             }
             if let Some(av) = &agent.available {
-                let midnight = s.date.and_hms_opt(0, 0, 0).expect("midnight");
-                let from = midnight + Duration::minutes(av.from.minutes() as i64);
-                let to = midnight + Duration::minutes(av.to.minutes() as i64);
-                if s.start.naive_local() < from || s.end.naive_local() > to {
+                if outside(s, av) {
                     v(
                         agent_id,
                         Some(s.date),
@@ -613,9 +682,7 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
             shifts.first(),
             agent.previous.as_ref().and_then(|p| p.last_shift_end),
         ) {
-            if let Some(end) =
-                chrono::TimeZone::from_local_datetime(&roster.timezone, &end).latest()
-            {
+            if let Some(end) = chrono::TimeZone::from_local_datetime(&tz, &end).latest() {
                 let rest = hours(first.start - end);
                 if rest + EPS_H < rules.min_rest_hours {
                     v(
@@ -781,6 +848,7 @@ rules:
                 .collect(),
             skills: vec!["q".into()],
             paid_hours: m1 as f64 / 60.0,
+            site: String::new(),
         }
     }
 

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 
 /// What is wrong with a start window, if anything: the field under the
 /// window at fault (empty for the window itself) and the message.
-fn start_window_problem(sw: &StartWindow) -> Option<(&'static str, String)> {
+pub(super) fn start_window_problem(sw: &StartWindow) -> Option<(&'static str, String)> {
     if sw.step_minutes == 0 || sw.step_minutes % 15 != 0 {
         return Some((
             ".step_minutes",
@@ -33,7 +33,7 @@ fn start_window_problem(sw: &StartWindow) -> Option<(&'static str, String)> {
 }
 
 /// What is wrong with a list of shift lengths, if anything.
-fn lengths_problem(lengths: &[f64]) -> Option<String> {
+pub(super) fn lengths_problem(lengths: &[f64]) -> Option<String> {
     if lengths.is_empty() {
         return Some("at least one shift length is needed".into());
     }

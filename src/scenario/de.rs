@@ -142,7 +142,8 @@ macro_rules! bounded_f64 {
 }
 
 use crate::limits::{
-    MAX_AGENTS, MAX_HOURLY_COST, MAX_MULTIPLIER, MAX_SECONDS, MAX_TIME_LIMIT_SECONDS, MAX_WEIGHT,
+    MAX_AGENTS, MAX_COST_FACTOR, MAX_HOURLY_COST, MAX_MULTIPLIER, MAX_SECONDS,
+    MAX_TIME_LIMIT_SECONDS, MAX_WEIGHT,
 };
 
 // Every number a scenario holds has a documented range (docs/limits.md):
@@ -156,6 +157,7 @@ bounded_f64!(de_multiplier, 0.0, MAX_MULTIPLIER, "multiplier");
 bounded_f64!(de_weight, 0.0, MAX_WEIGHT, "weight");
 bounded_f64!(de_threshold, 0.0, MAX_WEIGHT, "threshold");
 bounded_f64!(de_hourly_cost, 0.0, MAX_HOURLY_COST, "hourly cost");
+bounded_f64!(de_cost_factor, 0.0, MAX_COST_FACTOR, "cost factor");
 bounded_f64!(de_seconds, 0.0, MAX_SECONDS, "seconds");
 bounded_f64!(de_patience, 0.0, 1.0e7, "patience in seconds");
 bounded_f64!(

@@ -278,6 +278,7 @@ impl Scenario {
         let parsed: std::result::Result<Scenario, _> = serde_yaml::from_str(src);
         KNOWN_QUEUES.with(|k| *k.borrow_mut() = None);
         let mut scenario = parsed.map_err(|e| yaml_error(path, src, &e))?;
+        scenario.settle_sites(src, path)?;
         scenario.check(src, path)?;
         for q in &mut scenario.queues {
             if q.channel.is_deferred() {

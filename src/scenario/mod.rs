@@ -10,6 +10,7 @@ mod checks;
 mod de;
 mod load;
 mod schema;
+mod sites;
 mod solver;
 
 use chrono::{Datelike, NaiveDate, Weekday};

@@ -20,7 +20,22 @@ pub struct Scenario {
     /// Free text for planners.
     #[serde(default)]
     pub description: String,
+    /// The centre: its name and the reference zone (of `week_start`, local
+    /// history timestamps and `replan --from`). With `sites` it may be left
+    /// out: the first site's name and zone stand in (`docs/sites.md`).
+    #[serde(rename = "site", default)]
+    pub site_written: Option<Site>,
+    /// The centre as planned: `site_written`, or the first of `sites`
+    /// (`Scenario::settle_sites`).
+    #[serde(skip)]
     pub site: Site,
+    /// The sites whose agents are pooled in one plan; empty when the
+    /// scenario has one `site`, which then stands for the only site.
+    #[serde(default)]
+    pub sites: Vec<SiteSpec>,
+    /// Whether the scenario was written with `sites` (else with one `site`).
+    #[serde(skip)]
+    pub multi_site: bool,
     pub planning: Planning,
     /// Interval history to forecast from; may be left out when
     /// `forecast.file` gives every queue's forecast.
@@ -79,6 +94,97 @@ pub struct Site {
     /// IANA time zone of the site; every local time in the scenario is in it.
     #[serde(deserialize_with = "de_tz")]
     pub timezone: Tz,
+}
+
+impl Default for Site {
+    fn default() -> Site {
+        Site {
+            name: String::new(),
+            timezone: Tz::UTC,
+        }
+    }
+}
+
+/// One site of a centre planned as one (`sites`, `docs/sites.md`): its
+/// zone, hours and closures, the queues it serves, the cost of its hours
+/// and the shift rules it has of its own.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteSpec {
+    pub name: String,
+    /// IANA time zone: the site's shifts, opening hours, closures and
+    /// shift rules are in its local time.
+    #[serde(deserialize_with = "de_tz")]
+    pub timezone: Tz,
+    /// Local opening hours: every shift of the site's agents starts at or
+    /// after `from` and ends by `to` of the day it starts; open around the
+    /// clock when absent.
+    #[serde(default)]
+    pub open: Option<Availability>,
+    /// Local dates the site is closed (public holidays): no shift starts on them.
+    #[serde(default, deserialize_with = "de_dates")]
+    pub closed: Vec<NaiveDate>,
+    /// Queue ids the site serves; every queue when absent. Its agents'
+    /// skills must be among them.
+    #[serde(default, deserialize_with = "de_queue_refs")]
+    pub queues: Option<Vec<String>>,
+    /// Multiplies the `hourly_cost` of each of the site's agents.
+    #[serde(default = "one", deserialize_with = "de_cost_factor")]
+    pub cost_factor: f64,
+    /// Shift rules of the site's own, in its local time, overriding the
+    /// scenario's `rules` of the same name.
+    #[serde(default)]
+    pub rules: SiteRules,
+}
+
+/// The shift rules a site may set for itself (`SiteSpec::rules`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteRules {
+    #[serde(default)]
+    pub shift_start: Option<StartWindow>,
+    #[serde(default)]
+    pub shift_lengths_hours: Option<Vec<f64>>,
+    #[serde(default)]
+    pub shift_templates: Option<Vec<ShiftTemplate>>,
+}
+
+impl SiteSpec {
+    /// The only site of a scenario written with one `site`: open around the
+    /// clock, every queue, the scenario's rules.
+    pub fn whole(site: &Site) -> SiteSpec {
+        SiteSpec {
+            name: site.name.clone(),
+            timezone: site.timezone,
+            open: None,
+            closed: Vec::new(),
+            queues: None,
+            cost_factor: 1.0,
+            rules: SiteRules::default(),
+        }
+    }
+
+    /// Whether the site serves queue `q`.
+    pub fn serves(&self, q: &str) -> bool {
+        self.queues
+            .as_ref()
+            .is_none_or(|qs| qs.iter().any(|x| x == q))
+    }
+
+    /// The scenario's `rules` with the site's own shift rules in their place.
+    pub fn rules(&self, rules: &Rules) -> Rules {
+        let mut r = rules.clone();
+        if let Some(sw) = &self.rules.shift_start {
+            r.shift_start = sw.clone();
+        }
+        if let Some(l) = &self.rules.shift_lengths_hours {
+            r.shift_lengths_hours = l.clone();
+        }
+        if let Some(t) = &self.rules.shift_templates {
+            r.shift_templates = t.clone();
+        }
+        r
+    }
 }
 
 /// The planning horizon.
@@ -557,6 +663,9 @@ pub struct Agent {
     /// On call in the reserve pool: never rostered by `plan`, called (and
     /// paid) only by a re-plan.
     pub reserve: bool,
+    /// The site the agent works at (`Scenario::sites`); after loading, the
+    /// only site's name when the scenario has one `site`.
+    pub site: Option<String>,
 }
 
 impl Agent {
@@ -603,6 +712,8 @@ struct AgentSpec {
     rotation_week: Option<u32>,
     #[serde(default)]
     reserve: bool,
+    #[serde(default)]
+    site: Option<String>,
 }
 
 impl From<AgentSpec> for Agent {
@@ -639,6 +750,7 @@ impl From<AgentSpec> for Agent {
             rotation: a.rotation,
             rotation_week: a.rotation_week,
             reserve: a.reserve,
+            site: a.site,
         }
     }
 }

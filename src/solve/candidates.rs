@@ -3,7 +3,7 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate};
 use chrono_tz::Tz;
 
-use crate::scenario::{Agent, RotationWeek, Scenario};
+use crate::scenario::{Agent, RotationWeek, Scenario, ShiftTemplate};
 
 /// A shift candidate on one day.
 #[derive(Debug, Clone)]
@@ -13,6 +13,9 @@ pub(super) struct ShiftCand {
     pub(super) paid_hours: f64,
     /// Index of the start time among the day's distinct start times.
     pub(super) start_idx: usize,
+    /// Index of the site (`Scenario::sites`) whose agents may work it; its
+    /// instants are in that site's zone.
+    pub(super) site: usize,
     /// Whether the shift gets a break of each kind (`Day::kinds`).
     pub(super) needs: Vec<bool>,
     /// Names of the shift templates that allow this start and length on this day.
@@ -111,34 +114,54 @@ fn break_kind(
 }
 
 /// Builds the shift, start and break candidates of every day from the rules:
-/// the start times of every shift template that applies on the day, in time
-/// order, and at each its lengths (the default template's first), one
-/// candidate per distinct start and length.
+/// per site (`Scenario::sites`, one for a scenario with one `site`), the
+/// start times in its local time of every shift template of its rules that
+/// applies on the day, at each its lengths (the default template's first),
+/// one candidate per distinct site, start and length; a site's shifts lie
+/// inside its opening hours and none starts on its closed dates. Starts are
+/// in time order (of instants, across sites); each keeps its site's zone.
 pub(super) fn candidates(scenario: &Scenario) -> Vec<Day> {
-    let tz = scenario.site.timezone;
-    let r = &scenario.rules;
-    let rules = r.break_rules();
-    let templates = r.templates();
+    let rules = scenario.rules.break_rules();
+    let site_templates: Vec<Vec<ShiftTemplate>> = scenario
+        .site_rules()
+        .iter()
+        .map(|r| r.templates())
+        .collect();
     scenario
         .dates()
         .into_iter()
         .map(|date| {
-            let today: Vec<_> = templates.iter().filter(|t| t.applies_on(date)).collect();
-            let mut minutes: Vec<u32> = today.iter().flat_map(|t| t.start.minutes()).collect();
-            minutes.sort();
-            minutes.dedup();
-            let mut starts_at = Vec::new();
-            let mut start_minutes = Vec::new();
-            for m in minutes {
-                let naive = date
-                    .and_hms_opt(m / 60, m % 60, 0)
-                    .expect("valid clock time");
-                // A start time that does not exist (clocks go forward) is skipped.
-                if let Some(start) = chrono::TimeZone::from_local_datetime(&tz, &naive).earliest() {
-                    starts_at.push(start);
-                    start_minutes.push(m);
+            // (start instant, site, local minute), in time order.
+            let mut starts: Vec<(DateTime<Tz>, usize, u32)> = Vec::new();
+            for (si, site) in scenario.sites.iter().enumerate() {
+                if site.closed.contains(&date) {
+                    continue;
+                }
+                let mut minutes: Vec<u32> = site_templates[si]
+                    .iter()
+                    .filter(|t| t.applies_on(date))
+                    .flat_map(|t| t.start.minutes())
+                    .collect();
+                minutes.sort();
+                minutes.dedup();
+                for m in minutes {
+                    if site.open.as_ref().is_some_and(|o| m < o.from.minutes()) {
+                        continue;
+                    }
+                    let naive = date
+                        .and_hms_opt(m / 60, m % 60, 0)
+                        .expect("valid clock time");
+                    // A start time that does not exist (clocks go forward) is skipped.
+                    if let Some(start) =
+                        chrono::TimeZone::from_local_datetime(&site.timezone, &naive).earliest()
+                    {
+                        starts.push((start, si, m));
+                    }
                 }
             }
+            starts.sort_by_key(|&(t, si, _)| (t, si));
+            let mut starts_at: Vec<DateTime<Tz>> = starts.iter().map(|&(t, _, _)| t).collect();
+            starts_at.dedup();
             let kinds: Vec<BreakKind> = rules
                 .iter()
                 .map(|b| {
@@ -153,14 +176,22 @@ pub(super) fn candidates(scenario: &Scenario) -> Vec<Day> {
                 })
                 .collect();
             let mut shifts: Vec<ShiftCand> = Vec::new();
-            for (si, (&st, &m)) in starts_at.iter().zip(&start_minutes).enumerate() {
+            for &(st, site, m) in &starts {
+                let si = starts_at.binary_search(&st).expect("start listed");
+                let closes = scenario.sites[site]
+                    .open
+                    .as_ref()
+                    .map(|o| local_instant(scenario.sites[site].timezone, date, o.to.minutes()));
                 let first = shifts.len();
-                for t in &today {
+                for t in site_templates[site].iter().filter(|t| t.applies_on(date)) {
                     if !t.start.allows(m) {
                         continue;
                     }
                     for &len in &t.lengths_hours {
                         let end = st + offset(len);
+                        if closes.is_some_and(|c| end > c) {
+                            continue;
+                        }
                         if let Some(s) = shifts[first..].iter_mut().find(|s| s.end == end) {
                             s.templates.push(t.name.clone());
                             continue;
@@ -171,6 +202,7 @@ pub(super) fn candidates(scenario: &Scenario) -> Vec<Day> {
                             end,
                             paid_hours: scenario.paid_hours(len),
                             start_idx: si,
+                            site,
                             needs,
                             templates: vec![t.name.clone()],
                         });
@@ -209,9 +241,14 @@ pub(super) fn on_pattern(agent: &Agent, pattern: &RotationWeek, day: &Day, s: &S
 
 /// Whether `agent` may work shift `s` of `day`: of a template the agent may
 /// work, on the pattern of a hard rotation, not a fixed day off, inside the
-/// agent's daily availability, and far enough from last week's shift.
+/// agent's daily availability, and far enough from last week's shift; of
+/// the agent's site (local times in its zone).
 pub(super) fn allowed(scenario: &Scenario, agent: &Agent, day: &Day, s: &ShiftCand) -> bool {
-    let tz = scenario.site.timezone;
+    let site = scenario.site_index(agent);
+    if s.site != site {
+        return false;
+    }
+    let tz = scenario.sites[site].timezone;
     if !s.templates.iter().any(|t| agent.may_work(t)) {
         return false;
     }

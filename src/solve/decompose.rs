@@ -97,7 +97,7 @@ pub(super) struct Class {
 
 /// The classes of the scenario's agents, in first-seen order.
 pub(super) fn classes(scenario: &Scenario, group_of: &[usize]) -> Vec<Class> {
-    type Key<'a> = (usize, u64, u64, u64, Option<(&'a str, u32)>);
+    type Key<'a> = (usize, usize, u64, u64, u64, Option<(&'a str, u32)>);
     let mut keys: Vec<Key> = Vec::new();
     let mut out: Vec<Class> = Vec::new();
     for (ai, a) in scenario.agents.iter().enumerate() {
@@ -109,6 +109,7 @@ pub(super) fn classes(scenario: &Scenario, group_of: &[usize]) -> Vec<Class> {
             .map(|r| (r, a.rotation_week.unwrap_or(0)));
         let key = (
             group_of[ai],
+            scenario.site_index(a),
             a.hourly_cost.to_bits(),
             a.min_hours.to_bits(),
             a.max_hours.to_bits(),

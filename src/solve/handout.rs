@@ -360,6 +360,7 @@ mod tests {
                     }],
                     skills: vec!["q".into()],
                     paid_hours: s.paid_hours,
+                    site: String::new(),
                 });
             }
         }

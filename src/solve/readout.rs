@@ -47,10 +47,12 @@ pub(super) fn roster_of(
                 .iter()
                 .zip(ms)
                 .filter_map(|(bk, m)| {
+                    // In the shift's zone (a break candidate is shared by
+                    // every site's shifts starting at one instant).
                     m.map(|m| Break {
                         kind: bk.kind.into(),
-                        start: bk.breaks[m].start,
-                        end: bk.breaks[m].end,
+                        start: bk.breaks[m].start.with_timezone(&s.start.timezone()),
+                        end: bk.breaks[m].end.with_timezone(&s.start.timezone()),
                     })
                 })
                 .collect();
@@ -84,6 +86,11 @@ pub(super) fn roster_of(
                 breaks,
                 skills,
                 paid_hours: s.paid_hours,
+                site: if scenario.multi_site {
+                    scenario.sites[s.site].name.clone()
+                } else {
+                    String::new()
+                },
             });
         }
     }

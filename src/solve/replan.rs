@@ -62,12 +62,12 @@ struct Extra {
 
 /// The index of a candidate of `day` starting and ending as `s` does, added
 /// (for `agent` alone, in `extras`, with the `overtime` hours it carries
-/// from an earlier re-plan) when there is none.
+/// from an earlier re-plan) when there is none; of the agent's `site`.
 fn find_or_add(
     day: &mut Day,
     extras: &mut HashMap<(usize, usize), Extra>,
     di: usize,
-    agent: usize,
+    (agent, site): (usize, usize),
     s: &Shift,
     templates: &[String],
     overtime: f64,
@@ -75,7 +75,7 @@ fn find_or_add(
     if let Some(k) = day
         .shifts
         .iter()
-        .position(|c| c.start == s.start && c.end == s.end)
+        .position(|c| c.start == s.start && c.end == s.end && c.site == site)
     {
         if let Some(e) = extras.get_mut(&(di, k)) {
             e.agents.push(agent);
@@ -88,6 +88,12 @@ fn find_or_add(
         .iter()
         .find(|c| c.start == s.start)
         .map(|c| c.start_idx);
+    // Its instants in its site's zone, like every candidate of the site.
+    let tz = day
+        .shifts
+        .iter()
+        .find(|c| c.site == site)
+        .map_or(s.start.timezone(), |c| c.start.timezone());
     let mut rests = s.breaks.iter().filter(|b| b.kind == "rest").count();
     let needs = day
         .kinds
@@ -105,10 +111,11 @@ fn find_or_add(
         })
         .collect();
     day.shifts.push(ShiftCand {
-        start: s.start,
-        end: s.end,
+        start: s.start.with_timezone(&tz),
+        end: s.end.with_timezone(&tz),
         paid_hours: s.paid_hours,
         start_idx: start_idx.unwrap_or(0),
+        site,
         needs,
         templates: templates.to_vec(),
     });
@@ -196,7 +203,7 @@ pub fn replan(
             &mut days[di],
             &mut extras,
             di,
-            ai,
+            (ai, sc.site_index(&sc.agents[ai])),
             s,
             &all_templates,
             carried_overtime(s),
@@ -223,8 +230,16 @@ pub fn replan(
                     continue;
                 }
                 let base = days[di].shifts[k0].clone();
+                // No overtime past the closing of the shift's site.
+                let site = &sc.sites[base.site];
+                let closes = site.open.as_ref().map(|o| {
+                    super::candidates::local_instant(site.timezone, days[di].date, o.to.minutes())
+                });
                 for i in 1..=ot.max_minutes_per_shift / ot.step_minutes.max(1) {
                     let end = base.end + Duration::minutes(i64::from(i * ot.step_minutes));
+                    if closes.is_some_and(|c| end > c) {
+                        break;
+                    }
                     let len = (end - base.start).num_seconds() as f64 / 3600.0;
                     let extra = overtime_at(scenario, base.start, len);
                     let regular_end =
@@ -242,7 +257,7 @@ pub fn replan(
                     if let Some(k) = days[di]
                         .shifts
                         .iter()
-                        .position(|c| c.start == base.start && c.end == end)
+                        .position(|c| c.start == base.start && c.end == end && c.site == base.site)
                     {
                         if let Some(e) = extras.get_mut(&(di, k)).filter(|e| e.overtime > 0.0) {
                             e.agents.push(ai);
@@ -261,6 +276,7 @@ pub fn replan(
                         end,
                         paid_hours: sc.paid_hours(len),
                         start_idx: base.start_idx,
+                        site: base.site,
                         needs,
                         templates: base.templates.clone(),
                     });

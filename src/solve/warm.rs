@@ -47,14 +47,22 @@ pub(super) fn greedy(
         .collect();
     let rest = Duration::minutes((r.min_rest_hours * 60.0).round() as i64);
     let mut plan = Vec::new();
-    let templates = r.templates();
+    // Each site's templates and their start times, in order.
+    let site_templates: Vec<_> = scenario
+        .site_rules()
+        .iter()
+        .map(|r| {
+            let templates = r.templates();
+            let mut starts: Vec<u32> = templates.iter().flat_map(|t| t.start.minutes()).collect();
+            starts.sort();
+            starts.dedup();
+            (templates, starts)
+        })
+        .collect();
     let dates = scenario.dates();
-    // Start times of every template, in order.
-    let mut starts: Vec<u32> = templates.iter().flat_map(|t| t.start.minutes()).collect();
-    starts.sort();
-    starts.dedup();
     let weeks = scenario.weeks();
     for a in &scenario.agents {
+        let (templates, starts) = &site_templates[scenario.site_index(a)];
         let mut row: Vec<Option<Pick>> = vec![None; days.len()];
         let mut prev_end: Option<DateTime<Tz>> = None;
         // Week by week (`Scenario::weeks`), each within its own contract hours
@@ -187,7 +195,7 @@ pub(super) fn greedy(
             let (_, _, chosen) = chosen?;
             // One start time for every chosen day; lengths assigned longest first.
             let mut best_start: Option<(f64, Vec<(usize, usize)>)> = None;
-            for &m in &starts {
+            for &m in starts {
                 let mut picks = Vec::new();
                 let mut score = 0.0;
                 let mut rested = prev_end;

@@ -1256,6 +1256,7 @@ mod tests {
                     breaks: vec![],
                     skills: vec!["hotline".into()],
                     paid_hours: 8.0,
+                    site: String::new(),
                 }
             })
             .collect();

@@ -1,0 +1,373 @@
+//! Several sites in one plan (`docs/sites.md`): a scenario with one `site`
+//! plans the same written as one entry of `sites` (property test), and a
+//! London site beside a Shanghai one across the night British clocks go
+//! back keeps real hours and decodes, in three outside parsers, to the
+//! roster's UTC instants in each agent's own zone.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use chrono::{DateTime, Duration, Timelike, Utc};
+use proptest::prelude::*;
+
+mod common;
+
+type Row = BTreeMap<String, String>;
+
+/// A shift's start and end.
+type Span = (DateTime<Utc>, DateTime<Utc>);
+
+fn rota() -> Command {
+    let mut c = Command::cargo_bin("rota").expect("binary built");
+    c.env("SOURCE_DATE_EPOCH", "1790000000");
+    c
+}
+
+/// Plans `scenario` into `out` (exit 0 or 1), validates the roster (exit
+/// 0); returns the roster's rows and summary.json.
+fn plan(scenario: &Path, out: &Path) -> (Vec<Row>, serde_json::Value) {
+    let code = rota()
+        .args(["plan", "--quiet", "--out"])
+        .arg(out)
+        .arg(scenario)
+        .output()
+        .unwrap()
+        .status
+        .code();
+    assert!(matches!(code, Some(0 | 1)), "plan failed: {code:?}");
+    rota()
+        .arg("validate")
+        .arg(scenario)
+        .arg(out.join("roster.csv"))
+        .assert()
+        .code(0);
+    let rows = csv::Reader::from_path(out.join("roster.csv"))
+        .unwrap()
+        .deserialize()
+        .map(|r| r.unwrap())
+        .collect();
+    let summary =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    (rows, summary)
+}
+
+/// The UIDs of the calendar `rota export` writes of the roster in `out`.
+fn uids(scenario: &Path, out: &Path) -> Vec<String> {
+    let ics = out.join("all.ics");
+    rota()
+        .arg("export")
+        .arg(out.join("roster.csv"))
+        .arg("--scenario")
+        .arg(scenario)
+        .args(["--format", "ics", "--out"])
+        .arg(&ics)
+        .assert()
+        .code(0);
+    std::fs::read_to_string(ics)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("UID:"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The small scenario with its one `site` written as the only entry of
+/// `sites`, every agent naming it.
+fn as_sites(text: &str) -> String {
+    let site = "site: { name: Test Centre, timezone: Asia/Shanghai }\n";
+    assert!(text.contains(site));
+    let mut out = text.replace(
+        site,
+        "sites:\n  - { name: Test Centre, timezone: Asia/Shanghai }\n",
+    );
+    for i in 1..=8 {
+        out = out.replace(
+            &format!("{{ id: T0{i},"),
+            &format!("{{ id: T0{i}, site: Test Centre,"),
+        );
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 3,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20261207),
+        ..ProptestConfig::default()
+    })]
+
+    /// The same scenario as one `site` and as one entry of `sites`: the
+    /// same shifts, breaks and queues, the same objective and paid cost,
+    /// the same calendar UIDs; the second roster only adds the site column.
+    #[test]
+    fn one_site_plans_the_same_as_one_entry_of_sites(
+        latest in 10u32..=12,
+        min_hours in prop::sample::select(vec![0u32, 8, 16]),
+        lengths in prop::sample::select(vec!["[8]", "[6, 8]"]),
+    ) {
+        let edit = |s: String| {
+            s.replace("latest: \"12:00\"", &format!("latest: \"{latest}:00\""))
+                .replace("min_hours: 8,", &format!("min_hours: {min_hours},"))
+                .replace("shift_lengths_hours: [8]", &format!("shift_lengths_hours: {lengths}"))
+        };
+        let one = tempfile::tempdir().unwrap();
+        let many = tempfile::tempdir().unwrap();
+        let a = common::small(one.path(), &edit);
+        let b = common::small(many.path(), &|s| as_sites(&edit(s)));
+        let (rows_a, sum_a) = plan(&a, &one.path().join("out"));
+        let (rows_b, sum_b) = plan(&b, &many.path().join("out"));
+        prop_assert!(!rows_a.is_empty());
+        let without_site = |rows: &[Row]| -> Vec<Row> {
+            rows.iter()
+                .map(|r| {
+                    let mut r = r.clone();
+                    r.remove("site");
+                    r
+                })
+                .collect()
+        };
+        prop_assert!(rows_a.iter().all(|r| !r.contains_key("site")));
+        prop_assert!(rows_b.iter().all(|r| r["site"] == "Test Centre"));
+        prop_assert_eq!(without_site(&rows_a), without_site(&rows_b));
+        prop_assert_eq!(&sum_a["objective"], &sum_b["objective"]);
+        prop_assert_eq!(&sum_a["paid_cost"], &sum_b["paid_cost"]);
+        prop_assert_eq!(&sum_a["site"], &sum_b["site"]);
+        prop_assert!(sum_a.get("sites").is_none());
+        prop_assert_eq!(sum_b["sites"].as_array().unwrap().len(), 1);
+        prop_assert_eq!(
+            uids(&a, &one.path().join("out")),
+            uids(&b, &many.path().join("out"))
+        );
+    }
+}
+
+/// The London test team (reference zone Europe/London) with a Shanghai
+/// site beside it, over the week British clocks go back (Sunday
+/// 2026-10-25, 02:00 BST -> 01:00 GMT). L04 may work only the Saturday, at
+/// 18:00 (a site of its own with that one start), so its shift runs into
+/// the repeated hour: 18:00 BST to 01:00 GMT, 8 real hours, 7 on the clock.
+fn london_and_shanghai(dir: &Path) -> PathBuf {
+    let abs = |p: &str| Path::new(p).canonicalize().unwrap().display().to_string();
+    let text = std::fs::read_to_string("tests/data/london/scenario.yaml")
+        .unwrap()
+        .replace(
+            "file: history.csv",
+            &format!("file: {}", abs("tests/data/london/history.csv")),
+        )
+        .replace("../solver-test.yaml", &abs("tests/data/solver-test.yaml"))
+        .replace(
+            "planning:",
+            "sites:
+  - { name: London, timezone: Europe/London }
+  - name: London late
+    timezone: Europe/London
+    rules: { shift_start: { earliest: \"18:00\", latest: \"18:00\", step_minutes: 60 } }
+  - name: Shanghai
+    timezone: Asia/Shanghai
+    rules: { shift_start: { earliest: \"16:00\", latest: \"20:00\", step_minutes: 60 } }
+planning:",
+        )
+        .replace("{ id: L01,", "{ id: L01, site: London,")
+        .replace("{ id: L02,", "{ id: L02, site: London,")
+        .replace("{ id: L03,", "{ id: L03, site: London,")
+        .replace(
+            "{ id: L04, name: Noah Williams, skills: [support], min_hours: 15,",
+            "{ id: L04, site: London late, days_off: [2026-10-19, 2026-10-20, 2026-10-21, 2026-10-22, 2026-10-23, 2026-10-25], name: Noah Williams, skills: [support], min_hours: 7,",
+        )
+        .replace(
+            "rules:\n",
+            "  - { id: S01, site: Shanghai, name: Wang Fang, skills: [support], min_hours: 15, max_hours: 38 }\n  - { id: S02, site: Shanghai, name: Li Na, skills: [support], min_hours: 15, max_hours: 38 }\nrules:\n",
+        );
+    assert!(text.contains("site: London late, days_off"), "{text}");
+    let path = dir.join("scenario.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn utc(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+#[test]
+fn sites_keep_real_hours_and_local_rules_across_the_clock_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = london_and_shanghai(dir.path());
+    let out = dir.path().join("out");
+    let (rows, summary) = plan(&scenario, &out);
+
+    // Every shift lasts 8 real hours, whatever the clocks say.
+    for r in &rows {
+        let len = utc(&r["end_utc"]) - utc(&r["start_utc"]);
+        assert_eq!(len, Duration::hours(8), "{r:?}");
+    }
+    // L04's Saturday shift: 18:00 BST (17:00 UTC) to 01:00 GMT (01:00 UTC),
+    // 7 hours on the clock.
+    let l04: Vec<&Row> = rows.iter().filter(|r| r["agent_id"] == "L04").collect();
+    assert_eq!(l04.len(), 1, "{l04:?}");
+    assert_eq!(l04[0]["date"], "2026-10-24");
+    assert_eq!(l04[0]["start_local"], "2026-10-24 18:00");
+    assert_eq!(l04[0]["end_local"], "2026-10-25 01:00");
+    assert_eq!(l04[0]["start_utc"], "2026-10-24T17:00:00Z");
+    assert_eq!(l04[0]["end_utc"], "2026-10-25T01:00:00Z");
+    assert_eq!(l04[0]["site"], "London late");
+    // The meal break lies 3 to 5 real hours into the shift: its local
+    // times are before the change, so they read as UTC + 1.
+    let meal = &l04[0]["breaks"];
+    let hour: u32 = meal[5..7].parse().unwrap();
+    assert!((21..=22).contains(&hour), "{meal}");
+
+    // Shanghai agents start between 16:00 and 20:00 Shanghai time on every
+    // day, so an hour later in London once London's clocks go back; their
+    // rows are in their site's zone.
+    let shanghai: Vec<&Row> = rows.iter().filter(|r| r["site"] == "Shanghai").collect();
+    assert!(!shanghai.is_empty());
+    for r in &shanghai {
+        assert_eq!(r["timezone"], "Asia/Shanghai");
+        let local = utc(&r["start_utc"]) + Duration::hours(8);
+        assert!((16..=20).contains(&local.hour()), "{r:?}");
+        assert_eq!(r["start_local"], local.format("%Y-%m-%d %H:%M").to_string());
+    }
+    // Rest between an agent's shifts, in real hours.
+    let mut by_agent: BTreeMap<&str, Vec<Span>> = BTreeMap::new();
+    for r in &rows {
+        by_agent
+            .entry(r["agent_id"].as_str())
+            .or_default()
+            .push((utc(&r["start_utc"]), utc(&r["end_utc"])));
+    }
+    for (id, mut shifts) in by_agent {
+        shifts.sort();
+        for w in shifts.windows(2) {
+            assert!(w[1].0 - w[0].1 >= Duration::hours(11), "{id}: {w:?}");
+        }
+    }
+    // summary.json breaks the plan down by site.
+    let sites = summary["sites"].as_array().unwrap();
+    let names: Vec<&str> = sites.iter().map(|s| s["site"].as_str().unwrap()).collect();
+    assert_eq!(names, ["London", "London late", "Shanghai"]);
+    let paid: f64 = sites
+        .iter()
+        .map(|s| s["paid_hours"].as_f64().unwrap())
+        .sum();
+    assert!((paid - summary["scheduled_hours"].as_f64().unwrap()).abs() < 0.05);
+    // And so does report.html, with a row per site.
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let table = &report[report.find("id=\"sites-table\"").expect("a sites table")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    for name in names {
+        assert!(
+            table.contains(&format!("<td class=\"left\">{name}</td>")),
+            "{name}"
+        );
+    }
+
+    // Each agent's calendar is in its site's zone, and three parsers decode
+    // it to the roster's UTC instants.
+    let calendars = dir.path().join("calendars");
+    rota()
+        .arg("export")
+        .arg(out.join("roster.csv"))
+        .arg("--scenario")
+        .arg(&scenario)
+        .args(["--format", "ics", "--per-agent", "--out"])
+        .arg(&calendars)
+        .assert()
+        .code(0);
+    let csv_text = std::fs::read_to_string(out.join("roster.csv")).unwrap();
+    let header = csv_text.lines().next().unwrap();
+    for (id, zone) in [("L04", "Europe/London"), ("S01", "Asia/Shanghai")] {
+        let ics = calendars.join(format!("{id}.ics"));
+        let text = std::fs::read_to_string(&ics).unwrap();
+        assert!(text.contains(&format!("X-WR-TIMEZONE:{zone}")), "{text}");
+        assert!(text.contains(&format!("TZID:{zone}")), "{text}");
+        let mine: Vec<&str> = csv_text
+            .lines()
+            .filter(|l| l.starts_with(&format!("{id},")))
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let roster = dir.path().join(format!("{id}.csv"));
+        std::fs::write(&roster, format!("{header}\n{}\n", mine.join("\n"))).unwrap();
+        let (ok, out) = common::ics_check([&ics, &roster]);
+        assert!(ok, "{id}: the parsers disagree with the roster:\n{out}");
+        for lib in ["icalendar", "vobject", "ical:"] {
+            assert!(out.contains(lib), "{lib} did not run:\n{out}");
+        }
+    }
+}
+
+/// Publish and re-plan keep working with several sites: the London and
+/// Shanghai scenario with London open 08:00-23:00, published, then
+/// re-planned from Wednesday noon with L01 absent. The re-plan may extend
+/// shifts by overtime, but never past its site's closing (it once did, and
+/// the validator refused the roster); the new version validates with its
+/// allowances and keeps each row in its site's zone.
+#[test]
+fn a_re_plan_of_several_sites_keeps_each_sites_hours() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = london_and_shanghai(dir.path());
+    let text = std::fs::read_to_string(&scenario).unwrap().replace(
+        "  - { name: London, timezone: Europe/London }",
+        "  - { name: London, timezone: Europe/London, open: { from: \"08:00\", to: \"23:00\" } }",
+    );
+    std::fs::write(&scenario, text).unwrap();
+    let out = dir.path().join("out");
+    plan(&scenario, &out);
+    rota()
+        .arg("publish")
+        .arg(&scenario)
+        .arg(out.join("roster.csv"))
+        .args(["--by", "lead"])
+        .assert()
+        .code(0);
+    let again = dir.path().join("replan");
+    let run = rota()
+        .arg("replan")
+        .arg(&scenario)
+        .args([
+            "--from",
+            "2026-10-21 12:00",
+            "--absent",
+            "L01",
+            "--by",
+            "lead",
+            "--out",
+        ])
+        .arg(&again)
+        .output()
+        .unwrap();
+    let said =
+        String::from_utf8_lossy(&run.stdout).to_string() + &String::from_utf8_lossy(&run.stderr);
+    assert!(matches!(run.status.code(), Some(0 | 1)), "{said}");
+    assert!(said.contains("as version 2"), "{said}");
+    rota()
+        .arg("validate")
+        .arg(&scenario)
+        .arg(again.join("roster.csv"))
+        .args(["--version", "2"])
+        .assert()
+        .code(0);
+    let rows: Vec<Row> = csv::Reader::from_path(again.join("roster.csv"))
+        .unwrap()
+        .deserialize()
+        .map(|r| r.unwrap())
+        .collect();
+    for r in &rows {
+        let zone = if r["site"] == "Shanghai" {
+            "Asia/Shanghai"
+        } else {
+            "Europe/London"
+        };
+        assert_eq!(r["timezone"], zone, "{r:?}");
+        if r["site"] == "London" {
+            assert!(&r["end_local"][11..] <= "23:00", "{r:?}");
+        }
+    }
+    assert!(!rows
+        .iter()
+        .any(|r| r["agent_id"] == "L01" && r["date"].as_str() > "2026-10-21"));
+}
