@@ -330,8 +330,8 @@ pub(super) fn build_aggregate(
         n.push(nc);
     }
     // Fairness (`rules.fairness`): the member of a class with the most
-    // counted shifts has at least the class's mean, in whole shifts when
-    // the counts are whole, so `z` is at least every class's scaled mean.
+    // counted shifts has at least the class's mean, so `z` is at least
+    // every class's scaled mean.
     let fair = if fairness {
         super::soft::fairness(scenario, days)
     } else {

@@ -142,9 +142,9 @@ pub(super) fn improve(
             .map(|row| row.iter().map(|p| p.as_ref().map(|(k, _)| *k)).collect())
             .collect();
         let mut free = vec![false; n];
-        // Every third try (the second first), while some agent's wish is missed: those agents,
-        // and agents of their skill groups who might take the shifts they
-        // wish away.
+        // Every third try (the second first), while some agent's wish is
+        // missed: those agents, and agents of their skill groups who might
+        // take the shifts they wish away.
         let wishes = if tries % 3 == 1 {
             super::soft::missing_wishes(scenario, days, &picks)
         } else {

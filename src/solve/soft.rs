@@ -47,24 +47,28 @@ fn misses(p: &Preference, date: NaiveDate, start: DateTime<Tz>, end: DateTime<Tz
         || p.end_before.is_some_and(|t| e > t.minutes() as i64)
 }
 
-/// What agent `a` working day `day`'s shift candidate `k` costs in soft
-/// terms of their own: each preference it misses (`weights.preference ×
-/// weight`), and a soft rotation's weight when it is off the week's
-/// pattern.
-pub(super) fn shift_penalty(scenario: &Scenario, a: &Agent, day: &Day, k: usize) -> f64 {
+/// What agent `a` working day `day`'s shift candidate `k` costs in
+/// preferences it misses (`weights.preference × weight` each).
+fn preference_penalty(scenario: &Scenario, a: &Agent, day: &Day, k: usize) -> f64 {
     let s = &day.shifts[k];
-    let mut w = 0.0;
-    for p in &a.prefers {
-        let pw = scenario.weights.preference * p.weight;
-        if pw > 0.0 && p.applies(day.date) && misses(p, day.date, s.start, s.end) {
-            w += pw;
-        }
-    }
+    a.prefers
+        .iter()
+        .filter(|p| p.applies(day.date) && misses(p, day.date, s.start, s.end))
+        .map(|p| scenario.weights.preference * p.weight)
+        .filter(|&w| w > 0.0)
+        .sum()
+}
+
+/// What agent `a` working day `day`'s shift candidate `k` costs in soft
+/// terms of their own: the preferences it misses, and a soft rotation's
+/// weight when it is off the week's pattern.
+fn shift_penalty(scenario: &Scenario, a: &Agent, day: &Day, k: usize) -> f64 {
+    let mut w = preference_penalty(scenario, a, day, k);
     if let Some((rw, pattern)) = scenario
         .rotation_on(a, day.date)
         .and_then(|(r, p)| Some((r.weight.filter(|&w| w > 0.0)?, p)))
     {
-        if !on_pattern(a, pattern, day, s) {
+        if !on_pattern(a, pattern, day, &day.shifts[k]) {
             w += rw;
         }
     }
@@ -78,22 +82,15 @@ pub(super) fn missing_wishes(
     days: &[Day],
     picks: &[Vec<Option<usize>>],
 ) -> Vec<usize> {
-    let w = scenario.weights.preference;
     scenario
         .agents
         .iter()
         .zip(picks)
         .enumerate()
         .filter(|(_, (a, row))| {
-            a.prefers.iter().any(|p| {
-                w * p.weight > 0.0
-                    && days.iter().zip(row.iter()).any(|(day, k)| {
-                        k.is_some_and(|k| {
-                            let s = &day.shifts[k];
-                            p.applies(day.date) && misses(p, day.date, s.start, s.end)
-                        })
-                    })
-            })
+            days.iter()
+                .zip(row.iter())
+                .any(|(day, k)| k.is_some_and(|k| preference_penalty(scenario, a, day, k) > 0.0))
         })
         .map(|(ai, _)| ai)
         .collect()
