@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration};
 use chrono_tz::Tz;
 use good_lp::{variable, Expression, IntoAffineExpression, Variable};
 
-use super::candidates::{allowed, Day};
+use super::candidates::{allowed, Day, StartCand};
 pub(super) use super::diagnose::{RuleSlack, SlackRule};
 use crate::coverage::model::{add_coverage, Covered, SlModel};
 use crate::coverage::share;
@@ -640,6 +640,27 @@ pub(super) fn add_assigned_breaks_and_coverage(
     )
 }
 
+/// The runs of start times `(i, j)` whose rows `Σ breaks in the joint
+/// window of i..=j ≥ shifts started in i..=j` [`add_breaks`] writes beside
+/// the day's equality (as many breaks as shifts that need one): only the
+/// runs that begin with the day's first start (forward) or end with its
+/// last (backward). The windows are first in, first out, so the first
+/// start's window begins with the day's first break candidate and the last
+/// start's ends with its last. The breaks inside the joint window of any
+/// run i..=j are then those of the backward run from i plus those of the
+/// forward run to j less the whole day's, so every other run's row is the
+/// sum of those two rows less the equality (Bechtold & Jacobs 1990): the
+/// same relaxation, with 2(n - 1) rows instead of n(n + 1)/2 - 1.
+pub(super) fn break_runs(starts: &[StartCand]) -> Vec<(usize, usize)> {
+    let n = starts.len();
+    debug_assert!(starts
+        .windows(2)
+        .all(|w| w[0].lo <= w[1].lo && w[0].hi <= w[1].hi));
+    let forward = (0..n.saturating_sub(1)).map(|j| (0, j));
+    let backward = (1..n).rev().map(|i| (i, n - 1));
+    forward.chain(backward).collect()
+}
+
 /// Interval shares `(interval, fraction)` of each break candidate, per day and kind.
 pub(super) type BreakCov = Vec<Vec<Vec<Vec<(usize, f64)>>>>;
 
@@ -706,20 +727,16 @@ fn add_breaks(
                     e
                 });
                 model.constraints.push(total.eq(all_started));
-                let n = bk.starts.len();
-                for i in 0..n {
-                    let mut shifts_ij = Expression::default();
-                    for j in i..n {
-                        shifts_ij += started[j][kind].clone();
-                        if i == 0 && j + 1 == n {
-                            continue; // the equality above covers the whole day
-                        }
-                        let mut inside = Expression::default();
-                        for v in &bs[bk.starts[i].lo..=bk.starts[j].hi] {
-                            inside.add_mul(1.0, *v);
-                        }
-                        model.constraints.push(inside.geq(shifts_ij.clone()));
+                for (i, j) in break_runs(&bk.starts) {
+                    let mut inside = Expression::default();
+                    for v in &bs[bk.starts[i].lo..=bk.starts[j].hi] {
+                        inside.add_mul(1.0, *v);
                     }
+                    let mut shifts_ij = Expression::default();
+                    for st in &started[i..=j] {
+                        shifts_ij += st[kind].clone();
+                    }
+                    model.constraints.push(inside.geq(shifts_ij));
                 }
                 bd.push(bs);
             }
@@ -730,4 +747,87 @@ fn add_breaks(
     let n_int = breaks.iter().flatten().flatten().flatten().count();
     model.binaries += n_int;
     (duty, breaks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Whether every shift (`started[i]` of start `i`) can be given its own
+    /// break inside its window, using each candidate `m` exactly `b[m]`
+    /// times: a brute-force search over assignments.
+    fn assignable(starts: &[StartCand], started: &[u32], b: &mut [u32], from: usize) -> bool {
+        let Some(i) = (from..started.len()).find(|&i| started[i] > 0) else {
+            return b.iter().all(|&c| c == 0);
+        };
+        let mut rest = started.to_vec();
+        rest[i] -= 1;
+        for m in starts[i].lo..=starts[i].hi {
+            if b[m] > 0 {
+                b[m] -= 1;
+                let ok = assignable(starts, &rest, b, i);
+                b[m] += 1;
+                if ok {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// First-in-first-out windows over `m` candidates: `lo` and `hi` never
+    /// fall, the first window begins at 0 and the last ends at `m - 1`.
+    fn fifo_windows() -> impl Strategy<Value = Vec<StartCand>> {
+        (1usize..5, 1usize..4, 0usize..3).prop_flat_map(|(n, width, step)| {
+            proptest::collection::vec(0usize..=step, n).prop_map(move |steps| {
+                let mut lo = 0;
+                steps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| {
+                        if i > 0 {
+                            lo += s;
+                        }
+                        StartCand {
+                            lo,
+                            hi: lo + width - 1,
+                        }
+                    })
+                    .collect()
+            })
+        })
+    }
+
+    proptest! {
+        /// The forward and backward runs with the equality hold exactly when
+        /// the breaks can be handed out, as every run's rows do.
+        #[test]
+        fn forward_and_backward_runs_are_halls_condition(
+            starts in fifo_windows(),
+            started in proptest::collection::vec(0u32..3, 4),
+            picks in proptest::collection::vec(0usize..64, 0..8),
+        ) {
+            let n = starts.len();
+            let m = starts[n - 1].hi + 1;
+            let started = &started[..n];
+            let total: u32 = started.iter().sum();
+            // `total` breaks spread over the candidates by `picks`.
+            let mut b = vec![0u32; m];
+            for k in 0..total as usize {
+                b[picks.get(k).copied().unwrap_or(k) % m] += 1;
+            }
+            let holds = |runs: &[(usize, usize)]| {
+                runs.iter().all(|&(i, j)| {
+                    let inside: u32 = b[starts[i].lo..=starts[j].hi].iter().sum();
+                    inside >= started[i..=j].iter().sum::<u32>()
+                })
+            };
+            let every: Vec<(usize, usize)> =
+                (0..n).flat_map(|i| (i..n).map(move |j| (i, j))).collect();
+            let reduced = holds(&break_runs(&starts));
+            prop_assert_eq!(reduced, holds(&every));
+            prop_assert_eq!(reduced, assignable(&starts, started, &mut b.clone(), 0));
+        }
+    }
 }
