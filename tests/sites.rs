@@ -72,6 +72,17 @@ fn uids(scenario: &Path, out: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The rows without their `site` column.
+fn without_site(rows: &[Row]) -> Vec<Row> {
+    rows.iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.remove("site");
+            r
+        })
+        .collect()
+}
+
 /// The small scenario with its one `site` written as the only entry of
 /// `sites`, every agent naming it.
 fn as_sites(text: &str) -> String {
@@ -118,15 +129,6 @@ proptest! {
         let (rows_a, sum_a) = plan(&a, &one.path().join("out"));
         let (rows_b, sum_b) = plan(&b, &many.path().join("out"));
         prop_assert!(!rows_a.is_empty());
-        let without_site = |rows: &[Row]| -> Vec<Row> {
-            rows.iter()
-                .map(|r| {
-                    let mut r = r.clone();
-                    r.remove("site");
-                    r
-                })
-                .collect()
-        };
         prop_assert!(rows_a.iter().all(|r| !r.contains_key("site")));
         prop_assert!(rows_b.iter().all(|r| r["site"] == "Test Centre"));
         prop_assert_eq!(without_site(&rows_a), without_site(&rows_b));
@@ -140,6 +142,59 @@ proptest! {
             uids(&b, &many.path().join("out"))
         );
     }
+}
+
+/// The small scenario's agents dealt in turn to three sites of one zone
+/// and rules: the sites share their shift candidates and classes, so the
+/// plan is the one-site plan (the same shifts, objective and model sizes),
+/// each row naming its agent's site.
+#[test]
+fn sites_of_one_zone_and_rules_share_their_candidates() {
+    let one = tempfile::tempdir().unwrap();
+    let three = tempfile::tempdir().unwrap();
+    let a = common::small(one.path(), &|s| s);
+    let site_of = |i: usize| ["Hangzhou", "Chengdu", "Hefei"][i % 3];
+    let b = common::small(three.path(), &|s| {
+        let site = "site: { name: Test Centre, timezone: Asia/Shanghai }\n";
+        assert!(s.contains(site));
+        let mut out = s.replace(
+            site,
+            "sites:\n  - { name: Hangzhou, timezone: Asia/Shanghai }\n  \
+             - { name: Chengdu, timezone: Asia/Shanghai }\n  \
+             - { name: Hefei, timezone: Asia/Shanghai }\n",
+        );
+        for i in 1..=8 {
+            out = out.replace(
+                &format!("{{ id: T0{i},"),
+                &format!("{{ id: T0{i}, site: {},", site_of(i)),
+            );
+        }
+        out
+    });
+    let (rows_a, sum_a) = plan(&a, &one.path().join("out"));
+    let (rows_b, sum_b) = plan(&b, &three.path().join("out"));
+    assert!(!rows_a.is_empty());
+    for r in &rows_b {
+        let i: usize = r["agent_id"][1..].parse().unwrap();
+        assert_eq!(r["site"], site_of(i), "{r:?}");
+    }
+    assert_eq!(without_site(&rows_a), without_site(&rows_b));
+    assert_eq!(sum_a["objective"], sum_b["objective"]);
+    let sizes = |s: &serde_json::Value| -> Vec<(String, u64, u64)> {
+        s["phases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap().to_string(),
+                    p["variables"].as_u64().unwrap(),
+                    p["constraints"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(sizes(&sum_a), sizes(&sum_b));
 }
 
 /// The London test team (reference zone Europe/London) with a Shanghai

@@ -897,7 +897,7 @@ impl fmt::Display for Preference {
 }
 
 /// The local hours an agent can work, every day.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Availability {
     /// Shifts start at or after this time.
@@ -966,7 +966,7 @@ impl Peak {
 }
 
 /// Allowed shift start times.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StartWindow {
     pub earliest: ClockTime,
@@ -997,7 +997,7 @@ fn default_step() -> u32 {
 
 /// The meal break: one per shift of at least `min_shift_hours`, inside a
 /// window relative to the shift start.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MealBreak {
     pub minutes: u32,
@@ -1025,7 +1025,7 @@ fn default_break_step() -> u32 {
 /// A rest break: one per shift of at least `min_shift_hours`, inside a window
 /// relative to the shift start. The windows of the meal break and of every
 /// rest break are disjoint, so a shift's breaks never overlap.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RestBreak {
     pub minutes: u32,
@@ -1088,7 +1088,7 @@ impl BreakRule {
 pub const DEFAULT_TEMPLATE: &str = "default";
 
 /// A named shift template: start times and lengths, on some days only.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShiftTemplate {
     /// Name agents list in their `templates`.
@@ -1169,7 +1169,7 @@ impl fmt::Display for RotationWeek {
 }
 
 /// Hard rules every shift and every agent's week must meet.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rules {
     pub shift_start: StartWindow,
@@ -1204,7 +1204,7 @@ pub struct Rules {
 }
 
 /// What counts as unpopular work, to be shared fairly.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fairness {
     /// A shift is late when it ends after this local time of its day (or on a later day).

@@ -13,9 +13,10 @@ pub(super) struct ShiftCand {
     pub(super) paid_hours: f64,
     /// Index of the start time among the day's distinct start times.
     pub(super) start_idx: usize,
-    /// Index of the site (`Scenario::sites`) whose agents may work it; its
-    /// instants are in that site's zone.
-    pub(super) site: usize,
+    /// The sites (`Scenario::sites`, ascending) whose agents may work it:
+    /// sites with the same zone, opening hours, closures and rules share
+    /// their candidates. Its instants are in their zone.
+    pub(super) sites: Vec<usize>,
     /// Whether the shift gets a break of each kind (`Day::kinds`).
     pub(super) needs: Vec<bool>,
     /// Names of the shift templates that allow this start and length on this day.
@@ -113,13 +114,51 @@ fn break_kind(
     }
 }
 
+/// The sites that share their shift candidates: the first of each set of
+/// sites (`Scenario::sites`) with the same zone, opening hours, closed
+/// dates and rules, with the whole set (ascending). Sites that differ only
+/// in the queues they serve or their cost share them: who may work a
+/// candidate is decided by the agent (`allowed`), and what it costs by the
+/// agent's site. Three sites of one zone and rules then give one site's
+/// candidates, not three times as many.
+pub(super) fn site_families(scenario: &Scenario) -> Vec<(usize, Vec<usize>)> {
+    let rules = scenario.site_rules();
+    let mut families: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (si, site) in scenario.sites.iter().enumerate() {
+        let same = |&(first, _): &(usize, Vec<usize>)| {
+            let f = &scenario.sites[first];
+            f.timezone == site.timezone
+                && f.open == site.open
+                && f.closed == site.closed
+                && rules[first] == rules[si]
+        };
+        match families.iter_mut().find(|f| same(f)) {
+            Some(f) => f.1.push(si),
+            None => families.push((si, vec![si])),
+        }
+    }
+    families
+}
+
+/// Per site, the index of its family in [`site_families`].
+pub(super) fn site_family(scenario: &Scenario) -> Vec<usize> {
+    let mut of = vec![0; scenario.sites.len()];
+    for (fi, (_, sites)) in site_families(scenario).iter().enumerate() {
+        for &si in sites {
+            of[si] = fi;
+        }
+    }
+    of
+}
+
 /// Builds the shift, start and break candidates of every day from the rules:
-/// per site (`Scenario::sites`, one for a scenario with one `site`), the
-/// start times in its local time of every shift template of its rules that
-/// applies on the day, at each its lengths (the default template's first),
-/// one candidate per distinct site, start and length; a site's shifts lie
-/// inside its opening hours and none starts on its closed dates. Starts are
-/// in time order (of instants, across sites); each keeps its site's zone.
+/// per family of sites that share their candidates (`site_families`; one
+/// site for a scenario with one `site`), the start times in its local time
+/// of every shift template of its rules that applies on the day, at each
+/// its lengths (the default template's first), one candidate per distinct
+/// family, start and length; a site's shifts lie inside its opening hours
+/// and none starts on its closed dates. Starts are in time order (of
+/// instants, across sites); each keeps its site's zone.
 pub(super) fn candidates(scenario: &Scenario) -> Vec<Day> {
     let rules = scenario.rules.break_rules();
     let site_templates: Vec<Vec<ShiftTemplate>> = scenario
@@ -127,13 +166,15 @@ pub(super) fn candidates(scenario: &Scenario) -> Vec<Day> {
         .iter()
         .map(|r| r.templates())
         .collect();
+    let families = site_families(scenario);
     scenario
         .dates()
         .into_iter()
         .map(|date| {
             // (start instant, site, local minute), in time order.
             let mut starts: Vec<(DateTime<Tz>, usize, u32)> = Vec::new();
-            for (si, site) in scenario.sites.iter().enumerate() {
+            for (fi, &(si, _)) in families.iter().enumerate() {
+                let site = &scenario.sites[si];
                 if site.closed.contains(&date) {
                     continue;
                 }
@@ -155,7 +196,7 @@ pub(super) fn candidates(scenario: &Scenario) -> Vec<Day> {
                     if let Some(start) =
                         chrono::TimeZone::from_local_datetime(&site.timezone, &naive).earliest()
                     {
-                        starts.push((start, si, m));
+                        starts.push((start, fi, m));
                     }
                 }
             }
@@ -176,7 +217,8 @@ pub(super) fn candidates(scenario: &Scenario) -> Vec<Day> {
                 })
                 .collect();
             let mut shifts: Vec<ShiftCand> = Vec::new();
-            for &(st, site, m) in &starts {
+            for &(st, fi, m) in &starts {
+                let (site, ref sites) = families[fi];
                 let si = starts_at.binary_search(&st).expect("start listed");
                 let closes = scenario.sites[site]
                     .open
@@ -202,7 +244,7 @@ pub(super) fn candidates(scenario: &Scenario) -> Vec<Day> {
                             end,
                             paid_hours: scenario.paid_hours(len),
                             start_idx: si,
-                            site,
+                            sites: sites.clone(),
                             needs,
                             templates: vec![t.name.clone()],
                         });
@@ -245,7 +287,7 @@ pub(super) fn on_pattern(agent: &Agent, pattern: &RotationWeek, day: &Day, s: &S
 /// the agent's site (local times in its zone).
 pub(super) fn allowed(scenario: &Scenario, agent: &Agent, day: &Day, s: &ShiftCand) -> bool {
     let site = scenario.site_index(agent);
-    if s.site != site {
+    if !s.sites.contains(&site) {
         return false;
     }
     let tz = scenario.sites[site].timezone;

@@ -100,6 +100,8 @@ pub(super) fn classes(scenario: &Scenario, group_of: &[usize]) -> Vec<Class> {
     type Key<'a> = (usize, usize, u64, u64, u64, Option<(&'a str, u32)>);
     let mut keys: Vec<Key> = Vec::new();
     let mut out: Vec<Class> = Vec::new();
+    // Sites that share their candidates share their classes too.
+    let family = super::candidates::site_family(scenario);
     for (ai, a) in scenario.agents.iter().enumerate() {
         // Agents on one rotation at the same point of its cycle work the
         // same patterns; on another, or out of step, they are told apart.
@@ -109,7 +111,7 @@ pub(super) fn classes(scenario: &Scenario, group_of: &[usize]) -> Vec<Class> {
             .map(|r| (r, a.rotation_week.unwrap_or(0)));
         let key = (
             group_of[ai],
-            scenario.site_index(a),
+            family[scenario.site_index(a)],
             a.hourly_cost.to_bits(),
             a.min_hours.to_bits(),
             a.max_hours.to_bits(),

@@ -87,7 +87,7 @@ pub(super) fn roster_of(
                 skills,
                 paid_hours: s.paid_hours,
                 site: if scenario.multi_site {
-                    scenario.sites[s.site].name.clone()
+                    scenario.sites[scenario.site_index(a)].name.clone()
                 } else {
                     String::new()
                 },

@@ -75,7 +75,7 @@ fn find_or_add(
     if let Some(k) = day
         .shifts
         .iter()
-        .position(|c| c.start == s.start && c.end == s.end && c.site == site)
+        .position(|c| c.start == s.start && c.end == s.end && c.sites.contains(&site))
     {
         if let Some(e) = extras.get_mut(&(di, k)) {
             e.agents.push(agent);
@@ -92,7 +92,7 @@ fn find_or_add(
     let tz = day
         .shifts
         .iter()
-        .find(|c| c.site == site)
+        .find(|c| c.sites.contains(&site))
         .map_or(s.start.timezone(), |c| c.start.timezone());
     let mut rests = s.breaks.iter().filter(|b| b.kind == "rest").count();
     let needs = day
@@ -115,7 +115,7 @@ fn find_or_add(
         end: s.end.with_timezone(&tz),
         paid_hours: s.paid_hours,
         start_idx: start_idx.unwrap_or(0),
-        site,
+        sites: vec![site],
         needs,
         templates: templates.to_vec(),
     });
@@ -231,7 +231,7 @@ pub fn replan(
                 }
                 let base = days[di].shifts[k0].clone();
                 // No overtime past the closing of the shift's site.
-                let site = &sc.sites[base.site];
+                let site = &sc.sites[base.sites[0]];
                 let closes = site.open.as_ref().map(|o| {
                     super::candidates::local_instant(site.timezone, days[di].date, o.to.minutes())
                 });
@@ -254,11 +254,9 @@ pub fn replan(
                         continue;
                     }
                     // The same extension of another agent's shift: shared.
-                    if let Some(k) = days[di]
-                        .shifts
-                        .iter()
-                        .position(|c| c.start == base.start && c.end == end && c.site == base.site)
-                    {
+                    if let Some(k) = days[di].shifts.iter().position(|c| {
+                        c.start == base.start && c.end == end && c.sites == base.sites
+                    }) {
                         if let Some(e) = extras.get_mut(&(di, k)).filter(|e| e.overtime > 0.0) {
                             e.agents.push(ai);
                             overtime_of[ai][di].push(k);
@@ -276,7 +274,7 @@ pub fn replan(
                         end,
                         paid_hours: sc.paid_hours(len),
                         start_idx: base.start_idx,
-                        site: base.site,
+                        sites: base.sites.clone(),
                         needs,
                         templates: base.templates.clone(),
                     });

@@ -172,13 +172,19 @@ fn kinds(scenario: &Scenario, days: &[Day], group_of: &[usize]) -> Vec<Kind> {
     base.agents.clear();
     let mut at: HashMap<(usize, String), usize> = HashMap::new();
     let mut out: Vec<Kind> = Vec::new();
+    // Sites that share their candidates price alike (`site_families`).
+    let families = super::candidates::site_families(scenario);
+    let family = super::candidates::site_family(scenario);
     for (ai, a) in scenario.agents.iter().enumerate() {
-        // The group stands for the skills and proficiencies.
+        // The group stands for the skills and proficiencies, the family's
+        // first site for the site.
+        let first = families[family[scenario.site_index(a)]].0;
         let anonymous = Agent {
             id: String::new(),
             name: String::new(),
             skills: Vec::new(),
             proficiency: Default::default(),
+            site: a.site.as_ref().map(|_| scenario.sites[first].name.clone()),
             ..a.clone()
         };
         let key = (group_of[ai], format!("{anonymous:?}"));
