@@ -100,10 +100,7 @@ impl QueueWeek {
     }
 }
 
-/// Whether a service level reaches a target (the report's tolerance).
-pub fn meets(level: f64, target: f64) -> bool {
-    level + 1e-9 >= target
-}
+pub use crate::staffing::meets;
 
 /// Judges one voice or chat queue: `staffed[t]` agents on the queue (net
 /// of breaks, before shrinkage, as `report::IntervalKpi::staffed`) against

@@ -158,6 +158,11 @@ pub fn risk_volume(
     }
 }
 
+/// Whether a service level reaches a target (the report's tolerance).
+pub fn meets(level: f64, target: f64) -> bool {
+    level + 1e-9 >= target
+}
+
 /// Agents to schedule for `agents` productive ones: ceil(agents / (1 − shrinkage)).
 pub fn scheduled_agents(agents: u32, shrinkage: f64) -> u32 {
     (agents as f64 / (1.0 - shrinkage) - 1e-9).ceil().max(0.0) as u32

@@ -20,8 +20,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use statrs::distribution::Poisson;
 
-use super::{delivered_service_level, requirement, Target};
-use crate::drill::meets;
+use super::{delivered_service_level, meets, requirement, Target};
 use crate::forecast::ResidualDay;
 use crate::scenario::Queue;
 
