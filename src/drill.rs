@@ -40,7 +40,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal, Poisson};
 
-use crate::forecast::{Forecast, ResidualDay};
+use crate::forecast::{centred, Forecast, ResidualDay};
 use crate::horizon::Horizon;
 use crate::report::{shift_queues, Evaluation};
 use crate::roster::model::Roster;
@@ -100,10 +100,7 @@ impl QueueWeek {
     }
 }
 
-/// Whether a service level reaches a target (the report's tolerance).
-pub fn meets(level: f64, target: f64) -> bool {
-    level + 1e-9 >= target
-}
+pub use crate::staffing::meets;
 
 /// Judges one voice or chat queue: `staffed[t]` agents on the queue (net
 /// of breaks, before shrinkage, as `report::IntervalKpi::staffed`) against
@@ -192,8 +189,7 @@ pub enum VolumeModel {
     Band,
 }
 
-/// Residual days a queue needs for the drill to draw from them.
-pub const MIN_RESIDUAL_DAYS: usize = 10;
+pub use crate::forecast::MIN_RESIDUAL_DAYS;
 
 /// How the weeks are drawn.
 #[derive(Debug, Clone, PartialEq)]
@@ -453,30 +449,6 @@ impl Basis {
         }
         (staffed, volume)
     }
-}
-
-/// Residual days with their factors divided by their median: the drill
-/// keeps the spread of the past days' levels but not their bias. On the
-/// bank series' weeks before the held-out ones (docs/risk.md), the median
-/// day error of the 8 weeks before a week did not predict that week's
-/// (correlation 0.19 and 0.03), and 1 was nearer to it.
-fn centred(days: &[ResidualDay]) -> Vec<ResidualDay> {
-    let mut f: Vec<f64> = days.iter().map(|d| d.factor).collect();
-    f.sort_by(|a, b| a.total_cmp(b));
-    let median = match f.len() {
-        0 => return Vec::new(),
-        n if n % 2 == 1 => f[n / 2],
-        n => 0.5 * (f[n / 2 - 1] + f[n / 2]),
-    };
-    if median <= 0.0 {
-        return days.to_vec();
-    }
-    days.iter()
-        .map(|d| ResidualDay {
-            factor: d.factor / median,
-            ..d.clone()
-        })
-        .collect()
 }
 
 /// The odds of one queue on one day.

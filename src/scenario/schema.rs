@@ -1418,9 +1418,12 @@ pub struct Objective {
     /// `service_level.target` when absent.
     #[serde(default, deserialize_with = "de_opt_sl_target")]
     pub target: Option<f64>,
-    /// Plan for the odds: the requirement of each voice and chat interval
-    /// is Erlang's for this quantile of its volume (from the forecast band)
-    /// rather than for the forecast itself (docs/risk.md); none when absent.
+    /// Plan for the odds (docs/risk.md): each day of a voice or chat queue
+    /// is staffed by Erlang for its forecast raised by the smallest share
+    /// with which the day meets its target with this probability over the
+    /// forecast's residual days (`forecast.calibration_weeks`); without
+    /// them, each interval for this quantile of its volume (the forecast
+    /// band). None when absent.
     #[serde(default, deserialize_with = "de_opt_sl_target")]
     pub risk: Option<f64>,
     /// Lowest service level of any interval with contacts; none when absent.

@@ -26,8 +26,9 @@
 pub mod curve;
 pub mod erlang;
 pub mod erlang_a;
+pub mod risk;
 
-use crate::forecast::Forecast;
+use crate::forecast::{Forecast, MIN_RESIDUAL_DAYS};
 use crate::horizon::Horizon;
 use crate::scenario::{Channel, Queue, QueueModel, Scenario};
 
@@ -157,6 +158,11 @@ pub fn risk_volume(
     }
 }
 
+/// Whether a service level reaches a target (the report's tolerance).
+pub fn meets(level: f64, target: f64) -> bool {
+    level + 1e-9 >= target
+}
+
 /// Agents to schedule for `agents` productive ones: ceil(agents / (1 − shrinkage)).
 pub fn scheduled_agents(agents: u32, shrinkage: f64) -> u32 {
     (agents as f64 / (1.0 - shrinkage) - 1e-9).ceil().max(0.0) as u32
@@ -231,6 +237,55 @@ pub fn delivered_service_level(
     }
 }
 
+/// Per day of the horizon, the uplift of queue `q`'s forecast volume with
+/// which the day meets its target with probability `p` under the drill's
+/// model of the forecast's (centred) residual days (`risk::Day::uplift`);
+/// `None` with fewer than [`MIN_RESIDUAL_DAYS`] of them (the band's
+/// quantile per interval is used then, [`risk_volume`]).
+pub fn day_uplifts(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    q: &Queue,
+    f: &crate::forecast::QueueForecast,
+    p: f64,
+) -> Option<Vec<f64>> {
+    let days = crate::forecast::centred(&f.residual_days);
+    if days.len() < MIN_RESIDUAL_DAYS {
+        return None;
+    }
+    let step = horizon.interval_minutes;
+    Some(
+        (0..horizon.dates.len())
+            .map(|d| {
+                let day = risk::Day {
+                    queue: q,
+                    target: target_of(scenario, q),
+                    day_target: scenario.sl_goal(q).target,
+                    shrinkage: scenario.shrinkage(q),
+                    interval_minutes: step,
+                    intervals: horizon
+                        .intervals
+                        .iter()
+                        .enumerate()
+                        .filter(|(t, iv)| iv.day == d && f.volume[*t] > 0.0)
+                        .map(|(t, iv)| {
+                            (
+                                (iv.minute_of_day / step) as usize,
+                                f.volume[t],
+                                f.aht_seconds[t],
+                            )
+                        })
+                        .collect(),
+                };
+                if day.intervals.is_empty() {
+                    return 0.0;
+                }
+                day.uplift(&day.draws(&days, d as u64), p)
+            })
+            .collect(),
+    )
+}
+
 /// Requirements of every queue over the horizon.
 pub fn requirements(
     scenario: &Scenario,
@@ -258,6 +313,11 @@ pub fn requirements(
                 };
             }
             let step = horizon.interval_minutes;
+            let uplifts = scenario
+                .objective
+                .risk
+                .filter(|_| !q.channel.is_deferred())
+                .and_then(|p| day_uplifts(scenario, horizon, q, f, p));
             let mut intervals: Vec<IntervalRequirement> = f
                 .volume
                 .iter()
@@ -267,14 +327,11 @@ pub fn requirements(
                     let point = requirement(v, aht, step, q, &target, shrink);
                     match scenario.objective.risk {
                         Some(p) if !q.channel.is_deferred() => {
-                            let raised = requirement(
-                                risk_volume(scenario, f, t, p),
-                                aht,
-                                step,
-                                q,
-                                &target,
-                                shrink,
-                            );
+                            let raised_volume = match &uplifts {
+                                Some(u) => v * (1.0 + u[horizon.intervals[t].day]),
+                                None => risk_volume(scenario, f, t, p),
+                            };
+                            let raised = requirement(raised_volume, aht, step, q, &target, shrink);
                             let agents = point.agents.max(raised.agents) as f64;
                             given_requirement(agents, v, aht, step, q, shrink)
                         }
