@@ -40,6 +40,10 @@ pub struct Facts {
     /// approve`), none for a re-plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<i64>,
+    /// The one site re-planned (`rota replan --site`), the other sites'
+    /// shifts kept as they were; none when every site was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
 }
 
 impl Facts {

@@ -316,14 +316,7 @@ fn a_re_plan_of_several_sites_keeps_each_sites_hours() {
     );
     std::fs::write(&scenario, text).unwrap();
     let out = dir.path().join("out");
-    plan(&scenario, &out);
-    rota()
-        .arg("publish")
-        .arg(&scenario)
-        .arg(out.join("roster.csv"))
-        .args(["--by", "lead"])
-        .assert()
-        .code(0);
+    plan_and_publish(&scenario, &out);
     let again = dir.path().join("replan");
     let run = rota()
         .arg("replan")
@@ -340,17 +333,7 @@ fn a_re_plan_of_several_sites_keeps_each_sites_hours() {
         .arg(&again)
         .output()
         .unwrap();
-    let said =
-        String::from_utf8_lossy(&run.stdout).to_string() + &String::from_utf8_lossy(&run.stderr);
-    assert!(matches!(run.status.code(), Some(0 | 1)), "{said}");
-    assert!(said.contains("as version 2"), "{said}");
-    rota()
-        .arg("validate")
-        .arg(&scenario)
-        .arg(again.join("roster.csv"))
-        .args(["--version", "2"])
-        .assert()
-        .code(0);
+    stored_as_version_2(&scenario, &run, &again);
     let rows: Vec<Row> = csv::Reader::from_path(again.join("roster.csv"))
         .unwrap()
         .deserialize()
@@ -370,4 +353,173 @@ fn a_re_plan_of_several_sites_keeps_each_sites_hours() {
     assert!(!rows
         .iter()
         .any(|r| r["agent_id"] == "L01" && r["date"].as_str() > "2026-10-21"));
+}
+
+/// The stored shift rows of `version` (every column but `version` and
+/// `row`), each with its site, in the order of `row`.
+fn stored_rows(db: &Path, version: i64) -> Vec<(String, Vec<String>)> {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let mut st = c
+        .prepare(
+            "SELECT site, agent_id, agent_name, date, start_local, end_local, start_utc,
+                end_utc, paid_hours, breaks, skills
+             FROM shifts WHERE version = ?1 ORDER BY row",
+        )
+        .unwrap();
+    st.query_map([version], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            (1..11).map(|i| r.get(i)).collect::<rusqlite::Result<_>>()?,
+        ))
+    })
+    .unwrap()
+    .collect::<rusqlite::Result<_>>()
+    .unwrap()
+}
+
+/// Plans `scenario` into `out` and publishes the roster (by `lead`).
+fn plan_and_publish(scenario: &Path, out: &Path) {
+    plan(scenario, out);
+    rota()
+        .arg("publish")
+        .arg(scenario)
+        .arg(out.join("roster.csv"))
+        .args(["--by", "lead"])
+        .assert()
+        .code(0);
+}
+
+/// The re-plan `run` stored version 2, whose roster (in `again`) the
+/// validator passes with the version's allowances.
+fn stored_as_version_2(scenario: &Path, run: &std::process::Output, again: &Path) {
+    let said =
+        String::from_utf8_lossy(&run.stdout).to_string() + &String::from_utf8_lossy(&run.stderr);
+    assert!(matches!(run.status.code(), Some(0 | 1)), "{said}");
+    assert!(said.contains("as version 2"), "{said}");
+    rota()
+        .arg("validate")
+        .arg(scenario)
+        .arg(again.join("roster.csv"))
+        .args(["--version", "2"])
+        .assert()
+        .code(0);
+}
+
+fn read_rows(path: &Path) -> Vec<Row> {
+    csv::Reader::from_path(path)
+        .unwrap()
+        .deserialize()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+/// The stored rows are the roster's, row by row, each at the roster's site.
+fn same_sites(stored: &[(String, Vec<String>)], rows: &[Row]) {
+    assert_eq!(stored.len(), rows.len());
+    for ((site, row), r) in stored.iter().zip(rows) {
+        assert_eq!(
+            (site, &row[0], &row[2]),
+            (&r["site"], &r["agent_id"], &r["date"])
+        );
+    }
+}
+
+/// `rota replan --site London` with L01 absent from Wednesday noon: every
+/// shift of the other two sites is stored again byte for byte, L01 works
+/// nothing after `--from`, the new version validates with its allowances
+/// and the store holds one more version, whose shift rows carry the site
+/// its roster CSV gives each. A site the scenario does not have, and an
+/// absent agent of another site, are refused (exit 2) naming what is at
+/// fault.
+#[test]
+fn a_re_plan_of_one_site_keeps_every_other_sites_shifts() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = london_and_shanghai(dir.path());
+    let out = dir.path().join("out");
+    plan_and_publish(&scenario, &out);
+    let db = dir.path().join("rota.db");
+    let before = stored_rows(&db, 1);
+    // Each published row's site is its roster row's.
+    let published: Vec<Row> = read_rows(&out.join("roster.csv"));
+    same_sites(&before, &published);
+    let replan = |args: &[&str], into: &str| {
+        rota()
+            .arg("replan")
+            .arg(&scenario)
+            .args(["--from", "2026-10-21 12:00", "--by", "lead"])
+            .args(args)
+            .arg("--out")
+            .arg(dir.path().join(into))
+            .output()
+            .unwrap()
+    };
+    for (args, said) in [
+        (
+            ["--site", "Paris", "--absent", "L01"],
+            "--site Paris: the scenario has no site of that name; its sites: London, London late, Shanghai",
+        ),
+        (
+            ["--site", "London", "--absent", "S01"],
+            "--absent S01: the agent is at site Shanghai, and --site London re-plans London's agents only",
+        ),
+    ] {
+        let run = replan(&args, "refused");
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{err}");
+        assert!(err.contains(said), "{err}");
+    }
+    let run = replan(&["--site", "London", "--absent", "L01"], "replan");
+    let again = dir.path().join("replan");
+    stored_as_version_2(&scenario, &run, &again);
+    let versions: serde_json::Value = serde_json::from_slice(
+        &rota()
+            .args(["versions", "--format", "json", "--store"])
+            .arg(&db)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        versions["versions"].as_array().unwrap().len(),
+        2,
+        "{versions}"
+    );
+    // The other sites' shifts, byte for byte, in the store and the CSV.
+    let after = stored_rows(&db, 2);
+    let others = |rows: &[(String, Vec<String>)]| -> Vec<(String, Vec<String>)> {
+        rows.iter()
+            .filter(|(s, _)| s != "London")
+            .cloned()
+            .collect()
+    };
+    assert!(others(&before).len() >= 5, "{before:?}");
+    assert_eq!(others(&after), others(&before));
+    let lines = |p: &Path| -> Vec<String> {
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.contains(",London,"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        lines(&again.join("roster.csv")),
+        lines(&out.join("roster.csv"))
+    );
+    // The store's sites are the new roster's, row by row.
+    let rows = read_rows(&again.join("roster.csv"));
+    same_sites(&after, &rows);
+    // L01 works nothing after --from (noon BST, 11:00 UTC), and did before.
+    let from = utc("2026-10-21T11:00:00Z");
+    assert!(published
+        .iter()
+        .any(|r| r["agent_id"] == "L01" && utc(&r["end_utc"]) > from));
+    for r in rows.iter().filter(|r| r["agent_id"] == "L01") {
+        assert!(utc(&r["end_utc"]) <= from, "{r:?}");
+    }
+    // The version records the site it re-planned.
+    let facts: serde_json::Value =
+        serde_json::from_str(versions["versions"][1]["replan"].as_str().unwrap()).unwrap();
+    assert_eq!(facts["site"], "London", "{facts}");
 }

@@ -1344,11 +1344,19 @@ impl Store {
     /// (none for a row stored before schema version 5 whose roster could
     /// not be read).
     pub fn shift_sites(&self, n: i64) -> Result<Vec<Option<String>>> {
+        Ok(self.shift_rows_sites(n)?.into_iter().map(|r| r.2).collect())
+    }
+
+    /// Each shift row of version `n` as (agent id, date, site), in the
+    /// order of `row`.
+    pub fn shift_rows_sites(&self, n: i64) -> Result<Vec<(String, String, Option<String>)>> {
         let mut st = self
             .conn
-            .prepare("SELECT site FROM shifts WHERE version = ?1 ORDER BY row")
+            .prepare("SELECT agent_id, date, site FROM shifts WHERE version = ?1 ORDER BY row")
             .map_err(|e| self.err(e))?;
-        let rows = st.query_map([n], |r| r.get(0)).map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([n], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| self.err(e))?;
         rows.collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| self.err(e))
     }
