@@ -631,7 +631,7 @@ pub fn fresh_plan_changes(
             .iter()
             .filter(|d| !a.days_off.contains(d))
             .count();
-        let days = left.min(scenario.rules.max_working_days as usize) as f64;
+        let days = left.min(scenario.rules_of(a).max_working_days as usize) as f64;
         a.max_hours = a.max_hours.min(days * longest);
     }
     let fresh = crate::solve::solve(&sc, horizon, reqs, cfg)?.roster;

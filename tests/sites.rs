@@ -523,3 +523,149 @@ fn a_re_plan_of_one_site_keeps_every_other_sites_shifts() {
         serde_json::from_str(versions["versions"][1]["replan"].as_str().unwrap()).unwrap();
     assert_eq!(facts["site"], "London", "{facts}");
 }
+
+/// The London and Shanghai fixture with Shanghai's own rest and working
+/// days: 16 hours' rest (the scenario's 11) and at most 4 working days
+/// (the scenario's 5).
+fn shanghai_rests_longer(dir: &Path) -> PathBuf {
+    let scenario = london_and_shanghai(dir);
+    let own =
+        "rules: { shift_start: { earliest: \"16:00\", latest: \"20:00\", step_minutes: 60 } }";
+    let text = std::fs::read_to_string(&scenario).unwrap();
+    assert!(text.contains(own));
+    let text = text.replace(
+        own,
+        "rules: { shift_start: { earliest: \"16:00\", latest: \"20:00\", step_minutes: 60 }, min_rest_hours: 16, max_working_days: 4 }",
+    );
+    std::fs::write(&scenario, text).unwrap();
+    scenario
+}
+
+/// The violations `rota validate --format json` finds: (rule, agent, message).
+fn violations(scenario: &Path, roster: &Path) -> Vec<(String, String, String)> {
+    let out = rota()
+        .arg("validate")
+        .arg(scenario)
+        .arg(roster)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+            (s("rule"), s("agent_id"), s("message"))
+        })
+        .collect()
+}
+
+/// A site's own rest and working days: the plan keeps Shanghai's 16 hours
+/// and 4 days (read off the roster's UTC instants) while London keeps the
+/// scenario's; the validator names Shanghai's rule when a Shanghai agent
+/// rests 13 hours, and lets a London agent rest 13 hours as the
+/// scenario's 11 allow. A bad value is blamed on the site's field.
+#[test]
+fn a_sites_own_rest_and_working_days_hold_for_its_agents_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = shanghai_rests_longer(dir.path());
+    let out = dir.path().join("out");
+    let (rows, _) = plan(&scenario, &out);
+    let mut by_agent: BTreeMap<(&str, &str), Vec<Span>> = BTreeMap::new();
+    for r in &rows {
+        by_agent
+            .entry((r["site"].as_str(), r["agent_id"].as_str()))
+            .or_default()
+            .push((utc(&r["start_utc"]), utc(&r["end_utc"])));
+    }
+    let mut shanghai_shifts = 0;
+    for ((site, id), mut shifts) in by_agent {
+        shifts.sort();
+        let (rest, days) = if site == "Shanghai" {
+            shanghai_shifts += shifts.len();
+            (16, 4)
+        } else {
+            (11, 5)
+        };
+        assert!(shifts.len() <= days, "{id}: {shifts:?}");
+        for w in shifts.windows(2) {
+            assert!(w[1].0 - w[0].1 >= Duration::hours(rest), "{id}: {w:?}");
+        }
+    }
+    assert!(shanghai_shifts >= 4, "{rows:?}");
+
+    // A roster where S01 and L02 each rest 13 hours between two shifts.
+    let header = "agent_id,agent_name,site,date,start_local,end_local,timezone,start_utc,end_utc,paid_hours,break_minutes,breaks,skills";
+    let hand = dir.path().join("hand.csv");
+    std::fs::write(
+        &hand,
+        format!(
+            "{header}\n\
+             S01,Wang Fang,Shanghai,2026-10-20,2026-10-20 20:00,2026-10-21 04:00,Asia/Shanghai,,,7.50,30,meal 23:30-00:00,support\n\
+             S01,Wang Fang,Shanghai,2026-10-21,2026-10-21 17:00,2026-10-22 01:00,Asia/Shanghai,,,7.50,30,meal 20:30-21:00,support\n\
+             L02,Jack O'Neil,London,2026-10-20,2026-10-20 18:00,2026-10-21 02:00,Europe/London,,,7.50,30,meal 21:30-22:00,support\n\
+             L02,Jack O'Neil,London,2026-10-21,2026-10-21 15:00,2026-10-21 23:00,Europe/London,,,7.50,30,meal 18:30-19:00,support\n"
+        ),
+    )
+    .unwrap();
+    let found = violations(&scenario, &hand);
+    let rest: Vec<&(String, String, String)> = found.iter().filter(|v| v.0 == "min-rest").collect();
+    assert_eq!(rest.len(), 1, "{found:?}");
+    assert_eq!(rest[0].1, "S01");
+    assert!(
+        rest[0].2.contains("only 13.00 h rest")
+            && rest[0]
+                .2
+                .contains("at least 16 h are required (site Shanghai's min_rest_hours)"),
+        "{found:?}"
+    );
+    // The same roster against the scenario without Shanghai's rest: clean.
+    std::fs::create_dir(dir.path().join("plain")).unwrap();
+    let plain = london_and_shanghai(&dir.path().join("plain"));
+    let found = violations(&plain, &hand);
+    assert!(!found.iter().any(|v| v.0 == "min-rest"), "{found:?}");
+
+    // Bad values: the file, the line and the site's field.
+    for (from, to, field, said) in [
+        (
+            "max_working_days: 4",
+            "max_working_days: 0",
+            "max_working_days",
+            "must be at least 1",
+        ),
+        (
+            "max_working_days: 4",
+            "consecutive_days_off: 8",
+            "consecutive_days_off",
+            "must be between 1 and the 7 planned days",
+        ),
+        (
+            "min_rest_hours: 16",
+            "min_rest_hours: 200",
+            "min_rest_hours",
+            "rest hours must be between 0 and 168, got 200",
+        ),
+    ] {
+        let text = std::fs::read_to_string(&scenario)
+            .unwrap()
+            .replace(from, to);
+        let line = text.lines().position(|l| l.contains(to)).unwrap() + 1;
+        let bad = dir.path().join("bad.yaml");
+        std::fs::write(&bad, text).unwrap();
+        let run = rota()
+            .args(["plan", "--quiet", "--out"])
+            .arg(dir.path().join("bad"))
+            .arg(&bad)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!("bad.yaml: line {line}"))
+                && err.contains(&format!("field `sites[2].rules.{field}`"))
+                && err.contains(said),
+            "{err}"
+        );
+    }
+}

@@ -253,6 +253,15 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
         // below is read in (whatever zone the roster's instants carry).
         let site = scenario.site_of(agent);
         let rules = &site_rules[scenario.site_index(agent)];
+        // Which rule a limit is: the site's own, when it sets one.
+        let whose = |name: &str, own: bool| {
+            if own {
+                format!(" (site {}'s {name})", site.name)
+            } else {
+                String::new()
+            }
+        };
+        let rest_rule = whose("min_rest_hours", site.rules.min_rest_hours.is_some());
         let templates = rules.templates();
         let tz = site.timezone;
         let local: Vec<Shift> = shifts
@@ -626,7 +635,7 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                     Some(w[1].date),
                     "min-rest",
                     format!(
-                        "only {rest:.2} h rest between the shift ending {} and the one starting {}; at least {} h are required",
+                        "only {rest:.2} h rest between the shift ending {} and the one starting {}; at least {} h are required{rest_rule}",
                         w[0].end.format("%a %H:%M"),
                         w[1].start.format("%a %H:%M"),
                         rules.min_rest_hours
@@ -690,7 +699,7 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                         Some(first.date),
                         "min-rest",
                         format!(
-                            "only {rest:.2} h rest between last week's shift ending {} and the one starting {}; at least {} h are required",
+                            "only {rest:.2} h rest between last week's shift ending {} and the one starting {}; at least {} h are required{rest_rule}",
                             end.format("%a %H:%M"),
                             first.start.format("%a %H:%M"),
                             rules.min_rest_hours
@@ -711,8 +720,13 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                         Some(dates[i]),
                         "max-consecutive-days",
                         format!(
-                            "{} days in a row by {}; at most {k} are allowed",
-                            run, dates[i]
+                            "{} days in a row by {}; at most {k} are allowed{}",
+                            run,
+                            dates[i],
+                            whose(
+                                "max_consecutive_days",
+                                site.rules.max_consecutive_days.is_some()
+                            )
                         ),
                     );
                 }
@@ -729,11 +743,15 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                         None,
                         "consecutive-days-off",
                         format!(
-                            "has no {l} days off in a row in {}",
+                            "has no {l} days off in a row in {}{}",
                             match week_name(week) {
                                 n if n.is_empty() => "the planned days".to_string(),
                                 n => n.trim_start_matches(" in ").to_string(),
-                            }
+                            },
+                            whose(
+                                "consecutive_days_off",
+                                site.rules.consecutive_days_off.is_some()
+                            )
                         ),
                     );
                 }
@@ -746,8 +764,9 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                     None,
                     "max-working-days",
                     format!(
-                        "works {days} days{}; at most {most} are allowed",
-                        week_name(week)
+                        "works {days} days{}; at most {most} are allowed{}",
+                        week_name(week),
+                        whose("max_working_days", site.rules.max_working_days.is_some())
                     ),
                 );
             }

@@ -272,7 +272,7 @@ pub(super) fn allowed(scenario: &Scenario, agent: &Agent, day: &Day, s: &ShiftCa
     }
     if let Some(end) = agent.previous.as_ref().and_then(|p| p.last_shift_end) {
         if let Some(end) = chrono::TimeZone::from_local_datetime(&tz, &end).latest() {
-            let rest = Duration::minutes((scenario.rules.min_rest_hours * 60.0).round() as i64);
+            let rest = Duration::minutes((scenario.min_rest_hours_of(agent) * 60.0).round() as i64);
             if s.start < end + rest {
                 return false;
             }

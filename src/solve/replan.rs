@@ -821,7 +821,6 @@ impl Greedy<'_> {
                     .collect()
             })
             .collect();
-        let rest = Duration::minutes((sc.rules.min_rest_hours * 60.0).round() as i64);
         let ot_of = |di: usize, k: usize| self.extras.get(&(di, k)).map_or(0.0, |e| e.overtime);
         // Overtime already worked or kept from an earlier re-plan counts.
         let mut overtime: Vec<f64> = plan
@@ -850,6 +849,7 @@ impl Greedy<'_> {
             let mut best: Option<(f64, usize, usize, usize, usize)> = None;
             for (ai, row) in plan.iter().enumerate() {
                 let a = &sc.agents[ai];
+                let rest = Duration::minutes((sc.min_rest_hours_of(a) * 60.0).round() as i64);
                 let qs: Vec<usize> = a
                     .skills
                     .iter()
