@@ -541,6 +541,15 @@ fn shanghai_rests_longer(dir: &Path) -> PathBuf {
     scenario
 }
 
+/// A roster CSV of the site fixtures written by hand (`dir/hand.csv`): the
+/// header and `rows`, the UTC columns left empty.
+fn hand_roster(dir: &Path, rows: &[&str]) -> PathBuf {
+    let header = "agent_id,agent_name,site,date,start_local,end_local,timezone,start_utc,end_utc,paid_hours,break_minutes,breaks,skills";
+    let hand = dir.join("hand.csv");
+    std::fs::write(&hand, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+    hand
+}
+
 /// The violations `rota validate --format json` finds: (rule, agent, message).
 fn violations(scenario: &Path, roster: &Path) -> Vec<(String, String, String)> {
     let out = rota()
@@ -596,19 +605,15 @@ fn a_sites_own_rest_and_working_days_hold_for_its_agents_only() {
     assert!(shanghai_shifts >= 4, "{rows:?}");
 
     // A roster where S01 and L02 each rest 13 hours between two shifts.
-    let header = "agent_id,agent_name,site,date,start_local,end_local,timezone,start_utc,end_utc,paid_hours,break_minutes,breaks,skills";
-    let hand = dir.path().join("hand.csv");
-    std::fs::write(
-        &hand,
-        format!(
-            "{header}\n\
-             S01,Wang Fang,Shanghai,2026-10-20,2026-10-20 20:00,2026-10-21 04:00,Asia/Shanghai,,,7.50,30,meal 23:30-00:00,support\n\
-             S01,Wang Fang,Shanghai,2026-10-21,2026-10-21 17:00,2026-10-22 01:00,Asia/Shanghai,,,7.50,30,meal 20:30-21:00,support\n\
-             L02,Jack O'Neil,London,2026-10-20,2026-10-20 18:00,2026-10-21 02:00,Europe/London,,,7.50,30,meal 21:30-22:00,support\n\
-             L02,Jack O'Neil,London,2026-10-21,2026-10-21 15:00,2026-10-21 23:00,Europe/London,,,7.50,30,meal 18:30-19:00,support\n"
-        ),
-    )
-    .unwrap();
+    let hand = hand_roster(
+        dir.path(),
+        &[
+            "S01,Wang Fang,Shanghai,2026-10-20,2026-10-20 20:00,2026-10-21 04:00,Asia/Shanghai,,,7.50,30,meal 23:30-00:00,support",
+            "S01,Wang Fang,Shanghai,2026-10-21,2026-10-21 17:00,2026-10-22 01:00,Asia/Shanghai,,,7.50,30,meal 20:30-21:00,support",
+            "L02,Jack O'Neil,London,2026-10-20,2026-10-20 18:00,2026-10-21 02:00,Europe/London,,,7.50,30,meal 21:30-22:00,support",
+            "L02,Jack O'Neil,London,2026-10-21,2026-10-21 15:00,2026-10-21 23:00,Europe/London,,,7.50,30,meal 18:30-19:00,support",
+        ],
+    );
     let found = violations(&scenario, &hand);
     let rest: Vec<&(String, String, String)> = found.iter().filter(|v| v.0 == "min-rest").collect();
     assert_eq!(rest.len(), 1, "{found:?}");
@@ -668,4 +673,51 @@ fn a_sites_own_rest_and_working_days_hold_for_its_agents_only() {
             "{err}"
         );
     }
+}
+
+/// A site's shifts start inside the plan's instants, as a single site's
+/// do, whatever its local day: with Shanghai allowed to start from 00:00,
+/// its Monday's first hours fall on Sunday in London, the reference zone,
+/// before the plan. The plan starts none of them (every row starts inside
+/// the plan, and the validator passes it), and the validator refuses a
+/// hand-written one, naming the agent and the plan's span.
+#[test]
+fn a_sites_shifts_start_inside_the_plan_whatever_its_local_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = london_and_shanghai(dir.path());
+    let text = std::fs::read_to_string(&scenario).unwrap();
+    let window = "shift_start: { earliest: \"16:00\", latest: \"20:00\", step_minutes: 60 }";
+    assert!(text.contains(window));
+    std::fs::write(
+        &scenario,
+        text.replace(
+            window,
+            "shift_start: { earliest: \"00:00\", latest: \"20:00\", step_minutes: 60 }",
+        ),
+    )
+    .unwrap();
+    let (rows, _) = plan(&scenario, &dir.path().join("out"));
+    let (from, to) = (utc("2026-10-18T23:00:00Z"), utc("2026-10-26T00:00:00Z"));
+    for r in &rows {
+        let start = utc(&r["start_utc"]);
+        assert!(from <= start && start < to, "{r:?}");
+    }
+    let hand = hand_roster(
+        dir.path(),
+        &[
+            "S01,Wang Fang,Shanghai,2026-10-19,2026-10-19 02:00,2026-10-19 10:00,Asia/Shanghai,,,7.50,30,meal 05:30-06:00,support",
+            "S01,Wang Fang,Shanghai,2026-10-20,2026-10-20 07:00,2026-10-20 15:00,Asia/Shanghai,,,7.50,30,meal 10:30-11:00,support",
+        ],
+    );
+    let found = violations(&scenario, &hand);
+    let outside: Vec<&(String, String, String)> =
+        found.iter().filter(|v| v.0 == "outside-horizon").collect();
+    assert_eq!(outside.len(), 1, "{found:?}");
+    assert_eq!(outside[0].1, "S01");
+    assert!(
+        outside[0].2.contains(
+            "the shift starting 2026-10-19 02:00 (Asia/Shanghai) starts before the plan, which runs from 2026-10-19 00:00 to 2026-10-26 00:00 (Europe/London)"
+        ),
+        "{found:?}"
+    );
 }

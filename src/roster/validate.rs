@@ -186,6 +186,10 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
     let mut out = Vec::new();
     let dates = scenario.dates();
     let weeks = scenario.weeks();
+    // The plan's instants: from the reference zone's first midnight to the
+    // midnight after its last day. Every shift starts inside them (a
+    // site's local day may begin before the plan or end after it).
+    let (plan_start, plan_end) = scenario.plan_span();
     // ` in the week of DATE` in a plan of several weeks, else nothing.
     let week_name = |w: &crate::scenario::Week| -> String {
         if weeks.len() <= 1 {
@@ -347,6 +351,23 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                     d,
                     "outside-horizon",
                     format!("shift on {} is outside the planned days", s.date),
+                );
+            } else if s.start < plan_start || s.start >= plan_end {
+                let zone = scenario.site.timezone;
+                v(
+                    agent_id,
+                    d,
+                    "outside-horizon",
+                    format!(
+                        "the shift starting {} ({}) starts {} the plan, which runs from {} to {} ({}): it belongs to the plan {}",
+                        s.start.format("%Y-%m-%d %H:%M"),
+                        s.start.timezone().name(),
+                        if s.start < plan_start { "before" } else { "after" },
+                        plan_start.format("%Y-%m-%d %H:%M"),
+                        plan_end.format("%Y-%m-%d %H:%M"),
+                        zone.name(),
+                        if s.start < plan_start { "before" } else { "after" },
+                    ),
                 );
             }
             if s.start.date_naive() != s.date {

@@ -379,6 +379,22 @@ impl Scenario {
         self.sites.iter().map(|s| s.rules(&self.rules)).collect()
     }
 
+    /// The plan's instants `[start, end)`: the reference zone's midnight of
+    /// the first planned date to the midnight after the last. A site's
+    /// shifts start inside them, as a single site's do: a shift may run past
+    /// the end (its hours after it count for nothing), never start before
+    /// the start or after the end, whatever the site's local day.
+    pub fn plan_span(&self) -> (chrono::DateTime<Tz>, chrono::DateTime<Tz>) {
+        let dates = self.dates();
+        let tz = self.site.timezone;
+        let first = *dates.first().expect("a plan has days");
+        let last = *dates.last().expect("a plan has days");
+        (
+            local_at(tz, first, 0),
+            local_at(tz, last + Duration::days(1), 0),
+        )
+    }
+
     /// The rules agent `a` works under: its site's ([`Scenario::site_rules`]).
     pub fn rules_of(&self, a: &Agent) -> Rules {
         self.site_of(a).rules(&self.rules)
