@@ -16,17 +16,19 @@ import os
 import sqlite3
 import sys
 
-HEADER = b"rota-version-content-1\n"
 VERSION_FIELDS = [
     "version", "published_at", "published_by", "note", "rota_version", "kind",
     "parent", "forced_over", "scenario_file", "scenario_sha256", "history_file",
     "history_sha256", "site", "timezone", "first_date", "days", "shifts",
     "roster_sha256", "replan",
 ]
+# Content format 1 (versions stored before schema version 5); format 2 adds
+# each shift's site.
 SHIFT_FIELDS = [
     "row", "agent_id", "agent_name", "date", "start_local", "end_local",
     "start_utc", "end_utc", "paid_hours", "breaks", "skills",
 ]
+SHIFT_FIELDS_2 = SHIFT_FIELDS + ["site"]
 
 
 def field(name, value):
@@ -47,19 +49,24 @@ def main(path):
     db = sqlite3.connect(path)
     chain = ""
     bad = 0
+    columns = [c[1] for c in db.execute("PRAGMA table_info(versions)")]
+    fmt = "content_format" if "content_format" in columns else "1"
     rows = db.execute(
-        f"SELECT {', '.join(VERSION_FIELDS)}, content_sha256, chain_sha256"
+        f"SELECT {', '.join(VERSION_FIELDS)}, {fmt}, content_sha256, chain_sha256"
         " FROM versions ORDER BY version"
     ).fetchall()
     for row in rows:
-        data = HEADER + b"".join(field(n, v) for n, v in zip(VERSION_FIELDS, row))
+        form = row[len(VERSION_FIELDS)]
+        names = SHIFT_FIELDS_2 if form >= 2 else SHIFT_FIELDS
+        header = f"rota-version-content-{form}\n".encode()
+        data = header + b"".join(field(n, v) for n, v in zip(VERSION_FIELDS, row))
         shifts = db.execute(
-            f"SELECT {', '.join(SHIFT_FIELDS)} FROM shifts"
+            f"SELECT {', '.join(names)} FROM shifts"
             " WHERE version = ? ORDER BY row",
             (row[0],),
         )
         for shift in shifts:
-            data += b"".join(field("shift." + n, v) for n, v in zip(SHIFT_FIELDS, shift))
+            data += b"".join(field("shift." + n, v) for n, v in zip(names, shift))
         content = hashlib.sha256(data).hexdigest()
         chain = hashlib.sha256((chain + content).encode()).hexdigest()
         same = content == row[-2] and chain == row[-1]

@@ -40,6 +40,10 @@ pub struct Facts {
     /// approve`), none for a re-plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<i64>,
+    /// The one site re-planned (`rota replan --site`), the other sites'
+    /// shifts kept as they were; none when every site was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
 }
 
 impl Facts {
@@ -627,7 +631,7 @@ pub fn fresh_plan_changes(
             .iter()
             .filter(|d| !a.days_off.contains(d))
             .count();
-        let days = left.min(scenario.rules.max_working_days as usize) as f64;
+        let days = left.min(scenario.rules_of(a).max_working_days as usize) as f64;
         a.max_hours = a.max_hours.min(days * longest);
     }
     let fresh = crate::solve::solve(&sc, horizon, reqs, cfg)?.roster;

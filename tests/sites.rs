@@ -371,14 +371,7 @@ fn a_re_plan_of_several_sites_keeps_each_sites_hours() {
     );
     std::fs::write(&scenario, text).unwrap();
     let out = dir.path().join("out");
-    plan(&scenario, &out);
-    rota()
-        .arg("publish")
-        .arg(&scenario)
-        .arg(out.join("roster.csv"))
-        .args(["--by", "lead"])
-        .assert()
-        .code(0);
+    plan_and_publish(&scenario, &out);
     let again = dir.path().join("replan");
     let run = rota()
         .arg("replan")
@@ -395,17 +388,7 @@ fn a_re_plan_of_several_sites_keeps_each_sites_hours() {
         .arg(&again)
         .output()
         .unwrap();
-    let said =
-        String::from_utf8_lossy(&run.stdout).to_string() + &String::from_utf8_lossy(&run.stderr);
-    assert!(matches!(run.status.code(), Some(0 | 1)), "{said}");
-    assert!(said.contains("as version 2"), "{said}");
-    rota()
-        .arg("validate")
-        .arg(&scenario)
-        .arg(again.join("roster.csv"))
-        .args(["--version", "2"])
-        .assert()
-        .code(0);
+    stored_as_version_2(&scenario, &run, &again);
     let rows: Vec<Row> = csv::Reader::from_path(again.join("roster.csv"))
         .unwrap()
         .deserialize()
@@ -425,4 +408,371 @@ fn a_re_plan_of_several_sites_keeps_each_sites_hours() {
     assert!(!rows
         .iter()
         .any(|r| r["agent_id"] == "L01" && r["date"].as_str() > "2026-10-21"));
+}
+
+/// The stored shift rows of `version` (every column but `version` and
+/// `row`), each with its site, in the order of `row`.
+fn stored_rows(db: &Path, version: i64) -> Vec<(String, Vec<String>)> {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let mut st = c
+        .prepare(
+            "SELECT site, agent_id, agent_name, date, start_local, end_local, start_utc,
+                end_utc, paid_hours, breaks, skills
+             FROM shifts WHERE version = ?1 ORDER BY row",
+        )
+        .unwrap();
+    st.query_map([version], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            (1..11).map(|i| r.get(i)).collect::<rusqlite::Result<_>>()?,
+        ))
+    })
+    .unwrap()
+    .collect::<rusqlite::Result<_>>()
+    .unwrap()
+}
+
+/// Plans `scenario` into `out` and publishes the roster (by `lead`).
+fn plan_and_publish(scenario: &Path, out: &Path) {
+    plan(scenario, out);
+    rota()
+        .arg("publish")
+        .arg(scenario)
+        .arg(out.join("roster.csv"))
+        .args(["--by", "lead"])
+        .assert()
+        .code(0);
+}
+
+/// The re-plan `run` stored version 2, whose roster (in `again`) the
+/// validator passes with the version's allowances.
+fn stored_as_version_2(scenario: &Path, run: &std::process::Output, again: &Path) {
+    let said =
+        String::from_utf8_lossy(&run.stdout).to_string() + &String::from_utf8_lossy(&run.stderr);
+    assert!(matches!(run.status.code(), Some(0 | 1)), "{said}");
+    assert!(said.contains("as version 2"), "{said}");
+    rota()
+        .arg("validate")
+        .arg(scenario)
+        .arg(again.join("roster.csv"))
+        .args(["--version", "2"])
+        .assert()
+        .code(0);
+}
+
+fn read_rows(path: &Path) -> Vec<Row> {
+    csv::Reader::from_path(path)
+        .unwrap()
+        .deserialize()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+/// The stored rows are the roster's, row by row, each at the roster's site.
+fn same_sites(stored: &[(String, Vec<String>)], rows: &[Row]) {
+    assert_eq!(stored.len(), rows.len());
+    for ((site, row), r) in stored.iter().zip(rows) {
+        assert_eq!(
+            (site, &row[0], &row[2]),
+            (&r["site"], &r["agent_id"], &r["date"])
+        );
+    }
+}
+
+/// `rota replan --site London` with L01 absent from Wednesday noon: every
+/// shift of the other two sites is stored again byte for byte, L01 works
+/// nothing after `--from`, the new version validates with its allowances
+/// and the store holds one more version, whose shift rows carry the site
+/// its roster CSV gives each. A site the scenario does not have, and an
+/// absent agent of another site, are refused (exit 2) naming what is at
+/// fault.
+#[test]
+fn a_re_plan_of_one_site_keeps_every_other_sites_shifts() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = london_and_shanghai(dir.path());
+    let out = dir.path().join("out");
+    plan_and_publish(&scenario, &out);
+    let db = dir.path().join("rota.db");
+    let before = stored_rows(&db, 1);
+    // Each published row's site is its roster row's.
+    let published: Vec<Row> = read_rows(&out.join("roster.csv"));
+    same_sites(&before, &published);
+    let replan = |args: &[&str], into: &str| {
+        rota()
+            .arg("replan")
+            .arg(&scenario)
+            .args(["--from", "2026-10-21 12:00", "--by", "lead"])
+            .args(args)
+            .arg("--out")
+            .arg(dir.path().join(into))
+            .output()
+            .unwrap()
+    };
+    for (args, said) in [
+        (
+            ["--site", "Paris", "--absent", "L01"],
+            "--site Paris: the scenario has no site of that name; its sites: London, London late, Shanghai",
+        ),
+        (
+            ["--site", "London", "--absent", "S01"],
+            "--absent S01: the agent is at site Shanghai, and --site London re-plans London's agents only",
+        ),
+    ] {
+        let run = replan(&args, "refused");
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{err}");
+        assert!(err.contains(said), "{err}");
+    }
+    let run = replan(&["--site", "London", "--absent", "L01"], "replan");
+    let again = dir.path().join("replan");
+    stored_as_version_2(&scenario, &run, &again);
+    let versions: serde_json::Value = serde_json::from_slice(
+        &rota()
+            .args(["versions", "--format", "json", "--store"])
+            .arg(&db)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        versions["versions"].as_array().unwrap().len(),
+        2,
+        "{versions}"
+    );
+    // The other sites' shifts, byte for byte, in the store and the CSV.
+    let after = stored_rows(&db, 2);
+    let others = |rows: &[(String, Vec<String>)]| -> Vec<(String, Vec<String>)> {
+        rows.iter()
+            .filter(|(s, _)| s != "London")
+            .cloned()
+            .collect()
+    };
+    assert!(others(&before).len() >= 5, "{before:?}");
+    assert_eq!(others(&after), others(&before));
+    let lines = |p: &Path| -> Vec<String> {
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.contains(",London,"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        lines(&again.join("roster.csv")),
+        lines(&out.join("roster.csv"))
+    );
+    // The store's sites are the new roster's, row by row.
+    let rows = read_rows(&again.join("roster.csv"));
+    same_sites(&after, &rows);
+    // L01 works nothing after --from (noon BST, 11:00 UTC), and did before.
+    let from = utc("2026-10-21T11:00:00Z");
+    assert!(published
+        .iter()
+        .any(|r| r["agent_id"] == "L01" && utc(&r["end_utc"]) > from));
+    for r in rows.iter().filter(|r| r["agent_id"] == "L01") {
+        assert!(utc(&r["end_utc"]) <= from, "{r:?}");
+    }
+    // The version records the site it re-planned.
+    let facts: serde_json::Value =
+        serde_json::from_str(versions["versions"][1]["replan"].as_str().unwrap()).unwrap();
+    assert_eq!(facts["site"], "London", "{facts}");
+}
+
+/// The London and Shanghai fixture with Shanghai's own rest and working
+/// days: 16 hours' rest (the scenario's 11) and at most 4 working days
+/// (the scenario's 5).
+fn shanghai_rests_longer(dir: &Path) -> PathBuf {
+    let scenario = london_and_shanghai(dir);
+    let own =
+        "rules: { shift_start: { earliest: \"16:00\", latest: \"20:00\", step_minutes: 60 } }";
+    let text = std::fs::read_to_string(&scenario).unwrap();
+    assert!(text.contains(own));
+    let text = text.replace(
+        own,
+        "rules: { shift_start: { earliest: \"16:00\", latest: \"20:00\", step_minutes: 60 }, min_rest_hours: 16, max_working_days: 4 }",
+    );
+    std::fs::write(&scenario, text).unwrap();
+    scenario
+}
+
+/// A roster CSV of the site fixtures written by hand (`dir/hand.csv`): the
+/// header and `rows`, the UTC columns left empty.
+fn hand_roster(dir: &Path, rows: &[&str]) -> PathBuf {
+    let header = "agent_id,agent_name,site,date,start_local,end_local,timezone,start_utc,end_utc,paid_hours,break_minutes,breaks,skills";
+    let hand = dir.join("hand.csv");
+    std::fs::write(&hand, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+    hand
+}
+
+/// The violations `rota validate --format json` finds: (rule, agent, message).
+fn violations(scenario: &Path, roster: &Path) -> Vec<(String, String, String)> {
+    let out = rota()
+        .arg("validate")
+        .arg(scenario)
+        .arg(roster)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+            (s("rule"), s("agent_id"), s("message"))
+        })
+        .collect()
+}
+
+/// A site's own rest and working days: the plan keeps Shanghai's 16 hours
+/// and 4 days (read off the roster's UTC instants) while London keeps the
+/// scenario's; the validator names Shanghai's rule when a Shanghai agent
+/// rests 13 hours, and lets a London agent rest 13 hours as the
+/// scenario's 11 allow. A bad value is blamed on the site's field.
+#[test]
+fn a_sites_own_rest_and_working_days_hold_for_its_agents_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = shanghai_rests_longer(dir.path());
+    let out = dir.path().join("out");
+    let (rows, _) = plan(&scenario, &out);
+    let mut by_agent: BTreeMap<(&str, &str), Vec<Span>> = BTreeMap::new();
+    for r in &rows {
+        by_agent
+            .entry((r["site"].as_str(), r["agent_id"].as_str()))
+            .or_default()
+            .push((utc(&r["start_utc"]), utc(&r["end_utc"])));
+    }
+    let mut shanghai_shifts = 0;
+    for ((site, id), mut shifts) in by_agent {
+        shifts.sort();
+        let (rest, days) = if site == "Shanghai" {
+            shanghai_shifts += shifts.len();
+            (16, 4)
+        } else {
+            (11, 5)
+        };
+        assert!(shifts.len() <= days, "{id}: {shifts:?}");
+        for w in shifts.windows(2) {
+            assert!(w[1].0 - w[0].1 >= Duration::hours(rest), "{id}: {w:?}");
+        }
+    }
+    assert!(shanghai_shifts >= 4, "{rows:?}");
+
+    // A roster where S01 and L02 each rest 13 hours between two shifts.
+    let hand = hand_roster(
+        dir.path(),
+        &[
+            "S01,Wang Fang,Shanghai,2026-10-20,2026-10-20 20:00,2026-10-21 04:00,Asia/Shanghai,,,7.50,30,meal 23:30-00:00,support",
+            "S01,Wang Fang,Shanghai,2026-10-21,2026-10-21 17:00,2026-10-22 01:00,Asia/Shanghai,,,7.50,30,meal 20:30-21:00,support",
+            "L02,Jack O'Neil,London,2026-10-20,2026-10-20 18:00,2026-10-21 02:00,Europe/London,,,7.50,30,meal 21:30-22:00,support",
+            "L02,Jack O'Neil,London,2026-10-21,2026-10-21 15:00,2026-10-21 23:00,Europe/London,,,7.50,30,meal 18:30-19:00,support",
+        ],
+    );
+    let found = violations(&scenario, &hand);
+    let rest: Vec<&(String, String, String)> = found.iter().filter(|v| v.0 == "min-rest").collect();
+    assert_eq!(rest.len(), 1, "{found:?}");
+    assert_eq!(rest[0].1, "S01");
+    assert!(
+        rest[0].2.contains("only 13.00 h rest")
+            && rest[0]
+                .2
+                .contains("at least 16 h are required (site Shanghai's min_rest_hours)"),
+        "{found:?}"
+    );
+    // The same roster against the scenario without Shanghai's rest: clean.
+    std::fs::create_dir(dir.path().join("plain")).unwrap();
+    let plain = london_and_shanghai(&dir.path().join("plain"));
+    let found = violations(&plain, &hand);
+    assert!(!found.iter().any(|v| v.0 == "min-rest"), "{found:?}");
+
+    // Bad values: the file, the line and the site's field.
+    for (from, to, field, said) in [
+        (
+            "max_working_days: 4",
+            "max_working_days: 0",
+            "max_working_days",
+            "must be at least 1",
+        ),
+        (
+            "max_working_days: 4",
+            "consecutive_days_off: 8",
+            "consecutive_days_off",
+            "must be between 1 and the 7 planned days",
+        ),
+        (
+            "min_rest_hours: 16",
+            "min_rest_hours: 200",
+            "min_rest_hours",
+            "rest hours must be between 0 and 168, got 200",
+        ),
+    ] {
+        let text = std::fs::read_to_string(&scenario)
+            .unwrap()
+            .replace(from, to);
+        let line = text.lines().position(|l| l.contains(to)).unwrap() + 1;
+        let bad = dir.path().join("bad.yaml");
+        std::fs::write(&bad, text).unwrap();
+        let run = rota()
+            .args(["plan", "--quiet", "--out"])
+            .arg(dir.path().join("bad"))
+            .arg(&bad)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!("bad.yaml: line {line}"))
+                && err.contains(&format!("field `sites[2].rules.{field}`"))
+                && err.contains(said),
+            "{err}"
+        );
+    }
+}
+
+/// A site's shifts start inside the plan's instants, as a single site's
+/// do, whatever its local day: with Shanghai allowed to start from 00:00,
+/// its Monday's first hours fall on Sunday in London, the reference zone,
+/// before the plan. The plan starts none of them (every row starts inside
+/// the plan, and the validator passes it), and the validator refuses a
+/// hand-written one, naming the agent and the plan's span.
+#[test]
+fn a_sites_shifts_start_inside_the_plan_whatever_its_local_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = london_and_shanghai(dir.path());
+    let text = std::fs::read_to_string(&scenario).unwrap();
+    let window = "shift_start: { earliest: \"16:00\", latest: \"20:00\", step_minutes: 60 }";
+    assert!(text.contains(window));
+    std::fs::write(
+        &scenario,
+        text.replace(
+            window,
+            "shift_start: { earliest: \"00:00\", latest: \"20:00\", step_minutes: 60 }",
+        ),
+    )
+    .unwrap();
+    let (rows, _) = plan(&scenario, &dir.path().join("out"));
+    let (from, to) = (utc("2026-10-18T23:00:00Z"), utc("2026-10-26T00:00:00Z"));
+    for r in &rows {
+        let start = utc(&r["start_utc"]);
+        assert!(from <= start && start < to, "{r:?}");
+    }
+    let hand = hand_roster(
+        dir.path(),
+        &[
+            "S01,Wang Fang,Shanghai,2026-10-19,2026-10-19 02:00,2026-10-19 10:00,Asia/Shanghai,,,7.50,30,meal 05:30-06:00,support",
+            "S01,Wang Fang,Shanghai,2026-10-20,2026-10-20 07:00,2026-10-20 15:00,Asia/Shanghai,,,7.50,30,meal 10:30-11:00,support",
+        ],
+    );
+    let found = violations(&scenario, &hand);
+    let outside: Vec<&(String, String, String)> =
+        found.iter().filter(|v| v.0 == "outside-horizon").collect();
+    assert_eq!(outside.len(), 1, "{found:?}");
+    assert_eq!(outside[0].1, "S01");
+    assert!(
+        outside[0].2.contains(
+            "the shift starting 2026-10-19 02:00 (Asia/Shanghai) starts before the plan, which runs from 2026-10-19 00:00 to 2026-10-26 00:00 (Europe/London)"
+        ),
+        "{found:?}"
+    );
 }

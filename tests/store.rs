@@ -236,7 +236,7 @@ fn a_shift_edited_behind_rotas_back_is_named_and_the_head_hash_is_printed() {
     let (code, out, _) = versions_text(&db, &[]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("4 versions, schema version 4, intact"),
+        out.contains("4 versions, schema version 5, intact"),
         "{out}"
     );
     let head = versions(&db)["head"]["chain_sha256"]

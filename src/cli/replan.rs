@@ -53,8 +53,11 @@ pub struct Args {
     #[arg(long, default_value = "")]
     note: String,
     /// Also solve a fresh plan of the remaining days and report how many shifts it would change.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "site")]
     compare_fresh: bool,
+    /// Re-plan this site only: the other sites' shifts stay exactly as in the latest version.
+    #[arg(long, value_name = "NAME")]
+    site: Option<String>,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -81,7 +84,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     );
     if !args.quiet {
         eprintln!(
-            "re-planning version {} of {} ({} by {} at {}); a version published meanwhile stops it from being stored (exit 3) unless --force",
+            "re-planning {}version {} of {} ({} by {} at {}); a version published meanwhile stops it from being stored (exit 3) unless --force",
+            args.site
+                .as_ref()
+                .map(|s| format!("site {s} of "))
+                .unwrap_or_default(),
             latest.version,
             path.display(),
             latest.kind.as_str(),
@@ -90,6 +97,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         );
     }
     let published = store.roster(latest.version)?;
+    if let Some(site) = &args.site {
+        one_site(sc, &store, latest.version, &published, site)?;
+    }
     let from = parse_from(&args.from, horizon)?;
     // The absences and overtime of the re-plans since the last publish
     // still hold.
@@ -99,6 +109,20 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         .iter()
         .map(|a| Absence::parse(a, sc, from, horizon.end).map_err(anyhow::Error::msg))
         .collect::<anyhow::Result<_>>()?;
+    if let Some(site) = &args.site {
+        for a in &asked {
+            let theirs = sc
+                .agents
+                .iter()
+                .find(|x| x.id == a.agent_id)
+                .map_or("", |x| sc.site_of(x).name.as_str());
+            anyhow::ensure!(
+                theirs == site,
+                "--absent {}: the agent is at site {theirs}, and --site {site} re-plans {site}'s agents only; re-plan site {theirs}, or every site (no --site)",
+                a.agent_id
+            );
+        }
+    }
     let absences = merge_absences(&[carried.absences.clone(), asked.clone()].concat());
     let mut forecast = inputs.forecast()?;
     let actual_ratio = match &args.actuals {
@@ -114,6 +138,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         from,
         absences: &absences,
         fewest_changes: true,
+        site: args.site.as_deref(),
     };
     let unchanged_since = nothing_new(
         &latest,
@@ -149,6 +174,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             .remedy_cost(Remedy::Overtime)
             .map(|_| sc.replan.overtime.clone()),
         request: None,
+        site: args.site.clone(),
     };
     let allowances = carried.union(&facts.allowances());
     let violations = validate_with(sc, &solved.roster, &allowances);
@@ -356,6 +382,54 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     } else {
         super::EXIT_FINDINGS
     })
+}
+
+/// Checks `rota replan --site NAME`: the scenario has that site (else an
+/// error naming it and listing the sites there are), and the shifts of
+/// `version` stand at the sites the scenario puts their agents at (the
+/// store's site of each shift row), so that the other sites' shifts can be
+/// kept as they are.
+fn one_site(
+    sc: &rota::scenario::Scenario,
+    store: &Store,
+    version: i64,
+    published: &rota::roster::Roster,
+    site: &str,
+) -> anyhow::Result<()> {
+    let names: Vec<&str> = sc.sites.iter().map(|s| s.name.as_str()).collect();
+    anyhow::ensure!(
+        names.contains(&site),
+        "--site {}: the scenario has no site of that name; its sites: {}",
+        rota::limits::excerpt(site),
+        names.join(", ")
+    );
+    // The agent ids of the shift rows are as the CSV writes them
+    // (spreadsheet-safe), like the roster's once written again.
+    let stored: std::collections::BTreeMap<(String, String), Option<String>> = store
+        .shift_rows_sites(version)?
+        .into_iter()
+        .map(|(id, date, at)| ((id, date), at))
+        .collect();
+    for s in &published.shifts {
+        let Some(agent) = sc.agents.iter().find(|a| a.id == s.agent_id) else {
+            continue;
+        };
+        let theirs = &sc.site_of(agent).name;
+        let row = rota::roster::read::CsvRow::from_shift(s, published.timezone);
+        let at = stored
+            .get(&(row.agent_id, row.date))
+            .cloned()
+            .flatten()
+            .unwrap_or_default();
+        anyhow::ensure!(
+            (at == site) == (theirs == site),
+            "{}: version {version} has {}'s shift of {} at site {at}, but the scenario puts the agent at site {theirs}: re-plan every site (no --site)",
+            store.path().display(),
+            s.agent_id,
+            s.date
+        );
+    }
+    Ok(())
 }
 
 /// The calendars of a new version of the store: `roster.ics` of the whole

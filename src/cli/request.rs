@@ -509,6 +509,7 @@ fn approve(at: &Where, id: i64, reason: &str, out: Option<&Path>) -> anyhow::Res
         actual_ratio: Default::default(),
         overtime: None,
         request: Some(id),
+        site: None,
     };
     let note = format!("request {id} approved: {}", v.asks);
     let stored = l.store.append_deciding(

@@ -186,6 +186,10 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
     let mut out = Vec::new();
     let dates = scenario.dates();
     let weeks = scenario.weeks();
+    // The plan's instants: from the reference zone's first midnight to the
+    // midnight after its last day. Every shift starts inside them (a
+    // site's local day may begin before the plan or end after it).
+    let (plan_start, plan_end) = scenario.plan_span();
     // ` in the week of DATE` in a plan of several weeks, else nothing.
     let week_name = |w: &crate::scenario::Week| -> String {
         if weeks.len() <= 1 {
@@ -253,6 +257,15 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
         // below is read in (whatever zone the roster's instants carry).
         let site = scenario.site_of(agent);
         let rules = &site_rules[scenario.site_index(agent)];
+        // Which rule a limit is: the site's own, when it sets one.
+        let whose = |name: &str, own: bool| {
+            if own {
+                format!(" (site {}'s {name})", site.name)
+            } else {
+                String::new()
+            }
+        };
+        let rest_rule = whose("min_rest_hours", site.rules.min_rest_hours.is_some());
         let templates = rules.templates();
         let tz = site.timezone;
         let local: Vec<Shift> = shifts
@@ -338,6 +351,23 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                     d,
                     "outside-horizon",
                     format!("shift on {} is outside the planned days", s.date),
+                );
+            } else if s.start < plan_start || s.start >= plan_end {
+                let zone = scenario.site.timezone;
+                v(
+                    agent_id,
+                    d,
+                    "outside-horizon",
+                    format!(
+                        "the shift starting {} ({}) starts {} the plan, which runs from {} to {} ({}): it belongs to the plan {}",
+                        s.start.format("%Y-%m-%d %H:%M"),
+                        s.start.timezone().name(),
+                        if s.start < plan_start { "before" } else { "after" },
+                        plan_start.format("%Y-%m-%d %H:%M"),
+                        plan_end.format("%Y-%m-%d %H:%M"),
+                        zone.name(),
+                        if s.start < plan_start { "before" } else { "after" },
+                    ),
                 );
             }
             if s.start.date_naive() != s.date {
@@ -626,7 +656,7 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                     Some(w[1].date),
                     "min-rest",
                     format!(
-                        "only {rest:.2} h rest between the shift ending {} and the one starting {}; at least {} h are required",
+                        "only {rest:.2} h rest between the shift ending {} and the one starting {}; at least {} h are required{rest_rule}",
                         w[0].end.format("%a %H:%M"),
                         w[1].start.format("%a %H:%M"),
                         rules.min_rest_hours
@@ -690,7 +720,7 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                         Some(first.date),
                         "min-rest",
                         format!(
-                            "only {rest:.2} h rest between last week's shift ending {} and the one starting {}; at least {} h are required",
+                            "only {rest:.2} h rest between last week's shift ending {} and the one starting {}; at least {} h are required{rest_rule}",
                             end.format("%a %H:%M"),
                             first.start.format("%a %H:%M"),
                             rules.min_rest_hours
@@ -711,8 +741,13 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                         Some(dates[i]),
                         "max-consecutive-days",
                         format!(
-                            "{} days in a row by {}; at most {k} are allowed",
-                            run, dates[i]
+                            "{} days in a row by {}; at most {k} are allowed{}",
+                            run,
+                            dates[i],
+                            whose(
+                                "max_consecutive_days",
+                                site.rules.max_consecutive_days.is_some()
+                            )
                         ),
                     );
                 }
@@ -729,11 +764,15 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                         None,
                         "consecutive-days-off",
                         format!(
-                            "has no {l} days off in a row in {}",
+                            "has no {l} days off in a row in {}{}",
                             match week_name(week) {
                                 n if n.is_empty() => "the planned days".to_string(),
                                 n => n.trim_start_matches(" in ").to_string(),
-                            }
+                            },
+                            whose(
+                                "consecutive_days_off",
+                                site.rules.consecutive_days_off.is_some()
+                            )
                         ),
                     );
                 }
@@ -746,8 +785,9 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                     None,
                     "max-working-days",
                     format!(
-                        "works {days} days{}; at most {most} are allowed",
-                        week_name(week)
+                        "works {days} days{}; at most {most} are allowed{}",
+                        week_name(week),
+                        whose("max_working_days", site.rules.max_working_days.is_some())
                     ),
                 );
             }

@@ -198,6 +198,11 @@ pub(super) fn de_opt_patience<'de, D: Deserializer<'de>>(
 ) -> std::result::Result<Option<f64>, D::Error> {
     de_patience(d).map(Some)
 }
+pub(super) fn de_opt_rest_hours<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<f64>, D::Error> {
+    de_rest_hours(d).map(Some)
+}
 pub(super) fn de_opt_deadline_hours<'de, D: Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<Option<f64>, D::Error> {

@@ -131,13 +131,16 @@ pub struct SiteSpec {
     /// Multiplies the `hourly_cost` of each of the site's agents.
     #[serde(default = "one", deserialize_with = "de_cost_factor")]
     pub cost_factor: f64,
-    /// Shift rules of the site's own, in its local time, overriding the
-    /// scenario's `rules` of the same name.
+    /// Rules of the site's own (shift rules in its local time; rest and
+    /// days for its agents), overriding the scenario's `rules` of the same
+    /// name.
     #[serde(default)]
     pub rules: SiteRules,
 }
 
-/// The shift rules a site may set for itself (`SiteSpec::rules`).
+/// The rules a site may set for itself (`SiteSpec::rules`), named as in
+/// the scenario's `rules`: its shift rules, and the rest and days of its
+/// agents.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiteRules {
@@ -147,6 +150,14 @@ pub struct SiteRules {
     pub shift_lengths_hours: Option<Vec<f64>>,
     #[serde(default)]
     pub shift_templates: Option<Vec<ShiftTemplate>>,
+    #[serde(default, deserialize_with = "de_opt_rest_hours")]
+    pub min_rest_hours: Option<f64>,
+    #[serde(default)]
+    pub max_working_days: Option<u32>,
+    #[serde(default)]
+    pub max_consecutive_days: Option<u32>,
+    #[serde(default)]
+    pub consecutive_days_off: Option<u32>,
 }
 
 impl SiteSpec {
@@ -171,9 +182,22 @@ impl SiteSpec {
             .is_none_or(|qs| qs.iter().any(|x| x == q))
     }
 
-    /// The scenario's `rules` with the site's own shift rules in their place.
+    /// The scenario's `rules` with the site's own in their place.
     pub fn rules(&self, rules: &Rules) -> Rules {
         let mut r = rules.clone();
+        let own = &self.rules;
+        if let Some(h) = own.min_rest_hours {
+            r.min_rest_hours = h;
+        }
+        if let Some(d) = own.max_working_days {
+            r.max_working_days = d;
+        }
+        if own.max_consecutive_days.is_some() {
+            r.max_consecutive_days = own.max_consecutive_days;
+        }
+        if own.consecutive_days_off.is_some() {
+            r.consecutive_days_off = own.consecutive_days_off;
+        }
         if let Some(sw) = &self.rules.shift_start {
             r.shift_start = sw.clone();
         }

@@ -122,6 +122,47 @@ impl Scenario {
                     ));
                 }
             }
+            // The rest and days of its agents, as the scenario's `rules`
+            // are held (`checks.rs`); blamed on the field's line in the site.
+            let days_problem = [
+                (
+                    "max_working_days",
+                    s.rules.max_working_days == Some(0),
+                    "must be at least 1".to_string(),
+                ),
+                (
+                    "max_consecutive_days",
+                    s.rules.max_consecutive_days == Some(0),
+                    "must be at least 1".to_string(),
+                ),
+                (
+                    "consecutive_days_off",
+                    s.rules
+                        .consecutive_days_off
+                        .is_some_and(|k| k == 0 || k > self.planning.days),
+                    format!(
+                        "must be between 1 and the {} planned days",
+                        self.planning.days
+                    ),
+                ),
+            ];
+            for (name, bad, msg) in days_problem {
+                if bad {
+                    let at = line(0).and_then(|l| {
+                        src.lines()
+                            .enumerate()
+                            .skip(l - 1)
+                            .find(|(_, t)| t.contains(name))
+                            .map(|(i, _)| i + 1)
+                    });
+                    return Err(Error::input(
+                        path,
+                        at.or(line(0)),
+                        Some(&field(&format!(".rules.{name}"))),
+                        msg,
+                    ));
+                }
+            }
             for (j, t) in s.rules.shift_templates.iter().flatten().enumerate() {
                 let f = field(&format!(".rules.shift_templates[{j}]"));
                 if let Some((g, msg)) = start_window_problem(&t.start) {
@@ -336,6 +377,36 @@ impl Scenario {
     /// Each site's rules: the scenario's `rules` with the site's own in their place.
     pub fn site_rules(&self) -> Vec<Rules> {
         self.sites.iter().map(|s| s.rules(&self.rules)).collect()
+    }
+
+    /// The plan's instants `[start, end)`: the reference zone's midnight of
+    /// the first planned date to the midnight after the last. A site's
+    /// shifts start inside them, as a single site's do: a shift may run past
+    /// the end (its hours after it count for nothing), never start before
+    /// the start or after the end, whatever the site's local day.
+    pub fn plan_span(&self) -> (chrono::DateTime<Tz>, chrono::DateTime<Tz>) {
+        let dates = self.dates();
+        let tz = self.site.timezone;
+        let first = *dates.first().expect("a plan has days");
+        let last = *dates.last().expect("a plan has days");
+        (
+            local_at(tz, first, 0),
+            local_at(tz, last + Duration::days(1), 0),
+        )
+    }
+
+    /// The rules agent `a` works under: its site's ([`Scenario::site_rules`]).
+    pub fn rules_of(&self, a: &Agent) -> Rules {
+        self.site_of(a).rules(&self.rules)
+    }
+
+    /// The minimum rest of agent `a`, in hours: its site's, else the
+    /// scenario's (`rules.min_rest_hours`).
+    pub fn min_rest_hours_of(&self, a: &Agent) -> f64 {
+        self.site_of(a)
+            .rules
+            .min_rest_hours
+            .unwrap_or(self.rules.min_rest_hours)
     }
 }
 

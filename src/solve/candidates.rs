@@ -161,6 +161,9 @@ pub(super) fn site_family(scenario: &Scenario) -> Vec<usize> {
 /// instants, across sites); each keeps its site's zone.
 pub(super) fn candidates(scenario: &Scenario) -> Vec<Day> {
     let rules = scenario.rules.break_rules();
+    // Every shift starts inside the plan's instants, whatever its site's
+    // local day (`Scenario::plan_span`).
+    let (plan_start, plan_end) = scenario.plan_span();
     let site_templates: Vec<Vec<ShiftTemplate>> = scenario
         .site_rules()
         .iter()
@@ -196,7 +199,9 @@ pub(super) fn candidates(scenario: &Scenario) -> Vec<Day> {
                     if let Some(start) =
                         chrono::TimeZone::from_local_datetime(&site.timezone, &naive).earliest()
                     {
-                        starts.push((start, fi, m));
+                        if plan_start <= start && start < plan_end {
+                            starts.push((start, fi, m));
+                        }
                     }
                 }
             }
@@ -314,11 +319,72 @@ pub(super) fn allowed(scenario: &Scenario, agent: &Agent, day: &Day, s: &ShiftCa
     }
     if let Some(end) = agent.previous.as_ref().and_then(|p| p.last_shift_end) {
         if let Some(end) = chrono::TimeZone::from_local_datetime(&tz, &end).latest() {
-            let rest = Duration::minutes((scenario.rules.min_rest_hours * 60.0).round() as i64);
+            let rest = Duration::minutes((scenario.min_rest_hours_of(agent) * 60.0).round() as i64);
             if s.start < end + rest {
                 return false;
             }
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A site east of the reference zone (Tokyo, an hour ahead of Beijing)
+    /// and one far west (New York, twelve hours behind): their local days
+    /// begin before the plan or end after it, and their candidates start
+    /// inside the plan's instants all the same, as a single site's do.
+    #[test]
+    fn every_candidate_starts_inside_the_plan_whatever_its_sites_day() {
+        let y = r#"
+name: t
+site: { name: Centre, timezone: Asia/Shanghai }
+sites:
+  - { name: Tokyo, timezone: Asia/Tokyo }
+  - { name: New York, timezone: America/New_York }
+planning: { week_start: 2026-10-19, days: 2, interval_minutes: 30 }
+history: { file: h.csv }
+queues:
+  - { id: q, channel: voice, service_level: { target: 0.8, seconds: 20 } }
+agents:
+  - { id: T1, name: T, site: Tokyo, skills: [q], min_hours: 0, max_hours: 40 }
+  - { id: N1, name: N, site: New York, skills: [q], min_hours: 0, max_hours: 40 }
+rules:
+  shift_start: { earliest: "00:00", latest: "20:00", step_minutes: 60 }
+  shift_lengths_hours: [8]
+"#;
+        let sc = Scenario::from_yaml_str(y, std::path::Path::new("t.yaml")).unwrap();
+        let (from, to) = sc.plan_span();
+        let beijing = chrono_tz::Asia::Shanghai;
+        let at = |d: u32, h: u32| {
+            chrono::TimeZone::with_ymd_and_hms(&beijing, 2026, 10, d, h, 0, 0).unwrap()
+        };
+        assert_eq!((from, to), (at(19, 0), at(21, 0)));
+        let days = candidates(&sc);
+        let starts = |day: usize, site: usize| -> Vec<u32> {
+            let mut h: Vec<u32> = days[day]
+                .shifts
+                .iter()
+                .filter(|c| c.sites.contains(&site))
+                .map(|c| chrono::Timelike::hour(&c.start))
+                .collect();
+            h.dedup();
+            h
+        };
+        for d in &days {
+            for c in &d.shifts {
+                assert!(from <= c.start && c.start < to, "{c:?}");
+            }
+        }
+        // Tokyo's Monday from 01:00 (00:00 is Sunday 23:00 in Beijing);
+        // its Tuesday whole.
+        assert_eq!(starts(0, 0), (1..=20).collect::<Vec<_>>());
+        assert_eq!(starts(1, 0), (0..=20).collect::<Vec<_>>());
+        // New York's Monday whole; its Tuesday to 11:00 (12:00 EDT is
+        // Wednesday 00:00 in Beijing, after the plan).
+        assert_eq!(starts(0, 1), (0..=20).collect::<Vec<_>>());
+        assert_eq!(starts(1, 1), (0..=11).collect::<Vec<_>>());
+    }
 }

@@ -75,7 +75,7 @@ use super::handout::hand_out_class;
 use super::improve::{self, Run};
 use super::model::build;
 use super::model::{
-    add_agents, add_breaks_and_coverage, empty_members, keep_picks, new_model, rest_cliques,
+    add_agents, add_breaks_and_coverage, empty_members, keep_picks, new_model, site_rest_cliques,
     skill_groups, Fix, Fixes, Model, Relax,
 };
 use super::warm::Pick;
@@ -169,12 +169,13 @@ pub(super) fn build_aggregate(
 ) -> Aggregate {
     let mut model = new_model();
     model.relaxed = bounds.is_none();
-    let r = &scenario.rules;
     let wts = &scenario.weights;
     let (groups, proficiency, group_of) = skill_groups(scenario);
     let mut members = empty_members(groups.len(), days);
     let classes = classes(scenario, &group_of);
-    let cliques = rest_cliques(days, r.min_rest_hours);
+    // A class is of one site: its rules (rest, days) are its site's.
+    let site_rules = scenario.site_rules();
+    let (by_rest, cliques_of) = site_rest_cliques(&site_rules, days);
     // The distinct paid lengths of the shift candidates.
     let mut paid: Vec<f64> = days
         .iter()
@@ -190,6 +191,8 @@ pub(super) fn build_aggregate(
     let mut n = Vec::new();
     for (ci, c) in classes.iter().enumerate() {
         let first = &scenario.agents[c.agents[0]];
+        let r = &site_rules[scenario.site_index(first)];
+        let cliques = &by_rest[cliques_of[scenario.site_index(first)]];
         let size = c.agents.len() as f64;
         // Per day: the class's shifts of each paid length.
         let mut by_length = vec![vec![Expression::default(); paid.len()]; days.len()];
@@ -297,7 +300,7 @@ pub(super) fn build_aggregate(
             model.constraints.push(all_days.leq(most_days as f64));
         }
         // Rest: each member works at most one shift of each clique.
-        for (_, clique) in &cliques {
+        for (_, clique) in cliques {
             let mut e = Expression::default();
             for &(d, k) in clique {
                 e.add_mul(1.0, nc[d][k]);

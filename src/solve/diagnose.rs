@@ -22,13 +22,15 @@ pub fn precheck(scenario: &Scenario) -> Vec<String> {
     let min_paid = paid.iter().cloned().fold(f64::MAX, f64::min);
     let mut out = Vec::new();
     for a in &scenario.agents {
+        // The agent's site's working days.
+        let own = scenario.rules_of(a);
         for (wi, week) in scenario.weeks().iter().enumerate() {
-            let days = week.max_working_days(r) as f64;
+            let days = week.max_working_days(&own) as f64;
             let need = week.min_hours(a);
             if need > days * max_paid + 1e-9 {
                 out.push(format!(
                     "agent {} ({}) must work at least {} h{}, but at most {} days × {} paid hours = {} h fit the rules (max_working_days {}, {} planned days, shift lengths {:?} h)",
-                    a.id, a.name, round2(need), week_text(scenario, wi), days, max_paid, days * max_paid, r.max_working_days, week.len, r.shift_lengths_hours
+                    a.id, a.name, round2(need), week_text(scenario, wi), days, max_paid, days * max_paid, own.max_working_days, week.len, r.shift_lengths_hours
                 ));
             }
         }
@@ -176,8 +178,9 @@ fn week_text(scenario: &Scenario, wi: usize) -> String {
 
 /// The rules that limit agent `ai`'s hours, in a planner's words.
 fn rules_in_effect(scenario: &Scenario, ai: usize) -> String {
-    let r = &scenario.rules;
     let a = &scenario.agents[ai];
+    let rules = scenario.rules_of(a);
+    let r = &rules;
     let mut limits = Vec::new();
     if !a.days_off.is_empty() {
         let ds: Vec<String> = a.days_off.iter().map(|d| d.to_string()).collect();
@@ -284,8 +287,9 @@ fn describe(
     rule: SlackRule,
     used: f64,
 ) -> (String, Option<chrono::NaiveDate>) {
-    let r = &scenario.rules;
     let a = &scenario.agents[ai];
+    let rules = scenario.rules_of(a);
+    let r = &rules;
     let n = used.round().max(1.0) as u32;
     match rule {
         SlackRule::MinHours { week } => (

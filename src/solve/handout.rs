@@ -46,7 +46,9 @@ pub(super) fn hand_out_class(
     agents: &[usize],
     counts: &[Vec<usize>],
 ) -> Option<(Vec<Vec<Option<usize>>>, usize)> {
-    let r = &scenario.rules;
+    // A class is of one site: its rules are its site's.
+    let rules = scenario.rules_of(&scenario.agents[agents[0]]);
+    let r = &rules;
     let rest = Duration::minutes((r.min_rest_hours * 60.0).round() as i64);
     let max_run = r.max_consecutive_days.map_or(usize::MAX, |k| k as usize);
     let longest = days
@@ -220,7 +222,8 @@ pub(super) fn week_ok(
     row: &[Option<usize>],
     agent: &Agent,
 ) -> bool {
-    let r = &scenario.rules;
+    let rules = scenario.rules_of(agent);
+    let r = &rules;
     let rest = Duration::minutes((r.min_rest_hours * 60.0).round() as i64);
     let worked: Vec<(usize, usize)> = row
         .iter()

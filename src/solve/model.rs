@@ -68,6 +68,29 @@ pub(super) fn keep_picks_but(
 /// and the later shifts starting before τ + rest exclude each other, so one
 /// person works at most one shift of each clique. Each clique comes with
 /// the day of its earlier shifts.
+/// The rest cliques of each distinct `min_rest_hours` among the sites'
+/// rules, and the index of each site's among them.
+#[allow(clippy::type_complexity)]
+pub(super) fn site_rest_cliques(
+    site_rules: &[crate::scenario::Rules],
+    days: &[Day],
+) -> (Vec<Vec<(usize, Vec<(usize, usize)>)>>, Vec<usize>) {
+    let mut rests: Vec<u64> = Vec::new();
+    let mut cliques = Vec::new();
+    let of = site_rules
+        .iter()
+        .map(|r| {
+            let key = r.min_rest_hours.to_bits();
+            rests.iter().position(|&k| k == key).unwrap_or_else(|| {
+                rests.push(key);
+                cliques.push(rest_cliques(days, r.min_rest_hours));
+                cliques.len() - 1
+            })
+        })
+        .collect();
+    (cliques, of)
+}
+
 pub(super) fn rest_cliques(days: &[Day], rest_hours: f64) -> Vec<(usize, Vec<(usize, usize)>)> {
     let rest = Duration::minutes((rest_hours * 60.0).round() as i64);
     let mut out = Vec::new();
@@ -335,15 +358,18 @@ pub(super) fn add_agents(
 ) -> AgentVars {
     let rules = relax == Relax::Rules;
     let mut slacks = Vec::new();
-    let r = &scenario.rules;
     let wts = &scenario.weights;
-    let cliques = rest_cliques(days, r.min_rest_hours);
+    // Each site's rules (rest, days), and its rest cliques.
+    let site_rules = scenario.site_rules();
+    let (by_rest, cliques_of) = site_rest_cliques(&site_rules, days);
     let weeks = scenario.weeks();
 
     let mut x = Vec::new();
     let mut hours_slack = Vec::new();
     let mut blocks = Vec::new();
     for (ai, a) in scenario.agents.iter().enumerate() {
+        let r = &site_rules[scenario.site_index(a)];
+        let cliques = &by_rest[cliques_of[scenario.site_index(a)]];
         let mut agent_blocks = Vec::new();
         let g = group_of[ai];
         let mut xa: Vec<Vec<Variable>> = Vec::new();
@@ -457,7 +483,7 @@ pub(super) fn add_agents(
         let short: Vec<Option<Variable>> = (0..days.len())
             .map(|d1| new_slack(model, &mut slacks, rules, ai, SlackRule::Rest { day: d1 }))
             .collect();
-        for (d1, clique) in &cliques {
+        for (d1, clique) in cliques {
             let mut e = Expression::default();
             for &(d, k) in clique {
                 e.add_mul(1.0, xa[d][k]);

@@ -49,6 +49,10 @@ pub struct ReplanRequest<'a> {
     /// Whether changes cost their `replan` weights (false: a fresh plan of
     /// the remaining days, for comparison).
     pub fewest_changes: bool,
+    /// Re-plan this site's agents only (`rota replan --site`): every other
+    /// site's agents keep their published shifts and breaks exactly, and
+    /// their coverage counts as it is. None: every site.
+    pub site: Option<&'a str>,
 }
 
 /// A shift candidate only a re-plan has.
@@ -168,6 +172,21 @@ pub fn replan(
         a.reserve = false;
     }
     let n = sc.agents.len();
+    // With `--site`, the agents of the other sites are pinned: their
+    // published shifts (less nothing: no absence is theirs) exactly.
+    if let Some(site) = req.site {
+        if !sc.sites.iter().any(|s| s.name == site) {
+            return Err(Error::Internal(format!(
+                "re-plan of site `{}`, which the scenario does not have",
+                crate::limits::excerpt(site)
+            )));
+        }
+    }
+    let pinned: Vec<bool> = sc
+        .agents
+        .iter()
+        .map(|a| req.site.is_some_and(|site| sc.site_of(a).name != site))
+        .collect();
     let mut days = candidates(&sc);
     let nd = days.len();
     let ai_of: HashMap<&str, usize> = sc
@@ -216,7 +235,7 @@ pub fn replan(
     let mut overtime_of: Vec<Vec<Vec<usize>>> = vec![vec![Vec::new(); nd]; n];
     if overtime_on {
         let ot = &rp.overtime;
-        for ai in 0..n {
+        for ai in (0..n).filter(|&ai| !pinned[ai]) {
             for di in 0..nd {
                 let (Some(k0), Some(s)) = (own[ai][di], kept_shift[ai][di]) else {
                     continue;
@@ -301,6 +320,13 @@ pub fn replan(
                     (0..days[di].shifts.len())
                         .map(|k| {
                             let c = &days[di].shifts[k];
+                            if pinned[ai] {
+                                return if own[ai][di] == Some(k) {
+                                    Fix::On
+                                } else {
+                                    Fix::Off
+                                };
+                            }
                             let mine = own[ai][di] == Some(k) || overtime_of[ai][di].contains(&k);
                             if extras
                                 .get(&(di, k))
@@ -420,6 +446,8 @@ pub fn replan(
             for (di, bd) in bg.iter().enumerate() {
                 for (kind, bs) in bd.iter().enumerate() {
                     let mut fixed = vec![0.0; bs.len()];
+                    // The later breaks of the pinned agents (other sites').
+                    let mut held = vec![0.0; bs.len()];
                     let mut kept = vec![Expression::default(); bs.len()];
                     let mut any_kept = vec![false; bs.len()];
                     for ai in (0..n).filter(|&ai| group_of[ai] == g) {
@@ -431,6 +459,8 @@ pub fn replan(
                         };
                         if days[di].kinds[kind].breaks[mi].start < from {
                             fixed[mi] += 1.0;
+                        } else if pinned[ai] {
+                            held[mi] += 1.0;
                         } else {
                             for &k in std::iter::once(&k0).chain(&overtime_of[ai][di]) {
                                 kept[mi].add_mul(1.0, x[ai][di][k]);
@@ -441,8 +471,13 @@ pub fn replan(
                     for (mi, &b) in bs.iter().enumerate() {
                         if days[di].kinds[kind].breaks[mi].start < from {
                             m.constraints.push(Expression::from(b).eq(fixed[mi]));
-                        } else if any_kept[mi] && req.fewest_changes {
-                            let keep = std::mem::take(&mut kept[mi]);
+                            continue;
+                        }
+                        if held[mi] > 0.0 {
+                            m.constraints.push(Expression::from(b).geq(held[mi]));
+                        }
+                        if any_kept[mi] && req.fewest_changes {
+                            let keep = std::mem::take(&mut kept[mi]) + held[mi];
                             match cost(Remedy::Breaks) {
                                 Some(w) => {
                                     let mv = m.add(variable().min(0.0), false);
@@ -470,7 +505,8 @@ pub fn replan(
                     .filter(|&ai| group_of[ai] == g)
                     .filter_map(|ai| picks[ai][di].map(|k| (ai, k)))
                     .collect();
-                members.sort_by_key(|&(ai, k)| (day.shifts[k].start >= from, ai));
+                // The past and the pinned agents first: they keep their breaks.
+                members.sort_by_key(|&(ai, k)| (!pinned[ai] && day.shifts[k].start >= from, ai));
                 let mut ms: Vec<Vec<Option<usize>>> =
                     vec![vec![None; day.kinds.len()]; members.len()];
                 for (kind, bk) in day.kinds.iter().enumerate() {
@@ -635,14 +671,34 @@ pub fn replan(
         SolveStatus::TimeLimit
     };
     let mut roster = roster_of(&sc, horizon, &days, &run, &worked);
-    // The past as it was: a shift kept from before `from` is written as published.
+    // The past as it was: a shift kept from before `from` is written as
+    // published, and so is every shift of a pinned agent.
     for s in &mut roster.shifts {
         let ai = ai_of[s.agent_id.as_str()];
         let di = days.iter().position(|d| d.date == s.date).expect("day");
         if let Some(p) = kept_shift[ai][di] {
-            if p.start == s.start && p.end == s.end && p.start < from && p.breaks == s.breaks {
+            if p.start == s.start
+                && p.end == s.end
+                && (p.start < from || pinned[ai])
+                && p.breaks == s.breaks
+            {
                 *s = p.clone();
             }
+        }
+    }
+    if let Some(site) = req.site {
+        let theirs = |r: &Roster| -> Vec<Shift> {
+            r.shifts
+                .iter()
+                .filter(|s| ai_of.get(s.agent_id.as_str()).is_some_and(|&ai| pinned[ai]))
+                .cloned()
+                .collect()
+        };
+        if theirs(&roster) != theirs(&start_roster) {
+            return Err(Error::Internal(format!(
+                "the re-plan of site `{}` changed a shift of another site; nothing stored",
+                crate::limits::excerpt(site)
+            )));
         }
     }
     let info = SolveInfo {
@@ -763,7 +819,6 @@ impl Greedy<'_> {
                     .collect()
             })
             .collect();
-        let rest = Duration::minutes((sc.rules.min_rest_hours * 60.0).round() as i64);
         let ot_of = |di: usize, k: usize| self.extras.get(&(di, k)).map_or(0.0, |e| e.overtime);
         // Overtime already worked or kept from an earlier re-plan counts.
         let mut overtime: Vec<f64> = plan
@@ -792,6 +847,7 @@ impl Greedy<'_> {
             let mut best: Option<(f64, usize, usize, usize, usize)> = None;
             for (ai, row) in plan.iter().enumerate() {
                 let a = &sc.agents[ai];
+                let rest = Duration::minutes((sc.min_rest_hours_of(a) * 60.0).round() as i64);
                 let qs: Vec<usize> = a
                     .skills
                     .iter()

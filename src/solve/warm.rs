@@ -38,14 +38,13 @@ pub(super) fn greedy(
     reqs: &[QueueRequirements],
     days: &[Day],
 ) -> Option<Vec<Vec<Option<Pick>>>> {
-    let r = &scenario.rules;
     let nt = horizon.intervals.len();
     let queue_pos = |id: &str| scenario.queues.iter().position(|q| q.id == id);
     let mut residual: Vec<Vec<f64>> = reqs
         .iter()
         .map(|q| q.intervals.iter().map(|i| i.scheduled as f64).collect())
         .collect();
-    let rest = Duration::minutes((r.min_rest_hours * 60.0).round() as i64);
+    let site_rules = scenario.site_rules();
     let mut plan = Vec::new();
     // Each site's templates and their start times, in order.
     let site_templates: Vec<_> = scenario
@@ -63,6 +62,9 @@ pub(super) fn greedy(
     let weeks = scenario.weeks();
     for a in &scenario.agents {
         let (templates, starts) = &site_templates[scenario.site_index(a)];
+        // The agent's site's rules: rest, working days, days in a row, days off.
+        let r = &site_rules[scenario.site_index(a)];
+        let rest = Duration::minutes((r.min_rest_hours * 60.0).round() as i64);
         let mut row: Vec<Option<Pick>> = vec![None; days.len()];
         let mut prev_end: Option<DateTime<Tz>> = None;
         // Week by week (`Scenario::weeks`), each within its own contract hours
@@ -436,8 +438,11 @@ pub(super) fn solution_from_plan(
         }
     }
     // Each week's block of days off: the first run of days off that makes it.
-    let l = scenario.rules.consecutive_days_off.unwrap_or(0) as usize;
     for (ai, row) in plan.iter().enumerate() {
+        let l = scenario
+            .rules_of(&scenario.agents[ai])
+            .consecutive_days_off
+            .unwrap_or(0) as usize;
         let mut done_weeks: Vec<usize> = Vec::new();
         for &(first, y) in &built.blocks[ai] {
             let week = scenario

@@ -65,6 +65,13 @@ fn week_scenario(scenario: &Scenario, w: usize, before: &[Option<PreviousWeek>])
         // block of days off.
         sub.rules.max_working_days = week.max_working_days(&scenario.rules) as u32;
         sub.rules.consecutive_days_off = None;
+        for s in &mut sub.sites {
+            if s.rules.max_working_days.is_some() {
+                let own = s.rules(&scenario.rules);
+                s.rules.max_working_days = Some(week.max_working_days(&own) as u32);
+            }
+            s.rules.consecutive_days_off = None;
+        }
         for a in &mut sub.agents {
             a.min_hours *= week.share;
             a.max_hours *= week.share;
@@ -118,8 +125,6 @@ fn ended(
 ) -> Vec<Option<PreviousWeek>> {
     let first = scenario.planning.week_start;
     let week = &scenario.weeks()[w];
-    let week_days = week.max_working_days(&scenario.rules) as u32;
-    let rest = chrono::Duration::minutes((scenario.rules.min_rest_hours * 60.0).round() as i64);
     // The earliest start of the week's first day, on the local clock.
     let first_start = days[week.first]
         .shifts
@@ -130,6 +135,10 @@ fn ended(
         .agents
         .iter()
         .map(|a| {
+            // The agent's site's rules.
+            let r = scenario.rules_of(a);
+            let week_days = week.max_working_days(&r) as u32;
+            let rest = chrono::Duration::minutes((r.min_rest_hours * 60.0).round() as i64);
             let mine: Vec<_> = roster
                 .shifts
                 .iter()
@@ -160,7 +169,7 @@ fn ended(
                 let rested = *end + rest;
                 first_start.is_none_or(|s| rested > s)
             });
-            let run = match scenario.rules.max_consecutive_days {
+            let run = match r.max_consecutive_days {
                 Some(most) if run + week_days > most => run,
                 _ => 0,
             };

@@ -68,6 +68,11 @@ const VERSIONS_UPDATE_TRIGGER: &str =
     "CREATE TRIGGER versions_append_only_update BEFORE UPDATE ON versions
         BEGIN SELECT RAISE(ABORT, 'the rota store is append-only: a version is never changed'); END;";
 
+/// The trigger that keeps shifts from being changed (schema version 2 on).
+const SHIFTS_UPDATE_TRIGGER: &str =
+    "CREATE TRIGGER shifts_append_only_update BEFORE UPDATE ON shifts
+        BEGIN SELECT RAISE(ABORT, 'the rota store is append-only: a version is never changed'); END;";
+
 /// The migrations, in order: migration `i` (0-based) takes a store from
 /// schema version `i` to `i + 1`.
 const MIGRATIONS: &[Migration] = &[
@@ -154,6 +159,18 @@ const MIGRATIONS: &[Migration] = &[
         sql: requests::MIGRATION_4,
         then: None,
     },
+    // 5: the site of each shift (`shifts.site`), and the content format of
+    // each version (`content_format`: 1 before there was a site, whose
+    // content has no `shift.site`; 2 after). The shifts already there get
+    // their site from the version's own roster CSV (its `site` column, or
+    // the version's site when the roster has none): they are not in those
+    // versions' content, and `Store::check` holds them to the CSV.
+    Migration {
+        sql: "ALTER TABLE shifts ADD COLUMN site TEXT;
+    ALTER TABLE versions ADD COLUMN content_format INTEGER NOT NULL DEFAULT 1;
+    CREATE INDEX shifts_by_site ON shifts (version, site);",
+        then: Some(site_of_existing_shifts),
+    },
 ];
 
 /// The schema version this rota writes and reads.
@@ -183,8 +200,9 @@ pub const CONTENT_FIELDS: [&str; 19] = [
 ];
 
 /// The fields of a shift row that a version's content hash covers, in
-/// this order (each prefixed `shift.`), the rows in the order of `row`.
-pub const SHIFT_FIELDS: [&str; 11] = [
+/// this order (each prefixed `shift.`), the rows in the order of `row`:
+/// all of them in content format 2, all but the last (`site`) in format 1.
+pub const SHIFT_FIELDS: [&str; 12] = [
     "row",
     "agent_id",
     "agent_name",
@@ -196,10 +214,28 @@ pub const SHIFT_FIELDS: [&str; 11] = [
     "paid_hours",
     "breaks",
     "skills",
+    "site",
 ];
 
-/// The first line of every version's content.
-pub const CONTENT_HEADER: &[u8] = b"rota-version-content-1\n";
+/// The content format of the versions this rota stores (`content_format`):
+/// 2, whose shift rows include their `site`. Versions stored before schema
+/// version 5 are of format 1.
+pub const CONTENT_FORMAT: i64 = 2;
+
+/// The shift fields of content format `format`.
+pub fn shift_fields(format: i64) -> &'static [&'static str] {
+    if format >= 2 {
+        &SHIFT_FIELDS
+    } else {
+        &SHIFT_FIELDS[..11]
+    }
+}
+
+/// The first line of a version's content of format `format`:
+/// `rota-version-content-1` or `-2`, and a line feed.
+pub fn content_header(format: i64) -> Vec<u8> {
+    format!("rota-version-content-{format}\n").into_bytes()
+}
 
 /// Whether a version was published as planned or re-planned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -443,17 +479,18 @@ fn content_field(out: &mut Vec<u8>, name: &str, v: &Value) {
     out.push(b'\n');
 }
 
-/// The bytes a version's content hash is taken of: [`CONTENT_HEADER`], then
-/// each of [`CONTENT_FIELDS`] as `NAME=LEN:VALUE\n`, then for each shift row
-/// in the order of `row` each of [`SHIFT_FIELDS`] as `shift.NAME=LEN:VALUE\n`
+/// The bytes a version's content hash is taken of, in content format
+/// `format`: [`content_header`], then each of [`CONTENT_FIELDS`] as
+/// `NAME=LEN:VALUE\n`, then for each shift row in the order of `row` each
+/// of the format's [`shift_fields`] as `shift.NAME=LEN:VALUE\n`
 /// (docs/replan.md; `scripts/store_chain.py` recomputes it independently).
-pub fn content_bytes(version: &[Value], shifts: &[Vec<Value>]) -> Vec<u8> {
-    let mut out = CONTENT_HEADER.to_vec();
+pub fn content_bytes(format: i64, version: &[Value], shifts: &[Vec<Value>]) -> Vec<u8> {
+    let mut out = content_header(format);
     for (name, v) in CONTENT_FIELDS.iter().zip(version) {
         content_field(&mut out, name, v);
     }
     for row in shifts {
-        for (name, v) in SHIFT_FIELDS.iter().zip(row) {
+        for (name, v) in shift_fields(format).iter().zip(row) {
             content_field(&mut out, &format!("shift.{name}"), v);
         }
     }
@@ -470,14 +507,88 @@ fn stored_content_sha256(conn: &Connection, n: i64) -> rusqlite::Result<String> 
         [n],
         |r| (0..CONTENT_FIELDS.len()).map(|i| r.get(i)).collect(),
     )?;
+    // Before schema version 5 there was no format: every version was of 1.
+    let has_format: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('versions') WHERE name = 'content_format'",
+        [],
+        |r| r.get(0),
+    )?;
+    let format: i64 = if has_format {
+        conn.query_row(
+            "SELECT content_format FROM versions WHERE version = ?1",
+            [n],
+            |r| r.get(0),
+        )?
+    } else {
+        1
+    };
+    let fields = shift_fields(format);
     let mut st = conn.prepare(&format!(
         "SELECT {} FROM shifts WHERE version = ?1 ORDER BY row",
-        SHIFT_FIELDS.join(", ")
+        fields.join(", ")
     ))?;
     let shifts = st
-        .query_map([n], |r| (0..SHIFT_FIELDS.len()).map(|i| r.get(i)).collect())?
+        .query_map([n], |r| (0..fields.len()).map(|i| r.get(i)).collect())?
         .collect::<rusqlite::Result<Vec<Vec<Value>>>>()?;
-    Ok(sha256_hex(&content_bytes(&version, &shifts)))
+    Ok(sha256_hex(&content_bytes(format, &version, &shifts)))
+}
+
+/// The site of each row of a stored roster CSV, in order: its `site`
+/// column (the text as written, spreadsheet escaping undone), or `site`
+/// (the version's) for a roster without one. None when the CSV cannot be
+/// read.
+fn csv_sites(csv: &str, site: &str) -> Option<Vec<String>> {
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(csv.as_bytes());
+    let column = r.headers().ok()?.iter().position(|h| h == "site");
+    r.records()
+        .map(|rec| {
+            let rec = rec.ok()?;
+            Some(match column {
+                Some(c) => crate::csv_cell::spreadsheet_text(rec.get(c)?).to_string(),
+                None => site.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Migration 5's step: the site of the shifts stored before there was a
+/// column for it, from each version's roster CSV (its row `i` is shift row
+/// `i`). The trigger that forbids changing a shift is lifted for this one
+/// transaction and put back before it commits.
+fn site_of_existing_shifts(tx: &Transaction) -> rusqlite::Result<Option<String>> {
+    let versions: Vec<(i64, String, String)> = tx
+        .prepare("SELECT version, roster_csv, site FROM versions ORDER BY version")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if versions.is_empty() {
+        return Ok(None);
+    }
+    tx.execute_batch("DROP TRIGGER IF EXISTS shifts_append_only_update;")?;
+    let (mut filled, mut unread) = (0usize, Vec::new());
+    for (n, csv, site) in &versions {
+        let Some(sites) = csv_sites(csv, site) else {
+            unread.push(n.to_string());
+            continue;
+        };
+        for (i, s) in sites.iter().enumerate() {
+            filled += tx.execute(
+                "UPDATE shifts SET site = ?1 WHERE version = ?2 AND row = ?3",
+                params![s, n, i as i64 + 1],
+            )?;
+        }
+    }
+    tx.execute_batch(SHIFTS_UPDATE_TRIGGER)?;
+    let mut note =
+        format!("the site of the {filled} shifts stored before, from their versions' rosters");
+    if !unread.is_empty() {
+        note.push_str(&format!(
+            " (the rosters of versions {} could not be read: their shifts have no site)",
+            unread.join(", ")
+        ));
+    }
+    Ok(Some(note))
 }
 
 /// Migration 3's step: the content and chain hashes of the versions stored
@@ -862,22 +973,29 @@ impl Store {
                     Value::Text(r.paid_hours),
                     Value::Text(r.breaks),
                     Value::Text(r.skills),
+                    // Its site; with one site, the roster's.
+                    text(if s.site.is_empty() {
+                        &roster.site_name
+                    } else {
+                        &s.site
+                    }),
                 ]
             })
             .collect();
-        let content = sha256_hex(&content_bytes(&fields, &rows));
+        let content = sha256_hex(&content_bytes(CONTENT_FORMAT, &fields, &rows));
         let chain = chain_sha256(&previous_chain, &content);
         let mut values = fields;
         values.extend([
             Value::Text(csv_text),
             Value::Text(content.clone()),
             Value::Text(chain.clone()),
+            Value::Integer(CONTENT_FORMAT),
         ]);
         let columns = CONTENT_FIELDS.join(", ");
         let marks: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
         tx.execute(
             &format!(
-                "INSERT INTO versions ({columns}, roster_csv, content_sha256, chain_sha256)
+                "INSERT INTO versions ({columns}, roster_csv, content_sha256, chain_sha256, content_format)
                  VALUES ({})",
                 marks.join(", ")
             ),
@@ -1135,7 +1253,7 @@ impl Store {
             .prepare(
                 "SELECT v.version, v.shifts, v.roster_csv, v.roster_sha256,
                     (SELECT count(*) FROM shifts s WHERE s.version = v.version),
-                    v.content_sha256, v.chain_sha256
+                    v.content_sha256, v.chain_sha256, v.site
                  FROM versions v ORDER BY v.version",
             )
             .map_err(|e| self.err(e))?;
@@ -1149,12 +1267,13 @@ impl Store {
                     r.get::<_, i64>(4)?,
                     r.get::<_, Option<String>>(5)?,
                     r.get::<_, Option<String>>(6)?,
+                    r.get::<_, String>(7)?,
                 ))
             })
             .map_err(|e| self.err(e))?;
         let mut previous_chain = String::new();
         for (i, row) in rows.enumerate() {
-            let (n, shifts, csv, sha, rows, content, chain) = row.map_err(|e| self.err(e))?;
+            let (n, shifts, csv, sha, rows, content, chain, site) = row.map_err(|e| self.err(e))?;
             if n != i as i64 + 1 {
                 out.push(format!(
                     "version {n} follows version {i}: versions are missing"
@@ -1194,8 +1313,52 @@ impl Store {
                     "version {n}: its roster holds {csv_rows} shifts, but the version records {shifts}"
                 ));
             }
+            // The site of each shift row against its roster (the rows a
+            // migration gave a site are in no content hash but the CSV's).
+            let stored = self.shift_sites(n)?;
+            if let Some(sites) = csv_sites(&csv, &site) {
+                if let Some(row) = (0..stored.len())
+                    .find(|&i| stored[i].as_deref() != sites.get(i).map(String::as_str))
+                {
+                    out.push(format!(
+                        "version {n}: shift row {} is at site {}, but its roster says {}",
+                        row + 1,
+                        stored[row]
+                            .as_deref()
+                            .map_or("(none)".to_string(), |s| format!(
+                                "`{}`",
+                                crate::limits::excerpt(s)
+                            )),
+                        sites.get(row).map_or("nothing".to_string(), |s| format!(
+                            "`{}`",
+                            crate::limits::excerpt(s)
+                        ))
+                    ));
+                }
+            }
         }
         Ok(out)
+    }
+
+    /// The site of each shift row of version `n`, in the order of `row`
+    /// (none for a row stored before schema version 5 whose roster could
+    /// not be read).
+    pub fn shift_sites(&self, n: i64) -> Result<Vec<Option<String>>> {
+        Ok(self.shift_rows_sites(n)?.into_iter().map(|r| r.2).collect())
+    }
+
+    /// Each shift row of version `n` as (agent id, date, site), in the
+    /// order of `row`.
+    pub fn shift_rows_sites(&self, n: i64) -> Result<Vec<(String, String, Option<String>)>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT agent_id, date, site FROM shifts WHERE version = ?1 ORDER BY row")
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([n], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))
     }
 
     /// Checks a chain hash kept elsewhere (printed by `rota versions` at
@@ -1349,7 +1512,7 @@ mod tests {
         assert_eq!(audit.len(), 1);
         assert_eq!(audit[0].event, "migrated");
         assert!(
-            audit[0].detail.contains("schema version 1 to 4"),
+            audit[0].detail.contains("schema version 1 to 5"),
             "{audit:?}"
         );
         // Newer.
@@ -1439,7 +1602,7 @@ mod tests {
                 _ => Value::Text(String::new()),
             })
             .collect();
-        let bytes = content_bytes(&version, &[shift]);
+        let bytes = content_bytes(1, &version, std::slice::from_ref(&shift));
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert!(text.starts_with(
             "rota-version-content-1\nversion=1:2\npublished_at=1:x\npublished_by=1:x\nnote=6:a=b:\nc\nrota_version=1:x\nkind=1:x\nparent=0:\nforced_over=0:\n"
@@ -1452,6 +1615,13 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("shift.skills=0:\n"), "{text}");
+        // Format 2 adds the site of each shift, and says so in its header.
+        let text = String::from_utf8(content_bytes(2, &version, &[shift])).unwrap();
+        assert!(
+            text.starts_with("rota-version-content-2\nversion=1:2\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("shift.skills=0:\nshift.site=0:\n"), "{text}");
         // The chain hash is of the hex texts, one after the other.
         assert_eq!(chain_sha256("ab", "cd"), sha256_hex(b"abcd"));
     }
@@ -1477,7 +1647,7 @@ mod tests {
         assert_eq!(audit.len(), 1, "{audit:?}");
         assert_eq!(audit[0].event, "migrated");
         assert!(
-            audit[0].detail.contains("schema version 2 to 4")
+            audit[0].detail.contains("schema version 2 to 5")
                 && audit[0].detail.contains("2 versions stored before"),
             "{audit:?}"
         );
@@ -1492,6 +1662,172 @@ mod tests {
         // Opened again: nothing more to migrate, nothing more recorded.
         let s = Store::open(&db, false).unwrap();
         assert_eq!(s.audit().unwrap().len(), 1);
+    }
+
+    /// A roster of two sites: its shifts alternate London and Shanghai,
+    /// each in its site's zone.
+    fn two_site_roster(n: usize) -> Roster {
+        let mut r = roster(n);
+        for (i, s) in r.shifts.iter_mut().enumerate() {
+            if i % 2 == 0 {
+                let tz = chrono_tz::Europe::London;
+                (s.start, s.end) = (s.start.with_timezone(&tz), s.end.with_timezone(&tz));
+                s.site = "London".into();
+            } else {
+                s.site = "Shanghai".into();
+            }
+        }
+        r.site_name = "Centre".into();
+        r
+    }
+
+    /// A store of schema version 4 of a roster of two sites, as rota wrote
+    /// it before the shift rows had a site: version 1 of `two_site_roster(3)`.
+    fn schema_4_store_of_two_sites(db: &Path) -> String {
+        let c = Connection::open(db).unwrap();
+        for m in &MIGRATIONS[..4] {
+            c.execute_batch(m.sql).unwrap();
+        }
+        let r = two_site_roster(3);
+        let csv = String::from_utf8(crate::roster::read::roster_csv(&r).unwrap()).unwrap();
+        let text = |s: &str| Value::Text(s.to_string());
+        let fields: Vec<Value> = CONTENT_FIELDS
+            .iter()
+            .map(|f| match *f {
+                "version" => Value::Integer(1),
+                "kind" => text("publish"),
+                "parent" | "forced_over" | "replan" => Value::Null,
+                "site" => text("Centre"),
+                "timezone" => text("Asia/Shanghai"),
+                "days" => Value::Integer(7),
+                "shifts" => Value::Integer(3),
+                "roster_sha256" => text(&sha256_hex(csv.as_bytes())),
+                _ => text("x"),
+            })
+            .collect();
+        let rows: Vec<Vec<Value>> = r
+            .shifts
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let row = CsvRow::from_shift(s, r.timezone);
+                vec![
+                    Value::Integer(i as i64 + 1),
+                    text(&row.agent_id),
+                    text(&row.agent_name),
+                    text(&row.date),
+                    text(&row.start_local),
+                    text(&row.end_local),
+                    text(&row.start_utc),
+                    text(&row.end_utc),
+                    text(&row.paid_hours),
+                    text(&row.breaks),
+                    text(&row.skills),
+                ]
+            })
+            .collect();
+        let content = sha256_hex(&content_bytes(1, &fields, &rows));
+        let chain = chain_sha256("", &content);
+        let mut values = fields;
+        values.extend([text(&csv), text(&content), text(&chain)]);
+        c.execute(
+            &format!(
+                "INSERT INTO versions ({}, roster_csv, content_sha256, chain_sha256) VALUES ({})",
+                CONTENT_FIELDS.join(", "),
+                (1..=values.len())
+                    .map(|i| format!("?{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            params_from_iter(values),
+        )
+        .unwrap();
+        for row in rows {
+            let mut values = vec![Value::Integer(1)];
+            values.extend(row);
+            c.execute(
+                "INSERT INTO shifts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params_from_iter(values),
+            )
+            .unwrap();
+        }
+        c.execute_batch(&format!(
+            "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 4;"
+        ))
+        .unwrap();
+        chain
+    }
+
+    #[test]
+    fn the_shifts_of_an_older_store_get_their_site_from_its_roster_and_keep_their_hashes() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("rota.db");
+        let head = schema_4_store_of_two_sites(&db);
+        let mut s = Store::open(&db, false).unwrap();
+        assert_eq!(s.schema_version().unwrap(), 5);
+        // The version is there as it was: the same hashes, intact.
+        assert_eq!(s.head().unwrap(), Some((1, head.clone())));
+        assert!(s.check().unwrap().is_empty(), "{:?}", s.check());
+        // Its shift rows have their roster's sites, row by row.
+        let stored = s.roster(1).unwrap();
+        let sites: Vec<Option<String>> =
+            stored.shifts.iter().map(|x| Some(x.site.clone())).collect();
+        assert_eq!(
+            sites,
+            [Some("London"), Some("Shanghai"), Some("London")].map(|x| x.map(String::from))
+        );
+        assert_eq!(s.shift_sites(1).unwrap(), sites);
+        let audit = s.audit().unwrap();
+        assert_eq!(audit.len(), 1, "{audit:?}");
+        assert!(
+            audit[0].detail.contains("schema version 4 to 5")
+                && audit[0]
+                    .detail
+                    .contains("the site of the 3 shifts stored before"),
+            "{audit:?}"
+        );
+        // A new version stores each shift's site, in its content (format 2);
+        // one site's roster stores the roster's site on every row.
+        let f = files(dir.path());
+        s.append(&new_version(&f), &two_site_roster(4)).unwrap();
+        s.append(&new_version(&f), &roster(2)).unwrap();
+        assert_eq!(
+            s.shift_sites(2).unwrap(),
+            ["London", "Shanghai", "London", "Shanghai"].map(|x| Some(x.to_string()))
+        );
+        assert_eq!(
+            s.shift_sites(3).unwrap(),
+            [Some("S".to_string()), Some("S".to_string())]
+        );
+        let format: Vec<i64> = s
+            .conn
+            .prepare("SELECT content_format FROM versions ORDER BY version")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(format, [1, 2, 2]);
+        assert!(s.check().unwrap().is_empty(), "{:?}", s.check());
+        // A site changed behind rota's back is named: a new version's by its
+        // content hash, a migrated one's by its roster.
+        s.conn
+            .execute_batch(
+                "DROP TRIGGER shifts_append_only_update;
+                 UPDATE shifts SET site = 'Manila' WHERE version = 2 AND row = 2;
+                 UPDATE shifts SET site = 'Manila' WHERE version = 1 AND row = 3;",
+            )
+            .unwrap();
+        let problems = s.check().unwrap();
+        assert_eq!(
+            problems,
+            [
+                "version 1: shift row 3 is at site `Manila`, but its roster says `London`",
+                "version 2: its content no longer matches its hash: a shift or a field of the version was changed after it was stored",
+                "version 2: shift row 2 is at site `Manila`, but its roster says `Shanghai`",
+            ],
+        );
+        assert_eq!(s.head().unwrap().map(|h| h.0), Some(3));
     }
 
     #[test]

@@ -82,7 +82,9 @@ const NONE: i64 = i64::MIN;
 impl Pricer {
     /// The pricing of agent `a` whose shifts cost `cost[d][k]`.
     pub(crate) fn new(scenario: &Scenario, days: &[Day], a: &Agent, cost: Vec<Vec<f64>>) -> Pricer {
-        let r = &scenario.rules;
+        // The agent's site's rules: rest, working days, days in a row, days off.
+        let rules = scenario.rules_of(a);
+        let r = &rules;
         let secs = |t: chrono::DateTime<chrono_tz::Tz>| t.timestamp();
         let mut week_of = vec![0; days.len()];
         let weeks: Vec<WeekRule> = scenario
@@ -384,7 +386,7 @@ mod tests {
             // Prune weeks past their working days (`week_ok` would drop them).
             let w = sc.weeks().into_iter().find(|w| w.holds(d)).expect("week");
             let worked = (w.first..d).filter(|&e| plan[e].is_some()).count();
-            if worked >= w.max_working_days(&sc.rules) {
+            if worked >= w.max_working_days(&sc.rules_of(a)) {
                 return;
             }
             for k in 0..days[d].shifts.len() {
