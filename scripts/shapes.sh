@@ -17,13 +17,15 @@
 #   week200, week1000                7-day generated centres, uniform mix (60 s, 300 s)
 #   week200-real, week1000-real      7-day, realistic mix (60 s, 300 s)
 #   week1000-real-sl                 the same with objective.mode service_level (300 s)
+#   week1000-real-3sites             the same centre's agents dealt in turn to three sites
+#                                    of one zone (Hangzhou, Chengdu 0.85, Hefei 0.9; issue 27)
 #   month200                         28-day, uniform mix (120 s)
 #   month500-real                    28-day, realistic mix (600 s)
 # The bundled scenarios have no seed: they run once whatever SEEDS says.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEEDS=${SEEDS:-"2 3 4"}
-ROWS=${ROWS:-"demo demo-thorough four-weeks four-weeks-thorough rotation rotation-thorough soft-rules sl-objective week200 week200-real week1000 week1000-real week1000-real-sl month200 month500-real"}
+ROWS=${ROWS:-"demo demo-thorough four-weeks four-weeks-thorough rotation rotation-thorough soft-rules sl-objective week200 week200-real week1000 week1000-real week1000-real-sl week1000-real-3sites month200 month500-real"}
 WORK=${WORK:-$(mktemp -d)}
 mkdir -p "$WORK"
 PY=${PYTHON:-python3}
@@ -70,14 +72,32 @@ print(f"| {row} | {seed} | {s['agents']} | {s['days']} | {s['time_limit_seconds'
 EOF
 }
 
-# generated ROW SEED AGENTS DAYS MIX LIMIT [service_level]
+# generated ROW SEED AGENTS DAYS MIX LIMIT [sl|sites]
 generated() {
   local row=$1 seed=$2 agents=$3 days=$4 mix=$5 limit=$6 sl=${7:-}
   local dir="$WORK/inst-$row-$seed"
   "$rota" generate-instance --agents "$agents" --seed "$seed" --days "$days" --mix "$mix" \
     --time-limit "$limit" --out "$dir" >/dev/null
   local scenario="$dir/scenario.yaml"
-  if [ -n "$sl" ]; then
+  if [ "$sl" = sites ]; then
+    scenario="$dir/three-sites.yaml"
+    "$PY" - "$dir/scenario.yaml" "$scenario" <<'EOF'
+import re, sys
+sites = ["Hangzhou", "Chengdu", "Hefei"]
+out, i = [], 0
+for line in open(sys.argv[1]).read().split("\n"):
+    m = re.match(r"(  - \{ id: G\d+, .*) \}$", line)
+    if m:
+        line = f"{m.group(1)}, site: {sites[i % 3]} }}"
+        i += 1
+    out.append(line)
+    if line.startswith("site:"):
+        out.append("sites: [{ name: Hangzhou, timezone: Asia/Shanghai }, "
+                   "{ name: Chengdu, timezone: Asia/Shanghai, cost_factor: 0.85 }, "
+                   "{ name: Hefei, timezone: Asia/Shanghai, cost_factor: 0.9 }]")
+open(sys.argv[2], "w").write("\n".join(out))
+EOF
+  elif [ -n "$sl" ]; then
     cat >"$dir/service-level.yaml" <<EOF
 extend: scenario.yaml
 set:
@@ -106,6 +126,7 @@ for row in $ROWS; do
           week200-real) generated "$row" "$seed" 200 7 realistic 60 ;;
           week1000-real) generated "$row" "$seed" 1000 7 realistic 300 ;;
           week1000-real-sl) generated "$row" "$seed" 1000 7 realistic 300 sl ;;
+          week1000-real-3sites) generated "$row" "$seed" 1000 7 realistic 300 sites ;;
           month200) generated "$row" "$seed" 200 28 uniform 120 ;;
           month500-real) generated "$row" "$seed" 500 28 realistic 600 ;;
           *) echo "shapes: unknown row $row" >&2; exit 2 ;;
