@@ -902,7 +902,7 @@ fn a_sites_own_breaks_hold_for_its_agents_only() {
             "meal_break: { minutes: 60,",
             "meal_break: { minutes: 0,",
             "meal_break.minutes",
-            "must be a positive multiple of 5, got 0",
+            "must be a positive multiple of 5, got 0 (`meal_break: null` for none)",
         ),
         (
             "latest_end_hours: 2.5 }",

@@ -818,8 +818,14 @@ pub(super) fn break_rules_problem(
             return Err(fail(
                 ".minutes",
                 format!(
-                    "must be a positive multiple of 5, got {} (leave the break out for none)",
-                    rule.minutes
+                    "must be a positive multiple of 5, got {} ({})",
+                    rule.minutes,
+                    match (field.starts_with("sites["), rule.index) {
+                        (false, _) => "leave the break out for none",
+                        // A site leaving it out keeps the scenario's.
+                        (true, None) => "`meal_break: null` for none",
+                        (true, Some(_)) => "`rest_breaks: []` for none",
+                    }
                 ),
             ));
         }
