@@ -604,10 +604,9 @@ pub fn fresh_plan_changes(
 ) -> Result<usize> {
     let mut sc = scenario.clone();
     let longest = scenario
-        .rules
-        .all_lengths_hours()
-        .into_iter()
-        .map(|l| scenario.paid_hours(l))
+        .site_rules()
+        .iter()
+        .flat_map(|r| r.all_lengths_hours().into_iter().map(|l| r.paid_hours(l)))
         .fold(0.0, f64::max);
     for a in &mut sc.agents {
         if !absences.iter().any(|x| x.agent_id == a.id) {

@@ -373,22 +373,7 @@ fn a_re_plan_of_several_sites_keeps_each_sites_hours() {
     let out = dir.path().join("out");
     plan_and_publish(&scenario, &out);
     let again = dir.path().join("replan");
-    let run = rota()
-        .arg("replan")
-        .arg(&scenario)
-        .args([
-            "--from",
-            "2026-10-21 12:00",
-            "--absent",
-            "L01",
-            "--by",
-            "lead",
-            "--out",
-        ])
-        .arg(&again)
-        .output()
-        .unwrap();
-    stored_as_version_2(&scenario, &run, &again);
+    replan_without_l01(&scenario, &again);
     let rows: Vec<Row> = csv::Reader::from_path(again.join("roster.csv"))
         .unwrap()
         .deserialize()
@@ -432,9 +417,10 @@ fn stored_rows(db: &Path, version: i64) -> Vec<(String, Vec<String>)> {
     .unwrap()
 }
 
-/// Plans `scenario` into `out` and publishes the roster (by `lead`).
-fn plan_and_publish(scenario: &Path, out: &Path) {
-    plan(scenario, out);
+/// Plans `scenario` into `out` and publishes the roster (by `lead`);
+/// returns the roster's rows.
+fn plan_and_publish(scenario: &Path, out: &Path) -> Vec<Row> {
+    let (rows, _) = plan(scenario, out);
     rota()
         .arg("publish")
         .arg(scenario)
@@ -442,6 +428,28 @@ fn plan_and_publish(scenario: &Path, out: &Path) {
         .args(["--by", "lead"])
         .assert()
         .code(0);
+    rows
+}
+
+/// Re-plans `scenario` (published as version 1) from Wednesday noon with
+/// L01 absent, into `again`, and checks it stored a valid version 2.
+fn replan_without_l01(scenario: &Path, again: &Path) {
+    let run = rota()
+        .arg("replan")
+        .arg(scenario)
+        .args([
+            "--from",
+            "2026-10-21 12:00",
+            "--absent",
+            "L01",
+            "--by",
+            "lead",
+            "--out",
+        ])
+        .arg(again)
+        .output()
+        .unwrap();
+    stored_as_version_2(scenario, &run, again);
 }
 
 /// The re-plan `run` stored version 2, whose roster (in `again`) the
@@ -579,21 +587,24 @@ fn a_re_plan_of_one_site_keeps_every_other_sites_shifts() {
     assert_eq!(facts["site"], "London", "{facts}");
 }
 
+/// The London and Shanghai fixture with `more` of Shanghai's own rules
+/// beside its shift start (YAML flow fields, `min_rest_hours: 16`).
+fn shanghai_with(dir: &Path, more: &str) -> PathBuf {
+    let scenario = london_and_shanghai(dir);
+    let start = "shift_start: { earliest: \"16:00\", latest: \"20:00\", step_minutes: 60 }";
+    let own = format!("{start} }}");
+    let text = std::fs::read_to_string(&scenario).unwrap();
+    assert!(text.contains(&own));
+    let text = text.replace(&own, &format!("{start}, {more} }}"));
+    std::fs::write(&scenario, text).unwrap();
+    scenario
+}
+
 /// The London and Shanghai fixture with Shanghai's own rest and working
 /// days: 16 hours' rest (the scenario's 11) and at most 4 working days
 /// (the scenario's 5).
 fn shanghai_rests_longer(dir: &Path) -> PathBuf {
-    let scenario = london_and_shanghai(dir);
-    let own =
-        "rules: { shift_start: { earliest: \"16:00\", latest: \"20:00\", step_minutes: 60 } }";
-    let text = std::fs::read_to_string(&scenario).unwrap();
-    assert!(text.contains(own));
-    let text = text.replace(
-        own,
-        "rules: { shift_start: { earliest: \"16:00\", latest: \"20:00\", step_minutes: 60 }, min_rest_hours: 16, max_working_days: 4 }",
-    );
-    std::fs::write(&scenario, text).unwrap();
-    scenario
+    shanghai_with(dir, "min_rest_hours: 16, max_working_days: 4")
 }
 
 /// A roster CSV of the site fixtures written by hand (`dir/hand.csv`): the
@@ -707,26 +718,7 @@ fn a_sites_own_rest_and_working_days_hold_for_its_agents_only() {
             "rest hours must be between 0 and 168, got 200",
         ),
     ] {
-        let text = std::fs::read_to_string(&scenario)
-            .unwrap()
-            .replace(from, to);
-        let line = text.lines().position(|l| l.contains(to)).unwrap() + 1;
-        let bad = dir.path().join("bad.yaml");
-        std::fs::write(&bad, text).unwrap();
-        let run = rota()
-            .args(["plan", "--quiet", "--out"])
-            .arg(dir.path().join("bad"))
-            .arg(&bad)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&run.stderr);
-        assert_eq!(run.status.code(), Some(2), "{err}");
-        assert!(
-            err.contains(&format!("bad.yaml: line {line}"))
-                && err.contains(&format!("field `sites[2].rules.{field}`"))
-                && err.contains(said),
-            "{err}"
-        );
+        blamed_on_shanghais_field(dir.path(), &scenario, from, to, field, said);
     }
 }
 
@@ -774,5 +766,187 @@ fn a_sites_shifts_start_inside_the_plan_whatever_its_local_day() {
             "the shift starting 2026-10-19 02:00 (Asia/Shanghai) starts before the plan, which runs from 2026-10-19 00:00 to 2026-10-26 00:00 (Europe/London)"
         ),
         "{found:?}"
+    );
+}
+
+/// The London and Shanghai fixture with Shanghai's own breaks: an unpaid
+/// 60-minute meal 4 h to 6.5 h into the shift (the scenario's: 30 minutes,
+/// 3 h to 5 h) and a paid 15-minute rest break 1 h to 2.5 h in, which
+/// London's shifts do not get.
+fn shanghai_breaks_its_own_way(dir: &Path) -> PathBuf {
+    shanghai_with(
+        dir,
+        "meal_break: { minutes: 60, earliest_start_hours: 4, latest_end_hours: 6.5, step_minutes: 30 }, rest_breaks: [{ minutes: 15, earliest_start_hours: 1, latest_end_hours: 2.5 }]",
+    )
+}
+
+/// A roster row's breaks (the `breaks` column, `meal 12:00-12:30; rest
+/// ...`), each as (kind, minutes into the shift, minutes long), from the
+/// local clock times (no fixture break falls across a clock change).
+fn breaks_of(r: &Row) -> Vec<(String, i64, i64)> {
+    let clock = |t: &str| -> i64 {
+        let (h, m) = t.split_once(':').unwrap();
+        h.parse::<i64>().unwrap() * 60 + m.parse::<i64>().unwrap()
+    };
+    let start = clock(&r["start_local"][11..16]);
+    r["breaks"]
+        .split("; ")
+        .filter(|b| !b.is_empty())
+        .map(|b| {
+            let (kind, span) = b.split_once(' ').unwrap();
+            let (from, to) = span.split_once('-').unwrap();
+            let (from, to) = (clock(from), clock(to));
+            (
+                kind.to_string(),
+                (from - start).rem_euclid(24 * 60),
+                (to - from).rem_euclid(24 * 60),
+            )
+        })
+        .collect()
+}
+
+/// A site's own breaks (`sites[].rules.meal_break`, `rest_breaks`): every
+/// Shanghai shift of the plan has Shanghai's meal and rest break and every
+/// London shift London's (the scenario's) meal alone, read off roster.csv;
+/// the validator refuses a Shanghai agent given London's meal, naming the
+/// agent and Shanghai's rule; a re-plan with an absence keeps them and
+/// validates; a bad value is blamed on the site's field.
+#[test]
+fn a_sites_own_breaks_hold_for_its_agents_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = shanghai_breaks_its_own_way(dir.path());
+    let out = dir.path().join("out");
+    let rows = plan_and_publish(&scenario, &out);
+    let mut shanghai_shifts = 0;
+    for r in &rows {
+        let mut breaks = breaks_of(r);
+        breaks.sort();
+        if r["site"] == "Shanghai" {
+            shanghai_shifts += 1;
+            assert_eq!(breaks.len(), 2, "{r:?}");
+            let (meal, rest) = (&breaks[0], &breaks[1]);
+            assert_eq!((meal.0.as_str(), meal.2), ("meal", 60), "{r:?}");
+            assert!(240 <= meal.1 && meal.1 + 60 <= 390, "{r:?}");
+            assert_eq!((rest.0.as_str(), rest.2), ("rest", 15), "{r:?}");
+            assert!(60 <= rest.1 && rest.1 + 15 <= 150, "{r:?}");
+            assert_eq!(r["paid_hours"], "7.00", "{r:?}");
+        } else {
+            assert_eq!(breaks.len(), 1, "{r:?}");
+            let meal = &breaks[0];
+            assert_eq!((meal.0.as_str(), meal.2), ("meal", 30), "{r:?}");
+            assert!(180 <= meal.1 && meal.1 + 30 <= 300, "{r:?}");
+            assert_eq!(r["paid_hours"], "7.50", "{r:?}");
+        }
+    }
+    assert!(shanghai_shifts >= 4, "{rows:?}");
+
+    // S01 with London's meal (and no rest break); L02 with London's: only
+    // S01's shift is refused, by Shanghai's rules.
+    let hand = hand_roster(
+        dir.path(),
+        &[
+            "S01,Wang Fang,Shanghai,2026-10-20,2026-10-20 16:00,2026-10-21 00:00,Asia/Shanghai,,,7.50,30,meal 19:30-20:00,support",
+            "L02,Jack O'Neil,London,2026-10-20,2026-10-20 10:00,2026-10-20 18:00,Europe/London,,,7.50,30,meal 13:30-14:00,support",
+        ],
+    );
+    let found = violations(&scenario, &hand);
+    let breaks: Vec<&(String, String, String)> = found
+        .iter()
+        .filter(|v| v.0 == "meal-break" || v.0 == "rest-break")
+        .collect();
+    assert!(breaks.iter().all(|v| v.1 == "S01"), "{found:?}");
+    assert!(
+        breaks.iter().any(|v| v.0 == "meal-break"
+            && v.2.contains(
+                "meal break lasts 30 min; it must last 60 min (site Shanghai's meal_break)"
+            )),
+        "{found:?}"
+    );
+    assert!(
+        breaks.iter().any(|v| v.0 == "rest-break"
+            && v.2
+                .contains("has 0 rest breaks; it needs 1 (site Shanghai's rest_breaks)")),
+        "{found:?}"
+    );
+    // The same roster against the scenario without Shanghai's breaks: no
+    // break findings.
+    std::fs::create_dir(dir.path().join("plain")).unwrap();
+    let plain = london_and_shanghai(&dir.path().join("plain"));
+    let found = violations(&plain, &hand);
+    assert!(
+        !found
+            .iter()
+            .any(|v| v.0 == "meal-break" || v.0 == "rest-break"),
+        "{found:?}"
+    );
+
+    // A re-plan from Wednesday noon with L01 absent keeps each site's breaks.
+    let again = dir.path().join("replan");
+    replan_without_l01(&scenario, &again);
+    // (L01's Wednesday is cut short at noon, before its meal: no break.)
+    for r in read_rows(&again.join("roster.csv")) {
+        let mut breaks = breaks_of(&r);
+        breaks.sort();
+        let sizes: Vec<(&str, i64)> = breaks.iter().map(|b| (b.0.as_str(), b.2)).collect();
+        let whole = utc(&r["end_utc"]) - utc(&r["start_utc"]) >= Duration::hours(8);
+        match (r["site"].as_str(), whole) {
+            ("Shanghai", true) => assert_eq!(sizes, [("meal", 60), ("rest", 15)], "{r:?}"),
+            (_, true) => assert_eq!(sizes, [("meal", 30)], "{r:?}"),
+            _ => assert!(r["agent_id"] == "L01" && sizes.is_empty(), "{r:?}"),
+        }
+    }
+
+    // Bad values: the file, the line and the site's field.
+    for (from, to, field, said) in [
+        (
+            "meal_break: { minutes: 60,",
+            "meal_break: { minutes: 0,",
+            "meal_break.minutes",
+            "must be a positive multiple of 5, got 0 (`meal_break: null` for none)",
+        ),
+        (
+            "latest_end_hours: 2.5 }",
+            "latest_end_hours: 4.5 }",
+            "rest_breaks[0]",
+            "overlaps the window of sites[2].rules.meal_break",
+        ),
+        (
+            "latest_end_hours: 6.5,",
+            "latest_end_hours: 9,",
+            "meal_break",
+            "end within the shortest shift it applies to (8 h)",
+        ),
+    ] {
+        blamed_on_shanghais_field(dir.path(), &scenario, from, to, field, said);
+    }
+}
+
+/// `scenario` with `from` replaced by `to` is refused (exit 2), naming the
+/// file, the line of `to` and Shanghai's (`sites[2]`) `field`, and saying `said`.
+fn blamed_on_shanghais_field(
+    dir: &Path,
+    scenario: &Path,
+    from: &str,
+    to: &str,
+    field: &str,
+    said: &str,
+) {
+    let text = std::fs::read_to_string(scenario).unwrap().replace(from, to);
+    let line = text.lines().position(|l| l.contains(to)).unwrap() + 1;
+    let bad = dir.join("bad.yaml");
+    std::fs::write(&bad, text).unwrap();
+    let run = rota()
+        .args(["plan", "--quiet", "--out"])
+        .arg(dir.join("bad"))
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("bad.yaml: line {line}"))
+            && err.contains(&format!("field `sites[2].rules.{field}`"))
+            && err.contains(said),
+        "{err}"
     );
 }

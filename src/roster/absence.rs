@@ -265,7 +265,13 @@ pub fn cut_short(scenario: &Scenario, s: &Shift, at: DateTime<Tz>) -> Shift {
 /// whose window holds its start.
 fn unpaid_break(scenario: &Scenario, s: &Shift, b: &Break) -> bool {
     let from = (b.start - s.start).num_seconds() as f64 / 3600.0;
-    scenario.rules.break_rules().iter().any(|r| {
+    // The breaks of the agent's site.
+    let rules = scenario
+        .agents
+        .iter()
+        .find(|a| a.id == s.agent_id)
+        .map_or_else(|| scenario.rules.clone(), |a| scenario.rules_of(a));
+    rules.break_rules().iter().any(|r| {
         r.kind == b.kind
             && !r.paid
             && from + 1e-6 >= r.earliest_start_hours

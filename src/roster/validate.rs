@@ -524,6 +524,12 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                 ("meal", "meal-break", "meal break"),
                 ("rest", "rest-break", "rest break"),
             ] {
+                // The site's own break rule, when it sets one.
+                let site_rule = if kind == "meal" {
+                    whose("meal_break", site.rules.meal_break.is_some())
+                } else {
+                    whose("rest_breaks", site.rules.rest_breaks.is_some())
+                };
                 let mut needed: Vec<_> = all_rules
                     .iter()
                     .filter(|r| r.kind == kind && r.applies(len))
@@ -537,7 +543,7 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                         d,
                         rule_rule,
                         format!(
-                            "shift of {len:.2} h has {} {what}s; it needs {}",
+                            "shift of {len:.2} h has {} {what}s; it needs {}{site_rule}",
                             given.len(),
                             needed.len()
                         ),
@@ -570,7 +576,7 @@ pub fn validate_with(scenario: &Scenario, roster: &Roster, allow: &Allowances) -
                         r.earliest_start_hours,
                         r.latest_end_hours,
                     ) {
-                        v(agent_id, d, rule_rule, message);
+                        v(agent_id, d, rule_rule, format!("{message}{site_rule}"));
                     }
                     if !r.paid {
                         unpaid += hours(b.end - b.start);

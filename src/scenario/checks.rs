@@ -734,84 +734,150 @@ impl Scenario {
         Ok(())
     }
 
-    /// The meal and rest breaks: sound sizes, windows that fit the shifts
-    /// they apply to, and windows disjoint from each other.
+    /// The scenario's meal and rest breaks ([`break_rules_problem`]).
     fn check_breaks(&self, src: &str, path: &Path) -> Result<()> {
-        let lengths = self.rules.all_lengths_hours();
-        let mut windows: Vec<(String, f64, f64)> = Vec::new();
-        for rule in self.rules.break_rules() {
-            let field = rule.field();
-            let line = match rule.index {
-                None => find_line(src, "meal_break", 0),
-                // The entry's own line when the list is written one entry a line.
-                Some(i) => find_line(src, "rest_breaks:", 0).map(|l| {
-                    let entry = src.lines().nth(l + i).unwrap_or("");
-                    if entry.trim_start().starts_with('-') {
-                        l + i + 1
-                    } else {
-                        l
+        // The scenario's own `rules:` block, not a site's.
+        let from = src
+            .lines()
+            .position(|l| l.starts_with("rules:"))
+            .unwrap_or(0);
+        let blame = |rule: &BreakRule| BreakBlame {
+            field: rule.field(),
+            line: break_line(src, from, rule.index),
+            own: true,
+            suffix: String::new(),
+        };
+        break_rules_problem(&self.rules, &blame, path)
+    }
+}
+
+/// Where a break rule is written, for its errors.
+pub(super) struct BreakBlame {
+    /// The rule's field, `rules.meal_break` or `sites[1].rules.rest_breaks[0]`.
+    pub(super) field: String,
+    pub(super) line: Option<usize>,
+    /// Whether the rule set being checked writes it (a site may inherit the
+    /// scenario's): only its own rule must apply to some shift length.
+    pub(super) own: bool,
+    /// Appended to messages (` at site `X``).
+    pub(super) suffix: String,
+}
+
+/// The line of the meal break (`index` none) or of rest break `index`
+/// written at or after line `from` (0-based) of `src`: the entry's own line
+/// when the list is written one entry a line.
+pub(super) fn break_line(src: &str, from: usize, index: Option<usize>) -> Option<usize> {
+    let find = |needle: &str| {
+        src.lines()
+            .enumerate()
+            .skip(from)
+            .find(|(_, l)| l.contains(needle))
+            .map(|(i, _)| i + 1)
+            .or_else(|| find_line(src, needle, 0))
+    };
+    match index {
+        None => find("meal_break"),
+        Some(i) => find("rest_breaks:").map(|l| {
+            let entry = src.lines().nth(l + i).unwrap_or("");
+            if entry.trim_start().starts_with('-') {
+                l + i + 1
+            } else {
+                l
+            }
+        }),
+    }
+}
+
+/// The meal and rest breaks of one rule set (the scenario's `rules`, or a
+/// site's with its own in their place): sound sizes, windows that fit the
+/// shifts they apply to, and windows disjoint from each other. Each rule
+/// is blamed where `blame` says it is written.
+pub(super) fn break_rules_problem(
+    rules: &Rules,
+    blame: &dyn Fn(&BreakRule) -> BreakBlame,
+    path: &Path,
+) -> Result<()> {
+    let lengths = rules.all_lengths_hours();
+    let mut windows: Vec<(String, f64, f64)> = Vec::new();
+    for rule in rules.break_rules() {
+        let BreakBlame {
+            field,
+            line,
+            own,
+            suffix,
+        } = blame(&rule);
+        let fail = |f: &str, msg: String| {
+            Error::input(
+                path,
+                line,
+                Some(&format!("{field}{f}")),
+                format!("{msg}{suffix}"),
+            )
+        };
+        if rule.minutes == 0 || rule.minutes % 5 != 0 {
+            return Err(fail(
+                ".minutes",
+                format!(
+                    "must be a positive multiple of 5, got {} ({})",
+                    rule.minutes,
+                    match (field.starts_with("sites["), rule.index) {
+                        (false, _) => "leave the break out for none",
+                        // A site leaving it out keeps the scenario's.
+                        (true, None) => "`meal_break: null` for none",
+                        (true, Some(_)) => "`rest_breaks: []` for none",
                     }
-                }),
-            };
-            let fail =
-                |f: &str, msg: String| Error::input(path, line, Some(&format!("{field}{f}")), msg);
-            if rule.minutes == 0 || rule.minutes % 5 != 0 {
-                return Err(fail(
-                    ".minutes",
-                    format!(
-                        "must be a positive multiple of 5, got {} (leave the break out for none)",
-                        rule.minutes
-                    ),
-                ));
+                ),
+            ));
+        }
+        if rule.step_minutes == 0 || rule.step_minutes % 5 != 0 {
+            return Err(fail(
+                ".step_minutes",
+                format!(
+                    "must be a positive multiple of 5, got {}",
+                    rule.step_minutes
+                ),
+            ));
+        }
+        let Some(shortest) = lengths
+            .iter()
+            .cloned()
+            .filter(|&l| rule.applies(l))
+            .reduce(f64::min)
+        else {
+            if !own {
+                // The scenario's break, for none of this site's shifts.
+                continue;
             }
-            if rule.step_minutes == 0 || rule.step_minutes % 5 != 0 {
-                return Err(fail(
-                    ".step_minutes",
-                    format!(
-                        "must be a positive multiple of 5, got {}",
-                        rule.step_minutes
-                    ),
-                ));
-            }
-            let Some(shortest) = lengths
-                .iter()
-                .cloned()
-                .filter(|&l| rule.applies(l))
-                .reduce(f64::min)
-            else {
-                return Err(fail(
-                    ".min_shift_hours",
-                    format!(
-                        "{} h: no allowed shift length is that long, so the break would never apply",
-                        rule.min_shift_hours
-                    ),
-                ));
-            };
-            let window_minutes = (rule.latest_end_hours - rule.earliest_start_hours) * 60.0;
-            if window_minutes + 1e-9 < rule.minutes as f64
-                || rule.latest_end_hours > shortest + 1e-9
-            {
+            return Err(fail(
+                ".min_shift_hours",
+                format!(
+                    "{} h: no allowed shift length is that long, so the break would never apply",
+                    rule.min_shift_hours
+                ),
+            ));
+        };
+        let window_minutes = (rule.latest_end_hours - rule.earliest_start_hours) * 60.0;
+        if window_minutes + 1e-9 < rule.minutes as f64 || rule.latest_end_hours > shortest + 1e-9 {
+            return Err(fail(
+                "",
+                format!(
+                    "the window from {} h to {} h after the shift start must hold a {}-minute break and end within the shortest shift it applies to ({} h)",
+                    rule.earliest_start_hours, rule.latest_end_hours, rule.minutes, shortest
+                ),
+            ));
+        }
+        for (other, from, to) in &windows {
+            if rule.earliest_start_hours + 1e-9 < *to && *from + 1e-9 < rule.latest_end_hours {
                 return Err(fail(
                     "",
                     format!(
-                        "the window from {} h to {} h after the shift start must hold a {}-minute break and end within the shortest shift it applies to ({} h)",
-                        rule.earliest_start_hours, rule.latest_end_hours, rule.minutes, shortest
+                        "the window from {} h to {} h after the shift start overlaps the window of {other} ({from} h to {to} h); break windows must not overlap, so a shift's breaks never do",
+                        rule.earliest_start_hours, rule.latest_end_hours
                     ),
                 ));
             }
-            for (other, from, to) in &windows {
-                if rule.earliest_start_hours + 1e-9 < *to && *from + 1e-9 < rule.latest_end_hours {
-                    return Err(fail(
-                        "",
-                        format!(
-                            "the window from {} h to {} h after the shift start overlaps the window of {other} ({from} h to {to} h); break windows must not overlap, so a shift's breaks never do",
-                            rule.earliest_start_hours, rule.latest_end_hours
-                        ),
-                    ));
-                }
-            }
-            windows.push((field, rule.earliest_start_hours, rule.latest_end_hours));
         }
-        Ok(())
+        windows.push((field, rule.earliest_start_hours, rule.latest_end_hours));
     }
+    Ok(())
 }

@@ -157,14 +157,7 @@ impl Scenario {
     /// Paid hours of a shift of `length_hours`: its length less the unpaid
     /// breaks a shift that long gets.
     pub fn paid_hours(&self, length_hours: f64) -> f64 {
-        let unpaid: u32 = self
-            .rules
-            .break_rules()
-            .iter()
-            .filter(|b| !b.paid && b.applies(length_hours))
-            .map(|b| b.minutes)
-            .sum();
-        length_hours - unpaid as f64 / 60.0
+        self.rules.paid_hours(length_hours)
     }
 }
 

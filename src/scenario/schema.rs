@@ -158,6 +158,27 @@ pub struct SiteRules {
     pub max_consecutive_days: Option<u32>,
     #[serde(default)]
     pub consecutive_days_off: Option<u32>,
+    /// The site's meal break: absent, the scenario's; `null`, none (as the
+    /// scenario's `meal_break` left out); else its own.
+    #[serde(default, deserialize_with = "de_site_meal")]
+    pub meal_break: Option<Option<MealBreak>>,
+    /// The site's rest breaks: absent, the scenario's; `[]`, none; else its own.
+    #[serde(default)]
+    pub rest_breaks: Option<Vec<RestBreak>>,
+}
+
+/// A site's `meal_break`: present (`null` included) means the site's own.
+fn de_site_meal<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<MealBreak>>, D::Error> {
+    Option::<MealBreak>::deserialize(d).map(Some)
+}
+
+impl SiteRules {
+    /// Whether the site sets any break of its own (`meal_break`, `rest_breaks`).
+    pub fn own_breaks(&self) -> bool {
+        self.meal_break.is_some() || self.rest_breaks.is_some()
+    }
 }
 
 impl SiteSpec {
@@ -206,6 +227,12 @@ impl SiteSpec {
         }
         if let Some(t) = &self.rules.shift_templates {
             r.shift_templates = t.clone();
+        }
+        if let Some(m) = &self.rules.meal_break {
+            r.meal_break = m.clone();
+        }
+        if let Some(b) = &self.rules.rest_breaks {
+            r.rest_breaks = b.clone();
         }
         r
     }
@@ -1297,6 +1324,18 @@ impl Rules {
             min_shift_hours: r.min_shift_hours,
         });
         meal.chain(rest).collect()
+    }
+
+    /// Paid hours of a shift of `length_hours` under these rules: its length
+    /// less the unpaid breaks a shift that long gets.
+    pub fn paid_hours(&self, length_hours: f64) -> f64 {
+        let unpaid: u32 = self
+            .break_rules()
+            .iter()
+            .filter(|b| !b.paid && b.applies(length_hours))
+            .map(|b| b.minutes)
+            .sum();
+        length_hours - unpaid as f64 / 60.0
     }
 
     /// Every allowed shift length of any template, first seen first.

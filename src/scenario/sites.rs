@@ -7,7 +7,9 @@ use std::path::Path;
 use chrono::{Duration, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 
-use super::checks::{lengths_problem, start_window_problem};
+use super::checks::{
+    break_line, break_rules_problem, lengths_problem, start_window_problem, BreakBlame,
+};
 use super::load::find_line;
 use super::*;
 use crate::error::{Error, Result};
@@ -162,6 +164,40 @@ impl Scenario {
                         msg,
                     ));
                 }
+            }
+            // The site's breaks as the scenario's are checked, over its
+            // own shift lengths; its own breaks blamed on its fields.
+            if s.rules.own_breaks()
+                || s.rules.shift_lengths_hours.is_some()
+                || s.rules.shift_templates.is_some()
+            {
+                let at = line(0).map_or(0, |l| l - 1);
+                let top = src
+                    .lines()
+                    .position(|l| l.starts_with("rules:"))
+                    .unwrap_or(0);
+                let blame = |rule: &BreakRule| {
+                    let own = match rule.index {
+                        None => s.rules.meal_break.is_some(),
+                        Some(_) => s.rules.rest_breaks.is_some(),
+                    };
+                    if own {
+                        BreakBlame {
+                            field: field(&format!(".{}", rule.field())),
+                            line: break_line(src, at, rule.index),
+                            own,
+                            suffix: String::new(),
+                        }
+                    } else {
+                        BreakBlame {
+                            field: rule.field(),
+                            line: break_line(src, top, rule.index),
+                            own,
+                            suffix: format!(" (the scenario's break, for site `{}`)", s.name),
+                        }
+                    }
+                };
+                break_rules_problem(&s.rules(&self.rules), &blame, path)?;
             }
             for (j, t) in s.rules.shift_templates.iter().flatten().enumerate() {
                 let f = field(&format!(".rules.shift_templates[{j}]"));
@@ -444,6 +480,53 @@ rules: { shift_start: { earliest: "00:00", latest: "23:00", step_minutes: 60 }, 
         assert_eq!(
             sc.site_of(&sc.agents[1]).timezone,
             chrono_tz::Europe::London
+        );
+    }
+
+    /// A site's `meal_break` and `rest_breaks`: left out, the scenario's;
+    /// `null` and `[]`, none; written, its own.
+    #[test]
+    fn a_sites_breaks_replace_the_scenarios() {
+        let with_breaks = BASE.replace(
+            "shift_lengths_hours: [8] }",
+            "shift_lengths_hours: [8], meal_break: { minutes: 30, earliest_start_hours: 3, latest_end_hours: 5 }, rest_breaks: [{ minutes: 15, earliest_start_hours: 1, latest_end_hours: 2 }] }",
+        );
+        let sc = load(&with_breaks).unwrap();
+        let r = sc.site_rules();
+        assert_eq!(r[0].break_rules(), sc.rules.break_rules());
+        assert_eq!(r[1].break_rules().len(), 2);
+        assert_eq!(sc.rules.paid_hours(8.0), 7.5);
+        let off = with_breaks.replace(
+            "queues: [chat] }",
+            "queues: [chat], rules: { meal_break: null, rest_breaks: [] } }",
+        );
+        let sc = load(&off).unwrap();
+        let r = sc.site_rules();
+        assert_eq!(r[0].break_rules().len(), 2);
+        assert!(r[1].break_rules().is_empty());
+        assert_eq!(r[1].paid_hours(8.0), 8.0);
+        let own = with_breaks.replace(
+            "queues: [chat] }",
+            "queues: [chat], rules: { meal_break: { minutes: 60, earliest_start_hours: 4, latest_end_hours: 6 } } }",
+        );
+        let sc = load(&own).unwrap();
+        let r = sc.site_rules();
+        let b = r[1].break_rules();
+        assert_eq!((b[0].kind, b[0].minutes), ("meal", 60));
+        assert_eq!((b[1].kind, b[1].minutes), ("rest", 15));
+        assert_eq!(r[1].paid_hours(8.0), 7.0);
+        // Its meal overlapping the scenario's rest break it keeps: blamed
+        // on the scenario's rest break, for the site.
+        let clash = own.replace(
+            "earliest_start_hours: 4, latest_end_hours: 6",
+            "earliest_start_hours: 1.5, latest_end_hours: 3",
+        );
+        let e = load(&clash).unwrap_err().to_string();
+        assert!(
+            e.contains("rules.rest_breaks[0]")
+                && e.contains("overlaps the window of sites[1].rules.meal_break")
+                && e.contains("for site `London`"),
+            "{e}"
         );
     }
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate};
 use chrono_tz::Tz;
 
-use crate::scenario::{Agent, RotationWeek, Scenario, ShiftTemplate};
+use crate::scenario::{Agent, BreakRule, RotationWeek, Scenario, ShiftTemplate};
 
 /// A shift candidate on one day.
 #[derive(Debug, Clone)]
@@ -37,11 +37,15 @@ pub(super) struct BreakCand {
     pub(super) end: DateTime<Tz>,
 }
 
-/// One kind of break on one day: the meal break or one of the rest breaks.
+/// One kind of break on one day: the meal break or one of the rest breaks
+/// of the sites with one set of break rules.
 #[derive(Debug, Clone)]
 pub(super) struct BreakKind {
     /// "meal" or "rest", as written in the roster.
     pub(super) kind: &'static str,
+    /// The sites (ascending) whose break rules it is: only their shifts
+    /// need it ([`break_sets`]).
+    pub(super) sites: Vec<usize>,
     /// Per distinct start time of the day, the break candidates its window allows.
     pub(super) starts: Vec<StartCand>,
     /// Sorted by start time.
@@ -54,8 +58,11 @@ pub(super) struct Day {
     /// Distinct start times of the day (`ShiftCand::start_idx` indexes them).
     pub(super) starts: usize,
     pub(super) shifts: Vec<ShiftCand>,
-    /// The meal break (if configured), then the rest breaks in the order of
-    /// `rules.rest_breaks` (`Rules::break_rules`).
+    /// Per set of sites with the same break rules ([`break_sets`]), in
+    /// order, the meal break (if configured), then the rest breaks in the
+    /// order of `rules.rest_breaks` (`Rules::break_rules`). A shift needs
+    /// kinds of its own sites' set only, whose windows are disjoint; kinds
+    /// of different sets may overlap.
     pub(super) kinds: Vec<BreakKind>,
 }
 
@@ -68,6 +75,7 @@ fn offset(h: f64) -> Duration {
 /// starts (first in, first out), which the break model relies on.
 fn break_kind(
     kind: &'static str,
+    sites: &[usize],
     starts_at: &[DateTime<Tz>],
     minutes: u32,
     step_minutes: u32,
@@ -103,6 +111,7 @@ fn break_kind(
         .collect();
     BreakKind {
         kind,
+        sites: sites.to_vec(),
         starts,
         breaks: times
             .into_iter()
@@ -140,6 +149,22 @@ pub(super) fn site_families(scenario: &Scenario) -> Vec<(usize, Vec<usize>)> {
     families
 }
 
+/// The sets of sites with the same break rules (`Rules::break_rules` of
+/// their rules, the site's own in the scenario's place), first site first:
+/// each set's rules with its sites (ascending). One set when every site
+/// has the scenario's breaks, so the day's break kinds are the scenario's.
+pub(super) fn break_sets(scenario: &Scenario) -> Vec<(Vec<BreakRule>, Vec<usize>)> {
+    let mut sets: Vec<(Vec<BreakRule>, Vec<usize>)> = Vec::new();
+    for (si, r) in scenario.site_rules().iter().enumerate() {
+        let rules = r.break_rules();
+        match sets.iter_mut().find(|(b, _)| *b == rules) {
+            Some(set) => set.1.push(si),
+            None => sets.push((rules, vec![si])),
+        }
+    }
+    sets
+}
+
 /// Per site, the index of its family in [`site_families`].
 pub(super) fn site_family(scenario: &Scenario) -> Vec<usize> {
     let mut of = vec![0; scenario.sites.len()];
@@ -160,7 +185,8 @@ pub(super) fn site_family(scenario: &Scenario) -> Vec<usize> {
 /// and none starts on its closed dates. Starts are in time order (of
 /// instants, across sites); each keeps its site's zone.
 pub(super) fn candidates(scenario: &Scenario) -> Vec<Day> {
-    let rules = scenario.rules.break_rules();
+    let sets = break_sets(scenario);
+    let site_rules = scenario.site_rules();
     // Every shift starts inside the plan's instants, whatever its site's
     // local day (`Scenario::plan_span`).
     let (plan_start, plan_end) = scenario.plan_span();
@@ -208,11 +234,16 @@ pub(super) fn candidates(scenario: &Scenario) -> Vec<Day> {
             starts.sort_by_key(|&(t, si, _)| (t, si));
             let mut starts_at: Vec<DateTime<Tz>> = starts.iter().map(|&(t, _, _)| t).collect();
             starts_at.dedup();
-            let kinds: Vec<BreakKind> = rules
+            // Each set's kinds over every start of the day (a set's shifts
+            // start at some of them); windows of a start of another set's
+            // shifts only carry breaks no shift of this set can take.
+            let kinds: Vec<BreakKind> = sets
                 .iter()
-                .map(|b| {
+                .flat_map(|(rules, sites)| rules.iter().map(move |b| (b, sites)))
+                .map(|(b, sites)| {
                     break_kind(
                         b.kind,
+                        sites,
                         &starts_at,
                         b.minutes,
                         b.step_minutes,
@@ -243,11 +274,11 @@ pub(super) fn candidates(scenario: &Scenario) -> Vec<Day> {
                             s.templates.push(t.name.clone());
                             continue;
                         }
-                        let needs = rules.iter().map(|b| b.applies(len)).collect();
+                        let needs = needs_of(&sets, site, len);
                         shifts.push(ShiftCand {
                             start: st,
                             end,
-                            paid_hours: scenario.paid_hours(len),
+                            paid_hours: site_rules[site].paid_hours(len),
                             start_idx: si,
                             sites: sites.clone(),
                             needs,
@@ -262,6 +293,18 @@ pub(super) fn candidates(scenario: &Scenario) -> Vec<Day> {
                 shifts,
                 kinds,
             }
+        })
+        .collect()
+}
+
+/// Whether a shift of `len` hours of site `site`'s agents needs each break
+/// kind of a day (`Day::kinds`, built from `sets`): the kinds of its
+/// site's set that apply to its length.
+pub(super) fn needs_of(sets: &[(Vec<BreakRule>, Vec<usize>)], site: usize, len: f64) -> Vec<bool> {
+    sets.iter()
+        .flat_map(|(rules, sites)| {
+            let mine = sites.contains(&site);
+            rules.iter().map(move |b| mine && b.applies(len))
         })
         .collect()
 }
@@ -386,5 +429,78 @@ rules:
         // Wednesday 00:00 in Beijing, after the plan).
         assert_eq!(starts(0, 1), (0..=20).collect::<Vec<_>>());
         assert_eq!(starts(1, 1), (0..=11).collect::<Vec<_>>());
+    }
+
+    /// Sites with different breaks: each set's kinds on every day, tagged
+    /// with its sites, and each shift needing its own site's kinds only.
+    /// Sites with the same breaks (here Hangzhou and Wuhan, of different
+    /// shift rules) share one set.
+    #[test]
+    fn each_site_needs_its_own_sets_break_kinds() {
+        let y = r#"
+name: t
+sites:
+  - { name: Hangzhou, timezone: Asia/Shanghai }
+  - name: Manila
+    timezone: Asia/Manila
+    rules: { meal_break: { minutes: 60, earliest_start_hours: 4, latest_end_hours: 6 }, rest_breaks: [] }
+  - name: Wuhan
+    timezone: Asia/Shanghai
+    rules: { shift_start: { earliest: "10:00", latest: "12:00", step_minutes: 60 } }
+planning: { week_start: 2026-10-19, days: 1, interval_minutes: 30 }
+history: { file: h.csv }
+queues:
+  - { id: q, channel: voice, service_level: { target: 0.8, seconds: 20 } }
+agents:
+  - { id: H1, name: H, site: Hangzhou, skills: [q], min_hours: 0, max_hours: 40 }
+  - { id: M1, name: M, site: Manila, skills: [q], min_hours: 0, max_hours: 40 }
+  - { id: W1, name: W, site: Wuhan, skills: [q], min_hours: 0, max_hours: 40 }
+rules:
+  shift_start: { earliest: "08:00", latest: "12:00", step_minutes: 60 }
+  shift_lengths_hours: [8]
+  meal_break: { minutes: 30, earliest_start_hours: 3, latest_end_hours: 5 }
+  rest_breaks: [{ minutes: 15, earliest_start_hours: 1, latest_end_hours: 2 }]
+"#;
+        let sc = Scenario::from_yaml_str(y, std::path::Path::new("t.yaml")).unwrap();
+        let sets = break_sets(&sc);
+        assert_eq!(sets.len(), 2);
+        assert_eq!(sets[0].1, vec![0, 2]);
+        assert_eq!(sets[1].1, vec![1]);
+        let day = &candidates(&sc)[0];
+        let tags: Vec<(&str, Vec<usize>)> = day
+            .kinds
+            .iter()
+            .map(|k| (k.kind, k.sites.clone()))
+            .collect();
+        assert_eq!(
+            tags,
+            vec![
+                ("meal", vec![0, 2]),
+                ("rest", vec![0, 2]),
+                ("meal", vec![1])
+            ]
+        );
+        for s in &day.shifts {
+            let manila = s.sites.contains(&1);
+            assert_eq!(s.needs, vec![!manila, !manila, manila], "{s:?}");
+            assert_eq!(s.paid_hours, if manila { 7.0 } else { 7.5 }, "{s:?}");
+            // Each needed kind has its window at the shift's start.
+            for (k, bk) in day.kinds.iter().enumerate().filter(|(k, _)| s.needs[*k]) {
+                let w = &bk.starts[s.start_idx];
+                let first = &bk.breaks[w.lo];
+                let into = (first.start - s.start).num_minutes();
+                assert_eq!(
+                    into,
+                    if manila {
+                        240
+                    } else if k == 0 {
+                        180
+                    } else {
+                        60
+                    }
+                );
+            }
+        }
+        assert!(day.shifts.iter().any(|s| s.sites.contains(&1)));
     }
 }

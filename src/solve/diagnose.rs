@@ -12,18 +12,18 @@ use crate::staffing::QueueRequirements;
 
 /// Reasons an agent's contract cannot be met whatever the roster, in a planner's words.
 pub fn precheck(scenario: &Scenario) -> Vec<String> {
-    let r = &scenario.rules;
-    let paid: Vec<f64> = r
-        .all_lengths_hours()
-        .into_iter()
-        .map(|l| scenario.paid_hours(l))
-        .collect();
-    let max_paid = paid.iter().cloned().fold(0.0, f64::max);
-    let min_paid = paid.iter().cloned().fold(f64::MAX, f64::min);
     let mut out = Vec::new();
     for a in &scenario.agents {
-        // The agent's site's working days.
+        // The agent's site's working days, lengths and breaks.
         let own = scenario.rules_of(a);
+        let r = &own;
+        let paid: Vec<f64> = r
+            .all_lengths_hours()
+            .into_iter()
+            .map(|l| r.paid_hours(l))
+            .collect();
+        let max_paid = paid.iter().cloned().fold(0.0, f64::max);
+        let min_paid = paid.iter().cloned().fold(f64::MAX, f64::min);
         for (wi, week) in scenario.weeks().iter().enumerate() {
             let days = week.max_working_days(&own) as f64;
             let need = week.min_hours(a);

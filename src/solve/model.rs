@@ -709,9 +709,12 @@ fn add_breaks(
     // inside their joint window as such shifts started. With first-in-
     // first-out windows these conditions are exactly what lets every shift
     // be given its own break (Hall's theorem), which `assign_breaks` then
-    // does. The windows of different kinds are disjoint (checked when the
-    // scenario is read), so the kinds are handed out independently and a
-    // shift's breaks never overlap.
+    // does. The windows of the kinds of one set of break rules (the
+    // scenario's, or a site's own: `Day::kinds`) are disjoint (checked when
+    // the scenario is read), and a shift needs kinds of its site's set only,
+    // so the kinds are handed out independently and a shift's breaks never
+    // overlap. Kinds of different sets may overlap in time: no shift needs
+    // both, and a kind's breaks only go to the shifts that need it.
     let mut duty: Vec<Vec<Expression>> = vec![vec![Expression::default(); nt]; group_size.len()];
     let mut breaks = Vec::new();
     for g in 0..group_size.len() {

@@ -103,7 +103,9 @@ fn find_or_add(
         .kinds
         .iter()
         .map(|bk| {
+            // Of its site's breaks only (`Day::kinds`).
             start_idx.is_some()
+                && bk.sites.contains(&site)
                 && if bk.kind == "meal" {
                     s.breaks.iter().any(|b| b.kind == "meal")
                 } else if rests > 0 {
@@ -233,6 +235,8 @@ pub fn replan(
     // and that end after `from`, by whole steps, when the longer shift's
     // regular part is a candidate the agent may work.
     let mut overtime_of: Vec<Vec<Vec<usize>>> = vec![vec![Vec::new(); nd]; n];
+    let break_sets = super::candidates::break_sets(&sc);
+    let site_rules = sc.site_rules();
     if overtime_on {
         let ot = &rp.overtime;
         for ai in (0..n).filter(|&ai| !pinned[ai]) {
@@ -282,16 +286,11 @@ pub fn replan(
                         }
                         continue;
                     }
-                    let needs = sc
-                        .rules
-                        .break_rules()
-                        .iter()
-                        .map(|b| b.applies(len))
-                        .collect();
+                    let needs = super::candidates::needs_of(&break_sets, base.sites[0], len);
                     days[di].shifts.push(ShiftCand {
                         start: base.start,
                         end,
-                        paid_hours: sc.paid_hours(len),
+                        paid_hours: site_rules[base.sites[0]].paid_hours(len),
                         start_idx: base.start_idx,
                         sites: base.sites.clone(),
                         needs,
@@ -368,9 +367,14 @@ pub fn replan(
         })
         .collect();
     let group_of = super::model::skill_groups(&sc).2;
-    // The break candidate of `kind` a kept shift has.
-    let break_of = |s: &Shift, di: usize, kind: usize| -> Option<usize> {
+    // The break candidate of `kind` a kept shift of agent `ai` has: of the
+    // agent's site's kinds only (another site's may share its instants).
+    let site_of: Vec<usize> = sc.agents.iter().map(|a| sc.site_index(a)).collect();
+    let break_of = |s: &Shift, ai: usize, di: usize, kind: usize| -> Option<usize> {
         let bk = &days[di].kinds[kind];
+        if !bk.sites.contains(&site_of[ai]) {
+            return None;
+        }
         s.breaks.iter().filter(|b| b.kind == bk.kind).find_map(|b| {
             bk.breaks
                 .iter()
@@ -454,7 +458,7 @@ pub fn replan(
                         let (Some(k0), Some(s)) = (own[ai][di], kept_shift[ai][di]) else {
                             continue;
                         };
-                        let Some(mi) = break_of(s, di, kind) else {
+                        let Some(mi) = break_of(s, ai, di, kind) else {
                             continue;
                         };
                         if days[di].kinds[kind].breaks[mi].start < from {
@@ -522,7 +526,7 @@ pub fn replan(
                         let same = own[ai][di] == Some(k) || overtime_of[ai][di].contains(&k);
                         let pubm = kept_shift[ai][di]
                             .filter(|_| same)
-                            .and_then(|s| break_of(s, di, kind));
+                            .and_then(|s| break_of(s, ai, di, kind));
                         match pubm {
                             Some(mi) if counts[mi] > 0 => {
                                 counts[mi] -= 1;

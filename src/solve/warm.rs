@@ -95,7 +95,7 @@ pub(super) fn greedy(
             let mut lengths: Vec<(f64, f64)> = Vec::new();
             for &l in pool.iter().flat_map(|t| &t.lengths_hours) {
                 if !lengths.iter().any(|&(x, _)| (x - l).abs() < 1e-9) {
-                    lengths.push((l, scenario.paid_hours(l)));
+                    lengths.push((l, r.paid_hours(l)));
                 }
             }
             let qs: Vec<usize> = a.skills.iter().filter_map(|s| queue_pos(s)).collect();
