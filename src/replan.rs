@@ -414,7 +414,7 @@ pub fn change_cost(scenario: &Scenario, changes: &[Change]) -> ChangeCost {
             (ChangeKind::Cancelled, _, _) => c.cost += rp.cancelled_shift,
             (ChangeKind::Moved, _, _) => c.cost += rp.changed_shift,
             (ChangeKind::Extended, Some(_), Some(a)) => {
-                let ot = overtime_at(scenario, a.start, a.length_hours());
+                let ot = overtime_at(scenario, &a.agent_id, a.start, a.length_hours());
                 if ot > 0.0 {
                     c.overtime_hours += ot;
                     c.cost += remedy(Remedy::Overtime)
@@ -558,7 +558,7 @@ pub fn explain_shortfall(
         let mut per: BTreeMap<&str, f64> = BTreeMap::new();
         for s in &roster.shifts {
             *per.entry(&s.agent_id).or_default() +=
-                overtime_at(scenario, s.start, s.length_hours());
+                overtime_at(scenario, &s.agent_id, s.start, s.length_hours());
         }
         let capped = per
             .values()

@@ -199,7 +199,13 @@ fn replan_of_the_demo_from_wednesday_afternoon() {
                 .iter()
                 .filter(|s| s.agent_id == a.id)
                 .map(|s| {
-                    s.paid_hours - rota::roster::absence::overtime_at(sc, s.start, s.length_hours())
+                    s.paid_hours
+                        - rota::roster::absence::overtime_at(
+                            sc,
+                            &s.agent_id,
+                            s.start,
+                            s.length_hours(),
+                        )
                 })
                 .sum();
             (paid - a.max_hours).abs() < 0.01
@@ -382,7 +388,8 @@ fn replan_of_the_demo_from_wednesday_afternoon() {
         .iter()
         .find(|s| {
             s.start >= from
-                && rota::roster::absence::overtime_at(sc, s.start, s.length_hours()) * 60.0
+                && rota::roster::absence::overtime_at(sc, &s.agent_id, s.start, s.length_hours())
+                    * 60.0
                     >= cap as f64 - 1e-6
         })
         .expect("a shift at the overtime cap")

@@ -279,13 +279,20 @@ fn unpaid_break(scenario: &Scenario, s: &Shift, b: &Break) -> bool {
     })
 }
 
-/// Overtime hours of a shift of `len` hours starting at `start`: its length
-/// past the longest regular length (of a template whose start window holds
-/// the start) in whole steps, as the validator counts it.
-pub fn overtime_at(scenario: &Scenario, start: DateTime<Tz>, len: f64) -> f64 {
+/// Overtime hours of agent `agent_id`'s shift of `len` hours starting at
+/// `start`: its length past the longest regular length (of a template of
+/// the agent's site whose start window holds the start) in whole steps, as
+/// the validator counts it.
+pub fn overtime_at(scenario: &Scenario, agent_id: &str, start: DateTime<Tz>, len: f64) -> f64 {
     use chrono::Timelike;
     let minute = start.hour() * 60 + start.minute();
-    let templates = scenario.rules.templates();
+    // The agent's site's templates (the scenario's unless the site has its own).
+    let site = scenario
+        .agents
+        .iter()
+        .find(|a| a.id == agent_id)
+        .map_or(&scenario.sites[0], |a| scenario.site_of(a));
+    let templates = site.rules(&scenario.rules).templates();
     let allow = Allowances {
         absences: Vec::new(),
         overtime: Some(scenario.replan.overtime.clone()),

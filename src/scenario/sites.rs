@@ -470,6 +470,23 @@ rules: { shift_start: { earliest: "00:00", latest: "23:00", step_minutes: 60 }, 
         Scenario::from_yaml_str(y, Path::new("s.yaml"))
     }
 
+    /// A re-plan's overtime counts from the lengths of the agent's own
+    /// site: London's regular shift is 9 h, the scenario's 8 h.
+    #[test]
+    fn overtime_counts_from_the_sites_own_lengths() {
+        use crate::roster::absence::overtime_at;
+        let sc = load(&BASE.replace(
+            "cost_factor: 1.5, queues: [chat] }",
+            "cost_factor: 1.5, queues: [chat], rules: { shift_lengths_hours: [9] } }",
+        ))
+        .unwrap();
+        let at = |tz: Tz| tz.with_ymd_and_hms(2026, 11, 9, 9, 0, 0).unwrap();
+        let (shanghai, london) = (sc.sites[0].timezone, sc.sites[1].timezone);
+        assert_eq!(overtime_at(&sc, "A1", at(shanghai), 10.0), 2.0);
+        assert_eq!(overtime_at(&sc, "B1", at(london), 10.0), 1.0);
+        assert_eq!(overtime_at(&sc, "B1", at(london), 9.0), 0.0);
+    }
+
     #[test]
     fn sites_settle_the_reference_site_and_costs() {
         let sc = load(BASE).unwrap();

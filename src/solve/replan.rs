@@ -154,7 +154,8 @@ pub fn replan(
     // regular length, whose overtime counts to the overtime maximum as the
     // validator counts it, not to the contract.
     let start_roster = without_absences(scenario, req.published, req.absences);
-    let carried_overtime = |s: &Shift| overtime_at(scenario, s.start, s.length_hours());
+    let carried_overtime =
+        |s: &Shift| overtime_at(scenario, &s.agent_id, s.start, s.length_hours());
     let overtime_model = overtime_on
         || start_roster
             .shifts
@@ -264,7 +265,7 @@ pub fn replan(
                         break;
                     }
                     let len = (end - base.start).num_seconds() as f64 / 3600.0;
-                    let extra = overtime_at(scenario, base.start, len);
+                    let extra = overtime_at(scenario, &sc.agents[ai].id, base.start, len);
                     let regular_end =
                         base.start + Duration::seconds(((len - extra) * 3600.0).round() as i64);
                     let fits = extra > 0.0
