@@ -165,12 +165,12 @@ pub(super) fn break_sets(scenario: &Scenario) -> Vec<(Vec<BreakRule>, Vec<usize>
     sets
 }
 
-/// Per site, the index of its family in [`site_families`].
+/// Per site, the first site of its family in [`site_families`].
 pub(super) fn site_family(scenario: &Scenario) -> Vec<usize> {
     let mut of = vec![0; scenario.sites.len()];
-    for (fi, (_, sites)) in site_families(scenario).iter().enumerate() {
-        for &si in sites {
-            of[si] = fi;
+    for (first, sites) in site_families(scenario) {
+        for si in sites {
+            of[si] = first;
         }
     }
     of

@@ -182,12 +182,11 @@ fn kinds(scenario: &Scenario, days: &[Day], group_of: &[usize]) -> Vec<Kind> {
     let mut at: HashMap<(usize, String), usize> = HashMap::new();
     let mut out: Vec<Kind> = Vec::new();
     // Sites that share their candidates price alike (`site_families`).
-    let families = super::candidates::site_families(scenario);
     let family = super::candidates::site_family(scenario);
     for (ai, a) in scenario.agents.iter().enumerate() {
         // The group stands for the skills and proficiencies, the family's
         // first site for the site.
-        let first = families[family[scenario.site_index(a)]].0;
+        let first = family[scenario.site_index(a)];
         let anonymous = Agent {
             id: String::new(),
             name: String::new(),
