@@ -125,6 +125,21 @@ pub fn rota_ok(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<u8> {
     c.assert().code(0).get_output().stdout.clone()
 }
 
+/// Runs `rota plan --quiet --out OUT SCENARIO` and expects exit 0 or 1 (a
+/// roster, with or without every target met).
+pub fn plan_quietly(scenario: &std::path::Path, out: &std::path::Path) {
+    let code = Command::cargo_bin("rota")
+        .expect("binary built")
+        .args(["plan", "--quiet", "--out"])
+        .arg(out)
+        .arg(scenario)
+        .output()
+        .unwrap()
+        .status
+        .code();
+    assert!(matches!(code, Some(0 | 1)), "plan failed: {code:?}");
+}
+
 /// Removes every `solve_seconds` (the one value that differs between runs)
 /// from a summary or plan document, at any depth.
 pub fn strip_times(v: &mut serde_json::Value) {
