@@ -11,7 +11,7 @@
 #   the tests look for it there. `cargo clean` removes it.
 # - with --test, the programs the tests run are recorded by path in
 #   ${CARGO_TARGET_DIR:-target}/test-tools.env (`name=/absolute/path`), and
-#   the tests call them by that path only (tests/common/mod.rs `tool`),
+#   the tests call them by that path only (tests/suite/common/mod.rs `tool`),
 #   never whatever a PATH lookup finds. A recorded path that still runs is
 #   kept, so a later run with another PATH changes nothing.
 set -euo pipefail
