@@ -146,3 +146,71 @@ fn soft_terms_raise_the_tours_bound_and_it_still_holds() {
     );
     assert!(d.objective >= optimum - 1e-6);
 }
+
+/// The small centre over a whole week with two days off in a row: each
+/// member's week in the tours is one of the day patterns with the block,
+/// so the relaxation stays a true bound (never above the agent model's
+/// proven optimum), and the integer tours come apart into agents' weeks:
+/// the hand-out meets every counted shift, and the decomposition reaches
+/// the optimum.
+#[test]
+fn a_block_of_days_off_keeps_the_bound_true_and_the_tours_hand_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = std::fs::canonicalize("tests/data").unwrap();
+    let yaml = std::fs::read_to_string(data.join("small/scenario.yaml"))
+        .unwrap()
+        .replace(
+            "file: history.csv",
+            &format!("file: {}", data.join("small/history.csv").display()),
+        )
+        .replace(
+            "solver: ../solver-test.yaml",
+            &format!("solver: {}", data.join("solver-test.yaml").display()),
+        )
+        .replace("days: 3,", "days: 7,")
+        .replace(
+            "  max_working_days: 3\n",
+            "  max_working_days: 5\n  consecutive_days_off: 2\n",
+        )
+        .replace(
+            "min_hours: 8, max_hours: 24",
+            "min_hours: 24, max_hours: 40",
+        );
+    assert!(yaml.contains("days: 7,") && yaml.contains("consecutive_days_off: 2"));
+    assert_eq!(yaml.matches("min_hours: 24, max_hours: 40").count(), 8);
+    let path = dir.path().join("week.yaml");
+    std::fs::write(&path, &yaml).unwrap();
+    let mut inputs = Inputs::load(&path, None).unwrap();
+    let forecast = inputs.forecast().unwrap();
+    let reqs = inputs.requirements(&forecast);
+
+    inputs.solver.method = SolveMethod::Agents;
+    let exact = inputs.solve(&reqs).unwrap();
+    assert_eq!(exact.info.status, SolveStatus::Optimal);
+    let optimum = exact.info.objective;
+    assert!(validate(inputs.scenario(), &exact.roster).is_empty());
+
+    inputs.solver.method = SolveMethod::Decomposition;
+    let d = inputs.solve(&reqs).unwrap();
+    let phase = |name: &str| d.info.phases.iter().find(|p| p.name == name);
+    let bound = phase("tours relaxation")
+        .and_then(|p| p.best_bound)
+        .unwrap();
+    assert!(
+        bound <= optimum + 1e-6 && d.info.best_bound <= optimum + 1e-6,
+        "bounds {bound} / {} above the optimum {optimum}",
+        d.info.best_bound
+    );
+    assert_eq!(
+        phase("agents").map(|p| p.status.as_str()),
+        Some("exact"),
+        "{:?}",
+        d.info.phases
+    );
+    assert!(
+        (d.info.objective - optimum).abs() <= 1e-6 * optimum.abs(),
+        "decomposition {} against the optimum {optimum}",
+        d.info.objective
+    );
+    assert!(validate(inputs.scenario(), &d.roster).is_empty());
+}
