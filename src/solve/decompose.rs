@@ -268,15 +268,7 @@ pub(super) fn build_aggregate(
                 week.min_hours(first),
                 week.max_hours(first),
             );
-            let y: Vec<Variable> = patterns
-                .iter()
-                .map(|_| model.add(variable().integer().min(0.0).max(size), true))
-                .collect();
-            let all = y.iter().fold(Expression::default(), |mut e, v| {
-                e.add_mul(1.0, *v);
-                e
-            });
-            model.constraints.push(all.eq(size));
+            let y = members_per_pattern(&mut model, patterns.len(), size);
             for i in 0..paid.len() {
                 let mut e = Expression::default();
                 for d in week.days() {
@@ -328,15 +320,7 @@ pub(super) fn build_aggregate(
                     .into_iter()
                     .filter(|&q| able_masks.iter().any(|&m| q & !m == 0))
                     .collect();
-                let z: Vec<Variable> = day_patterns
-                    .iter()
-                    .map(|_| model.add(variable().integer().min(0.0).max(size), true))
-                    .collect();
-                let all = z.iter().fold(Expression::default(), |mut e, v| {
-                    e.add_mul(1.0, *v);
-                    e
-                });
-                model.constraints.push(all.eq(size));
+                let z = members_per_pattern(&mut model, day_patterns.len(), size);
                 // As many members on each number of working days as the
                 // length patterns give it.
                 let mut by_count: Vec<usize> = counts.clone();
@@ -1430,6 +1414,20 @@ fn length_patterns(
     }
     out.sort();
     out
+}
+
+/// `n` integer counts of members, one per pattern, that add up to the
+/// class's `size`.
+fn members_per_pattern(model: &mut Model, n: usize, size: f64) -> Vec<Variable> {
+    let vars: Vec<Variable> = (0..n)
+        .map(|_| model.add(variable().integer().min(0.0).max(size), true))
+        .collect();
+    let all = vars.iter().fold(Expression::default(), |mut e, v| {
+        e.add_mul(1.0, *v);
+        e
+    });
+    model.constraints.push(all.eq(size));
+    vars
 }
 
 /// The weeks of `len` days (bit `i`: day `i` worked) with as many working

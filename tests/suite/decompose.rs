@@ -73,11 +73,11 @@ fn decomposition_brackets_the_proven_optimum() {
     );
 }
 
-/// The small centre with fair Tuesdays and late shifts and two wishes, as
-/// a scenario file beside its data.
-fn small_with_soft_terms(dir: &Path, soft: bool) -> std::path::PathBuf {
+/// The small centre's scenario, its history and solver named by absolute
+/// paths so that it can be written anywhere.
+fn small_yaml() -> String {
     let data = std::fs::canonicalize("tests/data").unwrap();
-    let mut yaml = std::fs::read_to_string(data.join("small/scenario.yaml"))
+    std::fs::read_to_string(data.join("small/scenario.yaml"))
         .unwrap()
         .replace(
             "file: history.csv",
@@ -86,7 +86,13 @@ fn small_with_soft_terms(dir: &Path, soft: bool) -> std::path::PathBuf {
         .replace(
             "solver: ../solver-test.yaml",
             &format!("solver: {}", data.join("solver-test.yaml").display()),
-        );
+        )
+}
+
+/// The small centre with fair Tuesdays and late shifts and two wishes, as
+/// a scenario file beside its data.
+fn small_with_soft_terms(dir: &Path, soft: bool) -> std::path::PathBuf {
+    let mut yaml = small_yaml();
     if soft {
         yaml = yaml
             .replace(
@@ -156,17 +162,7 @@ fn soft_terms_raise_the_tours_bound_and_it_still_holds() {
 #[test]
 fn a_block_of_days_off_keeps_the_bound_true_and_the_tours_hand_out() {
     let dir = tempfile::tempdir().unwrap();
-    let data = std::fs::canonicalize("tests/data").unwrap();
-    let yaml = std::fs::read_to_string(data.join("small/scenario.yaml"))
-        .unwrap()
-        .replace(
-            "file: history.csv",
-            &format!("file: {}", data.join("small/history.csv").display()),
-        )
-        .replace(
-            "solver: ../solver-test.yaml",
-            &format!("solver: {}", data.join("solver-test.yaml").display()),
-        )
+    let yaml = small_yaml()
         .replace("days: 3,", "days: 7,")
         .replace(
             "  max_working_days: 3\n",
