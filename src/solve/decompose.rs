@@ -460,7 +460,7 @@ pub(super) fn build_aggregate(
         counts.push(cg);
         link.push(lg);
     }
-    let (breaks, _) = add_breaks_and_coverage(
+    let (super::model::Breaks { breaks, .. }, _) = add_breaks_and_coverage(
         &mut model,
         scenario,
         horizon,

@@ -174,6 +174,8 @@ pub(super) struct Built {
     /// `breaks[group][day][kind][break candidate]`: breaks of that kind
     /// (meal, then each rest break) starting then (integer).
     pub(super) breaks: Vec<Vec<Vec<Vec<Variable>>>>,
+    /// `counts[group][day][shift candidate]` ([`Breaks::counts`]).
+    pub(super) counts: Vec<Vec<Vec<Variable>>>,
     pub(super) w: BTreeMap<(usize, usize), Vec<Variable>>,
     /// Per agent and week, the slack on the week's minimum hours (when relaxed).
     pub(super) hours_slack: Vec<Vec<Option<Variable>>>,
@@ -286,7 +288,7 @@ pub(super) fn build_relaxed(
         super::soft::add_soft(&mut model, scenario, days, &x)
     };
     let (
-        breaks,
+        Breaks { breaks, counts },
         Covered {
             w,
             gaps,
@@ -315,6 +317,7 @@ pub(super) fn build_relaxed(
         model,
         x,
         breaks,
+        counts,
         w,
         hours_slack,
         gaps,
@@ -570,7 +573,7 @@ pub(super) fn add_breaks_and_coverage(
     (groups, proficiency, group_of): (&[Vec<String>], &[Vec<f64>], &[usize]),
     members: Vec<Vec<Vec<Expression>>>,
     diagnose: bool,
-) -> (Vec<Vec<Vec<Vec<Variable>>>>, Covered) {
+) -> (Breaks, Covered) {
     let group_size: Vec<usize> = (0..groups.len())
         .map(|g| group_of.iter().filter(|&&x| x == g).count())
         .collect();
@@ -701,7 +704,7 @@ fn add_breaks(
     shift_cov: &[Vec<Vec<(usize, f64)>>],
     break_cov: &[Vec<Vec<Vec<(usize, f64)>>>],
     mut members: Vec<Vec<Vec<Expression>>>,
-) -> (Vec<Vec<Expression>>, Vec<Vec<Vec<Vec<Variable>>>>) {
+) -> (Vec<Vec<Expression>>, Breaks) {
     // Breaks, per skill group, day and kind (implicit breaks, Bechtold &
     // Jacobs 1990, one family of break variables per kind as in Rekik,
     // Cordeau & Soumis): one break of a kind per shift that needs it, and for
@@ -717,12 +720,16 @@ fn add_breaks(
     // both, and a kind's breaks only go to the shifts that need it.
     let mut duty: Vec<Vec<Expression>> = vec![vec![Expression::default(); nt]; group_size.len()];
     let mut breaks = Vec::new();
+    let mut counts = Vec::new();
     for g in 0..group_size.len() {
         let mut bg = Vec::new();
+        let mut cg = Vec::new();
         for (di, day) in days.iter().enumerate() {
             let mut started = vec![vec![Expression::default(); day.kinds.len()]; day.starts];
+            let mut cd = Vec::with_capacity(day.shifts.len());
             for (k, s) in day.shifts.iter().enumerate() {
                 let count = model.add(variable().min(0.0).max(group_size[g] as f64), false);
+                cd.push(count);
                 let sum = std::mem::take(&mut members[g][di][k]);
                 model.constraints.push(Expression::from(count).eq(sum));
                 for (kind, _) in s.needs.iter().enumerate().filter(|(_, n)| **n) {
@@ -770,12 +777,25 @@ fn add_breaks(
                 bd.push(bs);
             }
             bg.push(bd);
+            cg.push(cd);
         }
         breaks.push(bg);
+        counts.push(cg);
     }
     let n_int = breaks.iter().flatten().flatten().flatten().count();
     model.binaries += n_int;
-    (duty, breaks)
+    (duty, Breaks { breaks, counts })
+}
+
+/// What [`add_breaks`] adds per skill group and day.
+pub(super) struct Breaks {
+    /// `breaks[group][day][kind][break candidate]`: breaks of that kind
+    /// starting then (integer).
+    pub(super) breaks: Vec<Vec<Vec<Vec<Variable>>>>,
+    /// `counts[group][day][shift candidate]`: the group's shifts of that
+    /// candidate (continuous, equal to the sum of its members' shifts). A
+    /// start must give them too, or HiGHS is handed an infeasible one.
+    pub(super) counts: Vec<Vec<Vec<Variable>>>,
 }
 
 #[cfg(test)]

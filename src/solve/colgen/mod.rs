@@ -1106,7 +1106,7 @@ fn final_run(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::path::Path;
 
     use super::*;
@@ -1116,7 +1116,7 @@ mod tests {
     /// A week of two kinds of agents (32–40 and 20–24 hour contracts) on
     /// one queue with hourly intervals, and a requirement that varies by
     /// day and hour.
-    fn week() -> (Scenario, Horizon, Vec<QueueRequirements>) {
+    pub(crate) fn week() -> (Scenario, Horizon, Vec<QueueRequirements>) {
         let mut src = String::from(
             "name: Master test\n\
              site: { name: Test, timezone: Asia/Shanghai }\n\
