@@ -325,10 +325,9 @@ pub(super) fn method(
             reqs,
             days,
             cfg,
-            fin,
-            bound,
+            (fin, bound),
             by(0.9),
-            MIN_TIGHTEN_SECONDS,
+            (None, MIN_TIGHTEN_SECONDS),
             &mut phases,
             progress,
         )?;

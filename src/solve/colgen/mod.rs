@@ -1036,14 +1036,16 @@ pub(super) fn method(
         reqs,
         days,
         cfg,
-        fin,
-        bound.max(tours_bound),
+        (fin, bound.max(tours_bound)),
         by(0.9),
-        if large {
-            ROOTS * relaxation_seconds
-        } else {
-            0.0
-        },
+        (
+            None,
+            if large {
+                ROOTS * relaxation_seconds
+            } else {
+                0.0
+            },
+        ),
         &mut phases,
         progress,
     )?;
