@@ -866,17 +866,21 @@ pub(super) fn method(
         && super::relative_gap(fin.raw.objective, d.bound) > cfg.mip_rel_gap
     {
         // The integer tours for a tighter bound beside the neighbourhoods,
-        // unless the tours already reached the relaxation.
-        let min_tighten = if tours_at_bound { f64::INFINITY } else { 0.0 };
-        let (best, bound, timed_out) = improve::tighten_then_improve(
+        // both to the deadline.
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64();
+        let tighten_with = (!tours_at_bound).then_some((d.tours.as_deref(), left));
+        let (best, bound, timed_out) = improve::tighten_beside_improve(
             scenario,
             horizon,
             reqs,
             days,
             cfg,
-            (fin, d.bound),
+            fin,
+            d.bound,
             deadline,
-            (d.tours.as_deref(), min_tighten),
+            tighten_with,
             &mut d.phases,
             progress,
         )?;

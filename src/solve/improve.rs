@@ -284,32 +284,27 @@ impl SharedBound {
     }
 }
 
-/// The end of a staged method once its final run is in (`fin` against
-/// `bound`): while the gap is above the configured one, the neighbourhoods
-/// improve `fin` until `deadline`, and where half the time left is at least
-/// `min_tighten_seconds`, the decomposition's integer tours for a tighter
-/// bound (`tighten`, from `start`) run to the deadline on a thread of their
-/// own beside them: each HiGHS run is one thread, and the machine has two
-/// cores. The neighbourhoods stop as soon as the bound the tours raise
-/// closes the gap. Their phases go to `phases` (the tours' first); returns
-/// the best run, the bound and whether a neighbourhood hit its time limit.
+/// The integer tours for a tighter bound (`tighten`: from `start`, for
+/// `seconds`) on a thread of their own, beside the neighbourhoods that
+/// improve `fin` until `deadline` on this one: each HiGHS run is one
+/// thread, and the machine has two cores. The neighbourhoods stop as soon
+/// as the bound the tours raise closes the gap. Their phases go to
+/// `phases` (the tours' first); returns the best run, the bound and
+/// whether a neighbourhood hit its time limit.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn tighten_then_improve(
+pub(super) fn tighten_beside_improve(
     scenario: &Scenario,
     horizon: &Horizon,
     reqs: &[QueueRequirements],
     days: &[Day],
     cfg: &SolverConfig,
-    (fin, bound): (Run, f64),
+    fin: Run,
+    bound: f64,
     deadline: Instant,
-    (start, min_tighten_seconds): (Option<&[f64]>, f64),
+    tighten_with: Option<(Option<&[f64]>, f64)>,
     phases: &mut Vec<SolvePhase>,
     progress: &Progress,
 ) -> Result<(Run, f64, bool)> {
-    let left = deadline
-        .saturating_duration_since(Instant::now())
-        .as_secs_f64();
-    let tighten_with = (TIGHTEN_SHARE * left >= min_tighten_seconds).then_some((start, left));
     let shared = SharedBound::new(bound);
     let cap = fin.raw.objective;
     let open = |b: f64, run: &Run| {
@@ -378,6 +373,48 @@ fn incumbent_start(built: &Built, pos: &HashMap<Variable, usize>, best: &Run) ->
         })
     });
     same.then(|| values.clone())
+}
+
+/// The end of a staged method once its final run is in (`fin` against
+/// `bound`): while the gap is above the configured one, the
+/// decomposition's integer tours for a tighter bound (when half the time
+/// left to `deadline` is at least `min_tighten_seconds`) beside the
+/// neighbourhoods ([`tighten_beside_improve`]); their phases go to
+/// `phases`. Returns the best run, the bound and whether a neighbourhood
+/// hit its time limit.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn tighten_then_improve(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    days: &[Day],
+    cfg: &SolverConfig,
+    fin: Run,
+    bound: f64,
+    deadline: Instant,
+    min_tighten_seconds: f64,
+    phases: &mut Vec<SolvePhase>,
+    progress: &Progress,
+) -> Result<(Run, f64, bool)> {
+    let left = deadline
+        .saturating_duration_since(Instant::now())
+        .as_secs_f64();
+    // The integer tours run beside the neighbourhoods, to the deadline,
+    // where half the time left would be worth it.
+    let tighten_with = (TIGHTEN_SHARE * left >= min_tighten_seconds).then_some((None, left));
+    tighten_beside_improve(
+        scenario,
+        horizon,
+        reqs,
+        days,
+        cfg,
+        fin,
+        bound,
+        deadline,
+        tighten_with,
+        phases,
+        progress,
+    )
 }
 
 /// Fixes the break counts of `built` on the days `kept(d)` to those of

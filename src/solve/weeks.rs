@@ -325,9 +325,10 @@ pub(super) fn method(
             reqs,
             days,
             cfg,
-            (fin, bound),
+            fin,
+            bound,
             by(0.9),
-            (None, MIN_TIGHTEN_SECONDS),
+            MIN_TIGHTEN_SECONDS,
             &mut phases,
             progress,
         )?;

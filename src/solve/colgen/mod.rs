@@ -1036,16 +1036,14 @@ pub(super) fn method(
         reqs,
         days,
         cfg,
-        (fin, bound.max(tours_bound)),
+        fin,
+        bound.max(tours_bound),
         by(0.9),
-        (
-            None,
-            if large {
-                ROOTS * relaxation_seconds
-            } else {
-                0.0
-            },
-        ),
+        if large {
+            ROOTS * relaxation_seconds
+        } else {
+            0.0
+        },
         &mut phases,
         progress,
     )?;
