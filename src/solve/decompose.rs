@@ -862,31 +862,42 @@ pub(super) fn method(
                 .is_some_and(|o| o <= d.bound + 1e-9 * d.bound.abs().max(1.0))
     });
     if d.bound.is_finite()
+        && !tours_at_bound
         && !fin.raw.values.is_empty()
         && super::relative_gap(fin.raw.objective, d.bound) > cfg.mip_rel_gap
     {
-        // The integer tours for a tighter bound beside the neighbourhoods,
-        // both to the deadline.
+        progress.step("integer tours: a tighter bound");
         let left = deadline
             .saturating_duration_since(Instant::now())
             .as_secs_f64();
-        let tighten_with = (!tours_at_bound).then_some((d.tours.as_deref(), left));
-        let (best, bound, timed_out) = improve::tighten_beside_improve(
+        if let Some((bound, ph)) = tighten(
             scenario,
             horizon,
             reqs,
             days,
             cfg,
-            fin,
-            d.bound,
-            deadline,
-            tighten_with,
-            &mut d.phases,
-            progress,
+            d.tours.as_deref(),
+            TIGHTEN_SHARE * left,
+        )? {
+            if bound > d.bound {
+                d.bound = bound.min(fin.raw.objective);
+                progress.bound(d.bound);
+            }
+            d.phases.push(ph);
+        }
+    }
+    if d.bound.is_finite()
+        && !fin.raw.values.is_empty()
+        && super::relative_gap(fin.raw.objective, d.bound) > cfg.mip_rel_gap
+    {
+        progress.step("improving: neighbourhoods of agents re-solved");
+        let (best, bound, timed_out, ph) = improve::improve(
+            scenario, horizon, reqs, days, cfg, fin, d.bound, deadline, progress,
         )?;
         fin = best;
         d.bound = bound;
         d.hit_time_limit |= timed_out;
+        d.phases.push(ph);
     }
     Ok(Outcome {
         run: fin,
@@ -902,8 +913,8 @@ pub(super) fn method(
 /// no hand-out (the agent model from the greedy roster).
 const UNAIDED_FINAL_SHARE: f64 = 0.25;
 
-/// Where half the time left after the final model is worth the tighter
-/// bound ([`tighten`]), it runs beside the improvement to the deadline.
+/// Share of the time left after the final model that the tighter bound
+/// ([`tighten`]) may take; the improvement gets the rest.
 pub(super) const TIGHTEN_SHARE: f64 = 0.5;
 
 /// [`tighten`]'s own gap, and the integer tours', as a share of the

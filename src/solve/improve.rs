@@ -21,7 +21,6 @@
 //! sub-solves find in them may not be).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use good_lp::Variable;
@@ -116,7 +115,7 @@ pub(super) fn improve(
     days: &[Day],
     cfg: &SolverConfig,
     incumbent: Run,
-    bound: &SharedBound,
+    bound: f64,
     deadline: Instant,
     progress: &Progress,
 ) -> Result<(Run, f64, bool, SolvePhase)> {
@@ -133,7 +132,8 @@ pub(super) fn improve(
     let mut timed_out = false;
     // The longest a try took beyond its solve, in seconds.
     let mut overhead: f64 = 0.0;
-    while n > 0 && super::relative_gap(best.raw.objective, bound.get()) > cfg.mip_rel_gap {
+    let mut bound = bound;
+    while n > 0 && super::relative_gap(best.raw.objective, bound) > cfg.mip_rel_gap {
         // Building and handing over the model takes time too: a try starts
         // only with room for that and a second of search.
         let left = deadline
@@ -237,8 +237,8 @@ pub(super) fn improve(
             && window.len() == days.len()
             && r.raw.status == HighsModelStatus::Optimal;
         if whole && r.raw.best_bound.is_finite() {
-            bound.raise(r.raw.best_bound);
-            progress.bound(bound.get());
+            bound = bound.max(r.raw.best_bound);
+            progress.bound(bound);
         }
         if !r.raw.values.is_empty() && r.raw.objective < best.raw.objective - 1e-6 {
             better += 1;
@@ -258,99 +258,7 @@ pub(super) fn improve(
         variables: best.raw.n_vars,
         constraints: best.raw.n_cons,
     };
-    Ok((best, bound.get(), timed_out, phase))
-}
-
-/// A lower bound that the neighbourhoods read while the integer tours
-/// beside them may raise it.
-pub(super) struct SharedBound(AtomicU64);
-
-impl SharedBound {
-    pub(super) fn new(bound: f64) -> SharedBound {
-        SharedBound(AtomicU64::new(bound.to_bits()))
-    }
-
-    pub(super) fn get(&self) -> f64 {
-        f64::from_bits(self.0.load(Ordering::SeqCst))
-    }
-
-    /// Raises the bound to `b` if that is higher.
-    pub(super) fn raise(&self, b: f64) {
-        let _ = self
-            .0
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |old| {
-                (b > f64::from_bits(old)).then_some(b.to_bits())
-            });
-    }
-}
-
-/// The integer tours for a tighter bound (`tighten`: from `start`, for
-/// `seconds`) on a thread of their own, beside the neighbourhoods that
-/// improve `fin` until `deadline` on this one: each HiGHS run is one
-/// thread, and the machine has two cores. The neighbourhoods stop as soon
-/// as the bound the tours raise closes the gap. Their phases go to
-/// `phases` (the tours' first); returns the best run, the bound and
-/// whether a neighbourhood hit its time limit.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn tighten_beside_improve(
-    scenario: &Scenario,
-    horizon: &Horizon,
-    reqs: &[QueueRequirements],
-    days: &[Day],
-    cfg: &SolverConfig,
-    fin: Run,
-    bound: f64,
-    deadline: Instant,
-    tighten_with: Option<(Option<&[f64]>, f64)>,
-    phases: &mut Vec<SolvePhase>,
-    progress: &Progress,
-) -> Result<(Run, f64, bool)> {
-    let shared = SharedBound::new(bound);
-    let cap = fin.raw.objective;
-    let open = |b: f64, run: &Run| {
-        !run.raw.values.is_empty() && super::relative_gap(run.raw.objective, b) > cfg.mip_rel_gap
-    };
-    if !open(bound, &fin) {
-        return Ok((fin, bound, false));
-    }
-    let (tightened, improved) = std::thread::scope(|threads| {
-        let tightening = tighten_with.map(|(start, seconds)| {
-            let shared = &shared;
-            threads.spawn(move || {
-                let r = tighten(scenario, horizon, reqs, days, cfg, start, seconds);
-                if let Ok(Some((b, _))) = &r {
-                    shared.raise(b.min(cap));
-                    progress.bound(shared.get());
-                }
-                r
-            })
-        });
-        progress.step(if days.len() > WINDOW_DAYS {
-            "improving: neighbourhoods of agents and days re-solved"
-        } else {
-            "improving: neighbourhoods of agents re-solved"
-        });
-        let improved = improve(
-            scenario, horizon, reqs, days, cfg, fin, &shared, deadline, progress,
-        );
-        let tightened = tightening.map(|h| {
-            h.join().unwrap_or_else(|_| {
-                Err(crate::error::Error::Solver(
-                    "the integer tours' thread panicked".into(),
-                ))
-            })
-        });
-        (tightened, improved)
-    });
-    if let Some(t) = tightened {
-        if let Some((_, ph)) = t? {
-            phases.push(ph);
-        }
-    }
-    let (best, _, timed_out, ph) = improved?;
-    phases.push(ph);
-    let bound = shared.get().min(best.raw.objective);
-    Ok((best, bound, timed_out))
+    Ok((best, bound, timed_out, phase))
 }
 
 /// The incumbent's own values as the start of a neighbourhood's model,
@@ -377,11 +285,10 @@ fn incumbent_start(built: &Built, pos: &HashMap<Variable, usize>, best: &Run) ->
 
 /// The end of a staged method once its final run is in (`fin` against
 /// `bound`): while the gap is above the configured one, the
-/// decomposition's integer tours for a tighter bound (when half the time
-/// left to `deadline` is at least `min_tighten_seconds`) beside the
-/// neighbourhoods ([`tighten_beside_improve`]); their phases go to
-/// `phases`. Returns the best run, the bound and whether a neighbourhood
-/// hit its time limit.
+/// decomposition's integer tours for a tighter bound (when a share of the
+/// time left to `deadline` is at least `min_tighten_seconds`), then the
+/// neighbourhoods; their phases go to `phases`. Returns the best run, the
+/// bound and whether a neighbourhood hit its time limit.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn tighten_then_improve(
     scenario: &Scenario,
@@ -390,31 +297,45 @@ pub(super) fn tighten_then_improve(
     days: &[Day],
     cfg: &SolverConfig,
     fin: Run,
-    bound: f64,
+    mut bound: f64,
     deadline: Instant,
     min_tighten_seconds: f64,
     phases: &mut Vec<SolvePhase>,
     progress: &Progress,
 ) -> Result<(Run, f64, bool)> {
-    let left = deadline
-        .saturating_duration_since(Instant::now())
-        .as_secs_f64();
-    // The integer tours run beside the neighbourhoods, to the deadline,
-    // where half the time left would be worth it.
-    let tighten_with = (TIGHTEN_SHARE * left >= min_tighten_seconds).then_some((None, left));
-    tighten_beside_improve(
-        scenario,
-        horizon,
-        reqs,
-        days,
-        cfg,
-        fin,
-        bound,
-        deadline,
-        tighten_with,
-        phases,
-        progress,
-    )
+    let open = |bound: f64, fin: &Run| {
+        !fin.raw.values.is_empty()
+            && super::relative_gap(fin.raw.objective, bound) > cfg.mip_rel_gap
+    };
+    let tighten_seconds = TIGHTEN_SHARE
+        * deadline
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64();
+    if open(bound, &fin) && tighten_seconds >= min_tighten_seconds {
+        // The decomposition's integer tours, unrestricted, for a bound that
+        // may be tighter than the relaxations'.
+        progress.step("integer tours: a tighter bound");
+        if let Some((b, ph)) = tighten(scenario, horizon, reqs, days, cfg, None, tighten_seconds)? {
+            if b > bound {
+                bound = b.min(fin.raw.objective);
+                progress.bound(bound);
+            }
+            phases.push(ph);
+        }
+    }
+    if !open(bound, &fin) {
+        return Ok((fin, bound, false));
+    }
+    progress.step(if days.len() > WINDOW_DAYS {
+        "improving: neighbourhoods of agents and days re-solved"
+    } else {
+        "improving: neighbourhoods of agents re-solved"
+    });
+    let (best, bound, timed_out, ph) = improve(
+        scenario, horizon, reqs, days, cfg, fin, bound, deadline, progress,
+    )?;
+    phases.push(ph);
+    Ok((best, bound, timed_out))
 }
 
 /// Fixes the break counts of `built` on the days `kept(d)` to those of
