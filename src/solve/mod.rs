@@ -430,6 +430,10 @@ pub fn solve_with(
     finish(scenario, horizon, reqs, &days, cfg, outcome, t0)
 }
 
+/// The least share of the time limit the final roster's pricing gets
+/// when the run has used its time (`finish`).
+const PRICED_SHARE: f64 = 0.1;
+
 /// The roster of the outcome's final run, and what the solve achieved.
 fn finish(
     scenario: &Scenario,
@@ -461,7 +465,12 @@ fn finish(
     if !fin.raw.values.is_empty() {
         let claimed = fin.raw.objective;
         let plan = fin.plan(days);
-        let settled = improve::settle(scenario, horizon, reqs, days, cfg, &plan)?;
+        // Within the time left, or a tenth of the limit (at most a minute)
+        // where little is left: a linear program but for the service-level
+        // steps, it takes a second on the demo.
+        let left = cfg.time_limit_seconds - t0.elapsed().as_secs_f64();
+        let floor = (PRICED_SHARE * cfg.time_limit_seconds).min(60.0);
+        let settled = improve::settle(scenario, horizon, reqs, days, cfg, &plan, left.max(floor))?;
         phases.push(SolvePhase {
             best_bound: None,
             ..phase("priced", &settled.raw, settled.raw.seconds)
