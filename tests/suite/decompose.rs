@@ -8,17 +8,24 @@ use std::path::Path;
 use rota::plan::Inputs;
 use rota::roster::validate::validate;
 use rota::scenario::SolveMethod;
-use rota::solve::SolveStatus;
+use rota::solve::{SolveStatus, Solved};
+use rota::staffing::QueueRequirements;
+
+/// The scenario's requirements, and its roster from the agent model
+/// proven optimal (the yardstick the decomposition is held to).
+fn proven_optimum(inputs: &mut Inputs) -> (Vec<QueueRequirements>, Solved) {
+    let forecast = inputs.forecast().unwrap();
+    let reqs = inputs.requirements(&forecast);
+    inputs.solver.method = SolveMethod::Agents;
+    let exact = inputs.solve(&reqs).unwrap();
+    assert_eq!(exact.info.status, SolveStatus::Optimal);
+    (reqs, exact)
+}
 
 #[test]
 fn decomposition_brackets_the_proven_optimum() {
     let mut inputs = Inputs::load(Path::new("tests/data/small/scenario.yaml"), None).unwrap();
-    let forecast = inputs.forecast().unwrap();
-    let reqs = inputs.requirements(&forecast);
-
-    inputs.solver.method = SolveMethod::Agents;
-    let exact = inputs.solve(&reqs).unwrap();
-    assert_eq!(exact.info.status, SolveStatus::Optimal);
+    let (reqs, exact) = proven_optimum(&mut inputs);
     let optimum = exact.info.objective;
 
     // Asked for no gap, the decomposition runs every step: a tighter bound
@@ -177,12 +184,7 @@ fn a_block_of_days_off_keeps_the_bound_true_and_the_tours_hand_out() {
     let path = dir.path().join("week.yaml");
     std::fs::write(&path, &yaml).unwrap();
     let mut inputs = Inputs::load(&path, None).unwrap();
-    let forecast = inputs.forecast().unwrap();
-    let reqs = inputs.requirements(&forecast);
-
-    inputs.solver.method = SolveMethod::Agents;
-    let exact = inputs.solve(&reqs).unwrap();
-    assert_eq!(exact.info.status, SolveStatus::Optimal);
+    let (reqs, exact) = proven_optimum(&mut inputs);
     let optimum = exact.info.objective;
     assert!(validate(inputs.scenario(), &exact.roster).is_empty());
 
