@@ -168,7 +168,15 @@ impl Inputs {
         solved: &mut Solved,
     ) -> Result<(Vec<Violation>, Evaluation)> {
         let sc = self.scenario();
-        let evaluation = report::evaluate(sc, &self.horizon, reqs, &solved.roster)?;
+        // Within the plan's time limit, from the optimizer's own split.
+        let limits = report::Limits {
+            seconds: solve::pricing_seconds(
+                solved.info.time_limit_seconds,
+                solved.info.solve_seconds,
+            ),
+            start: solved.reached.as_ref(),
+        };
+        let evaluation = report::evaluate_within(sc, &self.horizon, reqs, &solved.roster, &limits)?;
         let cost = report::cost(sc, &solved.roster, &evaluation);
         reconcile(&mut solved.info, &cost)?;
         Ok((validate(sc, &solved.roster), evaluation))

@@ -204,7 +204,19 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     } else {
         None
     };
-    let evaluation = evaluate(sc, horizon, &reqs, &solved.roster)?;
+    let evaluation = rota::report::evaluate_within(
+        sc,
+        horizon,
+        &reqs,
+        &solved.roster,
+        &rota::report::Limits {
+            seconds: rota::solve::pricing_seconds(
+                solved.info.time_limit_seconds,
+                solved.info.solve_seconds,
+            ),
+            start: solved.reached.as_ref(),
+        },
+    )?;
     if unchanged_since {
         let c = rota::report::cost(sc, &solved.roster, &evaluation).total;
         (solved.info.objective, solved.info.best_bound) = (c, c);

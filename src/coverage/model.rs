@@ -236,10 +236,54 @@ pub struct SlModel {
     pub floors: Vec<Floor>,
 }
 
+impl SlCell {
+    /// The cell's binaries: "staffed to the tangent point", then each step.
+    pub fn binaries(&self) -> impl Iterator<Item = Variable> + '_ {
+        self.tangent
+            .iter()
+            .map(|(z, _)| *z)
+            .chain(self.steps.iter().map(|(y, _)| *y))
+    }
+}
+
 impl SlModel {
     /// Whether queue `qi` is covered by service level (not by requirements).
     pub fn covers(&self, qi: usize) -> bool {
         self.cells.get(qi).is_some_and(|c| !c.is_empty())
+    }
+
+    /// Which binaries of each cell are 1 in a solution (`value` of each
+    /// variable): a start for another model of the same cells.
+    pub fn reached(&self, value: impl Fn(Variable) -> f64) -> Reached {
+        Reached(
+            self.cells
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|c| {
+                            c.as_ref().map_or_else(Vec::new, |c| {
+                                c.binaries().map(|v| value(v) > 0.5).collect()
+                            })
+                        })
+                        .collect()
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Per queue and interval, the service-level binaries of a solution that
+/// are 1 (the tangent point, then each step; [`SlCell::binaries`]): the
+/// steps the staff of a roster's split reaches. The optimizer hands the
+/// ones of its roster to the report's routing (`report::routing`), whose
+/// cells are the same, as the start of the split's search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reached(pub Vec<Vec<Vec<bool>>>);
+
+impl Reached {
+    /// Whether any cell has a binary.
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().flatten().all(|c| c.is_empty())
     }
 }
 

@@ -40,7 +40,7 @@ use crate::horizon::Horizon;
 use crate::roster::model::Roster;
 use crate::scenario::{QueueModel, Scenario};
 use crate::staffing::{delivered_service_level, erlang, erlang_a, QueueRequirements};
-pub use routing::{pools, route, shift_queues, Pools, Routing};
+pub use routing::{pools, route, shift_queues, Limits, Pools, Routing};
 
 /// Predicted performance of one queue in one interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -113,6 +113,9 @@ pub struct Evaluation {
     /// The coverage terms of the optimizer's objective at the roster's
     /// least-cost split across queues (`routing`).
     pub coverage_cost: f64,
+    /// Whether that split is proven least-cost (`Routing::proven`); if not,
+    /// `coverage_cost` is the best split found within the time given.
+    pub routing_proven: bool,
 }
 
 impl QueueKpi {
@@ -129,14 +132,26 @@ impl QueueKpi {
     }
 }
 
-/// Evaluates a roster against the scenario's requirements.
+/// Evaluates a roster against the scenario's requirements, its split
+/// across queues searched for up to ten minutes ([`Limits::exact`]).
 pub fn evaluate(
     scenario: &Scenario,
     horizon: &Horizon,
     reqs: &[QueueRequirements],
     roster: &Roster,
 ) -> Result<Evaluation> {
-    let routing = route(scenario, horizon, reqs, roster)?;
+    evaluate_within(scenario, horizon, reqs, roster, &Limits::exact())
+}
+
+/// [`evaluate`], its split across queues searched for within `limits`.
+pub fn evaluate_within(
+    scenario: &Scenario,
+    horizon: &Horizon,
+    reqs: &[QueueRequirements],
+    roster: &Roster,
+    limits: &Limits,
+) -> Result<Evaluation> {
+    let routing = route(scenario, horizon, reqs, roster, limits)?;
     let staff = &routing.staff;
     let dh = horizon.interval_hours();
     let mut intervals = Vec::new();
@@ -383,6 +398,7 @@ pub fn evaluate(
         scheduled_hours: roster.paid_hours(),
         paid_cost: paid_cost(scenario, roster),
         coverage_cost: routing.coverage_cost,
+        routing_proven: routing.proven,
         intervals,
         queues,
     })

@@ -18,10 +18,24 @@
 //! of two queues costs the same); of those, the report shows the one a
 //! skill-based router would come closest to, and the simulation
 //! (`rota simulate`) checks it with real routing.
+//!
+//! With the service-level objective's steps the least cost is an integer
+//! program, which on 1,000 agents runs for many minutes. Its search is
+//! bounded ([`Limits`]), and beside it the split is priced with the steps
+//! fixed where a known split reaches them: the optimizer's own where the
+//! caller has them (`rota plan`), so that the price is never above the
+//! optimizer's claim, or else the linear relaxation's split. The lower of
+//! the two is kept. A split stopped short is a split the roster allows, so
+//! its price is an upper bound on what the roster costs; [`Routing::proven`]
+//! says which it is.
 
-use good_lp::Expression;
+use std::collections::HashMap;
+use std::time::Instant;
 
-use crate::coverage::model::{add_coverage, add_envelope, interval_curve};
+use good_lp::{Expression, Variable};
+use highs::HighsModelStatus;
+
+use crate::coverage::model::{add_coverage, add_envelope, interval_curve, Covered, Reached};
 pub use crate::coverage::pools::Pools;
 use crate::coverage::pools::{pool, queues_of, Duty};
 use crate::error::{Error, Result};
@@ -63,15 +77,39 @@ pub struct Routing {
     /// In service-level mode, the service level the objective credits each
     /// queue and interval with at this split (`None` where it has no term).
     pub credited: Vec<Vec<Option<f64>>>,
+    /// Whether the split is proven least-cost; if not (its search reached
+    /// [`Limits::seconds`]), `coverage_cost` is what the best split found
+    /// costs: an upper bound on the roster's.
+    pub proven: bool,
+}
+
+/// How long the split's search may run, and where it starts.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits<'a> {
+    /// Time limit of each of the split's solves.
+    pub seconds: f64,
+    /// The steps the optimizer's split reached (`solve::Solved::reached`):
+    /// a start whose price is the optimizer's claim or lower.
+    pub start: Option<&'a Reached>,
+}
+
+impl Limits<'_> {
+    /// Ten minutes and no start: a roster read from a file.
+    pub const fn exact() -> Limits<'static> {
+        Limits {
+            seconds: 600.0,
+            start: None,
+        }
+    }
 }
 
 /// Settings of the split's solves: exact, fixed seed, and the threads HiGHS
 /// already runs (`threads: 0`): asking for another count after a solve with
 /// more threads in the same process makes HiGHS fail (`HiGHS failed: Error`
 /// from every plan with `threads: 2`, as solver-configs/default.yaml has).
-fn exact() -> SolverConfig {
+fn exact(seconds: f64) -> SolverConfig {
     SolverConfig {
-        time_limit_seconds: 600.0,
+        time_limit_seconds: seconds,
         mip_rel_gap: 0.0,
         threads: 0,
         random_seed: 0,
@@ -85,12 +123,14 @@ fn exact() -> SolverConfig {
     }
 }
 
-/// The least-cost split of the roster's pools and its cost.
+/// The least-cost split of the roster's pools and its cost, searched for
+/// within `limits`.
 pub fn route(
     scenario: &Scenario,
     horizon: &Horizon,
     reqs: &[QueueRequirements],
     roster: &Roster,
+    limits: &Limits,
 ) -> Result<Routing> {
     let pools = pools(scenario, horizon, roster);
     let nq = scenario.queues.len();
@@ -101,8 +141,9 @@ pub fn route(
         .map(|(qs, _)| qs.iter().map(|&q| scenario.queues[q].id.clone()).collect())
         .collect();
     let rates: Vec<Vec<f64>> = pools.keys.iter().map(|(_, r)| r.clone()).collect();
-    let build = || {
+    let build = |relaxed: bool| {
         let mut model = new_model();
+        model.relaxed = relaxed;
         let duty: Vec<Vec<Expression>> = pools
             .duty
             .iter()
@@ -120,24 +161,106 @@ pub fn route(
         (model, covered)
     };
     let fail = |what: &str| Error::Solver(format!("the split of the roster across queues: {what}"));
+    let staff_of = |covered: &Covered, values: &[f64], position: &HashMap<Variable, usize>| {
+        let mut staff = vec![vec![0.0; nt]; nq];
+        for (&(g, q), vs) in &covered.w {
+            let j = pools.keys[g]
+                .0
+                .iter()
+                .position(|&x| x == q)
+                .expect("pool queue");
+            let rate = pools.keys[g].1[j];
+            for (t, v) in vs.iter().enumerate() {
+                staff[q][t] += rate * values[position[v]].max(0.0);
+            }
+        }
+        staff
+    };
     // Stage 1: the least cost.
-    let (model, covered) = build();
+    let (model, covered) = build(false);
     let pos = model.positions();
-    let first = run(model, &exact(), None)?;
+    let (first, chosen, position, proven) = if model.binaries == 0 {
+        let raw = run(model, &exact(limits.seconds), None)?;
+        let proven = raw.status == HighsModelStatus::Optimal;
+        (raw, covered, pos, proven)
+    } else {
+        let began = Instant::now();
+        // The steps' binaries from the optimizer's split, or else those the
+        // linear relaxation's split reaches.
+        let fits = |r: &Reached| {
+            r.0.len() == nq
+                && covered.sl.cells.iter().zip(&r.0).all(|(row, rr)| {
+                    row.len() == rr.len()
+                        && row
+                            .iter()
+                            .zip(rr)
+                            .all(|(c, b)| c.as_ref().map_or(0, |c| c.binaries().count()) == b.len())
+                })
+        };
+        let reached = match limits.start.filter(|r| fits(r)) {
+            Some(r) => r.clone(),
+            None => {
+                let (relaxed, rc) = build(true);
+                let rpos = relaxed.positions();
+                let raw = run(relaxed, &exact(limits.seconds), None)?;
+                if raw.values.is_empty() {
+                    Reached::default()
+                } else {
+                    reached_by(&covered, &staff_of(&rc, &raw.values, &rpos))
+                }
+            }
+        };
+        // The start's split: the least cost with those steps fixed (in
+        // effect a linear program). Solved apart rather than handed to
+        // HiGHS as a start: given one, HiGHS 1.16 has returned it as
+        // optimal for a model where it was not.
+        let (mut fixed, fc) = build(false);
+        let fpos = fixed.positions();
+        let cells = |c: &Covered| -> Vec<Variable> {
+            c.sl.cells
+                .iter()
+                .flatten()
+                .flatten()
+                .flat_map(|c| c.binaries())
+                .collect()
+        };
+        let at: Vec<bool> = reached.0.iter().flatten().flatten().copied().collect();
+        let vars = cells(&fc);
+        if at.len() == vars.len() {
+            for (v, on) in vars.into_iter().zip(at) {
+                fixed
+                    .constraints
+                    .push(Expression::from(v).eq(if on { 1.0 } else { 0.0 }));
+            }
+        }
+        let started = run(fixed, &exact(limits.seconds), None)?;
+        // The search, from no start, in the time left.
+        let left = (limits.seconds - began.elapsed().as_secs_f64()).max(limits.seconds.min(1.0));
+        let searched = run(model, &exact(left), None)?;
+        let proven = searched.status == HighsModelStatus::Optimal && !searched.values.is_empty();
+        if proven
+            || started.values.is_empty()
+            || (!searched.values.is_empty() && searched.objective <= started.objective)
+        {
+            (searched, covered, pos, proven)
+        } else {
+            (started, fc, fpos, false)
+        }
+    };
     if first.values.is_empty() {
         return Err(fail(&format!("HiGHS stopped with {:?}", first.status)));
     }
     let mut cost = first.objective;
     let mut values = first.values;
-    let mut chosen = covered;
-    let mut position = pos;
+    let mut chosen = chosen;
+    let mut position = position;
     // Stage 2: at that cost, the split that answers the most contacts
     // within the threshold, each queue and interval valued by the concave
     // envelope of its Erlang curve (`staffing::curve`). Only requirement-mode
     // splits have ties to break this way: the service-level terms of stage 1
     // already value every contact answered.
     if chosen.gaps.iter().any(|g| !g.is_empty()) {
-        let (mut model, covered) = build();
+        let (mut model, covered) = build(false);
         let at_most = model.objective.clone();
         let tol = 1e-9 * cost.abs().max(1.0);
         model.constraints.push(at_most.clone().leq(cost + tol));
@@ -167,7 +290,7 @@ pub fn route(
         }
         model.objective = answered;
         let pos = model.positions();
-        let second = run(model, &exact(), None)?;
+        let second = run(model, &exact(limits.seconds), None)?;
         if !second.values.is_empty() {
             // The cost of this split, priced from its own values.
             cost = value_of(&at_most, &second.values, &pos);
@@ -176,18 +299,7 @@ pub fn route(
             position = pos;
         }
     }
-    let mut staff = vec![vec![0.0; nt]; nq];
-    for (&(g, q), vs) in &chosen.w {
-        let j = pools.keys[g]
-            .0
-            .iter()
-            .position(|&x| x == q)
-            .expect("pool queue");
-        let rate = pools.keys[g].1[j];
-        for (t, v) in vs.iter().enumerate() {
-            staff[q][t] += rate * values[position[v]].max(0.0);
-        }
-    }
+    let staff = staff_of(&chosen, &values, &position);
     let credited = chosen
         .sl
         .cells
@@ -202,5 +314,35 @@ pub fn route(
         staff,
         coverage_cost: cost,
         credited,
+        proven,
     })
+}
+
+/// The binaries of `covered`'s service-level cells that the staff
+/// `staff[q][t]` reaches: each is 1 where the staff is at least its
+/// tangent point or step.
+fn reached_by(covered: &Covered, staff: &[Vec<f64>]) -> Reached {
+    Reached(
+        covered
+            .sl
+            .cells
+            .iter()
+            .zip(staff)
+            .map(|(row, st)| {
+                row.iter()
+                    .zip(st)
+                    .map(|(c, &s)| {
+                        c.as_ref().map_or_else(Vec::new, |c| {
+                            c.tangent
+                                .iter()
+                                .map(|(_, at)| *at)
+                                .chain(c.steps.iter().map(|(_, at)| *at))
+                                .map(|at| s >= at)
+                                .collect()
+                        })
+                    })
+                    .collect()
+            })
+            .collect(),
+    )
 }

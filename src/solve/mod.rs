@@ -63,6 +63,7 @@ use good_lp::Variable;
 use highs::HighsModelStatus;
 use serde::Serialize;
 
+use crate::coverage::model::Reached;
 use crate::error::{Error, Result};
 use crate::horizon::Horizon;
 use crate::roster::model::Roster;
@@ -185,6 +186,11 @@ impl SolvePhase {
 pub struct Solved {
     pub roster: Roster,
     pub info: SolveInfo,
+    /// With the service-level objective's steps, the steps the roster's
+    /// split reached at the claimed objective: the start of the report's
+    /// search for the least-cost split (`report::Limits::start`), so that
+    /// the report's price is never above the claim.
+    pub reached: Option<Reached>,
 }
 fn value(values: &[f64], v: &Variable, pos: &HashMap<Variable, usize>) -> f64 {
     values[pos[v]]
@@ -434,6 +440,15 @@ pub fn solve_with(
 /// when the run has used its time (`finish`).
 const PRICED_SHARE: f64 = 0.1;
 
+/// Seconds a pricing of a finished roster may take, `used` of the run's
+/// `limit` gone: the time left, or where little is left a tenth of the
+/// limit, at most a minute. The final roster's pricing (the `priced`
+/// phase) keeps to it, and so does the report's search for the split
+/// across queues in `plan::Inputs::check`.
+pub fn pricing_seconds(limit: f64, used: f64) -> f64 {
+    (limit - used).max((PRICED_SHARE * limit).min(60.0))
+}
+
 /// The roster of the outcome's final run, and what the solve achieved.
 fn finish(
     scenario: &Scenario,
@@ -468,9 +483,8 @@ fn finish(
         // Within the time left, or a tenth of the limit (at most a minute)
         // where little is left: a linear program but for the service-level
         // steps, it takes a second on the demo.
-        let left = cfg.time_limit_seconds - t0.elapsed().as_secs_f64();
-        let floor = (PRICED_SHARE * cfg.time_limit_seconds).min(60.0);
-        let settled = improve::settle(scenario, horizon, reqs, days, cfg, &plan, left.max(floor))?;
+        let seconds = pricing_seconds(cfg.time_limit_seconds, t0.elapsed().as_secs_f64());
+        let settled = improve::settle(scenario, horizon, reqs, days, cfg, &plan, seconds)?;
         phases.push(SolvePhase {
             best_bound: None,
             ..phase("priced", &settled.raw, settled.raw.seconds)
@@ -556,6 +570,7 @@ fn finish(
         }
     };
     let roster = readout::roster(scenario, horizon, days, &fin);
+    let reached = Some(fin.built.sl.reached(|v| raw.values[fin.pos[&v]])).filter(|r| !r.is_empty());
     let info = SolveInfo {
         status,
         stop_reason: status.explain(cfg, gap),
@@ -577,5 +592,9 @@ fn finish(
         method,
         phases,
     };
-    Ok(Solved { roster, info })
+    Ok(Solved {
+        roster,
+        info,
+        reached,
+    })
 }

@@ -723,7 +723,12 @@ pub fn replan(
         method: SolveMethod::Agents,
         phases,
     };
-    Ok(Solved { roster, info })
+    let reached = Some(run.built.sl.reached(|v| raw.values[run.pos[&v]])).filter(|r| !r.is_empty());
+    Ok(Solved {
+        roster,
+        info,
+        reached,
+    })
 }
 
 /// The re-plan of a version that asks nothing new of it
@@ -758,6 +763,7 @@ pub fn unchanged(published: &Roster, cfg: &SolverConfig, why: String) -> Solved 
                 constraints: 0,
             }],
         },
+        reached: None,
     }
 }
 

@@ -120,9 +120,15 @@ fn proficiency_matches_exhaustive_search() {
     let roster = solve(&scenario, &horizon, &reqs, &common::exact())
         .unwrap()
         .roster;
-    let staff = rota::report::route(&scenario, &horizon, &reqs, &roster)
-        .unwrap()
-        .staff;
+    let staff = rota::report::route(
+        &scenario,
+        &horizon,
+        &reqs,
+        &roster,
+        &rota::report::Limits::exact(),
+    )
+    .unwrap()
+    .staff;
     for (h, (on_a, on_b)) in staff[0].iter().zip(&staff[1]).enumerate() {
         let duty = |id: &str| {
             roster

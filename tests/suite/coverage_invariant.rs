@@ -21,7 +21,7 @@ use chrono::Duration;
 use proptest::prelude::*;
 use rota::forecast::{Forecast, QueueForecast};
 use rota::horizon::Horizon;
-use rota::report::{cost, evaluate};
+use rota::report::{cost, evaluate, Limits};
 use rota::roster::validate::validate;
 use rota::scenario::{ForecastMethod, Scenario};
 use rota::solve::solve;
@@ -505,7 +505,24 @@ proptest! {
             }
         }
         if c.service_level {
-            let routing = rota::report::route(&sc, &h, &reqs, &solved.roster).unwrap();
+            let routing =
+                rota::report::route(&sc, &h, &reqs, &solved.roster, &Limits::exact()).unwrap();
+            // Started from the optimizer's own steps, the search ends at the
+            // same least cost as from the relaxation's.
+            let started = Limits {
+                start: solved.reached.as_ref(),
+                ..Limits::exact()
+            };
+            prop_assert!(solved.reached.is_some(), "the solve hands its steps on");
+            let from_claim = rota::report::route(&sc, &h, &reqs, &solved.roster, &started).unwrap();
+            prop_assert!(routing.proven && from_claim.proven);
+            prop_assert!(
+                (from_claim.coverage_cost - routing.coverage_cost).abs()
+                    <= 1e-6 * routing.coverage_cost.abs().max(1.0),
+                "from the claim's steps {} against {}",
+                from_claim.coverage_cost,
+                routing.coverage_cost
+            );
             for (qi, row) in routing.credited.iter().enumerate() {
                 for (t, credit) in row.iter().enumerate() {
                     if let Some(credit) = credit {
