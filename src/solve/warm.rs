@@ -381,19 +381,44 @@ pub(super) fn solution_from_plan(
     // its requirement (as the report does), so no queue of a multi-skilled
     // group is left empty where it needs staff.
     let mut served = vec![vec![0.0; nt]; scenario.queues.len()];
+    let queue_of = |s: &String| {
+        scenario
+            .queues
+            .iter()
+            .position(|q| &q.id == s)
+            .expect("queue")
+    };
+    if built.sl.cells.iter().any(|row| !row.is_empty()) {
+        // With the service-level objective, first by what each queue earns.
+        let queues: Vec<Vec<usize>> = built
+            .groups
+            .iter()
+            .map(|g| g.iter().map(queue_of).collect())
+            .collect();
+        let given = super::service_level::split_by_value(
+            scenario,
+            horizon,
+            reqs,
+            &built.sl,
+            (&queues, &built.proficiency),
+            &mut duty,
+        );
+        for (g, by_t) in given.iter().enumerate() {
+            for (t, by_j) in by_t.iter().enumerate() {
+                for (j, &a) in by_j.iter().enumerate() {
+                    if a > 0.0 {
+                        let q = queues[g][j];
+                        served[q][t] += a * built.proficiency[g][j];
+                        vals[pos[&built.w[&(g, q)][t]]] += a;
+                    }
+                }
+            }
+        }
+    }
     let mut order: Vec<usize> = (0..built.groups.len()).collect();
     order.sort_by_key(|&g| built.groups[g].len());
     for g in order {
-        let qis: Vec<usize> = built.groups[g]
-            .iter()
-            .map(|s| {
-                scenario
-                    .queues
-                    .iter()
-                    .position(|q| &q.id == s)
-                    .expect("queue")
-            })
-            .collect();
+        let qis: Vec<usize> = built.groups[g].iter().map(queue_of).collect();
         // In queue order, so that ties go to the first queue as in the report.
         let mut by_queue: Vec<usize> = (0..qis.len()).collect();
         by_queue.sort_by_key(|&j| qis[j]);
