@@ -609,7 +609,8 @@ pub(super) fn add_breaks_and_coverage(
 /// break counts are feasible (Hall's theorem), in far fewer rows. Returns
 /// the coverage of [`add_coverage`] over the duty of `members` (each
 /// group's count of each shift candidate, as an expression) less the
-/// breaks.
+/// breaks, and the `f` of each group, day and kind of break as
+/// `(break candidate m, f)` ([`AssignedBreaks`]).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn add_assigned_breaks_and_coverage(
     model: &mut Model,
@@ -619,10 +620,17 @@ pub(super) fn add_assigned_breaks_and_coverage(
     days: &[Day],
     (groups, proficiency): (&[Vec<String>], &[Vec<f64>]),
     members: Vec<Vec<Vec<Expression>>>,
-) -> Covered {
+) -> (Covered, AssignedBreaks) {
     let nt = horizon.intervals.len();
     let (shift_cov, break_cov) = candidate_coverage(horizon, days);
     let mut duty: Vec<Vec<Expression>> = vec![vec![Expression::default(); nt]; groups.len()];
+    let mut assigned: AssignedBreaks = (0..groups.len())
+        .map(|_| {
+            days.iter()
+                .map(|d| vec![Vec::new(); d.kinds.len()])
+                .collect()
+        })
+        .collect();
     for (g, mg) in members.into_iter().enumerate() {
         for (di, (day, md)) in days.iter().zip(mg).enumerate() {
             let mut started = vec![vec![Expression::default(); day.kinds.len()]; day.starts];
@@ -646,9 +654,10 @@ pub(super) fn add_assigned_breaks_and_coverage(
                     }
                     let w = &bk.starts[i];
                     let mut given = Expression::default();
-                    for cov in &break_cov[di][kind][w.lo..=w.hi] {
+                    for (m, cov) in (w.lo..=w.hi).zip(&break_cov[di][kind][w.lo..=w.hi]) {
                         let f = model.add(variable().min(0.0), false);
                         given.add_mul(1.0, f);
+                        assigned[g][di][kind].push((m, f));
                         for &(t, share) in cov {
                             duty[g][t].add_mul(-share, f);
                         }
@@ -658,7 +667,7 @@ pub(super) fn add_assigned_breaks_and_coverage(
             }
         }
     }
-    add_coverage(
+    let covered = add_coverage(
         model,
         scenario,
         horizon,
@@ -666,7 +675,64 @@ pub(super) fn add_assigned_breaks_and_coverage(
         (groups, proficiency),
         duty,
         false,
-    )
+    );
+    (covered, assigned)
+}
+
+/// `assigned[group][day][kind]`: the variables `f` of
+/// [`add_assigned_breaks_and_coverage`], each with its break candidate.
+pub(super) type AssignedBreaks = Vec<Vec<Vec<Vec<(usize, Variable)>>>>;
+
+/// `counts[group][day][kind][break candidate]`: whole breaks.
+pub(super) type BreakCounts = Vec<Vec<Vec<Vec<usize>>>>;
+
+/// The breaks of each group, day and kind per break candidate that the
+/// values `value` of [`AssignedBreaks`] give, in whole numbers: each
+/// group, day and kind's total rounded, handed to its candidates by largest
+/// remainder.
+pub(super) fn break_counts(
+    assigned: &AssignedBreaks,
+    days: &[Day],
+    value: impl Fn(&Variable) -> f64,
+) -> BreakCounts {
+    assigned
+        .iter()
+        .map(|g| {
+            g.iter()
+                .zip(days)
+                .map(|(d, day)| {
+                    d.iter()
+                        .zip(&day.kinds)
+                        .map(|(fs, bk)| {
+                            let mut share = vec![0.0; bk.breaks.len()];
+                            for (m, f) in fs {
+                                share[*m] += value(f).max(0.0);
+                            }
+                            whole(&share)
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// `share` in whole numbers summing to its rounded total: the floors, then
+/// one more to the largest remainders (ties to the earlier).
+fn whole(share: &[f64]) -> Vec<usize> {
+    let total = share.iter().sum::<f64>().round() as usize;
+    let mut out: Vec<usize> = share.iter().map(|x| (x + 1e-6).floor() as usize).collect();
+    let mut order: Vec<usize> = (0..share.len()).collect();
+    order.sort_by(|&a, &b| {
+        let ra = share[a] - out[a] as f64;
+        let rb = share[b] - out[b] as f64;
+        rb.total_cmp(&ra).then(a.cmp(&b))
+    });
+    let short = total.saturating_sub(out.iter().sum());
+    for i in order.into_iter().take(short) {
+        out[i] += 1;
+    }
+    out
 }
 
 /// The runs of start times `(i, j)` whose rows `Σ breaks in the joint

@@ -31,7 +31,9 @@ use crate::horizon::Horizon;
 use crate::lp::{hand_to_highs, Model};
 use crate::scenario::{Scenario, SolverConfig};
 use crate::solve::candidates::Day;
-use crate::solve::model::{add_assigned_breaks_and_coverage, empty_members, new_model};
+use crate::solve::model::{
+    add_assigned_breaks_and_coverage, empty_members, new_model, AssignedBreaks,
+};
 use crate::staffing::QueueRequirements;
 
 /// A generated plan of one kind of agent.
@@ -64,6 +66,8 @@ pub(super) struct Built {
     pub(super) link: Vec<Vec<Vec<Option<usize>>>>,
     /// Row of the convexity constraint of each kind.
     pub(super) conv: Vec<usize>,
+    /// The breaks by assignment (`model::AssignedBreaks`).
+    pub(super) breaks: AssignedBreaks,
 }
 
 /// Builds the master over the columns of `pool`, with each `λ` between the
@@ -158,7 +162,7 @@ pub(super) fn build_master(
             model.constraints.len() - 1
         })
         .collect();
-    add_assigned_breaks_and_coverage(
+    let (_, breaks) = add_assigned_breaks_and_coverage(
         &mut model,
         scenario,
         horizon,
@@ -172,6 +176,7 @@ pub(super) fn build_master(
         lambda,
         link,
         conv,
+        breaks,
     }
 }
 
