@@ -120,6 +120,7 @@ fn exact(seconds: f64) -> SolverConfig {
         decompose_from_agents: usize::MAX,
         decompose_service_level_from_agents: usize::MAX,
         column_generation_from_agents: usize::MAX,
+        column_generation_service_level_from_agents: usize::MAX,
     }
 }
 

@@ -44,7 +44,8 @@ pub struct SolverConfig {
     /// decomposes from `decompose_from_agents` agents on
     /// (`decompose_service_level_from_agents` with the service-level
     /// objective) and uses column generation from
-    /// `column_generation_from_agents` on (requirements objective).
+    /// `column_generation_from_agents` on
+    /// (`column_generation_service_level_from_agents`).
     #[serde(default)]
     pub method: SolveMethod,
     /// With `method: auto`, the number of agents from which rota decomposes.
@@ -59,6 +60,9 @@ pub struct SolverConfig {
     /// decomposition.
     #[serde(default = "default_column_generation_from")]
     pub column_generation_from_agents: usize,
+    /// The same for scenarios with `objective.mode: service_level`.
+    #[serde(default = "default_column_generation_sl_from")]
+    pub column_generation_service_level_from_agents: usize,
 }
 
 /// How the optimizer builds the roster.
@@ -88,6 +92,14 @@ fn default_column_generation_from() -> usize {
 
 fn default_decompose_sl_from() -> usize {
     20
+}
+
+/// With the service-level objective, column generation reached 0.91 % on
+/// a 1,000-agent realistic week where the decomposition stopped at 25 %,
+/// and the decomposition's roster cost a fifth of column generation's on
+/// a 200-agent one (docs/benchmarks.md, seventh session).
+fn default_column_generation_sl_from() -> usize {
+    500
 }
 
 /// The value of a HiGHS option.

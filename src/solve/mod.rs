@@ -369,14 +369,17 @@ pub fn method_for(scenario: &Scenario, cfg: &SolverConfig) -> SolveMethod {
     match cfg.method {
         SolveMethod::Auto if scenario.weeks().len() > 1 => SolveMethod::Weeks,
         SolveMethod::Auto => {
-            let from = match scenario.objective.mode {
-                ObjectiveMode::ServiceLevel => cfg.decompose_service_level_from_agents,
-                ObjectiveMode::Requirements => cfg.decompose_from_agents,
+            let (from, generate_from) = match scenario.objective.mode {
+                ObjectiveMode::ServiceLevel => (
+                    cfg.decompose_service_level_from_agents,
+                    cfg.column_generation_service_level_from_agents,
+                ),
+                ObjectiveMode::Requirements => {
+                    (cfg.decompose_from_agents, cfg.column_generation_from_agents)
+                }
             };
             let n = scenario.agents.len();
-            if scenario.objective.mode == ObjectiveMode::Requirements
-                && n >= cfg.column_generation_from_agents
-            {
+            if n >= generate_from {
                 SolveMethod::ColumnGeneration
             } else if n >= from {
                 SolveMethod::Decomposition

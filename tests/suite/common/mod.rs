@@ -19,6 +19,7 @@ pub fn exact() -> SolverConfig {
         decompose_from_agents: 100,
         decompose_service_level_from_agents: 20,
         column_generation_from_agents: usize::MAX,
+        column_generation_service_level_from_agents: usize::MAX,
     }
 }
 
