@@ -237,12 +237,15 @@ pub struct SlModel {
 }
 
 impl SlCell {
-    /// The cell's binaries: "staffed to the tangent point", then each step.
+    /// The cell's binaries, each with the staff it needs: "staffed to the
+    /// tangent point", then each step.
+    pub fn thresholds(&self) -> impl Iterator<Item = (Variable, f64)> + '_ {
+        self.tangent.iter().chain(&self.steps).copied()
+    }
+
+    /// The cell's binaries ([`SlCell::thresholds`]).
     pub fn binaries(&self) -> impl Iterator<Item = Variable> + '_ {
-        self.tangent
-            .iter()
-            .map(|(z, _)| *z)
-            .chain(self.steps.iter().map(|(y, _)| *y))
+        self.thresholds().map(|(v, _)| v)
     }
 }
 

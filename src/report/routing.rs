@@ -199,53 +199,53 @@ pub fn route(
                 })
         };
         let reached = match limits.start.filter(|r| fits(r)) {
-            Some(r) => r.clone(),
+            Some(r) => Some(r.clone()),
             None => {
                 let (relaxed, rc) = build(true);
                 let rpos = relaxed.positions();
                 let raw = run(relaxed, &exact(limits.seconds), None)?;
-                if raw.values.is_empty() {
-                    Reached::default()
-                } else {
-                    reached_by(&covered, &staff_of(&rc, &raw.values, &rpos))
-                }
+                (!raw.values.is_empty())
+                    .then(|| reached_by(&covered, &staff_of(&rc, &raw.values, &rpos)))
             }
         };
         // The start's split: the least cost with those steps fixed (in
         // effect a linear program). Solved apart rather than handed to
         // HiGHS as a start: given one, HiGHS 1.16 has returned it as
         // optimal for a model where it was not.
-        let (mut fixed, fc) = build(false);
-        let fpos = fixed.positions();
-        let cells = |c: &Covered| -> Vec<Variable> {
-            c.sl.cells
-                .iter()
-                .flatten()
-                .flatten()
-                .flat_map(|c| c.binaries())
-                .collect()
-        };
-        let at: Vec<bool> = reached.0.iter().flatten().flatten().copied().collect();
-        let vars = cells(&fc);
-        if at.len() == vars.len() {
-            for (v, on) in vars.into_iter().zip(at) {
-                fixed
-                    .constraints
-                    .push(Expression::from(v).eq(if on { 1.0 } else { 0.0 }));
+        let started = match reached {
+            Some(reached) => {
+                let (mut fixed, fc) = build(false);
+                let fpos = fixed.positions();
+                let binaries = fc
+                    .sl
+                    .cells
+                    .iter()
+                    .flatten()
+                    .flatten()
+                    .flat_map(|c| c.binaries());
+                let on = reached.0.iter().flatten().flatten();
+                let fixes: Vec<_> = binaries
+                    .zip(on)
+                    .map(|(v, &on)| Expression::from(v).eq(if on { 1.0 } else { 0.0 }))
+                    .collect();
+                fixed.constraints.extend(fixes);
+                Some((run(fixed, &exact(limits.seconds), None)?, fc, fpos))
             }
+            None => None,
         }
-        let started = run(fixed, &exact(limits.seconds), None)?;
+        .filter(|(raw, _, _)| !raw.values.is_empty());
         // The search, from no start, in the time left.
         let left = (limits.seconds - began.elapsed().as_secs_f64()).max(limits.seconds.min(1.0));
         let searched = run(model, &exact(left), None)?;
         let proven = searched.status == HighsModelStatus::Optimal && !searched.values.is_empty();
-        if proven
-            || started.values.is_empty()
-            || (!searched.values.is_empty() && searched.objective <= started.objective)
-        {
-            (searched, covered, pos, proven)
-        } else {
-            (started, fc, fpos, false)
+        match started {
+            Some((raw, fc, fpos))
+                if !proven
+                    && (searched.values.is_empty() || raw.objective < searched.objective) =>
+            {
+                (raw, fc, fpos, false)
+            }
+            _ => (searched, covered, pos, proven),
         }
     };
     if first.values.is_empty() {
@@ -334,12 +334,7 @@ fn reached_by(covered: &Covered, staff: &[Vec<f64>]) -> Reached {
                     .zip(st)
                     .map(|(c, &s)| {
                         c.as_ref().map_or_else(Vec::new, |c| {
-                            c.tangent
-                                .iter()
-                                .map(|(_, at)| *at)
-                                .chain(c.steps.iter().map(|(_, at)| *at))
-                                .map(|at| s >= at)
-                                .collect()
+                            c.thresholds().map(|(_, at)| s >= at).collect()
                         })
                     })
                     .collect()

@@ -29,7 +29,7 @@ pub(super) fn fill_start(
         for (t, cell) in row.iter().enumerate() {
             let Some(c) = cell else { continue };
             let s = served[qi][t];
-            for &(y, at) in c.tangent.iter().chain(&c.steps) {
+            for (y, at) in c.thresholds() {
                 vals[pos[&y]] = if s + 1e-9 >= at { 1.0 } else { 0.0 };
             }
             let v = c.curve.credit(s, below);
