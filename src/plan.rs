@@ -168,18 +168,27 @@ impl Inputs {
         solved: &mut Solved,
     ) -> Result<(Vec<Violation>, Evaluation)> {
         let sc = self.scenario();
-        // Within the plan's time limit, from the optimizer's own split.
-        let limits = report::Limits {
-            seconds: solve::pricing_seconds(
-                solved.info.time_limit_seconds,
-                solved.info.solve_seconds,
-            ),
-            start: solved.reached.as_ref(),
-        };
-        let evaluation = report::evaluate_within(sc, &self.horizon, reqs, &solved.roster, &limits)?;
+        let evaluation = report::evaluate_within(
+            sc,
+            &self.horizon,
+            reqs,
+            &solved.roster,
+            &limits_after(solved),
+        )?;
         let cost = report::cost(sc, &solved.roster, &evaluation);
         reconcile(&mut solved.info, &cost)?;
         Ok((validate(sc, &solved.roster), evaluation))
+    }
+}
+
+/// What the report's split across queues of a solved roster may take:
+/// the run's time left ([`solve::pricing_seconds`]), started from the
+/// optimizer's own steps, so that the report keeps to the plan's time and
+/// never prices the roster above the claim.
+pub fn limits_after(solved: &Solved) -> report::Limits<'_> {
+    report::Limits {
+        seconds: solve::pricing_seconds(solved.info.time_limit_seconds, solved.info.solve_seconds),
+        start: solved.reached.as_ref(),
     }
 }
 

@@ -209,13 +209,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         horizon,
         &reqs,
         &solved.roster,
-        &rota::report::Limits {
-            seconds: rota::solve::pricing_seconds(
-                solved.info.time_limit_seconds,
-                solved.info.solve_seconds,
-            ),
-            start: solved.reached.as_ref(),
-        },
+        &rota::plan::limits_after(&solved),
     )?;
     if unchanged_since {
         let c = rota::report::cost(sc, &solved.roster, &evaluation).total;

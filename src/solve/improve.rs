@@ -34,6 +34,7 @@ use super::decompose::{tighten, TIGHTEN_SHARE};
 use super::model::{build, keep_picks, keep_picks_but, Built};
 use super::warm::{solution_from_plan, Pick};
 use super::{hand_out_breaks, picked, value, Progress, SolvePhase};
+use crate::coverage::model::Reached;
 use crate::error::Result;
 use crate::horizon::Horizon;
 use crate::lp::{run_watched, RawSolution, Watch};
@@ -50,6 +51,12 @@ pub(super) struct Run {
 }
 
 impl Run {
+    /// The service-level steps this run's split reached (`Solved::reached`);
+    /// `None` without any.
+    pub(super) fn reached(&self) -> Option<Reached> {
+        Some(self.built.sl.reached(|v| self.raw.values[self.pos[&v]])).filter(|r| !r.is_empty())
+    }
+
     /// Solves `built` from `start`.
     pub(super) fn solve(
         built: Built,

@@ -573,7 +573,7 @@ fn finish(
         }
     };
     let roster = readout::roster(scenario, horizon, days, &fin);
-    let reached = Some(fin.built.sl.reached(|v| raw.values[fin.pos[&v]])).filter(|r| !r.is_empty());
+    let reached = fin.reached();
     let info = SolveInfo {
         status,
         stop_reason: status.explain(cfg, gap),

@@ -723,7 +723,7 @@ pub fn replan(
         method: SolveMethod::Agents,
         phases,
     };
-    let reached = Some(run.built.sl.reached(|v| raw.values[run.pos[&v]])).filter(|r| !r.is_empty());
+    let reached = run.reached();
     Ok(Solved {
         roster,
         info,
