@@ -424,17 +424,27 @@ pub fn solve_with(
     }
     let t0 = Instant::now();
     let days = candidates(scenario);
+    // With the service-level objective the final pricing is an integer
+    // program (the steps below each tangent point) that can take its whole
+    // floor: the method stops that much earlier, so that the solve keeps
+    // to its limit. With the requirement objective it is a linear program
+    // of a second or so, and the method has the whole limit.
+    let mut method_cfg = cfg.clone();
+    if scenario.objective.mode == ObjectiveMode::ServiceLevel {
+        method_cfg.time_limit_seconds -= priced_reserve(cfg.time_limit_seconds);
+    }
+    let m_cfg = &method_cfg;
     let outcome = match method_for(scenario, cfg) {
         SolveMethod::Decomposition => {
-            decompose::method(scenario, horizon, reqs, &days, cfg, progress, t0)?
+            decompose::method(scenario, horizon, reqs, &days, m_cfg, progress, t0)?
         }
         SolveMethod::ColumnGeneration => {
-            colgen::method(scenario, horizon, reqs, &days, cfg, progress, t0)?
+            colgen::method(scenario, horizon, reqs, &days, m_cfg, progress, t0)?
         }
         SolveMethod::Weeks if scenario.weeks().len() > 1 => {
-            weeks::method(scenario, horizon, reqs, &days, cfg, progress, t0)?
+            weeks::method(scenario, horizon, reqs, &days, m_cfg, progress, t0)?
         }
-        _ => agents::method(scenario, horizon, reqs, &days, cfg, progress)?,
+        _ => agents::method(scenario, horizon, reqs, &days, m_cfg, progress)?,
     };
     finish(scenario, horizon, reqs, &days, cfg, outcome, t0)
 }
@@ -449,7 +459,14 @@ const PRICED_SHARE: f64 = 0.1;
 /// phase) keeps to it, and so does the report's search for the split
 /// across queues in `plan::Inputs::check`.
 pub fn pricing_seconds(limit: f64, used: f64) -> f64 {
-    (limit - used).max((PRICED_SHARE * limit).min(60.0))
+    (limit - used).max(priced_reserve(limit))
+}
+
+/// The floor of [`pricing_seconds`]: a tenth of the limit, at most a
+/// minute. With the service-level objective the method keeps it back for
+/// the final pricing ([`solve_with`]).
+fn priced_reserve(limit: f64) -> f64 {
+    (PRICED_SHARE * limit).min(60.0)
 }
 
 /// The roster of the outcome's final run, and what the solve achieved.
