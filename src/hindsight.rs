@@ -12,6 +12,8 @@ use serde::Serialize;
 use crate::drill::{judge, staffed, QueueWeek};
 use crate::error::Result;
 use crate::plan::Inputs;
+use crate::scenario::{Queue, Scenario};
+use crate::staffing::{risk, risk_day};
 
 /// One held-out week, planned and judged.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -320,4 +322,188 @@ pub fn overall(weeks: &[Week]) -> Overall {
             .collect(),
         band: band_total(&weeks.iter().map(|w| w.band.clone()).collect::<Vec<_>>()),
     }
+}
+
+/// One queue's held-out day, and the margin it would have needed: the
+/// smallest share `u` by which the day's forecast, raised in every interval
+/// and staffed by Erlang for forecast × (1 + u) (`staffing::risk::Day`, as
+/// `objective.risk` staffs a day), would have met the day's target on what
+/// really arrived. One margin for every day, chosen knowing how the days
+/// came out, is the most any rule that raises a day's forecast by a share
+/// can buy with it: [`margin_curve`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayMargin {
+    pub date: NaiveDate,
+    pub queue: String,
+    /// Contacts forecast and contacts that really arrived, over the day's
+    /// intervals with a known actual.
+    pub forecast: f64,
+    pub actual: f64,
+    /// The uplift needed: 0 when Erlang's staffing for the forecast itself
+    /// met the target, `None` when not even the forecast doubled
+    /// ([`crate::staffing::risk::MAX_UPLIFT`]) would have.
+    pub needed: Option<f64>,
+    /// Per interval judged: (slot of the day, forecast volume, handle time,
+    /// actual volume).
+    #[serde(skip)]
+    intervals: Vec<(usize, f64, f64, f64)>,
+}
+
+impl DayMargin {
+    /// The day's Erlang staffing with its forecast raised by `u`, for the
+    /// scenario's queue `q`.
+    fn day<'a>(&self, scenario: &Scenario, q: &'a Queue, step: u32) -> risk::Day<'a> {
+        risk_day(
+            scenario,
+            q,
+            step,
+            self.intervals
+                .iter()
+                .map(|&(slot, v, aht, _)| (slot, v, aht))
+                .collect(),
+        )
+    }
+
+    /// The forecast and handle time the day was staffed for, and the
+    /// actual volume, per interval judged (slot of the day first).
+    pub fn intervals(&self) -> &[(usize, f64, f64, f64)] {
+        &self.intervals
+    }
+}
+
+/// The held-out days of the week from `start`: each queue's forecast from
+/// the history before the week (as `rota plan` makes it) against the
+/// week's actuals, and the uplift each day would have needed
+/// ([`DayMargin`]). No roster: Erlang's staffing of the raised forecast.
+/// Deferred queues (email, tickets) and days without contacts are left out.
+pub fn margins_week(inputs: &Inputs, start: NaiveDate) -> Result<Vec<DayMargin>> {
+    let mut sc = inputs.scenario().clone();
+    sc.planning.week_start = start;
+    let inputs = inputs.with_scenario(sc);
+    let sc = inputs.scenario();
+    let h = &inputs.horizon;
+    let step = h.interval_minutes;
+    let forecast = inputs.forecast()?;
+    let actual = crate::forecast::actuals(&inputs.loaded, &inputs.history, h);
+    let mut out = Vec::new();
+    for ((q, f), a) in sc.queues.iter().zip(&forecast.queues).zip(&actual) {
+        if q.channel.is_deferred() {
+            continue;
+        }
+        for (d, &date) in h.dates.iter().enumerate() {
+            let intervals: Vec<(usize, f64, f64, f64)> = h
+                .intervals
+                .iter()
+                .enumerate()
+                .filter(|(_, iv)| iv.day == d)
+                .filter_map(|(t, iv)| {
+                    let y = a.get(t).copied().flatten()?;
+                    (y > 0.0 || f.volume[t] > 0.0).then_some((
+                        (iv.minute_of_day / step) as usize,
+                        f.volume[t],
+                        f.aht_seconds[t],
+                        y,
+                    ))
+                })
+                .collect();
+            let contacts: f64 = intervals.iter().map(|i| i.3).sum();
+            if contacts <= 0.0 {
+                continue;
+            }
+            let mut m = DayMargin {
+                date,
+                queue: q.id.clone(),
+                forecast: intervals.iter().map(|i| i.1).sum(),
+                actual: contacts,
+                needed: None,
+                intervals,
+            };
+            let day = m.day(sc, q, step);
+            let draws = vec![m.intervals.iter().map(|i| i.3).collect::<Vec<f64>>()];
+            let doubled = day.scheduled(risk::MAX_UPLIFT);
+            m.needed = (day.p_meet(&draws, &doubled) >= 1.0).then(|| day.uplift(&draws, 1.0));
+            out.push(m);
+        }
+    }
+    Ok(out)
+}
+
+/// One queue's held-out days with a single uplift for every day: how many
+/// would have met the target, and Erlang's scheduled agent-hours for them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MarginPoint {
+    pub queue: String,
+    pub uplift: f64,
+    pub days: usize,
+    pub days_met: usize,
+    pub required_hours: f64,
+    /// Required hours above those of the forecast itself (uplift 0), as a
+    /// share of them.
+    pub above_point: f64,
+}
+
+/// For each queue of `days` and each uplift of `uplifts` (ascending), the
+/// days met and the hours required (`scenario`, `interval_minutes`: the
+/// plan's, whose queues the days name).
+pub fn margin_curve(
+    scenario: &Scenario,
+    interval_minutes: u32,
+    days: &[DayMargin],
+    uplifts: &[f64],
+) -> Vec<MarginPoint> {
+    let hours = interval_minutes as f64 / 60.0;
+    let mut out = Vec::new();
+    for q in &scenario.queues {
+        let mine: Vec<&DayMargin> = days.iter().filter(|m| m.queue == q.id).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let required = |u: f64| -> f64 {
+            mine.iter()
+                .map(|m| {
+                    let staff = m.day(scenario, q, interval_minutes).scheduled(u);
+                    staff.iter().map(|&s| s as f64).sum::<f64>() * hours
+                })
+                .sum()
+        };
+        let point = required(0.0);
+        for &u in uplifts {
+            let r = required(u);
+            out.push(MarginPoint {
+                queue: q.id.clone(),
+                uplift: u,
+                days: mine.len(),
+                days_met: mine
+                    .iter()
+                    .filter(|m| m.needed.is_some_and(|n| n <= u))
+                    .count(),
+                required_hours: r,
+                above_point: if point > 0.0 { r / point - 1.0 } else { 0.0 },
+            });
+        }
+    }
+    out
+}
+
+/// The smallest single uplift with which at least the share `share` of
+/// queue `queue`'s `days` would have met the target (`None` when more of
+/// them than that were out of reach, or there are none).
+pub fn uplift_for(days: &[DayMargin], queue: &str, share: f64) -> Option<f64> {
+    let mut needed: Vec<Option<f64>> = days
+        .iter()
+        .filter(|m| m.queue == queue)
+        .map(|m| m.needed)
+        .collect();
+    if needed.is_empty() {
+        return None;
+    }
+    // Out of reach last.
+    needed.sort_by(|a, b| match (a, b) {
+        (Some(x), Some(y)) => x.total_cmp(y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    let k = ((share * needed.len() as f64) - 1e-9).ceil().max(1.0) as usize;
+    needed.get(k - 1).copied().flatten()
 }

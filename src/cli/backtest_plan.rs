@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use rota::hindsight::{
-    band_total, band_week, held_out, overall, totals, week, BandCoverage, Overall, Totals, Week,
+    band_total, band_week, held_out, margin_curve, margins_week, overall, totals, uplift_for, week,
+    BandCoverage, DayMargin, MarginPoint, Overall, Totals, Week,
 };
 
 use super::Format;
@@ -21,6 +22,12 @@ pub struct Args {
     /// against the forecast band (no roster).
     #[arg(long)]
     band_only: bool,
+    /// Only forecast each held-out week and print, per day, the uplift of
+    /// its forecast Erlang's staffing would have needed to meet the target
+    /// on what really arrived, and what one uplift for every day would have
+    /// bought and cost (no roster).
+    #[arg(long, conflicts_with = "band_only")]
+    margins: bool,
     /// Solver settings: a name (fast, default, thorough) or a YAML file.
     #[arg(long)]
     solver: Option<String>,
@@ -42,6 +49,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let inputs = rota::plan::Inputs::load(&args.scenario, args.solver.as_deref())?;
     if args.band_only {
         return band_only(&inputs, args.weeks, args.format);
+    }
+    if args.margins {
+        return margins(&inputs, args.weeks, args.format);
     }
     let mut weeks = Vec::new();
     for start in held_out(&inputs, args.weeks) {
@@ -111,6 +121,137 @@ fn band_only(inputs: &rota::plan::Inputs, count: u32, format: Format) -> anyhow:
         }
     }
     Ok(super::EXIT_OK)
+}
+
+/// Uplifts at which `--margins` prints the days met and the hours.
+const CURVE: [f64; 8] = [0.0, 0.02, 0.04, 0.06, 0.08, 0.10, 0.15, 0.20];
+
+/// Shares of days for which `--margins` prints the single uplift needed.
+const SHARES: [f64; 4] = [0.5, 0.8, 0.9, 0.95];
+
+/// `--margins`: the uplift each held-out day would have needed, and one
+/// uplift for every day, chosen in hindsight.
+fn margins(inputs: &rota::plan::Inputs, count: u32, format: Format) -> anyhow::Result<i32> {
+    let mut days: Vec<DayMargin> = Vec::new();
+    for start in held_out(inputs, count) {
+        let m = margins_week(inputs, start)
+            .map_err(|e| anyhow::Error::new(e).context(format!("the held-out week {start}")))?;
+        days.extend(m);
+    }
+    let sc = inputs.scenario();
+    let step = inputs.horizon.interval_minutes;
+    let curve = margin_curve(sc, step, &days, &CURVE);
+    // The single uplift for each share of days, and its point on the curve.
+    let mut needed: Vec<MarginPoint> = Vec::new();
+    let mut shares: Vec<(String, f64, Option<f64>)> = Vec::new();
+    for q in &sc.queues {
+        for share in SHARES {
+            let u = uplift_for(&days, &q.id, share);
+            shares.push((q.id.clone(), share, u));
+            if let Some(u) = u {
+                needed.extend(
+                    margin_curve(sc, step, &days, &[u])
+                        .into_iter()
+                        .filter(|p| p.queue == q.id),
+                );
+            }
+        }
+    }
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "days": days,
+                "curve": curve,
+                "for_share": shares.iter().map(|(q, s, u)| serde_json::json!({
+                    "queue": q,
+                    "share": s,
+                    "uplift": u,
+                    "point": u.and_then(|u| needed.iter().find(|p| &p.queue == q && p.uplift == u)),
+                })).collect::<Vec<_>>(),
+            }))?
+        ),
+        Format::Text => print!("{}", margins_text(&days, &curve, &shares, &needed)),
+    }
+    Ok(super::EXIT_OK)
+}
+
+fn margins_text(
+    days: &[DayMargin],
+    curve: &[MarginPoint],
+    shares: &[(String, f64, Option<f64>)],
+    needed: &[MarginPoint],
+) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "The uplift each held-out day needed: Erlang's staffing for its forecast x (1 + uplift) in every interval, judged on what really arrived\n"
+    );
+    let _ = writeln!(
+        s,
+        "{:<10}  {:<8}  {:>10}  {:>10}  {:>11}  {:>8}",
+        "day", "queue", "forecast", "actual", "actual/fcst", "needed"
+    );
+    for m in days {
+        let _ = writeln!(
+            s,
+            "{:<10}  {:<8}  {:>10.1}  {:>10.1}  {:>11.3}  {:>8}",
+            m.date.to_string(),
+            m.queue,
+            m.forecast,
+            m.actual,
+            if m.forecast > 0.0 {
+                m.actual / m.forecast
+            } else {
+                f64::NAN
+            },
+            m.needed
+                .map_or("> 100 %".to_string(), |u| format!("{:.1} %", 100.0 * u))
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nOne uplift for every day, chosen knowing how the days came out (no rule that raises each day's forecast by one share does better):\n"
+    );
+    let _ = writeln!(
+        s,
+        "{:<8}  {:>7}  {:>16}  {:>14}  {:>15}",
+        "queue", "uplift", "days met", "required h", "above point"
+    );
+    let point_line = |s: &mut String, p: &MarginPoint, label: String| {
+        let _ = writeln!(
+            s,
+            "{:<8}  {:>7}  {:>16}  {:>14.1}  {:>13.1} %{}",
+            p.queue,
+            format!("{:.2} %", 100.0 * p.uplift),
+            format!("{}/{} {}", p.days_met, p.days, pct(p.days_met, p.days)),
+            p.required_hours,
+            100.0 * p.above_point,
+            label
+        );
+    };
+    for p in curve {
+        point_line(&mut s, p, String::new());
+    }
+    let _ = writeln!(s);
+    for (q, share, u) in shares {
+        match u.and_then(|u| needed.iter().find(|p| &p.queue == q && p.uplift == u)) {
+            Some(p) => point_line(
+                &mut s,
+                p,
+                format!("  (the least for {:.0} % of days)", 100.0 * share),
+            ),
+            None => {
+                let _ = writeln!(
+                    s,
+                    "{q:<8}  no uplift up to 100 % meets {:.0} % of the days",
+                    100.0 * share
+                );
+            }
+        }
+    }
+    s
 }
 
 fn week_line(w: &Week) -> String {

@@ -257,13 +257,11 @@ pub fn day_uplifts(
     Some(
         (0..horizon.dates.len())
             .map(|d| {
-                let day = risk::Day {
-                    queue: q,
-                    target: target_of(scenario, q),
-                    day_target: scenario.sl_goal(q).target,
-                    shrinkage: scenario.shrinkage(q),
-                    interval_minutes: step,
-                    intervals: horizon
+                let day = risk_day(
+                    scenario,
+                    q,
+                    step,
+                    horizon
                         .intervals
                         .iter()
                         .enumerate()
@@ -276,7 +274,7 @@ pub fn day_uplifts(
                             )
                         })
                         .collect(),
-                };
+                );
                 if day.intervals.is_empty() {
                     return 0.0;
                 }
@@ -284,6 +282,25 @@ pub fn day_uplifts(
             })
             .collect(),
     )
+}
+
+/// Queue `q`'s day to staff for the odds: its `intervals` (slot of the
+/// day, forecast volume, handle time) with the scenario's targets and
+/// shrinkage.
+pub fn risk_day<'a>(
+    scenario: &Scenario,
+    q: &'a Queue,
+    interval_minutes: u32,
+    intervals: Vec<(usize, f64, f64)>,
+) -> risk::Day<'a> {
+    risk::Day {
+        queue: q,
+        target: target_of(scenario, q),
+        day_target: scenario.sl_goal(q).target,
+        shrinkage: scenario.shrinkage(q),
+        interval_minutes,
+        intervals,
+    }
 }
 
 /// Requirements of every queue over the horizon.

@@ -28,19 +28,26 @@ fn drilled(inputs: &Inputs, o: &Outcome, settings: &Settings) -> rota::drill::Od
     drill(sc, h, &basis, settings)
 }
 
+/// The small centre planned for the week of 2026-10-26 (held out of its
+/// history), 300-second hotline calls, no shrinkage, and `more` YAML at
+/// the end of the scenario.
+fn held_out_small(dir: &std::path::Path, more: &str) -> std::path::PathBuf {
+    common::small(dir, &|s| {
+        s.replace("week_start: 2026-11-02", "week_start: 2026-10-26")
+            .replace("shrinkage: 0.2", "shrinkage: 0")
+            .replace(
+                "{ id: hotline, channel: voice,",
+                "{ id: hotline, channel: voice, aht_seconds: 300,",
+            )
+            + more
+    })
+}
+
 fn planned() -> &'static (tempfile::TempDir, Inputs, Outcome) {
     static PLAN: OnceLock<(tempfile::TempDir, Inputs, Outcome)> = OnceLock::new();
     PLAN.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let path = common::small(dir.path(), &|s| {
-            s.replace("week_start: 2026-11-02", "week_start: 2026-10-26")
-                .replace("shrinkage: 0.2", "shrinkage: 0")
-                .replace(
-                    "{ id: hotline, channel: voice,",
-                    "{ id: hotline, channel: voice, aht_seconds: 300,",
-                )
-        });
-        let inputs = Inputs::load(&path, None).unwrap();
+        let inputs = Inputs::load(&held_out_small(dir.path(), ""), None).unwrap();
         let outcome = inputs.run().unwrap();
         (dir, inputs, outcome)
     })
@@ -554,4 +561,100 @@ fn a_day_planned_for_the_odds_is_the_smallest_uplift_meeting_that_share_of_past_
     assert_eq!(two.scheduled(u), two.scheduled(first), "{u} vs {first}");
     assert!(share(&two.scheduled(u)) >= 0.9);
     assert!(share(&two.scheduled(u - 1e-3)) < 0.9, "{u}");
+}
+
+#[test]
+fn a_held_out_days_margin_is_the_least_uplift_that_would_have_met_it() {
+    // The small centre as `planned` has it, each day to answer 90 % in
+    // time while each interval is staffed for 80 %: the days need margins.
+    let dir = tempfile::tempdir().unwrap();
+    let path = held_out_small(dir.path(), "objective: { target: 0.9 }\n");
+    let inputs = &Inputs::load(&path, None).unwrap();
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 10, 26).unwrap();
+    let days = rota::hindsight::margins_week(inputs, start).unwrap();
+    let actuals = hotline_actuals();
+    // The fewest agents giving 80 % in 20 s to `calls` 300-second calls in
+    // half an hour at an occupancy of at most 90 %, by the textbook formula.
+    let fewest = |calls: f64| -> u32 {
+        let load = calls * 300.0 / 1800.0;
+        if calls <= 0.0 {
+            return 0;
+        }
+        (1..)
+            .find(|&n| erlang_sl(n, load, 300.0, 20.0) >= 0.8 - 1e-12 && load / n as f64 <= 0.9)
+            .unwrap()
+    };
+    let hotline: Vec<_> = days.iter().filter(|m| m.queue == "hotline").collect();
+    assert_eq!(hotline.len(), 3, "the three held-out days");
+    let mut brute_needed = Vec::new();
+    for m in &hotline {
+        // The actuals are the file's, summed by hand.
+        for &(slot, _, aht, y) in m.intervals() {
+            let key = (
+                m.date.to_string(),
+                format!("{:02}:{:02}", slot * 30 / 60, slot * 30 % 60),
+            );
+            assert_eq!(y, actuals[&key], "{key:?}");
+            assert_eq!(aht, 300.0);
+        }
+        let staff = |u: f64| -> Vec<u32> {
+            m.intervals()
+                .iter()
+                .map(|&(_, v, _, _)| fewest(v * (1.0 + u)))
+                .collect()
+        };
+        let met = |staff: &[u32]| {
+            let (mut a, mut n) = (0.0, 0.0);
+            for (&(_, _, _, y), &s) in m.intervals().iter().zip(staff) {
+                if y > 0.0 {
+                    a += y * erlang_sl(s, y * 300.0 / 1800.0, 300.0, 20.0);
+                    n += y;
+                }
+            }
+            a / n >= 0.9 - 1e-9
+        };
+        let first = (0..=2000)
+            .map(|i| i as f64 * 0.0005)
+            .find(|&u| met(&staff(u)));
+        match (first, m.needed) {
+            (Some(0.0), Some(u)) => assert_eq!(u, 0.0, "{}", m.date),
+            (Some(f), Some(u)) => {
+                assert_eq!(staff(u), staff(f), "{}: {u} vs {f}", m.date);
+                assert!(!met(&staff(u - 1e-3)), "{}: {u}", m.date);
+            }
+            (None, None) => {}
+            (f, u) => panic!("{}: brute force {f:?}, rota {u:?}", m.date),
+        }
+        brute_needed.push(first);
+    }
+    // The fixture is only useful if its days needed different margins.
+    assert!(
+        brute_needed.iter().any(|u| u.is_some_and(|u| u > 0.0)),
+        "{brute_needed:?}"
+    );
+    // One uplift for every day: the days met are those needing no more.
+    let sc = inputs.scenario();
+    for u in [0.0, 0.05, 0.1, 0.3] {
+        let p = rota::hindsight::margin_curve(sc, 30, &days, &[u]);
+        let p = p.iter().find(|p| p.queue == "hotline").unwrap();
+        let want = brute_needed
+            .iter()
+            .filter(|f| f.is_some_and(|f| f <= u + 1e-3))
+            .count();
+        assert_eq!(p.days_met, want, "uplift {u}");
+        let hours: f64 = hotline
+            .iter()
+            .flat_map(|m| {
+                m.intervals()
+                    .iter()
+                    .map(|&(_, v, _, _)| fewest(v * (1.0 + u)))
+            })
+            .map(|s| s as f64 * 0.5)
+            .sum();
+        assert!(
+            (p.required_hours - hours).abs() < 1e-9,
+            "{} vs {hours}",
+            p.required_hours
+        );
+    }
 }
