@@ -717,6 +717,12 @@ pub struct Agent {
     /// The site the agent works at (`Scenario::sites`); after loading, the
     /// only site's name when the scenario has one `site`.
     pub site: Option<String>,
+    /// In a week planned on its own by the weeks method (`solve::weeks`):
+    /// the most days in a row the agent may end the plan on, so that the
+    /// weeks after it keep a plan for them (a run into a week with a day
+    /// off of one's own can leave too few days for the contract). Never
+    /// read from a scenario file.
+    pub end_run_at_most: Option<u32>,
 }
 
 impl Agent {
@@ -801,6 +807,7 @@ impl From<AgentSpec> for Agent {
             rotation: a.rotation,
             rotation_week: a.rotation_week,
             reserve: a.reserve,
+            end_run_at_most: None,
             site: a.site,
         }
     }

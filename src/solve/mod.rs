@@ -449,6 +449,40 @@ pub fn solve_with(
     finish(scenario, horizon, reqs, &days, cfg, outcome, t0)
 }
 
+/// The agents whose weekly minimum hours cannot be met whatever the
+/// roster, each checked alone under every rule of theirs (days off,
+/// availability, working days, rest, days in a row, the block of days off,
+/// the run carried in), one line each in a planner's words with the rules
+/// that would have to give way: what `rota plan` explains when a scenario
+/// has no roster, asked before planning (a generated centre checks itself
+/// with it). Empty when every agent's minimum fits.
+pub fn unmet_minimums(scenario: &Scenario, cfg: &SolverConfig) -> Vec<String> {
+    let horizon = Horizon::new(scenario);
+    let days = candidates(scenario);
+    // Coverage plays no part: requirements of nothing.
+    let none = crate::staffing::IntervalRequirement::none();
+    let reqs: Vec<QueueRequirements> = scenario
+        .queues
+        .iter()
+        .map(|q| QueueRequirements {
+            queue: q.id.clone(),
+            intervals: vec![none; horizon.intervals.len()],
+        })
+        .collect();
+    diagnose::explain_agents(scenario, &horizon, &reqs, &days, cfg)
+        .map(|s| s.lines().map(String::from).collect())
+        .unwrap_or_default()
+}
+
+/// The agents (indices) who have no plan keeping every rule of theirs over
+/// the whole plan, their weekly minimum hours included: the pricing of
+/// column generation (a dynamic program over the days, per agent, no
+/// coverage) finds none. Fast enough to check a generated centre as it is
+/// made; [`unmet_minimums`] says why, in a planner's words.
+pub fn agents_without_plan(scenario: &Scenario) -> Vec<usize> {
+    colgen::without_plan(scenario, &candidates(scenario))
+}
+
 /// The least share of the time limit the final roster's pricing gets
 /// when the run has used its time (`finish`).
 const PRICED_SHARE: f64 = 0.1;

@@ -409,7 +409,6 @@ pub(super) fn add_agents(
                 model,
                 &mut slacks,
                 rules,
-                ai,
                 SlackRule::Unavailable { day: di },
             ) {
                 model.constraints.push(barred.leq(s));
@@ -439,18 +438,25 @@ pub(super) fn add_agents(
                 for w in &worked[first..=t] {
                     e += w.clone();
                 }
-                if let Some(s) = new_slack(
-                    model,
-                    &mut slacks,
-                    rules,
-                    ai,
-                    SlackRule::Consecutive { day: t },
-                ) {
+                if let Some(s) =
+                    new_slack(model, &mut slacks, rules, SlackRule::Consecutive { day: t })
+                {
                     e.add_mul(-1.0, s);
                 }
                 model
                     .constraints
                     .push(e.leq(k.saturating_sub(carried) as f64));
+            }
+        }
+        // The run the plan may end on (a week of the weeks method): among
+        // its last `most + 1` days, at most `most` worked.
+        if let Some(most) = a.end_run_at_most.map(|m| m as usize) {
+            if most < days.len() {
+                let mut e = Expression::default();
+                for w in &worked[days.len() - most - 1..] {
+                    e += w.clone();
+                }
+                model.constraints.push(e.leq(most as f64));
             }
         }
         // Each week (`Scenario::weeks`): at least one block of L days off in
@@ -474,7 +480,6 @@ pub(super) fn add_agents(
                 model,
                 &mut slacks,
                 rules,
-                ai,
                 SlackRule::DaysOffBlock { week: wi },
             ) {
                 any_block.add_mul(1.0, s);
@@ -484,7 +489,7 @@ pub(super) fn add_agents(
         // Rest between shifts on different days (see `rest_cliques`); when
         // relaxed, one slack per day lets its shifts break the rest.
         let short: Vec<Option<Variable>> = (0..days.len())
-            .map(|d1| new_slack(model, &mut slacks, rules, ai, SlackRule::Rest { day: d1 }))
+            .map(|d1| new_slack(model, &mut slacks, rules, SlackRule::Rest { day: d1 }))
             .collect();
         for (d1, clique) in cliques {
             let mut e = Expression::default();
@@ -509,7 +514,6 @@ pub(super) fn add_agents(
                 model,
                 &mut slacks,
                 rules,
-                ai,
                 SlackRule::WorkingDays { week: wi },
             ) {
                 worked_days.add_mul(-1.0, s);
@@ -523,7 +527,6 @@ pub(super) fn add_agents(
                 model.constraints.push((paid + s).geq(week.min_hours(a)));
                 slack_of_agent.push(Some(s));
                 slacks.push(RuleSlack {
-                    agent: ai,
                     rule: SlackRule::MinHours { week: wi },
                     var: s,
                 });
@@ -544,17 +547,16 @@ pub(super) fn add_agents(
     }
 }
 
-/// A penalised slack of `rule` of agent `agent`, when `on`.
+/// A penalised slack of `rule`, when `on`.
 fn new_slack(
     model: &mut Model,
     slacks: &mut Vec<RuleSlack>,
     on: bool,
-    agent: usize,
     rule: SlackRule,
 ) -> Option<Variable> {
     on.then(|| {
         let var = model.add(variable().min(0.0), false);
-        slacks.push(RuleSlack { agent, rule, var });
+        slacks.push(RuleSlack { rule, var });
         var
     })
 }

@@ -185,7 +185,10 @@ pub(super) fn greedy(
                 let Some(end_run) = runs(week, &set, block, max_run, carried) else {
                     continue;
                 };
-                let room = max_run.is_none_or(|k| end_run + next_lead <= k);
+                let room = max_run.is_none_or(|k| end_run + next_lead <= k)
+                    && (wi + 1 < weeks.len()
+                        || a.end_run_at_most
+                            .is_none_or(|most| end_run <= most as usize));
                 let score: f64 = set.iter().map(|&d| needs[d]).sum();
                 let better = chosen
                     .as_ref()

@@ -87,6 +87,52 @@ fn week_scenario(scenario: &Scenario, w: usize, before: &[Option<PreviousWeek>])
     sub
 }
 
+/// The plan from week `from` on (its 7-day blocks and short last week as
+/// the whole plan has them), each agent carrying no run and no last shift;
+/// `None` past the last week.
+fn remainder_scenario(scenario: &Scenario, from: usize) -> Option<Scenario> {
+    let week = *scenario.weeks().get(from)?;
+    let mut rest = scenario.clone();
+    rest.planning.week_start =
+        scenario.planning.week_start + chrono::Duration::days(week.first as i64);
+    rest.planning.days = scenario.planning.days - week.first as u32;
+    for a in &mut rest.agents {
+        a.previous = None;
+        if let Some(r) = scenario.rotation_of(a) {
+            let n = r.weeks.len().max(1);
+            a.rotation_week = Some(((a.rotation_week.unwrap_or(0) as usize + from) % n) as u32);
+        }
+    }
+    Some(rest)
+}
+
+/// Limits the run of days in a row each agent of `sub` (week `w` of the
+/// plan, planned on its own) may end on, where a longer one would leave
+/// the agent no plan in the weeks after it: a week planned alone can
+/// otherwise end on a run that, beside a day off of one's own in the next
+/// week and its block of days off, leaves four working days for a 36-hour
+/// contract (a 500-agent month's second week had no roster for four
+/// agents). The weeks after are checked by column generation's pricing
+/// (`colgen::longest_end_run`), the run carried into them from 0 to the
+/// limit of days in a row.
+fn limit_end_runs(scenario: &Scenario, w: usize, sub: &mut Scenario) {
+    let Some(rest) = remainder_scenario(scenario, w + 1) else {
+        return;
+    };
+    if scenario
+        .agents
+        .iter()
+        .all(|a| scenario.rules_of(a).max_consecutive_days.is_none())
+    {
+        return;
+    }
+    let rest_days = super::candidates(&rest);
+    let limits = super::colgen::longest_end_runs(&rest, &rest_days);
+    for (a, most) in sub.agents.iter_mut().zip(limits) {
+        a.end_run_at_most = most.map(|m| m as u32);
+    }
+}
+
 /// The intervals of `horizon` that `sub` (a week of it) covers: the index
 /// of its first, checked instant by instant.
 fn offset(horizon: &Horizon, sub: &Horizon) -> Result<usize> {
@@ -222,7 +268,8 @@ pub(super) fn method(
             let first = scenario.planning.week_start + chrono::Duration::days(week.first as i64);
             progress.step(&format!("week {} of {} ({first})", w + 1, weeks.len()));
             let before = ended(scenario, days, &roster, w, first);
-            let sub = week_scenario(scenario, w, &before);
+            let mut sub = week_scenario(scenario, w, &before);
+            limit_end_runs(scenario, w, &mut sub);
             let sub_horizon = Horizon::new(&sub);
             let at = offset(horizon, &sub_horizon)?;
             let sub_reqs: Vec<QueueRequirements> = reqs

@@ -51,6 +51,22 @@ pub struct IntervalRequirement {
     pub occupancy: f64,
 }
 
+impl IntervalRequirement {
+    /// No contacts and no one needed.
+    pub fn none() -> Self {
+        IntervalRequirement {
+            volume: 0.0,
+            aht_seconds: 0.0,
+            load: 0.0,
+            agents: 0,
+            scheduled: 0,
+            service_level: 1.0,
+            asa_seconds: 0.0,
+            occupancy: 0.0,
+        }
+    }
+}
+
 /// Requirements of one queue over the horizon.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueRequirements {

@@ -122,3 +122,64 @@ fn last_weeks_rest_against_minimum_hours() {
         "{msg}"
     );
 }
+
+/// A plan of several weeks is planned week by week (`auto`: the weeks
+/// method). A week planned alone must not end on a run of days that leaves
+/// the agent no plan in the next: here a 36-hour agent (five 8-hour days of
+/// at most five a week, six in a row, a block of two days off a week) is
+/// off on the second Sunday, so the second week is Monday to Friday and the
+/// first may end on at most one day worked in a row. The first week's work
+/// is wanted from Wednesday to Sunday, which alone would end it on five.
+#[test]
+fn a_week_planned_alone_leaves_the_next_week_a_plan() {
+    let text = r#"
+name: two weeks, one agent
+site: { name: Tiny, timezone: Asia/Shanghai }
+planning: { week_start: 2026-11-09, days: 14, interval_minutes: 60 }
+history: { file: unused.csv }
+queues:
+  - { id: a, channel: voice, service_level: { target: 0.8, seconds: 20 } }
+agents:
+  - { id: A, name: Lin Fei, skills: [a], min_hours: 36, max_hours: 40, days_off: [2026-11-22] }
+rules:
+  shift_start: { earliest: "08:00", latest: "08:00", step_minutes: 60 }
+  shift_lengths_hours: [8]
+  meal_break: { minutes: 60, earliest_start_hours: 3, latest_end_hours: 5, paid: true, step_minutes: 60 }
+  max_working_days: 5
+  max_consecutive_days: 6
+  consecutive_days_off: 2
+weights: { understaffing: 100, overstaffing: 1, paid_hour: 1 }
+"#;
+    let s = Scenario::from_yaml_str(text, Path::new("two-weeks.yaml")).unwrap();
+    let cfg = rota::scenario::SolverConfig {
+        method: rota::scenario::SolveMethod::Auto,
+        ..common::exact()
+    };
+    assert_eq!(
+        rota::solve::method_for(&s, &cfg),
+        rota::scenario::SolveMethod::Weeks
+    );
+    let horizon = Horizon::new(&s);
+    // One agent wanted 08:00-16:00 on days 2 to 6 (Wednesday to Sunday) of
+    // the first week, and every weekday of the second.
+    let needs: Vec<(usize, u32)> = (2..7)
+        .chain(7..12)
+        .flat_map(|d| (8..16).map(move |h| (d * 24 + h, 1)))
+        .collect();
+    let reqs = vec![common::req(horizon.intervals.len(), &needs)];
+    let solved = solve(&s, &horizon, &reqs, &cfg).expect("a roster for both weeks");
+    let worked: Vec<chrono::NaiveDate> = solved.roster.shifts.iter().map(|sh| sh.date).collect();
+    // Five days in each week, ending the first on at most one in a row.
+    let in_week = |w: i64| {
+        worked
+            .iter()
+            .filter(|d| (**d - s.planning.week_start).num_days() / 7 == w)
+            .count()
+    };
+    assert_eq!((in_week(0), in_week(1)), (5, 5), "{worked:?}");
+    let sat = s.planning.week_start + chrono::Duration::days(5);
+    assert!(!worked.contains(&sat), "{worked:?}");
+    // The roster keeps every rule (the validator, apart from the solver).
+    let violations = rota::roster::validate::validate(&s, &solved.roster);
+    assert!(violations.is_empty(), "{violations:?}");
+}

@@ -226,6 +226,62 @@ fn kinds(scenario: &Scenario, days: &[Day], group_of: &[usize]) -> Vec<Kind> {
     out
 }
 
+/// The agents of `scenario` without a plan that keeps their rules
+/// (`solve::agents_without_plan`).
+pub(super) fn without_plan(scenario: &Scenario, days: &[Day]) -> Vec<usize> {
+    scenario
+        .agents
+        .par_iter()
+        .enumerate()
+        .filter(|(_, a)| {
+            let free: Vec<Vec<f64>> = days.iter().map(|d| vec![0.0; d.shifts.len()]).collect();
+            Pricer::new(scenario, days, a, free)
+                .cheapest(&|_, _| 0.0, 1)
+                .is_empty()
+        })
+        .map(|(ai, _)| ai)
+        .collect()
+}
+
+/// Per agent of `rest` (a remainder of a plan, no run carried in): the
+/// longest run of days in a row carried into it with which the agent
+/// still has a plan keeping their rules, when shorter than their limit of
+/// days in a row; `None` when any run up to the limit leaves a plan, or
+/// none does (the weeks method, `weeks::limit_end_runs`).
+pub(super) fn longest_end_runs(rest: &Scenario, days: &[Day]) -> Vec<Option<usize>> {
+    rest.agents
+        .par_iter()
+        .map(|a| {
+            let k = rest.rules_of(a).max_consecutive_days? as usize;
+            let free: Vec<Vec<f64>> = days.iter().map(|d| vec![0.0; d.shifts.len()]).collect();
+            let fits = |run: usize| {
+                let mut carried = a.clone();
+                carried.previous = Some(crate::scenario::PreviousWeek {
+                    last_shift_end: None,
+                    consecutive_days: run as u32,
+                });
+                !Pricer::new(rest, days, &carried, free.clone())
+                    .cheapest(&|_, _| 0.0, 1)
+                    .is_empty()
+            };
+            if fits(k) || !fits(0) {
+                return None;
+            }
+            // A longer run never leaves more plans: the longest that fits.
+            let (mut lo, mut hi) = (0, k);
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2;
+                if fits(mid) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            Some(lo)
+        })
+        .collect()
+}
+
 /// Plans per kind and round: more when there are few kinds.
 fn per_round(kinds: usize) -> usize {
     (600 / kinds.max(1)).clamp(2, 40)

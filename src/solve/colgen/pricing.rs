@@ -55,6 +55,8 @@ pub(crate) struct Pricer {
     max_run: usize,
     /// Days worked in a row before the plan.
     carried: usize,
+    /// Days in a row the plan may end on (`Agent::end_run_at_most`).
+    end_run: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -141,6 +143,7 @@ impl Pricer {
             rest: (r.min_rest_hours * 3600.0).round() as i64,
             max_run: r.max_consecutive_days.map_or(usize::MAX, |k| k as usize),
             carried: a.previous.as_ref().map_or(0, |p| p.consecutive_days) as usize,
+            end_run: a.end_run_at_most.map(|m| m as usize),
         }
     }
 
@@ -299,7 +302,10 @@ impl Pricer {
             let last = layers.last_mut().expect("a layer per day");
             for node in last.iter_mut() {
                 let s = node.state;
-                if (s.minutes as f64) + 1e-6 < w.min_minutes || !s.block {
+                // The run is counted only under a limit of days in a row.
+                let long_end = self.max_run != usize::MAX
+                    && self.end_run.is_some_and(|most| s.run as usize > most);
+                if (s.minutes as f64) + 1e-6 < w.min_minutes || !s.block || long_end {
                     node.cost = f64::INFINITY;
                 }
             }

@@ -27,14 +27,8 @@ pub fn exact() -> SolverConfig {
 pub fn req(intervals: usize, needs: &[(usize, u32)]) -> QueueRequirements {
     let mut rows = vec![
         IntervalRequirement {
-            volume: 0.0,
             aht_seconds: 180.0,
-            load: 0.0,
-            agents: 0,
-            scheduled: 0,
-            service_level: 1.0,
-            asa_seconds: 0.0,
-            occupancy: 0.0,
+            ..IntervalRequirement::none()
         };
         intervals
     ];
