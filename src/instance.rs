@@ -668,7 +668,7 @@ mod tests {
     /// Sunday of the next, at most 6 days in a row and a block of 2 days
     /// off a week, has no plan; off on the Monday alone, they have one.
     #[test]
-    fn an_agent_without_a_plan_is_the_diagnosis_s() {
+    fn the_pricing_and_the_diagnosis_agree_on_an_agent_without_a_plan() {
         let scenario = |days_off: &str| {
             crate::scenario::Scenario::from_yaml_str(
                 &format!(

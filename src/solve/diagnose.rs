@@ -113,8 +113,14 @@ pub(super) fn explain_agents(
         threads: 1,
         ..cfg.clone()
     };
+    // The scenario without its agents, cloned once: each agent's own is
+    // that and the agent.
+    let base = Scenario {
+        agents: Vec::new(),
+        ..scenario.clone()
+    };
     let alone = |ai: usize| -> Scenario {
-        let mut one = scenario.clone();
+        let mut one = base.clone();
         one.agents = vec![scenario.agents[ai].clone()];
         one
     };

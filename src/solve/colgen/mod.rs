@@ -233,14 +233,18 @@ pub(super) fn without_plan(scenario: &Scenario, days: &[Day]) -> Vec<usize> {
         .agents
         .par_iter()
         .enumerate()
-        .filter(|(_, a)| {
-            let free: Vec<Vec<f64>> = days.iter().map(|d| vec![0.0; d.shifts.len()]).collect();
-            Pricer::new(scenario, days, a, free)
-                .cheapest(&|_, _| 0.0, 1)
-                .is_empty()
-        })
+        .filter(|(_, a)| !has_plan(scenario, days, a))
         .map(|(ai, _)| ai)
         .collect()
+}
+
+/// Whether agent `a` has a plan over `days` keeping every rule of theirs,
+/// their weekly minimum hours included.
+fn has_plan(scenario: &Scenario, days: &[Day], a: &Agent) -> bool {
+    let free: Vec<Vec<f64>> = days.iter().map(|d| vec![0.0; d.shifts.len()]).collect();
+    !Pricer::new(scenario, days, a, free)
+        .cheapest(&|_, _| 0.0, 1)
+        .is_empty()
 }
 
 /// Per agent of `rest` (a remainder of a plan, no run carried in): the
@@ -253,16 +257,13 @@ pub(super) fn longest_end_runs(rest: &Scenario, days: &[Day]) -> Vec<Option<usiz
         .par_iter()
         .map(|a| {
             let k = rest.rules_of(a).max_consecutive_days? as usize;
-            let free: Vec<Vec<f64>> = days.iter().map(|d| vec![0.0; d.shifts.len()]).collect();
             let fits = |run: usize| {
                 let mut carried = a.clone();
                 carried.previous = Some(crate::scenario::PreviousWeek {
                     last_shift_end: None,
                     consecutive_days: run as u32,
                 });
-                !Pricer::new(rest, days, &carried, free.clone())
-                    .cheapest(&|_, _| 0.0, 1)
-                    .is_empty()
+                has_plan(rest, days, &carried)
             };
             if fits(k) || !fits(0) {
                 return None;
