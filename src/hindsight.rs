@@ -350,7 +350,8 @@ pub struct DayMargin {
 }
 
 impl DayMargin {
-    /// The day's Erlang staffing with its forecast raised by `u`, for the
+    /// The day to staff for the odds (`risk::Day`, whose `scheduled(u)` is
+    /// Erlang's staffing of the forecast raised by `u`), for the
     /// scenario's queue `q`.
     fn day<'a>(&self, scenario: &Scenario, q: &'a Queue, step: u32) -> risk::Day<'a> {
         risk_day(

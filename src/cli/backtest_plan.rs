@@ -141,20 +141,17 @@ fn margins(inputs: &rota::plan::Inputs, count: u32, format: Format) -> anyhow::R
     let sc = inputs.scenario();
     let step = inputs.horizon.interval_minutes;
     let curve = margin_curve(sc, step, &days, &CURVE);
-    // The single uplift for each share of days, and its point on the curve.
-    let mut needed: Vec<MarginPoint> = Vec::new();
-    let mut shares: Vec<(String, f64, Option<f64>)> = Vec::new();
+    // Per queue and share of days: the least single uplift meeting it, as
+    // its point on the curve (`None`: no uplift up to 100 % does).
+    let mut shares: Vec<(String, f64, Option<MarginPoint>)> = Vec::new();
     for q in &sc.queues {
         for share in SHARES {
-            let u = uplift_for(&days, &q.id, share);
-            shares.push((q.id.clone(), share, u));
-            if let Some(u) = u {
-                needed.extend(
-                    margin_curve(sc, step, &days, &[u])
-                        .into_iter()
-                        .filter(|p| p.queue == q.id),
-                );
-            }
+            let point = uplift_for(&days, &q.id, share).and_then(|u| {
+                margin_curve(sc, step, &days, &[u])
+                    .into_iter()
+                    .find(|p| p.queue == q.id)
+            });
+            shares.push((q.id.clone(), share, point));
         }
     }
     match format {
@@ -163,15 +160,15 @@ fn margins(inputs: &rota::plan::Inputs, count: u32, format: Format) -> anyhow::R
             serde_json::to_string_pretty(&serde_json::json!({
                 "days": days,
                 "curve": curve,
-                "for_share": shares.iter().map(|(q, s, u)| serde_json::json!({
+                "for_share": shares.iter().map(|(q, s, p)| serde_json::json!({
                     "queue": q,
                     "share": s,
-                    "uplift": u,
-                    "point": u.and_then(|u| needed.iter().find(|p| &p.queue == q && p.uplift == u)),
+                    "uplift": p.as_ref().map(|p| p.uplift),
+                    "point": p,
                 })).collect::<Vec<_>>(),
             }))?
         ),
-        Format::Text => print!("{}", margins_text(&days, &curve, &shares, &needed)),
+        Format::Text => print!("{}", margins_text(&days, &curve, &shares)),
     }
     Ok(super::EXIT_OK)
 }
@@ -179,8 +176,7 @@ fn margins(inputs: &rota::plan::Inputs, count: u32, format: Format) -> anyhow::R
 fn margins_text(
     days: &[DayMargin],
     curve: &[MarginPoint],
-    shares: &[(String, f64, Option<f64>)],
-    needed: &[MarginPoint],
+    shares: &[(String, f64, Option<MarginPoint>)],
 ) -> String {
     use std::fmt::Write;
     let mut s = String::new();
@@ -235,8 +231,8 @@ fn margins_text(
         point_line(&mut s, p, String::new());
     }
     let _ = writeln!(s);
-    for (q, share, u) in shares {
-        match u.and_then(|u| needed.iter().find(|p| &p.queue == q && p.uplift == u)) {
+    for (q, share, point) in shares {
+        match point {
             Some(p) => point_line(
                 &mut s,
                 p,
